@@ -1,0 +1,219 @@
+/**
+ * `npm run validate:patched` (issue #8): does the model's verdict for each validation scenario
+ * match a real nix-daemon, both for upstream and for the backported fix?
+ *
+ * 1. scripts/build-patched-nix.sh builds Debian's nix 2.8.0 with patches/backport/nix-2.8/*.diff
+ *    (cached by key; a fresh build takes about 16 minutes on 2 cores) and prints the bin dir.
+ * 2. `outpath repro --validation --out DIR/plans` writes the scenario plans.
+ * 3. scripts/validate-real.ts runs them twice: on Debian's /usr/bin/nix-daemon as `upstream`, and
+ *    on the patched daemon (`--daemon-bin`) as the backport's variant. It takes
+ *    /var/lock/nix-outpath-lab-daemon.lock itself, so this script must not hold it.
+ * 4. The two markdown reports are merged into one table, scenario × {model upstream, real Debian,
+ *    model variant, real patched} with seconds, ending in `N agree, M disagree`.
+ *
+ * Not for every CI run: run it when a backport diff changes, or when the model's upstream or
+ * variant semantics for the validation scenarios change (patches/backport/nix-2.8/README.md).
+ *
+ * Usage: tsx scripts/validate-patched.ts [--build-only] [--out DIR] [--variant NAME]
+ * Exit:  0 all agree, 1 some disagree, 2 a missing piece or a failed step.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The backport series in patches/backport/nix-2.8 as a model variant (0003 is upstream behaviour since 2.32). */
+const BACKPORT_VARIANT = 'prepare-deletes-stale-scratch+temp-root-scratch';
+
+class Missing extends Error {}
+
+function fail(msg: string, code = 2): never {
+  process.stderr.write(`validate:patched: ${msg}\n`);
+  process.exit(code);
+}
+
+function parseArgs(argv: readonly string[]): { buildOnly: boolean; out: string | undefined; variant: string } {
+  let buildOnly = false;
+  let out: string | undefined;
+  let variant = BACKPORT_VARIANT;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--build-only') buildOnly = true;
+    else if (a === '--out') out = argv[++i];
+    else if (a === '--variant') variant = argv[++i] ?? fail('--variant needs a value');
+    else fail(`unknown argument ${a ?? ''}`);
+  }
+  return { buildOnly, out, variant };
+}
+
+/** Runs a command with its output shown live (stdout captured instead if asked); returns captured stdout. */
+function run(cmd: string, args: readonly string[], what: string, capture = false): string {
+  process.stderr.write(`\n$ ${cmd} ${args.join(' ')}\n`);
+  const r = spawnSync(cmd, args, {
+    cwd: REPO,
+    stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'],
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  if (r.error) throw new Error(`${what}: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`${what} exited with ${r.status ?? r.signal ?? '?'}`);
+  return capture ? r.stdout : '';
+}
+
+/** The pieces other scripts provide; named in the failure so that nobody has to guess. */
+function checkPrerequisites(): void {
+  const missing: string[] = [];
+  if (!existsSync(path.join(REPO, 'scripts/validate-real.ts')))
+    missing.push('scripts/validate-real.ts (the real-daemon runner: --plans DIR --variant V [--daemon-bin DIR] --report FILE)');
+  if (!existsSync(path.join(REPO, 'sim/main.ts')))
+    missing.push('sim/main.ts (the `outpath` CLI, which must provide `outpath repro --validation --out DIR`)');
+  if (missing.length > 0) throw new Missing(`missing piece(s):\n  - ${missing.join('\n  - ')}`);
+}
+
+// ---------------------------------------------------------------- report merge ---------------
+
+interface Row {
+  model: string;
+  real: string;
+  seconds: string;
+  agree: boolean;
+}
+
+const norm = (s: string): string => s.replace(/[`*]/g, '').trim().toLowerCase();
+
+function cells(line: string): string[] {
+  return line.trim().replace(/^\|/, '').replace(/\|$/, '').split('|').map((c) => c.trim());
+}
+
+/**
+ * Reads the first markdown table of a validate-real report that has a scenario column. Columns
+ * are found by header name: scenario; model/expected; real/observed/daemon; seconds/time/s;
+ * and an agree/verdict column if present (otherwise model and real are compared as text).
+ */
+function parseReport(md: string): Map<string, Row> {
+  const lines = md.split('\n');
+  for (let i = 0; i + 1 < lines.length; i++) {
+    const head = lines[i] ?? '';
+    const sep = lines[i + 1] ?? '';
+    if (!head.trim().startsWith('|') || !/^\s*\|?\s*:?-{3,}/.test(sep)) continue;
+    const h = cells(head).map(norm);
+    const col = (re: RegExp): number => h.findIndex((c) => re.test(c));
+    const sc = col(/scenario/);
+    if (sc < 0) continue;
+    const mo = col(/model|expected/);
+    const re = col(/real|observed|daemon|actual/);
+    const se = col(/sec|time|wall|^s$|\(s\)/);
+    const ag = col(/agree|match|verdict|ok/);
+    const rows = new Map<string, Row>();
+    for (let j = i + 2; j < lines.length && (lines[j] ?? '').trim().startsWith('|'); j++) {
+      const c = cells(lines[j] ?? '');
+      const name = c[sc] ?? '';
+      if (!name) continue;
+      const model = mo >= 0 ? (c[mo] ?? '') : '';
+      const real = re >= 0 ? (c[re] ?? '') : '';
+      const verdict = ag >= 0 ? norm(c[ag] ?? '') : '';
+      const agree = ag >= 0 ? /^(yes|y|true|ok|agree|✓|✔)/.test(verdict) : norm(model) === norm(real);
+      rows.set(name, { model, real, seconds: se >= 0 ? (c[se] ?? '') : '', agree });
+    }
+    return rows;
+  }
+  throw new Error('no markdown table with a "scenario" column in the report');
+}
+
+function mergeReports(up: Map<string, Row>, vr: Map<string, Row>, variant: string): string {
+  const names = [...new Set([...up.keys(), ...vr.keys()])];
+  const out: string[] = [];
+  out.push(`| scenario | model upstream | real Debian 2.8.0 | s | model ${variant} | real patched 2.8.0 | s | agree (up / patched) |`);
+  out.push('|---|---|---|---:|---|---|---:|---|');
+  let agree = 0;
+  let disagree = 0;
+  const differ: string[] = [];
+  for (const n of names) {
+    const u = up.get(n);
+    const v = vr.get(n);
+    for (const r of [u, v]) {
+      if (!r) continue;
+      if (r.agree) agree++;
+      else disagree++;
+    }
+    const mark = (r: Row | undefined): string => (r ? (r.agree ? 'yes' : '**NO**') : '–');
+    out.push(
+      `| ${n} | ${u?.model ?? '–'} | ${u?.real ?? '–'} | ${u?.seconds ?? ''} | ${v?.model ?? '–'} | ${v?.real ?? '–'} | ${v?.seconds ?? ''} | ${mark(u)} / ${mark(v)} |`,
+    );
+    if (u && v && norm(u.real) !== norm(v.real)) differ.push(`- ${n}: real Debian \`${u.real}\` → real patched \`${v.real}\``);
+  }
+  out.push('');
+  out.push(`${agree} agree, ${disagree} disagree`);
+  out.push('');
+  out.push(`Scenarios where the patched daemon behaved differently from Debian's (${differ.length}):`);
+  out.push(...(differ.length > 0 ? differ : ['- none']));
+  return out.join('\n') + '\n';
+}
+
+// ---------------------------------------------------------------- main -----------------------
+
+function main(): void {
+  const args = parseArgs(process.argv.slice(2));
+  if (process.getuid?.() !== 0) fail('run as root (apt-get for the build, and the real daemon)');
+
+  if (!args.buildOnly) {
+    try {
+      checkPrerequisites();
+    } catch (e) {
+      if (e instanceof Missing)
+        fail(`${e.message}\nThe patched build alone: tsx scripts/validate-patched.ts --build-only (or scripts/build-patched-nix.sh).`);
+      throw e;
+    }
+  }
+
+  const built = run('bash', [path.join(REPO, 'scripts/build-patched-nix.sh')], 'scripts/build-patched-nix.sh', true);
+  const binDir = built.trim().split('\n').at(-1) ?? '';
+  if (!existsSync(path.join(binDir, 'nix-daemon'))) fail(`build-patched-nix.sh printed no usable bin dir (got '${binDir}')`);
+  process.stderr.write(`patched bin dir: ${binDir}\n`);
+  if (args.buildOnly) {
+    process.stdout.write(`${binDir}\n`);
+    return;
+  }
+
+  const out = args.out ?? mkdtempSync(path.join(tmpdir(), 'validate-patched-'));
+  const plans = path.join(out, 'plans');
+  mkdirSync(out, { recursive: true });
+  try {
+    run('npx', ['outpath', 'repro', '--validation', '--out', plans], 'outpath repro --validation');
+  } catch (e) {
+    fail(`${(e as Error).message}: the missing piece is \`outpath repro --validation --out DIR\` (sim/main.ts)`);
+  }
+  if (!existsSync(plans) || readdirSync(plans).length === 0)
+    fail(`\`outpath repro --validation\` wrote no plans into ${plans}: that piece is missing or incomplete`);
+
+  const upReport = path.join(out, 'real-upstream.md');
+  const vrReport = path.join(out, 'real-patched.md');
+  const tsx = path.join(REPO, 'node_modules/.bin/tsx');
+  const runner = path.join(REPO, 'scripts/validate-real.ts');
+  const t0 = Date.now();
+  // A disagreement is a result, not a crash: keep going and report it.
+  const runReal = (extra: readonly string[], report: string, what: string): void => {
+    try {
+      run(tsx, [runner, '--plans', plans, ...extra, '--report', report], what);
+    } catch (e) {
+      if (!existsSync(report)) fail(`${(e as Error).message}; no report at ${report}`);
+      process.stderr.write(`${(e as Error).message} (report written; merging)\n`);
+    }
+  };
+  runReal(['--variant', 'upstream'], upReport, 'validate-real upstream (Debian /usr/bin/nix-daemon)');
+  runReal(['--variant', args.variant, '--daemon-bin', binDir], vrReport, `validate-real ${args.variant} (patched daemon)`);
+
+  const merged = mergeReports(parseReport(readFileSync(upReport, 'utf8')), parseReport(readFileSync(vrReport, 'utf8')), args.variant);
+  const header =
+    `# validate:patched\n\npatched bin dir: ${binDir}\nvariant: ${args.variant}\n` +
+    `real-daemon runs: ${Math.round((Date.now() - t0) / 1000)} s\nreports: ${upReport}, ${vrReport}\n\n`;
+  writeFileSync(path.join(out, 'validate-patched.md'), header + merged);
+  process.stdout.write(header + merged);
+  process.stderr.write(`merged report: ${path.join(out, 'validate-patched.md')}\n`);
+  if (/\n0 agree, 0 disagree/.test(merged)) fail('the reports held no scenarios');
+  process.exit(/\b0 disagree\b/.test(merged) ? 0 : 1);
+}
+
+main();
