@@ -1,0 +1,335 @@
+# ---- nix-outpath-lab repro harness (sim/repro/harness.lib.sh, inlined by renderScript) --------
+# Expects from the rendered preamble: SCENARIO VARIANT PLATFORM BUILD_USERS KEEP_FAILED HAS_CA
+# USER_PREFIX NDRV DRV_ID_<n> DRV_KIND_<n> DRV_NAME_<n> and the functions write_files / run_steps.
+# Written for bash >= 3.2 (darwin's /bin/bash): no associative arrays, no mapfile, no wait -n,
+# empty arrays expanded as ${a[@]+"${a[@]}"}.
+# Rules it keeps: every wait is bounded; every process it starts is an unreaped child stopped by
+# its PID (never by name); the nix-daemon is not ours and is never touched.
+
+set -uo pipefail
+
+OBS=${OBS:-}
+WORK=${WORK:-}
+KEEP_WORK=${KEEP_WORK:-1}
+STEP_TIMEOUT=${NOL_STEP_TIMEOUT:-180}    # one nix-build / nix command
+GATE_TIMEOUT=${NOL_GATE_TIMEOUT:-120}    # until a builder reaches its gate or a blocker its user
+SETTLE_TIMEOUT=${NOL_SETTLE_TIMEOUT:-60} # until an interrupted builder is gone and its user free
+USERPOOL_DIR=${NOL_USERPOOL_DIR:-/nix/var/nix/userpool}
+SOCKET=/nix/var/nix/daemon-socket/socket
+
+usage() {
+    sed -n '2,/^$/s/^# \{0,1\}//p' "$0"
+}
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --obs) OBS=${2:?--obs needs a file}; shift 2 ;;
+        --work) WORK=${2:?--work needs a directory}; shift 2 ;;
+        -h|--help) usage; exit 0 ;;
+        *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
+    esac
+done
+
+CHILDREN=()   # PIDs of our unreaped children (clients, blockers): safe to signal, never reused
+HOLD_PIDS=(); HOLD_UIDS=(); HOLD_BPIDS=()
+T0_MS=0
+
+now_ms() {
+    if [ -n "${EPOCHREALTIME:-}" ]; then local t=${EPOCHREALTIME/[.,]/}; echo $(( t / 1000 )); else echo $(( $(date +%s) * 1000 )); fi
+}
+secs_since() { # ms -> "1.234"
+    local d=$(( $(now_ms) - $1 )); printf '%d.%03d' $(( d / 1000 )) $(( d % 1000 ))
+}
+say() { printf '[%7ss] %s\n' "$(secs_since "$T0_MS")" "$*" >&2; }
+die() { say "HARNESS ERROR: $*"; exit 2; }
+
+track() { CHILDREN+=("$1"); }
+untrack() {
+    local keep=() p
+    for p in ${CHILDREN[@]+"${CHILDREN[@]}"}; do [ "$p" != "$1" ] && keep+=("$p"); done
+    CHILDREN=(${keep[@]+"${keep[@]}"})
+}
+# Has our child $1 exited (zombie) or gone? ps works the same on linux and darwin.
+child_done() {
+    local st; st=$(ps -o stat= -p "$1" 2>/dev/null | tr -d ' ')
+    [ -z "$st" ] || [ "${st#Z}" != "$st" ]
+}
+# Wait up to $2 s for our child $1; sets CHILD_RC (124 on timeout, child left running).
+wait_child() {
+    local pid=$1 limit=$(( $2 * 20 )) n=0
+    while ! child_done "$pid"; do
+        n=$((n + 1)); [ "$n" -ge "$limit" ] && { CHILD_RC=124; return 1; }
+        sleep 0.05
+    done
+    wait "$pid" 2>/dev/null; CHILD_RC=$?
+    untrack "$pid"
+    return 0
+}
+# Stop our child: $2 (INT/TERM) first, then TERM, then KILL, each bounded; sets CHILD_RC.
+stop_child() {
+    local pid=$1 sig=${2:-TERM}
+    kill -"$sig" "$pid" 2>/dev/null
+    wait_child "$pid" 15 && return 0
+    say "child $pid ignored SIG$sig; sending SIGTERM"
+    kill -TERM "$pid" 2>/dev/null
+    wait_child "$pid" 5 && return 0
+    kill -KILL "$pid" 2>/dev/null
+    wait_child "$pid" 5 || say "child $pid survives SIGKILL?"
+}
+# Run a command bounded by $1 seconds, stdout to $2, stderr to $3; returns its status (124 = timeout).
+bounded() {
+    local secs=$1 out=$2 err=$3; shift 3
+    "$@" > "$out" 2> "$err" < /dev/null &
+    local pid=$!; track "$pid"
+    if ! wait_child "$pid" "$secs"; then
+        say "timeout after ${secs}s: $*"; stop_child "$pid" TERM; return 124
+    fi
+    return "$CHILD_RC"
+}
+
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    local p
+    # Clients first (SIGINT: nix then tells the daemon, which kills the builder and frees the user).
+    for p in ${CHILDREN[@]+"${CHILDREN[@]}"}; do say "stopping client PID $p"; stop_child "$p" INT; done
+    if [ "$KEEP_WORK" = 0 ] && [ -n "$WORK" ]; then rm -rf "$WORK"; fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ------------------------------------------------------------------------------ set-up ---
+T0_MS=$(now_ms)
+[ "$(id -u)" = 0 ] || die "run as root (the script inspects build-user-owned store paths and runs GC)"
+command -v python3 > /dev/null || die "python3 is required"
+for c in nix nix-build nix-store nix-instantiate; do command -v "$c" > /dev/null || die "$c not found in PATH"; done
+if [ -z "$WORK" ]; then WORK=$(mktemp -d "${TMPDIR:-/tmp}/nol-repro-$SCENARIO.XXXXXX") || die "mktemp failed"; fi
+mkdir -p "$WORK" || die "cannot create $WORK"
+chmod 755 "$WORK"   # build users must traverse it to reach the control dir
+WORK=$(cd "$WORK" && pwd -P)
+[ -n "$OBS" ] || OBS=$WORK/observation.json
+case "$OBS" in /*) ;; *) OBS=$PWD/$OBS ;; esac
+NONCE=$(date +%s)-$$
+CTL=$WORK/ctl
+PY=$WORK/oracle.py
+FACTS=$WORK/facts.jsonl
+mkdir -p "$CTL"/log "$CTL"/gate "$CTL"/arm "$CTL"/flags "$CTL"/blk || die "cannot create $CTL"
+chmod 777 "$CTL" "$CTL"/log "$CTL"/gate "$CTL"/arm "$CTL"/flags "$CTL"/blk
+rm -f "$CTL"/hold.fifo; mkfifo -m 666 "$CTL"/hold.fifo || die "mkfifo failed"
+: > "$FACTS"
+write_files   # rendered: oracle.py, drv.nix, the specs and expect.json
+
+# Clients talk to the daemon. Their settings travel with each connection and a (trusted) root
+# client's override the daemon's, so pin the ones a run depends on; experimental-features is
+# the exception (the daemon ignores the client's), checked by the probe below.
+export NIX_REMOTE=daemon
+export NIX_CONFIG="experimental-features = nix-command ca-derivations
+substituters =
+keep-failed = $KEEP_FAILED"
+
+# The daemon is NOT started here: this script assumes one runs (validate-real starts its own).
+[ -S "$SOCKET" ] || die "no daemon socket at $SOCKET: start a multi-user nix-daemon first"
+bounded 20 "$WORK/ping.out" "$WORK/ping.err" nix store ping || die "nix store ping failed: $(tail -3 "$WORK/ping.err")"
+NIX_VERSION=$(nix --version 2>/dev/null | head -1)
+say "scenario $SCENARIO, variant $VARIANT, $NIX_VERSION, nonce $NONCE, work $WORK"
+
+# ------------------------------------------------------------------------------ helpers ---
+drv_var() { eval "printf '%s' \"\${$1_$2-}\""; }        # drv_var DRV_ID 0 (empty if unset)
+# NBA = the nix-build/nix-instantiate arguments for spec $1 (a drv index, probe or hold)
+set_nix_args() {
+    NBA=("$WORK/drv.nix" --argstr spec "$WORK/spec-$1.json" --argstr nonce "$NONCE" --argstr ctl "$CTL")
+}
+# Wait until the builder with PID $1 is gone (a zombie counts as gone).
+wait_builder_gone() {
+    local pid=$1 n=0 st
+    [ -n "$pid" ] || return 0
+    while :; do
+        st=$(ps -o stat= -p "$pid" 2>/dev/null | tr -d ' ')
+        [ -z "$st" ] || [ "${st#Z}" != "$st" ] && return 0
+        n=$((n + 1)); [ "$n" -ge $(( SETTLE_TIMEOUT * 20 )) ] && die "builder PID $pid still alive after ${SETTLE_TIMEOUT}s"
+        sleep 0.05
+    done
+}
+# Wait until build user uid $1's lock in the daemon's user pool is free, so the next build's
+# first-free allocation sees it free. Only called between steps, when nothing else can take it.
+wait_user_free() {
+    local uid=$1 n=0
+    [ -n "$uid" ] && [ "$uid" != 0 ] && [ -d "$USERPOOL_DIR" ] || return 0
+    while ! python3 "$PY" lockfree "$USERPOOL_DIR/$uid"; do
+        n=$((n + 1)); [ "$n" -ge $(( SETTLE_TIMEOUT * 10 )) ] && die "build user uid $uid still locked after ${SETTLE_TIMEOUT}s"
+        sleep 0.1
+    done
+}
+# "U uid user out pid" line of a builder log -> BL_UID BL_USER BL_OUT BL_PID (empty if none)
+read_builder_log() {
+    BL_UID=""; BL_USER=""; BL_OUT=""; BL_PID=""
+    local line
+    line=$(grep '^U ' "$1" 2>/dev/null | tail -1)
+    [ -n "$line" ] || return 0
+    set -- $line
+    BL_UID=$2; BL_USER=$3; BL_OUT=$4; BL_PID=$5
+}
+# Path of a derivation's scratch/final output, as far as this run knows it; IA paths are known up front.
+resolve() { # $1 drv index, $2 scratch|final -> RESOLVED
+    RESOLVED=$(drv_var "$(echo "$2" | tr a-z A-Z)" "$1")
+    if [ -z "$RESOLVED" ] && [ "$(drv_var DRV_KIND "$1")" = input-addressed ]; then
+        set_nix_args "$1"
+        bounded "$STEP_TIMEOUT" "$WORK/inst.out" "$WORK/inst.err" nix-instantiate "${NBA[@]}" \
+            && bounded "$STEP_TIMEOUT" "$WORK/outs.out" "$WORK/outs.err" nix-store -q --outputs "$(tail -1 "$WORK/inst.out")" \
+            && RESOLVED=$(tail -1 "$WORK/outs.out")
+    fi
+}
+fact() { printf '%s\n' "$1" >> "$FACTS"; }
+json_str() { python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$1"; }
+
+# Probe: one tiny build of the plan's kind, to check the daemon runs builders the way the plan
+# assumes (build users or root; no sandbox, since the builder must reach $CTL; ca-derivations).
+probe() {
+    : > "$CTL/log/nolprobe"; chmod 666 "$CTL/log/nolprobe"
+    set_nix_args probe
+    bounded "$STEP_TIMEOUT" "$WORK/probe.out" "$WORK/probe.err" nix-build "${NBA[@]}" --no-out-link \
+        || die "probe build failed: $(grep -i error "$WORK/probe.err" | tail -3)"
+    read_builder_log "$CTL/log/nolprobe"
+    [ -n "$BL_USER" ] || die "probe builder could not write to $CTL: is sandbox = false on the daemon?"
+    if [ "$BUILD_USERS" -gt 0 ]; then
+        case "$BL_USER" in "$USER_PREFIX"*) ;; *) die "plan needs build users ($USER_PREFIX*) but the daemon ran the builder as $BL_USER (build-users-group empty?)" ;; esac
+    else
+        [ "$BL_UID" = 0 ] || die "plan is single-user (build-users-group empty) but the daemon ran the builder as $BL_USER"
+    fi
+    wait_builder_gone "$BL_PID"; wait_user_free "$BL_UID"
+    say "probe: daemon builds as $BL_USER, sandbox off$([ "$HAS_CA" = 1 ] && echo ', ca-derivations on')"
+}
+
+# ------------------------------------------------------------------------------- steps ---
+h_build() { # $1 step, $2 attempt, $3 drv index, $4 gate ('' = no interrupt)
+    local step=$1 att=$2 d=$3 gate=$4 id; id=$(drv_var DRV_ID "$d")
+    local t0; t0=$(now_ms)
+    local blog="$CTL/log/$id" out="$WORK/attempt-$att.out" err="$WORK/attempt-$att.err"
+    : > "$blog"; chmod 666 "$blog"
+    if [ -n "$gate" ]; then
+        rm -f "$CTL/gate/$id.$gate" "$CTL/arm/$id.$gate"
+        mkfifo -m 666 "$CTL/arm/$id.$gate" || die "mkfifo failed"
+    fi
+    set_nix_args "$d"
+    nix-build "${NBA[@]}" --no-out-link --debug > "$out" 2> "$err" < /dev/null &
+    local pid=$!; track "$pid"
+    local interrupted=0 rc
+    if [ -n "$gate" ]; then
+        local n=0
+        while [ ! -s "$CTL/gate/$id.$gate" ] && ! child_done "$pid"; do
+            n=$((n + 1)); [ "$n" -ge $(( GATE_TIMEOUT * 20 )) ] && die "attempt $att: builder never reached gate $gate"
+            sleep 0.05
+        done
+        if [ -s "$CTL/gate/$id.$gate" ]; then
+            stop_child "$pid" INT; rc=$CHILD_RC; interrupted=1
+        else
+            wait_child "$pid" 1; rc=$CHILD_RC
+            say "attempt $att: client exited (rc=$rc) before the builder reached gate $gate"
+        fi
+    else
+        wait_child "$pid" "$STEP_TIMEOUT" || { stop_child "$pid" INT; die "attempt $att: nix-build did not finish in ${STEP_TIMEOUT}s"; }
+        rc=$CHILD_RC
+    fi
+    read_builder_log "$blog"
+    # The next step must find the builder dead and its build user free, as the model assumes.
+    wait_builder_gone "$BL_PID"; wait_user_free "$BL_UID"
+    [ -n "$gate" ] && rm -f "$CTL/arm/$id.$gate"
+    [ -n "$BL_OUT" ] && printf -v "SCRATCH_$d" '%s' "$BL_OUT"
+    local final=""
+    if [ "$rc" = 0 ] && [ "$interrupted" = 0 ]; then
+        final=$(grep '^/' "$out" | tail -1)
+        printf -v "FINAL_$d" '%s' "$final"
+    fi
+    cp "$blog" "$WORK/attempt-$att.builder.log"
+    fact "$(python3 "$PY" attempt "$att" "$id" "$(drv_var DRV_NAME "$d")-$NONCE" "$rc" "$interrupted" \
+        "$blog" "$err" "$final" "$(secs_since "$t0")")"
+    say "step $step build $att ($id): $([ "$interrupted" = 1 ] && echo "interrupted at $gate" || echo "rc=$rc") as ${BL_USER:-<no builder>}, \$out=${BL_OUT:-?}${final:+ -> $final} ($(secs_since "$t0")s)"
+}
+
+h_hold() { # $1 step, $2 count
+    local step=$1 k tag blog pid n
+    for k in $(seq 1 "$2"); do
+        tag=s${step}k$k
+        blog="$CTL/blk/$tag"; : > "$blog"; chmod 666 "$blog"
+        set_nix_args hold
+        nix-build "${NBA[@]}" --argstr tag "$tag" --no-out-link > "$WORK/hold-$tag.out" 2> "$WORK/hold-$tag.err" < /dev/null &
+        pid=$!; track "$pid"
+        n=0
+        while ! grep -q '^U ' "$blog" 2>/dev/null; do
+            child_done "$pid" && die "blocker $tag exited before taking a build user: $(grep -i error "$WORK/hold-$tag.err" | tail -2)"
+            n=$((n + 1)); [ "$n" -ge $(( GATE_TIMEOUT * 20 )) ] && die "blocker $tag got no build user in ${GATE_TIMEOUT}s"
+            sleep 0.05
+        done
+        read_builder_log "$blog"
+        HOLD_PIDS+=("$pid"); HOLD_UIDS+=("$BL_UID"); HOLD_BPIDS+=("$BL_PID")
+        fact "{\"t\":\"hold\",\"step\":$step,\"tag\":\"$tag\",\"user\":\"$BL_USER\"}"
+        say "step $step hold: blocker $tag (client PID $pid) holds $BL_USER"
+    done
+}
+
+h_release() { # $1 step
+    local i
+    for i in ${HOLD_PIDS[@]+"${!HOLD_PIDS[@]}"}; do
+        stop_child "${HOLD_PIDS[$i]}" INT
+        wait_builder_gone "${HOLD_BPIDS[$i]}"; wait_user_free "${HOLD_UIDS[$i]}"
+    done
+    say "step $1 release: ${#HOLD_PIDS[@]} blocker(s) stopped"
+    HOLD_PIDS=(); HOLD_UIDS=(); HOLD_BPIDS=()
+}
+
+h_flag() { # $1 step, $2 set|clear, $3 flag
+    if [ "$2" = set ]; then : > "$CTL/flags/$3"; else rm -f "$CTL/flags/$3"; fi
+    say "step $1 ${2}Flag $3"
+}
+
+path_exists() { [ -e "$1" ] || [ -L "$1" ]; }
+
+h_path() { # $1 step, $2 key, $3 drv index, $4 scratch|final, $5 pathInfo|inspect
+    local step=$1 key=$2 kind=$5
+    resolve "$3" "$4"
+    local p=$RESOLVED exists=false valid=false ins='{}'
+    if [ -n "$p" ]; then
+        path_exists "$p" && exists=true
+        bounded "$STEP_TIMEOUT" "$WORK/pathinfo-$key.out" "$WORK/pathinfo-$key.err" nix path-info "$p" && valid=true
+        [ "$kind" = inspect ] && ins=$(python3 "$PY" inspect "$p")
+    else
+        say "step $step: $(drv_var DRV_ID "$3") has no known $4 path yet (recorded as absent)"
+    fi
+    fact "$(python3 -c 'import json,sys
+a=sys.argv; ins=json.loads(a[7])
+d={"t":"path","step":int(a[1]),"key":a[2],"kind":a[3],"path":a[4] or None,"exists":a[5]=="true","valid":a[6]=="true"}
+d.update({k:ins[k] for k in ("owner","mode","files") if k in ins})
+print(json.dumps(d))' "$step" "$key" "$kind" "$p" "$exists" "$valid" "$ins")"
+    say "step $step $kind $key: ${p:-<unknown>} exists=$exists valid=$valid $( [ "$kind" = inspect ] && echo "$ins")"
+}
+
+h_delete() { # $1 step, $2 key, $3 drv index, $4 scratch|final, $5.. command words
+    local step=$1 key=$2 d=$3 which=$4; shift 4
+    resolve "$d" "$which"
+    local p=$RESOLVED before=false after=false rc dontknow=false
+    [ -n "$p" ] && path_exists "$p" && before=true
+    case "$*" in
+        *delete*) [ -n "$p" ] || die "step $step: nothing to delete ($which path of $(drv_var DRV_ID "$d") unknown)"
+                  bounded "$STEP_TIMEOUT" "$WORK/cmd-$key.out" "$WORK/cmd-$key.err" "$@" "$p" ;;
+        *)        bounded "$STEP_TIMEOUT" "$WORK/cmd-$key.out" "$WORK/cmd-$key.err" "$@" ;;
+    esac
+    rc=$?
+    [ "$rc" = 124 ] && die "step $step: '$*' timed out"
+    [ -n "$p" ] && path_exists "$p" && after=true
+    grep -q "don't know how to build these paths" "$WORK/cmd-$key.out" "$WORK/cmd-$key.err" && dontknow=true
+    fact "{\"t\":\"command\",\"step\":$step,\"key\":\"$key\",\"command\":\"$*\",\"path\":$(json_str "$p"),\"existedBefore\":$before,\"existsAfter\":$after,\"rc\":$rc,\"dontKnow\":$dontknow}"
+    say "step $step '$*' ${p:-}: rc=$rc existed=$before exists=$after dontknow=$dontknow"
+}
+
+h_finish() {
+    [ ${#HOLD_PIDS[@]} -gt 0 ] && h_release end
+    local secs; secs=$(secs_since "$T0_MS")
+    say "steps done in ${secs}s; comparing with expectation '$VARIANT'"
+    python3 "$PY" finish "$FACTS" "$WORK/expect.json" "$OBS" "scenario=$SCENARIO" "variant=$VARIANT" \
+        "platform=$PLATFORM" "nix=$NIX_VERSION" "nonce=$NONCE" "seconds=$secs"
+    local rc=$?
+    say "observation written to $OBS"
+    [ "$rc" -le 1 ] || die "oracle.py finish failed (rc=$rc)"
+    return "$rc"
+}

@@ -1,0 +1,284 @@
+#!/usr/bin/env python3
+# nix-outpath-lab repro oracle helper, embedded verbatim in every rendered repro script.
+#
+# Why python: a standalone script must build JSON, inspect owners/modes portably (linux `stat -c`
+# vs darwin `stat -f`), probe flock(2) locks and compare against the expectation without jq;
+# python3 (3.6+, stdlib only) is on every Debian and most darwin machines.
+#
+# The comparison below MUST stay identical to compareObservation() in sim/repro/observe.ts:
+# test/repro/compare.spec.ts runs both on the same random cases.
+#
+# Subcommands (the bash harness calls them; each prints one JSON line or sets the exit status):
+#   inspect PATH                           -> {"exists","owner","mode","files"}
+#   lockfree FILE                          -> exit 0 if FILE is missing or flock(LOCK_EX|LOCK_NB) succeeds
+#   attempt  NAME DRV STORENAME RC INTERRUPTED BUILDERLOG CLIENTERR FINAL SECONDS
+#   finish   FACTS EXPECT OBS META...      -> writes the observation file, prints MATCH/MISMATCH, exit 0/1
+#   compare                                -> stdin: [[expected, actual], ...]; stdout: mismatch lists (tests)
+import json
+import os
+import re
+import sys
+
+ABSENT = '(absent)'
+
+
+def jtext(v):
+    """JSON text of a value, byte-identical to JSON.stringify for the values observations hold."""
+    return json.dumps(v, separators=(',', ':'), ensure_ascii=False)
+
+
+def owner_name(uid):
+    try:
+        import pwd
+        return pwd.getpwuid(uid).pw_name
+    except (KeyError, ImportError):
+        return str(uid)
+
+
+def list_tree(root):
+    """Entries below root, relative, sorted; directories get a trailing '/'. Symlinks are not followed."""
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        rel = os.path.relpath(dirpath, root)
+        for d in dirnames:
+            p = d if rel == '.' else rel + '/' + d
+            out.append(p + '/' if not os.path.islink(os.path.join(dirpath, d)) else p)
+        for f in filenames:
+            out.append(f if rel == '.' else rel + '/' + f)
+    return sorted(out)
+
+
+def inspect(path):
+    if not os.path.lexists(path):
+        return {'exists': False}
+    st = os.lstat(path)
+    files = list_tree(path) if os.path.isdir(path) and not os.path.islink(path) else []
+    return {'exists': True, 'owner': owner_name(st.st_uid), 'mode': format(st.st_mode & 0o7777, 'o'), 'files': files}
+
+
+def output_files(path):
+    """relative path -> content; 'dir/' -> ''; symlink -> '-> target' (see AttemptObservation.outputFiles)."""
+    if not path or not os.path.isdir(path):
+        return None
+    out = {}
+    for rel in list_tree(path):
+        full = os.path.join(path, rel.rstrip('/'))
+        if rel.endswith('/'):
+            out[rel] = ''
+        elif os.path.islink(full):
+            out[rel] = '-> ' + os.readlink(full)
+        else:
+            with open(full, 'rb') as f:
+                out[rel] = f.read().decode('utf-8', errors='replace')
+    return out
+
+
+def lockfree(path):
+    import fcntl
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def parse_builder_log(path):
+    """The builder's own log: 'U uid user out pid', 'P <ls -ld $out>', 'A i ok', 'A i err ERRNO msg'."""
+    info = {'uid': None, 'user': None, 'out': None, 'pid': None, 'actions': [], 'raw': []}
+    try:
+        with open(path, encoding='utf-8', errors='replace') as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return info
+    info['raw'] = lines
+    for line in lines:
+        w = line.split(' ')
+        if w[0] == 'U' and len(w) >= 5:
+            info.update(uid=int(w[1]), user=w[2], out=w[3], pid=int(w[4]))
+        elif w[0] == 'A' and len(w) >= 3:
+            if w[2] == 'ok':
+                info['actions'].append({'i': int(w[1]), 'ok': True})
+            else:
+                info['actions'].append({'i': int(w[1]), 'ok': False, 'errno': w[3] if len(w) > 3 else 'EOTHER'})
+    return info
+
+
+def attempt_fact(name, drv, store_name, rc, interrupted, blog, client_err, final, seconds):
+    b = parse_builder_log(blog)
+    rc = int(rc)
+    try:
+        with open(client_err, encoding='utf-8', errors='replace') as f:
+            err = f.read()
+    except OSError:
+        err = ''
+    outcome = 'interrupted' if interrupted == '1' else ('success' if rc == 0 else 'failed')
+    pat = re.compile(r"removing invalid path '[^']*/[0-9a-z]{32}-" + re.escape(store_name) + "'")
+    fact = {
+        't': 'attempt', 'name': name, 'drv': drv, 'rc': rc, 'seconds': float(seconds),
+        'observation': {
+            'buildUser': b['user'], 'outcome': outcome, 'actions': b['actions'],
+            'removedInvalid': bool(pat.search(err)),
+        },
+        'scratch': b['out'], 'final': final or None, 'builderLog': b['raw'],
+        'clientErrorTail': [l for l in err.splitlines() if l.startswith('error') or 'interrupted' in l][-5:],
+    }
+    if outcome == 'success':
+        files = output_files(final)
+        if files is not None:
+            fact['observation']['outputFiles'] = files
+    return fact
+
+
+# ----------------------------------------------------------------------------- comparison ---
+def _cmp(out, field, e, a):
+    if e != a:
+        out.append([field, jtext(e), jtext(a)])
+
+
+def _opt(out, field, exp, act, key):
+    """Compare exp[key] with act[key] only when the expectation states it."""
+    if key not in exp:
+        return
+    if key not in act:
+        out.append([field, jtext(exp[key]), ABSENT])
+    else:
+        _cmp(out, field, exp[key], act[key])
+
+
+def js_sorted(xs):
+    """Sorted like JavaScript's default sort (UTF-16 code units), so both comparators agree."""
+    return sorted(xs, key=lambda s: s.encode('utf-16-be', 'surrogatepass'))
+
+
+def _keys(e, a):
+    return list(e.keys()) + [k for k in a.keys() if k not in e]
+
+
+def compare(exp, act):
+    """List of [field, expectedJSON, gotJSON]; empty = match. Mirrors compareObservation (observe.ts)."""
+    out = []
+    for section in ('attempts', 'paths', 'commands'):
+        es, as_ = exp.get(section, {}), act.get(section, {})
+        for k in _keys(es, as_):
+            f = section + '.' + k
+            if k not in as_:
+                out.append([f, jtext(es[k]), ABSENT])
+                continue
+            if k not in es:
+                out.append([f, ABSENT, jtext(as_[k])])
+                continue
+            e, a = es[k], as_[k]
+            if section == 'attempts':
+                _cmp(out, f + '.buildUser', e['buildUser'], a['buildUser'])
+                _cmp(out, f + '.outcome', e['outcome'], a['outcome'])
+                ea, aa = e['actions'], a['actions']
+                for j in range(max(len(ea), len(aa))):
+                    fj = '%s.actions[%d]' % (f, j)
+                    if j >= len(aa):
+                        out.append([fj, jtext(ea[j]), ABSENT])
+                    elif j >= len(ea):
+                        out.append([fj, ABSENT, jtext(aa[j])])
+                    else:
+                        _cmp(out, fj + '.i', ea[j]['i'], aa[j]['i'])
+                        _cmp(out, fj + '.ok', ea[j]['ok'], aa[j]['ok'])
+                        _opt(out, fj + '.errno', ea[j], aa[j], 'errno')
+                if 'outputFiles' in e:
+                    if 'outputFiles' not in a:
+                        out.append([f + '.outputFiles', jtext(e['outputFiles']), ABSENT])
+                    else:
+                        ef, af = e['outputFiles'], a['outputFiles']
+                        for p in _keys(ef, af):
+                            fp = '%s.outputFiles[%s]' % (f, jtext(p))
+                            _cmp(out, fp, ef[p] if p in ef else ABSENT, af[p] if p in af else ABSENT)
+                _opt(out, f + '.removedInvalid', e, a, 'removedInvalid')
+            elif section == 'paths':
+                _cmp(out, f + '.exists', e['exists'], a['exists'])
+                _cmp(out, f + '.valid', e['valid'], a['valid'])
+                _opt(out, f + '.owner', e, a, 'owner')
+                _opt(out, f + '.mode', e, a, 'mode')
+                if 'files' in e:
+                    if 'files' not in a:
+                        out.append([f + '.files', jtext(e['files']), ABSENT])
+                    else:
+                        _cmp(out, f + '.files', js_sorted(e['files']), js_sorted(a['files']))
+            else:
+                _cmp(out, f + '.removed', e['removed'], a['removed'])
+                _cmp(out, f + '.printedDontKnow', e['printedDontKnow'], a['printedDontKnow'])
+                _cmp(out, f + '.exitOk', e['exitOk'], a['exitOk'])
+    return out
+
+
+# -------------------------------------------------------------------------------- finish ---
+def finish(facts_file, expect_file, obs_file, meta_args):
+    facts = []
+    with open(facts_file, encoding='utf-8') as f:
+        for line in f:
+            if line.strip():
+                facts.append(json.loads(line))
+    with open(expect_file, encoding='utf-8') as f:
+        expect = json.load(f)
+    obs = {'attempts': {}, 'paths': {}, 'commands': {}}
+    for fact in facts:
+        if fact['t'] == 'attempt':
+            obs['attempts'][fact['name']] = fact['observation']
+        elif fact['t'] == 'path':
+            p = {'exists': fact['exists'], 'valid': fact['valid']}
+            if fact['kind'] == 'inspect' and fact['exists']:
+                p.update(owner=fact['owner'], mode=fact['mode'], files=fact['files'])
+            obs['paths'][fact['key']] = p
+        elif fact['t'] == 'command':
+            obs['commands'][fact['key']] = {
+                'removed': fact['existedBefore'] and not fact['existsAfter'],
+                'printedDontKnow': fact['dontKnow'], 'exitOk': fact['rc'] == 0,
+            }
+    mismatches = compare(expect, obs)
+    meta = dict(a.split('=', 1) for a in meta_args)
+    doc = {
+        'format': 'nix-outpath-repro-observation/1',
+        'scenario': meta.get('scenario'), 'variant': meta.get('variant'), 'platform': meta.get('platform'),
+        'nix': meta.get('nix'), 'nonce': meta.get('nonce'), 'seconds': float(meta.get('seconds', '0')),
+        'observation': obs,
+        'verdict': {'match': not mismatches, 'mismatches': mismatches},
+        'facts': facts,
+    }
+    tmp = obs_file + '.tmp'
+    with open(tmp, 'w', encoding='utf-8') as f:
+        json.dump(doc, f, indent=2, ensure_ascii=False)
+        f.write('\n')
+    os.replace(tmp, obs_file)
+    if mismatches:
+        for m in mismatches:
+            print('MISMATCH: %s expected %s got %s' % (m[0], m[1], m[2]))
+        return 1
+    print('MATCH')
+    return 0
+
+
+def main(argv):
+    cmd = argv[1] if len(argv) > 1 else ''
+    if cmd == 'inspect':
+        print(jtext(inspect(argv[2])))
+    elif cmd == 'lockfree':
+        return 0 if lockfree(argv[2]) else 1
+    elif cmd == 'attempt':
+        print(jtext(attempt_fact(*argv[2:11])))
+    elif cmd == 'finish':
+        return finish(argv[2], argv[3], argv[4], argv[5:])
+    elif cmd == 'compare':
+        cases = json.load(sys.stdin)
+        print(jtext([compare(e, a) for e, a in cases]))
+    else:
+        sys.stderr.write('usage: oracle.py inspect|lockfree|attempt|finish|compare ...\n')
+        return 2
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))

@@ -1,0 +1,314 @@
+/**
+ * Renders a {@link ReproPlan} into a self-contained bash script that runs the plan against a
+ * real, already running multi-user nix-daemon, writes what happened as an observation file and
+ * prints MATCH / MISMATCH against the plan's expectation for one variant.
+ *
+ * The script is assembled from three parts: a rendered preamble (plan data, derivation specs,
+ * the step calls), `harness.lib.sh` (process handling, gates, blockers, facts) and `oracle.py`
+ * (inspection, observation assembly, comparison), both inlined verbatim so the script needs
+ * nothing but bash, coreutils, python3 and the nix CLI.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BuilderAction, PlanDerivation, PlanStep, ReproPlan } from './plan.js';
+import { stepKey } from './plan.js';
+
+export type Platform = 'linux' | 'darwin';
+
+export interface RenderOptions {
+  /** Which of `plan.expect` the script compares against. */
+  readonly variant: string;
+  readonly platform: Platform;
+}
+
+const here = import.meta.dirname;
+
+/** Single-quotes a string for sh/bash (no expansion of anything inside). */
+export function shQuote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/** `"$out"/'rel'` — the builder's view of a plan path. */
+function outRef(rel: string): string {
+  return rel === '' ? '"$out"' : `"$out"/${shQuote(rel)}`;
+}
+
+/** Build users are `nixbld<n>` on linux and `_nixbld<n>` on darwin (the installer's names). */
+export function userPrefix(platform: Platform): string {
+  return platform === 'darwin' ? '_nixbld' : 'nixbld';
+}
+
+/**
+ * The builder's shell code for one derivation. The builder is `/bin/sh` with PATH=/usr/bin:/bin
+ * and no `set -e`; it logs every action it reaches to `$nolCtl/log/$nolDrv` (a control dir outside
+ * the store, mode 0777 so any build user can append), as `A <i> ok` or `A <i> err <ERRNO> <text>`,
+ * after a first line `U <uid> <user> <$out> <pid>` naming who runs it and where.
+ */
+export function builderScript(drv: PlanDerivation, platform: Platform): string {
+  const lines: string[] = [
+    'L="$nolCtl/log/$nolDrv"',
+    'E="${TMPDIR:-/tmp}/nol-err.$$"',
+    "nol_log() { printf '%s\\n' \"$*\" >> \"$L\"; }",
+    // The error text of sh/coreutils is all a shell builder sees of errno; map it back.
+    'nol_errno() {',
+    '  case "$(cat "$E" 2>/dev/null)" in',
+    '    *"Permission denied"*) echo EACCES ;;',
+    '    *"Operation not permitted"*) echo EPERM ;;',
+    '    *"File exists"*) echo EEXIST ;;',
+    '    *"No such file"*|*"nonexistent"*) echo ENOENT ;;', // dash: "cannot create x: Directory nonexistent"
+    '    *"Not a directory"*) echo ENOTDIR ;;',
+    '    *"Is a directory"*) echo EISDIR ;;',
+    '    *"Read-only file system"*) echo EROFS ;;',
+    '    *"No space left"*) echo ENOSPC ;;',
+    '    *) echo EOTHER ;;',
+    '  esac',
+    '}',
+    'nol_res() {',
+    '  if [ "$1" -eq 0 ]; then nol_log "A $2 ok"; else nol_log "A $2 err $(nol_errno) $(tr \'\\n\' \' \' < "$E" 2>/dev/null)"; fi',
+    '  return "$1"',
+    '}',
+    'nol_log "U $(id -u) $(id -un) $out $$"',
+    'nol_log "P $(ls -ld "$out" 2>&1)"',
+    'nol_rc=0',
+  ];
+  const flag = (f: string): string => `"$nolCtl/flags/"${shQuote(f)}`;
+  const write = (a: { path: string; content: string }, i: number): string =>
+    `{ printf '%s' ${shQuote(a.content)} > ${outRef(a.path)}; } 2>"$E"; nol_res $? ${i}; nol_rc=$?`;
+  drv.program.forEach((a: BuilderAction, i) => {
+    lines.push(`# ${i}: ${JSON.stringify(a)}`);
+    switch (a.op) {
+      case 'mkdirP':
+        lines.push(`mkdir -p ${outRef(a.path)} 2>"$E"; nol_res $? ${i}; nol_rc=$?`);
+        break;
+      case 'mkdir':
+        lines.push(`mkdir ${outRef(a.path)} 2>"$E"; nol_res $? ${i}; nol_rc=$?`);
+        break;
+      case 'writeFile':
+        lines.push(write(a, i));
+        break;
+      case 'symlink':
+        // symlink(2) semantics: fail EEXIST on an existing path. GNU ln -T does exactly that; BSD
+        // ln has no -T and would link *inside* an existing directory, so test first on darwin.
+        lines.push(
+          platform === 'linux'
+            ? `ln -sT ${shQuote(a.target)} ${outRef(a.path)} 2>"$E"; nol_res $? ${i}; nol_rc=$?`
+            : `{ if [ -e ${outRef(a.path)} ] || [ -L ${outRef(a.path)} ]; then echo "File exists" >&2; false; else ln -s ${shQuote(a.target)} ${outRef(a.path)}; fi; } 2>"$E"; nol_res $? ${i}; nol_rc=$?`,
+        );
+        break;
+      case 'chmod':
+        lines.push(`chmod ${a.mode} ${outRef(a.path)} 2>"$E"; nol_res $? ${i}; nol_rc=$?`);
+        break;
+      case 'gate': {
+        // Armed = the harness made a fifo for this drv+gate. Reading it blocks until the harness
+        // writes (it never does: it interrupts the client instead), so no timing is involved.
+        const fifo = `"$nolCtl/arm/$nolDrv."${shQuote(a.name)}`;
+        lines.push(`nol_log "A ${i} ok"; nol_rc=0`);
+        lines.push(`if [ -p ${fifo} ]; then echo $$ > "$nolCtl/gate/$nolDrv."${shQuote(a.name)}; read nol_x < ${fifo}; fi`);
+        break;
+      }
+      case 'exitIfFlag':
+        lines.push(`nol_log "A ${i} ok"; nol_rc=0; if [ -e ${flag(a.flag)} ]; then exit ${a.code}; fi`);
+        break;
+      case 'writeIfFlag':
+        lines.push(`if [ -e ${flag(a.flag)} ]; then ${write(a, i)}; else nol_log "A ${i} ok"; nol_rc=0; fi`);
+        break;
+      case 'exit':
+        lines.push(`nol_log "A ${i} ok"; exit ${a.code}`);
+        break;
+    }
+  });
+  lines.push('exit "$nol_rc"');
+  return lines.join('\n') + '\n';
+}
+
+const CA_ATTRS = { __contentAddressed: true, outputHashMode: 'recursive', outputHashAlgo: 'sha256' } as const;
+
+/**
+ * The JSON a derivation is built from (`drv.nix` reads it with builtins.fromJSON, so no string
+ * ever needs Nix escaping). `drv.nix` adds `name-<nonce>`, `nolCtl`, `nolTag` and `system`.
+ */
+export function derivationSpec(drv: PlanDerivation, platform: Platform): Record<string, unknown> {
+  return {
+    name: drv.name,
+    nolDrv: drv.id,
+    builder: '/bin/sh',
+    PATH: '/usr/bin:/bin', // the builder environment has no PATH otherwise
+    args: ['-c', builderScript(drv, platform)],
+    ...(drv.kind === 'ca-floating' ? CA_ATTRS : {}),
+  };
+}
+
+const DRV_NIX = `# Builds one spec: the attrs come from JSON so no plan string ever needs Nix escaping.
+{ spec, nonce, ctl, tag ? "" }:
+let a = builtins.fromJSON (builtins.readFile spec); in
+builtins.derivation (a // {
+  name = a.name + (if tag == "" then "" else "-" + tag) + "-" + nonce;
+  nolCtl = ctl;
+  nolTag = tag;
+  system = builtins.currentSystem;
+})
+`;
+
+/** The blocker: takes a build user, reports it, and blocks on a fifo until its client is interrupted. */
+const HOLD_SPEC = {
+  name: 'nol-hold',
+  nolDrv: 'nolhold',
+  builder: '/bin/sh',
+  PATH: '/usr/bin:/bin',
+  args: ['-c', 'printf \'U %s %s %s %s\\n\' "$(id -u)" "$(id -un)" "$out" "$$" >> "$nolCtl/blk/$nolTag"\nread x < "$nolCtl/hold.fifo"\nmkdir "$out"\n'],
+};
+
+function probeSpec(ca: boolean): Record<string, unknown> {
+  return {
+    name: 'nol-probe',
+    nolDrv: 'nolprobe',
+    builder: '/bin/sh',
+    PATH: '/usr/bin:/bin',
+    args: ['-c', 'printf \'U %s %s %s %s\\n\' "$(id -u)" "$(id -un)" "$out" "$$" >> "$nolCtl/log/nolprobe"\nmkdir "$out"\n'],
+    ...(ca ? CA_ATTRS : {}),
+  };
+}
+
+/** A human-readable line per step, for the script's header and its step comments. */
+export function describeStep(step: PlanStep, index: number): string {
+  const ref = (t: { drv: string; which: string }): string => `${t.which} path of ${t.drv}`;
+  switch (step.kind) {
+    case 'holdUsers':
+      return `hold ${step.count} build user(s) with blocker builds`;
+    case 'releaseUsers':
+      return 'release the held build users';
+    case 'setFlag':
+      return `set flag ${step.flag}`;
+    case 'clearFlag':
+      return `clear flag ${step.flag}`;
+    case 'build':
+      return `build ${step.drv} (attempt ${step.attempt})${step.interruptAt ? `, SIGINT the client at gate ${step.interruptAt}` : ''}`;
+    case 'pathInfo':
+      return `[${stepKey(step, index)}] exists? valid? ${ref(step.target)}`;
+    case 'delete':
+      return `[${stepKey(step, index)}] ${step.command}${step.command.includes('delete') ? ` ${ref(step.target)}` : ''} (is the ${ref(step.target)} removed?)`;
+    case 'inspect':
+      return `[${stepKey(step, index)}] inspect ${ref(step.target)}`;
+  }
+}
+
+/** A heredoc writing `content` to `file` (a bash word); the delimiter is chosen not to occur in it. */
+function heredoc(file: string, content: string): string {
+  let delim = 'NOL_EOF';
+  const lines = new Set(content.split('\n'));
+  for (let n = 0; lines.has(delim); n++) delim = `NOL_EOF_${n}`;
+  return `cat > ${file} <<'${delim}'\n${content.endsWith('\n') ? content : content + '\n'}${delim}\n`;
+}
+
+function commentBlock(text: string): string[] {
+  return text.split('\n').map((l) => (l.trim() === '' ? '#' : `#   ${l}`));
+}
+
+/** Renders the plan as a bash script for one expectation variant and platform. */
+export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
+  const expectation = plan.expect[opts.variant];
+  if (expectation === undefined) {
+    throw new Error(`plan ${plan.scenario} has no expectation for variant "${opts.variant}" (has: ${Object.keys(plan.expect).join(', ')})`);
+  }
+  const drvIndex = new Map(plan.derivations.map((d, i) => [d.id, i]));
+  const idx = (id: string): number => {
+    const i = drvIndex.get(id);
+    if (i === undefined) throw new Error(`unknown derivation ${id}`); // parsePlan rules this out
+    return i;
+  };
+  const hasCa = plan.derivations.some((d) => d.kind === 'ca-floating');
+  const group = plan.settings.buildUsers === 0 ? '(empty: single-user, builds run as root)' : `nixbld (at least ${plan.settings.buildUsers} members)`;
+
+  const header = [
+    '#!/usr/bin/env bash',
+    `# ${plan.scenario}: nix-outpath-lab repro script, rendered from a repro plan (${plan.format})`,
+    `# for expectation variant '${opts.variant}' on ${opts.platform}. Generated: edit the plan, not this file.`,
+    '#',
+    ...commentBlock(plan.doc),
+    '#',
+    '# What it does, through the real nix CLI and a running nix-daemon (NIX_REMOTE=daemon):',
+    ...plan.steps.map((s, i) => `#   ${String(i).padStart(2)}. ${describeStep(s, i)}`),
+    '#',
+    '# Run as root on a machine with a RUNNING multi-user nix-daemon configured with',
+    `#   build-users-group = ${group}`,
+    '#   sandbox = false',
+    '#   experimental-features = nix-command ca-derivations',
+    '# (validate-real starts such a daemon for you). It starts no daemon and stops only what it started.',
+    '#',
+    '#   bash THIS_SCRIPT [--obs FILE] [--work DIR]',
+    '#',
+    '# --obs FILE  where to write the observation JSON (default $OBS, else WORK/observation.json)',
+    '# --work DIR  scratch dir for logs, specs and the control dir builders write to (default: mktemp)',
+    '# Env: NOL_STEP_TIMEOUT (180 s per nix command), NOL_GATE_TIMEOUT (120), NOL_SETTLE_TIMEOUT (60), KEEP_WORK=0.',
+    "# Prints MATCH, or one 'MISMATCH: <field> expected X got Y' per difference, and exits",
+    '# 0 = match, 1 = mismatch, 2 = harness error (daemon missing or misconfigured, timeout), 130/143 = stopped.',
+    '# Needs bash, coreutils, ps, python3 and nix (nix-build, nix-store, nix-instantiate, nix).',
+    '',
+  ];
+
+  const preamble = [
+    `SCENARIO=${shQuote(plan.scenario)}`,
+    `VARIANT=${shQuote(opts.variant)}`,
+    `PLATFORM=${opts.platform}`,
+    `BUILD_USERS=${plan.settings.buildUsers}`,
+    `KEEP_FAILED=${String(plan.settings.keepFailed)}`,
+    `HAS_CA=${hasCa ? 1 : 0}`,
+    `USER_PREFIX=${userPrefix(opts.platform)}`,
+    `NDRV=${plan.derivations.length}`,
+    ...plan.derivations.map((d, i) => `DRV_ID_${i}=${d.id}; DRV_KIND_${i}=${d.kind}; DRV_NAME_${i}=${d.name}`),
+    '',
+    '# Files the run needs, written into $WORK (quoted heredocs: nothing inside is expanded).',
+    'write_files() {',
+    heredoc('"$PY"', readFileSync(join(here, 'oracle.py'), 'utf8')),
+    heredoc('"$WORK/drv.nix"', DRV_NIX),
+    ...plan.derivations.map((d, i) => heredoc(`"$WORK/spec-${i}.json"`, JSON.stringify(derivationSpec(d, opts.platform), null, 1))),
+    heredoc('"$WORK/spec-probe.json"', JSON.stringify(probeSpec(hasCa), null, 1)),
+    heredoc('"$WORK/spec-hold.json"', JSON.stringify(HOLD_SPEC, null, 1)),
+    heredoc('"$WORK/expect.json"', JSON.stringify(expectation, null, 1)),
+    '}',
+    '',
+  ];
+
+  const calls: string[] = ['run_steps() {'];
+  plan.steps.forEach((s, i) => {
+    calls.push(`    # step ${i}: ${describeStep(s, i)}`);
+    switch (s.kind) {
+      case 'holdUsers':
+        calls.push(`    h_hold ${i} ${s.count}`);
+        break;
+      case 'releaseUsers':
+        calls.push(`    h_release ${i}`);
+        break;
+      case 'setFlag':
+        calls.push(`    h_flag ${i} set ${s.flag}`);
+        break;
+      case 'clearFlag':
+        calls.push(`    h_flag ${i} clear ${s.flag}`);
+        break;
+      case 'build':
+        calls.push(`    h_build ${i} ${s.attempt} ${idx(s.drv)} ${shQuote(s.interruptAt ?? '')}`);
+        break;
+      case 'pathInfo':
+      case 'inspect':
+        calls.push(`    h_path ${i} ${stepKey(s, i)} ${idx(s.target.drv)} ${s.target.which} ${s.kind}`);
+        break;
+      case 'delete':
+        calls.push(`    h_delete ${i} ${stepKey(s, i)} ${idx(s.target.drv)} ${s.target.which} ${s.command}`);
+        break;
+    }
+  });
+  calls.push('}', '');
+
+  return [
+    ...header,
+    ...preamble,
+    ...calls,
+    readFileSync(join(here, 'harness.lib.sh'), 'utf8'),
+    '# ------------------------------------------------------------------------------- main ---',
+    'probe',
+    'run_steps',
+    'h_finish',
+    'exit $?',
+    '',
+  ].join('\n');
+}
