@@ -1,0 +1,57 @@
+/**
+ * Nix: derivation-building-goal.cc tryToBuild/acquireResources @2.34.8: take the output locks,
+ * recheck validity ("someone beat us to it"), and delete outputs that are known but invalid.
+ * Floating CA outputs have no `known` path, so "removing invalid path" skips them (l.436).
+ */
+import type { Ctx } from './context.js';
+import { drvOf } from './context.js';
+import { startDelete } from './delete-path.js';
+import { SRC } from './sources.js';
+import { addTempRoot, putActor, withPhase } from './state.js';
+import { disabled, next } from './step.js';
+import { hashPartOf } from './store-path.js';
+import type { BuildActor, KnownOutput, ModelState, Step } from './types.js';
+
+/** The goal is created: its constructor adds the drv as a temp root (and derivation-goal.cc roots known outputs). */
+export function startGoal(ctx: Ctx, s: ModelState, a: BuildActor): Step {
+  if (a.phase.kind !== 'waiting') return disabled('already started');
+  const d = drvOf(ctx, a.drv);
+  let st = addTempRoot(s, a.id, hashPartOf(d.drvPath));
+  if (d.knownPath) st = addTempRoot(st, a.id, hashPartOf(d.knownPath));
+  return next(putActor(st, withPhase(a, { kind: 'lockOutputs' })), `goal for ${d.spec.name}`, SRC.goalCtor);
+}
+
+/** Nix: checkPathValidity (l.1256): known from the drv (IA) or from a realisation (CA, counted valid). */
+export function checkPathValidity(ctx: Ctx, s: ModelState, drv: string): KnownOutput | undefined {
+  const d = drvOf(ctx, drv);
+  const realised = s.realisations[`${d.drvPath}!out`];
+  if (realised) return { path: realised, status: 'valid' };
+  if (d.knownPath) return { path: d.knownPath, status: s.valid[d.knownPath] ? 'valid' : 'absent' };
+  return undefined;
+}
+
+export function lockOutputs(ctx: Ctx, s: ModelState, a: BuildActor): Step {
+  if (a.phase.kind !== 'lockOutputs') return disabled('not acquiring resources');
+  const d = drvOf(ctx, a.drv);
+  const holder = s.locks[d.lockPath];
+  if (holder !== undefined && holder !== a.id) return disabled(`waiting for lock on '${d.lockPath}' (held by ${holder})`);
+  // pathlocks.cc openLockFile: open(O_RDWR|O_CREAT, 0600) as the daemon
+  const fd = ctx.fs.open(ctx.daemon, d.lockPath, { access: 'rw', creat: true }, 0o600);
+  if (fd.ok) ctx.fs.close(ctx.daemon, fd.value);
+  let st: ModelState = { ...s, locks: { ...s.locks, [d.lockPath]: a.id } };
+  const known = checkPathValidity(ctx, st, a.drv);
+  const withKnown: BuildActor = { ...a, ...(known ? { known } : {}) };
+  if (known?.status === 'valid') {
+    // "someone beat us to it": setDeletion(true) then unlock (l.425)
+    ctx.fs.unlink(ctx.daemon, d.lockPath);
+    const { [d.lockPath]: _released, ...locks } = st.locks;
+    st = { ...st, locks };
+    const done = withPhase(withKnown, { kind: 'done', outcome: { kind: 'success', path: known.path, skipped: true } });
+    return next(putActor(st, done), `all outputs valid: skipping build (someone beat us to it)`, SRC.acquireResources);
+  }
+  if (known && ctx.fs.lstat(ctx.daemon, known.path).ok) {
+    const deleting: BuildActor = { ...withPhase(withKnown, { kind: 'deleteInvalidOutputs' }), job: startDelete(known.path) };
+    return next(putActor(st, deleting), `locked ${d.lockPath}; removing invalid path '${known.path}'`, SRC.removeInvalid);
+  }
+  return next(putActor(st, withPhase(withKnown, { kind: 'acquireUser' })), `locked ${d.lockPath}`, SRC.acquireResources);
+}

@@ -1,0 +1,104 @@
+/**
+ * The fixed facts of one run: scenario, variant, kernel, derivation paths, users.
+ * Computed once; transitions read it, never change it.
+ */
+import type { Creds, FsKernel } from '../fs/index.js';
+import { creds, ROOT } from '../fs/index.js';
+import { makeFallbackPath, makeStorePath, outputPathName, STORE_DIR } from './store-path.js';
+import type { DerivationSpec, PathRef, Scenario } from './types.js';
+import type { Variant } from './variants.js';
+
+export const NIXBLD_GID = 30000;
+export const FIRST_BUILD_UID = 30001;
+export const BUILD_DIR = '/nix/var/nix/builds';
+export const USERPOOL_DIR = '/nix/var/nix/userpool';
+
+export interface DrvInfo {
+  readonly spec: DerivationSpec;
+  readonly drvPath: string;
+  /** The output path known before the build (input-addressed), absent for floating CA. */
+  readonly knownPath?: string;
+  /** makeFallbackPath(outputName): the floating CA scratch path. */
+  readonly fallbackPath: string;
+  /** Nix: acquireResources lock set: `<out>.lock` for known outputs, `<drv>.<output>.lock` otherwise. */
+  readonly lockPath: string;
+}
+
+export interface Ctx {
+  readonly scenario: Scenario;
+  readonly variant: Variant;
+  readonly fs: FsKernel;
+  readonly drvs: ReadonlyMap<string, DrvInfo>;
+  /** The daemon: root with the umask initNix sets (libmain/shared.cc umask(0022)). */
+  readonly daemon: Creds;
+}
+
+export function drvInfo(spec: DerivationSpec): DrvInfo {
+  const drvPath = makeStorePath(`drv:${spec.kind}:${spec.name}:${JSON.stringify(spec.program)}`, `${spec.name}.drv`);
+  const knownPath =
+    spec.kind === 'input-addressed' ? makeStorePath(`output:out:${drvPath}`, outputPathName(spec.name, 'out')) : undefined;
+  const fallbackPath = makeFallbackPath(drvPath, spec.name, 'out');
+  const lockPath = knownPath ? `${knownPath}.lock` : `${drvPath}.out.lock`;
+  return { spec, drvPath, fallbackPath, lockPath, ...(knownPath ? { knownPath } : {}) };
+}
+
+export function makeCtx(scenario: Scenario, variant: Variant, fs: FsKernel): Ctx {
+  const drvs = new Map(scenario.derivations.map((d) => [d.id, drvInfo(d)] as const));
+  return { scenario, variant, fs, drvs, daemon: ROOT };
+}
+
+export function drvOf(ctx: Ctx, id: string): DrvInfo {
+  const d = ctx.drvs.get(id);
+  if (!d) throw new Error(`model bug: unknown derivation ${id}`);
+  return d;
+}
+
+/** Build users in group-membership order (SimpleUserLock iterates gr_mem in that order). */
+export function buildUserUids(ctx: Ctx): number[] {
+  return Array.from({ length: ctx.scenario.settings.buildUsers }, (_, i) => FIRST_BUILD_UID + i);
+}
+
+export function userName(ctx: Ctx, uid: number): string {
+  if (uid === 0) return 'root';
+  const prefix = ctx.scenario.settings.platform === 'darwin' ? '_nixbld' : 'nixbld';
+  return `${prefix}${String(uid - FIRST_BUILD_UID + 1)}`;
+}
+
+export function groupName(gid: number): string {
+  return gid === 0 ? 'root' : gid === NIXBLD_GID ? 'nixbld' : String(gid);
+}
+
+/** Credentials the builder process runs with (derivation-builder.cc setUser): the build user and group, umask 022. */
+export function builderCreds(uid: number): Creds {
+  return uid === 0 ? ROOT : creds(uid, NIXBLD_GID, [NIXBLD_GID], 0o022);
+}
+
+/** The store path a PathRef names, if it is known in this state. */
+export function resolveRef(ctx: Ctx, ref: PathRef, realisations: Readonly<Record<string, string>>): string | undefined {
+  const d = drvOf(ctx, ref.drv);
+  switch (ref.which) {
+    case 'scratch':
+      return d.knownPath ?? d.fallbackPath;
+    case 'lock':
+      return d.lockPath;
+    case 'final':
+      return d.knownPath ?? realisations[`${d.drvPath}!out`];
+  }
+}
+
+export { STORE_DIR };
+
+/** linux with sandbox gets ChrootDerivationBuilder; darwin never does (makeDerivationBuilder, l.2133). */
+export function usesChroot(ctx: Ctx): boolean {
+  return ctx.scenario.settings.platform === 'linux' && ctx.scenario.settings.sandbox;
+}
+
+/** chroot-derivation-builder.cc prepareSandbox: chrootParentDir = toRealPath(drvPath) + ".chroot". */
+export function chrootParent(d: DrvInfo): string {
+  return `${d.drvPath}.chroot`;
+}
+
+/** Where the scratch output really lives on the host (realPathInHost). */
+export function realScratch(ctx: Ctx, d: DrvInfo, scratch: string): string {
+  return usesChroot(ctx) ? `${chrootParent(d)}/root${scratch}` : scratch;
+}

@@ -1,0 +1,156 @@
+/**
+ * Which events can happen next. A build's own next event follows from its phase; faults are
+ * extra choices (scripted ones forced at their point, free ones within the scenario's bounds).
+ */
+import type { Ctx } from './context.js';
+import { canCrash, canFailBuilder, canInterrupt } from './faults.js';
+import { actorById, isDone } from './state.js';
+import { buildUserUids, drvOf } from './context.js';
+import type { Actor, ActorSpec, BuildActor, BuildEventType, FaultKind, ModelEvent, ModelState } from './types.js';
+
+/** The event a build takes next, from its phase (whether it is enabled is step()'s guard). */
+export function nextBuildEvent(a: BuildActor): BuildEventType | 'start' | undefined {
+  if (a.job) return 'deletePathStep';
+  switch (a.phase.kind) {
+    case 'waiting':
+      return 'start';
+    case 'lockOutputs':
+      return 'lockOutputs';
+    case 'deleteInvalidOutputs':
+      return 'deletePathStep';
+    case 'acquireUser':
+      return 'acquireUser';
+    case 'createTempDir':
+      return 'createTempDir';
+    case 'chownToBuilder':
+      return 'chownToBuilder';
+    case 'prepareScratch':
+      return 'prepareScratch';
+    case 'building':
+      return 'builderAction';
+    case 'builderExit':
+      return 'builderExit';
+    case 'registering':
+      return 'registerOutputs';
+    case 'cleanup':
+      return 'cleanupBuild';
+    case 'done':
+      return undefined;
+  }
+}
+
+function simpleEvent(a: Actor): ModelEvent['type'] | undefined {
+  switch (a.kind) {
+    case 'build':
+      return undefined;
+    case 'holdUser':
+      return a.state === 'waiting' ? 'holdUser' : a.state === 'holding' ? 'releaseUser' : undefined;
+    case 'pathInfo':
+      return a.state === 'done' ? undefined : 'pathInfo';
+    case 'storeDelete':
+      return a.state === 'done' ? undefined : 'storeDelete';
+    case 'gc':
+      return a.state === 'done' ? undefined : 'gcStep';
+    case 'setFlag':
+    case 'clearFlag':
+      return a.state === 'done' ? undefined : 'setFlag';
+  }
+}
+
+/** Why an actor whose turn it is cannot move (a lock or a build user held by someone else), without side effects. */
+function blocked(ctx: Ctx, s: ModelState, a: Actor, spec: ActorSpec): boolean {
+  const freeUser = (): boolean => buildUserUids(ctx).some((u) => s.userLeases[String(u)] === undefined);
+  switch (a.kind) {
+    case 'build': {
+      const held = (lock: string): boolean => s.locks[lock] !== undefined && s.locks[lock] !== a.id;
+      if (a.job) return false;
+      if (a.phase.kind === 'lockOutputs') return held(drvOf(ctx, a.drv).lockPath);
+      if (a.phase.kind === 'acquireUser') return ctx.scenario.settings.buildUsers > 0 && !freeUser();
+      if (a.phase.kind === 'registering' && a.phase.step.kind === 'lockFinal') return held(`${a.phase.step.finalPath}.lock`);
+      return false;
+    }
+    case 'holdUser':
+      if (a.state === 'waiting') return !freeUser();
+      return spec.kind === 'holdUser' && !spec.releaseAfter.every((id) => {
+        const o = actorById(s, id);
+        return o !== undefined && isDone(o);
+      });
+    case 'pathInfo':
+    case 'storeDelete':
+    case 'gc':
+    case 'setFlag':
+    case 'clearFlag':
+      return false;
+  }
+}
+
+function depsDone(s: ModelState, spec: ActorSpec): boolean {
+  const after = (spec.after ?? []).every((id) => {
+    const o = actorById(s, id);
+    return o !== undefined && isDone(o);
+  });
+  return after && (spec.during === undefined || atPoint(s, spec.during));
+}
+
+/** Is build `d.actor` at (or past) the point where a `during` actor joins? */
+function atPoint(s: ModelState, d: NonNullable<ActorSpec['during']>): boolean {
+  const target = actorById(s, d.actor);
+  if (target?.kind !== 'build') return false;
+  const n = target.counts[d.before] ?? 0;
+  return n > d.nth || (n === d.nth && nextBuildEvent(target) === d.before) || target.phase.kind === 'done';
+}
+
+/** A build waits while an actor placed `during` it, whose point has come, has not finished. */
+function pausedBy(ctx: Ctx, s: ModelState, build: string): boolean {
+  return ctx.scenario.actors.some((spec) => {
+    if (spec.during?.actor !== build) return false;
+    const o = actorById(s, spec.id);
+    const busy = o !== undefined && (o.kind === 'holdUser' ? o.state === 'waiting' : !isDone(o));
+    return busy && atPoint(s, spec.during) && (spec.after ?? []).every((id) => {
+      const x = actorById(s, id);
+      return x !== undefined && isDone(x);
+    });
+  });
+}
+
+function notStarted(a: Actor): boolean {
+  return a.kind === 'build' ? a.phase.kind === 'waiting' : a.state === 'waiting';
+}
+
+export interface EnabledOptions {
+  /** Free faults (exploration): kinds allowed, and whether the budget has room. */
+  readonly freeFaults?: { readonly kinds: readonly FaultKind[]; readonly targets?: readonly string[]; readonly max: number };
+}
+
+function faultEnabled(kind: FaultKind, a: BuildActor): boolean {
+  return kind === 'interrupt' ? canInterrupt(a) : kind === 'crash' ? canCrash(a) : canFailBuilder(a);
+}
+
+/** Every event enabled in `s`, in a fixed order (actors in scenario order, then orphans). */
+export function enabledEvents(ctx: Ctx, s: ModelState, opts: EnabledOptions = {}): ModelEvent[] {
+  const out: ModelEvent[] = [];
+  for (const spec of ctx.scenario.actors) {
+    const a = actorById(s, spec.id);
+    if (!a || isDone(a)) continue;
+    if (notStarted(a) && !depsDone(s, spec)) continue;
+    if (a.kind === 'build') {
+      const type = nextBuildEvent(a);
+      if (pausedBy(ctx, s, a.id)) continue;
+      const scripted = spec.kind === 'build' ? spec.fault : undefined;
+      if (scripted && type === scripted.before && (a.counts[scripted.before] ?? 0) === scripted.nth && faultEnabled(scripted.kind, a)) {
+        out.push({ type: scripted.kind, actor: a.id });
+        continue; // the scripted fault lands exactly here
+      }
+      if (type && !blocked(ctx, s, a, spec)) out.push({ type, actor: a.id });
+      const ff = opts.freeFaults;
+      if (ff && s.faultsUsed < ff.max && (ff.targets === undefined || ff.targets.includes(a.id))) {
+        for (const kind of ff.kinds) if (faultEnabled(kind, a)) out.push({ type: kind, actor: a.id });
+      }
+      continue;
+    }
+    const type = simpleEvent(a);
+    if (type && !blocked(ctx, s, a, spec)) out.push({ type, actor: a.id });
+  }
+  for (const o of s.orphans) out.push({ type: 'orphanAction', actor: o.id });
+  return out;
+}

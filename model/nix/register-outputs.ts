@@ -1,0 +1,162 @@
+/**
+ * Nix: derivation-builder.cc unprepareBuild + registerOutputs @2.34.8, one step per syscall where
+ * upstream can be interrupted: the top-level ownership check, canonicalisePathMetaData (one entry
+ * per step; checkInterrupt per file), the `.tmp` hash rewrite, the final-path lock, the move and
+ * the database registration.
+ */
+import type { FsKernel } from '../fs/index.js';
+import type { Ctx } from './context.js';
+import { drvOf, realScratch, usesChroot } from './context.js';
+import { caFinalPath, narText, rewriteHash } from './content.js';
+import { startDelete } from './delete-path.js';
+import { SRC } from './sources.js';
+import { putActor, withPhase } from './state.js';
+import { disabled, next } from './step.js';
+import { hashPartOf, outputPathName } from './store-path.js';
+import type { BuildActor, BuildOutcome, ModelState, RegisterStep, Step } from './types.js';
+
+export function failure(failure: BuildOutcome & { kind: 'failure' }): BuildOutcome {
+  return failure;
+}
+
+function toCleanup(s: ModelState, a: BuildActor, outcome: BuildOutcome, note: string, source: string): Step {
+  return next(putActor(s, withPhase(a, { kind: 'cleanup', outcome, step: 'killChild' })), note, source);
+}
+
+function registering(s: ModelState, a: BuildActor, step: RegisterStep, note: string, source: string, job?: string): Step {
+  const base = withPhase(a, { kind: 'registering', step });
+  return next(putActor(s, job ? { ...base, job: startDelete(job) } : base), note, source);
+}
+
+/** unprepareBuild: a non-zero exit is a BuilderFailureError; zero goes on to registerOutputs. */
+export function builderExit(ctx: Ctx, s: ModelState, a: BuildActor): Step {
+  if (a.phase.kind !== 'builderExit') return disabled('builder has not exited');
+  const d = drvOf(ctx, a.drv);
+  if (a.phase.status !== 0) {
+    const message = `builder for '${d.drvPath}' failed with exit code ${String(a.phase.status)}`;
+    return toCleanup(s, a, failure({ kind: 'failure', failure: 'builderFailed', message }), message, SRC.unprepareBuild);
+  }
+  return registering(s, a, { kind: 'checkOutput' }, 'builder exited 0', SRC.unprepareBuild);
+}
+
+/** Depth-first pre-order (the directory before its entries), as canonicalisePathMetaData_ recurses. */
+function preorder(fs: FsKernel, root: string): string[] {
+  return fs.tree(root).map((e) => e.path).sort((x, y) => (x === y ? 0 : x < y ? -1 : 1));
+}
+
+export function registerOutputs(ctx: Ctx, s: ModelState, a: BuildActor): Step {
+  if (a.phase.kind !== 'registering' || a.job || a.scratch === undefined || a.uid === undefined) return disabled('not registering');
+  const d = drvOf(ctx, a.drv);
+  const fs = ctx.fs;
+  const actual = realScratch(ctx, d, a.scratch);
+  const step = a.phase.step;
+  const fail = (message: string, kind: 'outputRejected' | 'sysError', source: string): Step =>
+    toCleanup(s, a, failure({ kind: 'failure', failure: kind, message }), message, source);
+  switch (step.kind) {
+    case 'checkOutput': {
+      const st = fs.lstat(ctx.daemon, actual);
+      if (!st.ok) return fail(`builder for '${d.drvPath}' failed to produce output path for output 'out' at '${actual}'`, 'outputRejected', SRC.registerOutputs);
+      const v = st.value;
+      if ((v.kind !== 'symlink' && (v.mode & 0o022) !== 0) || (a.uid !== 0 && v.uid !== a.uid)) {
+        return fail(`suspicious ownership or permission on '${actual}' for output 'out'; rejecting this build output`, 'outputRejected', SRC.suspiciousOwnership);
+      }
+      return registering(s, a, { kind: 'canonicalise', pass: 1, done: [] }, `lstat ${actual}: owner and mode acceptable`, SRC.suspiciousOwnership);
+    }
+    case 'canonicalise': {
+      const path = preorder(fs, actual).find((p) => !step.done.includes(p));
+      if (path === undefined) return afterCanonicalise(ctx, s, a, step.pass, actual, step.finalPath);
+      const st = fs.lstat(ctx.daemon, path);
+      if (!st.ok) return fail(`getting status of '${path}': ${st.error.errno}`, 'sysError', SRC.canonicalise);
+      const v = st.value;
+      if (step.pass === 1 && a.uid !== 0 && v.uid !== a.uid) {
+        return fail(`invalid ownership on file '${path}'`, 'outputRejected', SRC.canonicalise);
+      }
+      if (v.kind !== 'symlink') {
+        const mode = 0o444 | (v.kind === 'dir' || (v.mode & 0o100) !== 0 ? 0o111 : 0);
+        if (v.mode !== mode) fs.chmod(ctx.daemon, path, mode);
+      }
+      if (v.uid !== 0 || v.gid !== 0) fs.lchown(ctx.daemon, path, 0, 0);
+      return registering(s, a, { ...step, done: [...step.done, path] }, `canonicalise ${path}`, SRC.canonicalise);
+    }
+    case 'rewriteCopy': {
+      const tmp = `${actual}.tmp`;
+      const err = copyRewritten(fs, ctx, actual, tmp, hashPartOf(a.scratch), hashPartOf(step.finalPath));
+      if (err) return fail(`creating '${tmp}': ${err}`, 'sysError', SRC.rewriteOutput);
+      return registering(s, a, { kind: 'rewriteMove', finalPath: step.finalPath }, `restorePath ${tmp} (hash rewrite)`, SRC.rewriteOutput, actual);
+    }
+    case 'rewriteMove': {
+      const r = fs.rename(ctx.daemon, `${actual}.tmp`, actual);
+      if (!r.ok) return fail(`moving '${actual}.tmp': ${r.error.errno}`, 'sysError', SRC.rewriteOutput);
+      return registering(s, a, { kind: 'canonicalise', pass: 2, done: [], finalPath: step.finalPath }, `movePath ${actual}.tmp -> ${actual}`, SRC.rewriteOutput);
+    }
+    case 'lockFinal': {
+      const lock = `${step.finalPath}.lock`;
+      const holder = s.locks[lock];
+      if (holder !== undefined && holder !== a.id) return disabled(`waiting for lock on '${lock}'`);
+      const fd = fs.open(ctx.daemon, lock, { access: 'rw', creat: true }, 0o600);
+      if (fd.ok) fs.close(ctx.daemon, fd.value);
+      const st: ModelState = { ...s, locks: { ...s.locks, [lock]: a.id } };
+      return moveOutput(ctx, st, { ...a, finalLock: lock }, step.finalPath, actual);
+    }
+    case 'moveOutput': {
+      const r = fs.rename(ctx.daemon, actual, step.finalPath);
+      if (!r.ok) return fail(`moving '${actual}' to '${step.finalPath}': ${r.error.errno}`, 'sysError', SRC.moveOutput);
+      return registering(s, a, { kind: 'register', finalPath: step.finalPath }, `movePath ${actual} -> ${step.finalPath}`, SRC.moveOutput);
+    }
+    case 'register': {
+      const info = { deriver: d.drvPath, content: narText(fs, step.finalPath) };
+      let st: ModelState = { ...s, valid: { ...s.valid, [step.finalPath]: info } };
+      if (d.spec.kind === 'ca-floating') st = { ...st, realisations: { ...st.realisations, [`${d.drvPath}!out`]: step.finalPath } };
+      if (a.finalLock) {
+        // dynamicOutputLock.setDeletion(true): the final-path lock file goes when the iteration ends
+        fs.unlink(ctx.daemon, a.finalLock);
+        const { [a.finalLock]: _gone, ...locks } = st.locks;
+        st = { ...st, locks };
+      }
+      const outcome: BuildOutcome = { kind: 'success', path: step.finalPath, skipped: false };
+      return toCleanup(st, a, outcome, `registered ${step.finalPath} valid`, SRC.registerValidPaths);
+    }
+  }
+}
+
+function afterCanonicalise(ctx: Ctx, s: ModelState, a: BuildActor, pass: 1 | 2, actual: string, rewritten?: string): Step {
+  const d = drvOf(ctx, a.drv);
+  if (d.spec.kind === 'ca-floating' && pass === 1 && a.scratch !== undefined) {
+    const finalPath = caFinalPath(narText(ctx.fs, actual), a.scratch, outputPathName(d.spec.name, 'out'));
+    if (finalPath !== a.scratch) return registering(s, a, { kind: 'rewriteCopy', finalPath }, `content-addressed: final path ${finalPath}`, SRC.rewriteOutput);
+  }
+  const finalPath = d.spec.kind === 'ca-floating' ? (rewritten ?? actual) : (a.known?.path ?? actual);
+  if (d.spec.kind === 'ca-floating') return registering(s, a, { kind: 'lockFinal', finalPath }, 'canonicalised', SRC.lockFinal);
+  if (usesChroot(ctx)) return moveOutput(ctx, s, a, finalPath, actual);
+  return registering(s, a, { kind: 'register', finalPath }, 'canonicalised', SRC.registerOutputs);
+}
+
+/**
+ * The move (l.1853): the final path already valid -> delete our copy (2.34.8; Nix 2.8 leaves it,
+ * see docs/fidelity.md); otherwise deletePath(dest) then movePath(actual, dest).
+ */
+function moveOutput(ctx: Ctx, s: ModelState, a: BuildActor, finalPath: string, actual: string): Step {
+  if (actual === finalPath) return registering(s, a, { kind: 'register', finalPath }, 'output already at its final path', SRC.moveOutput);
+  if (s.valid[finalPath]) {
+    if (ctx.scenario.settings.nixVersion === '2.8') {
+      return registering(s, a, { kind: 'register', finalPath }, 'final path already valid: no moving needed (2.8 keeps the scratch copy)', SRC.moveOutput);
+    }
+    return registering(s, a, { kind: 'register', finalPath }, `final path already valid: deleting scratch copy ${actual}`, SRC.moveOutput, actual);
+  }
+  return registering(s, a, { kind: 'moveOutput', finalPath }, `deletePath ${finalPath} before moving`, SRC.moveOutput, finalPath);
+}
+
+/** restorePath(tmp, RewritingSink(dumpPath(actual))): a root-owned copy with the hash rewritten. */
+function copyRewritten(fs: FsKernel, ctx: Ctx, from: string, to: string, h1: string, h2: string): string | undefined {
+  for (const e of fs.tree(from)) {
+    const dest = to + e.path.slice(from.length);
+    const r =
+      e.kind === 'dir'
+        ? fs.mkdir(ctx.daemon, dest, 0o777)
+        : e.kind === 'symlink'
+          ? fs.symlink(ctx.daemon, rewriteHash(e.content ?? '', h1, h2), dest)
+          : fs.writeFile(ctx.daemon, dest, rewriteHash(e.content ?? '', h1, h2), (e.mode & 0o100) !== 0 ? 0o777 : 0o666);
+    if (!r.ok) return r.error.errno;
+  }
+  return undefined;
+}

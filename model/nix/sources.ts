@@ -1,0 +1,41 @@
+/**
+ * The upstream code each model step mirrors, at the pinned commit. Paths are under src/ of
+ * NixOS/nix 2.34.8 (f3f1c3c5b8ad91850e0f7c590cf177f7ab022024); line numbers at that tag.
+ */
+export const NIX_REV = 'f3f1c3c5b8ad91850e0f7c590cf177f7ab022024';
+export const NIX_TAG = '2.34.8';
+
+export const SRC = {
+  goalCtor: 'libstore/build/derivation-building-goal.cc DerivationBuildingGoal::DerivationBuildingGoal (l.36, addTempRoot(drvPath))',
+  acquireResources: 'libstore/build/derivation-building-goal.cc tryToBuild/acquireResources (l.368)',
+  checkPathValidity: 'libstore/build/derivation-building-goal.cc checkPathValidity (l.1256)',
+  removeInvalid: 'libstore/build/derivation-building-goal.cc acquireResources "removing invalid path" (l.432)',
+  deletePath: 'libutil/unix/file-system.cc _deletePath (l.134)',
+  getBuildUser: 'libstore/unix/user-lock.cc SimpleUserLock::acquire (l.67); derivation-builder.cc prepareUser (l.306)',
+  startBuild: 'libstore/unix/build/derivation-builder.cc DerivationBuilderImpl::startBuild (l.736)',
+  createTempDir: 'libstore/unix/build/derivation-builder.cc startBuild createTempDir(buildDir, "nix", 0700) (l.758)',
+  chownToBuilder: 'libstore/unix/build/derivation-builder.cc chownToBuilder (l.769)',
+  scratchPaths: 'libstore/unix/build/derivation-builder.cc startBuild scratch-path ternary (l.784-824)',
+  prepareSandbox: 'libstore/unix/build/chroot-derivation-builder.cc prepareSandbox (l.55)',
+  runChild: 'libstore/unix/build/derivation-builder.cc runChild/setUser (l.1385): the builder runs as the build user',
+  unprepareBuild: 'libstore/unix/build/derivation-builder.cc unprepareBuild (l.545)',
+  registerOutputs: 'libstore/unix/build/derivation-builder.cc registerOutputs (l.1417)',
+  suspiciousOwnership: 'libstore/unix/build/derivation-builder.cc registerOutputs "suspicious ownership" (l.1496)',
+  canonicalise: 'libstore/posix-fs-canonicalise.cc canonicalisePathMetaData_ (l.44)',
+  rewriteOutput: 'libstore/unix/build/derivation-builder.cc registerOutputs rewriteOutput (l.1631)',
+  lockFinal: 'libstore/unix/build/derivation-builder.cc registerOutputs dynamicOutputLock (l.1842)',
+  moveOutput: 'libstore/unix/build/derivation-builder.cc registerOutputs move (l.1853-1872)',
+  registerValidPaths: 'libstore/unix/build/derivation-builder.cc registerOutputs registerValidPaths/registerDrvOutput (l.1928-1997)',
+  killChild: 'libstore/unix/build/derivation-builder.cc killChild (l.525) / cleanupOnDestruction (l.140)',
+  cleanupBuild: 'libstore/unix/build/derivation-builder.cc cleanupBuild (l.2002)',
+  unlockOutputs: 'libstore/unix/pathlocks.cc PathLocks::unlock (l.133); derivation-building-goal.cc setDeletion(true) on success (l.1001)',
+  interrupt: 'libutil/signals.hh checkInterrupt; libstore/daemon.cc MonitorFdHup -> triggerInterrupt; worker.cc ~Worker destroys goals',
+  crash: 'kernel: SIGKILL of the daemon worker; flocks dropped; processes.cc PR_SET_PDEATHSIG on Linux only',
+  builderFailure: 'libstore/unix/build/derivation-builder.cc unprepareBuild (l.587, BuilderFailureError)',
+  collectGarbage: 'libstore/gc.cc LocalStore::collectGarbage gcDeleteDead (l.717)',
+  storeDelete: 'nix/store-delete.cc CmdStoreDelete; libcmd/installables.cc build2 printMissing (l.626); libstore/gc.cc gcDeleteSpecific (l.698)',
+  nixStoreDelete: 'nix/nix-store/nix-store.cc opDelete (l.718); libstore/gc.cc gcDeleteSpecific (l.698)',
+  pathInfo: 'nix/path-info.cc CmdPathInfo; libstore/store-api.cc queryPathInfo',
+  holdUser: 'another process holding libstore/unix/user-lock.cc userpool/<uid> (SimpleUserLock)',
+  flag: 'scenario: a file outside the store the builder reads (test harness)',
+} as const;

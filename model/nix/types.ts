@@ -1,0 +1,296 @@
+/**
+ * The data of the Nix model: scenarios (inputs), the world state (plain immutable data; the
+ * filesystem lives beside it in the kernel), events, and outcomes. Names follow libstore.
+ */
+import type { Errno, FsError, FsSnapshot, SyscallRecord, TreeEntry } from '../fs/index.js';
+
+// ---------------------------------------------------------------- scenario (input data)
+
+/** Where a build runs. darwin never gets a chroot; linux gets one iff sandbox is on (derivation-builder.cc makeDerivationBuilder). */
+export type Platform = 'linux' | 'darwin';
+
+/** The knobs upstream reads that matter here (local-settings.hh, globals.hh). */
+export interface Settings {
+  readonly platform: Platform;
+  readonly sandbox: boolean;
+  /** Members of `build-users-group` (0 = the setting is empty: single-user, builders run as the daemon's uid). */
+  readonly buildUsers: number;
+  readonly keepFailed: boolean;
+  /** Which Nix's behaviour: upstream 2.34.8, or Debian's 2.8.0 where the code differs (docs/fidelity.md). */
+  readonly nixVersion: '2.34.8' | '2.8';
+}
+
+/** A builder command, run as the build user with $out = the scratch path. Paths are relative to $out. */
+export type BuilderAction =
+  | { readonly op: 'mkdirP'; readonly path: string }
+  | { readonly op: 'mkdir'; readonly path: string }
+  | { readonly op: 'writeFile'; readonly path: string; readonly content: string }
+  | { readonly op: 'symlink'; readonly target: string; readonly path: string }
+  | { readonly op: 'chmod'; readonly path: string; readonly mode: string }
+  | { readonly op: 'writeIfFlag'; readonly flag: string; readonly path: string; readonly content: string }
+  | { readonly op: 'exitIfFlag'; readonly flag: string; readonly code: number }
+  | { readonly op: 'exit'; readonly code: number }
+  /** A hostile builder writing at another derivation's predictable scratch path (`drv`), not its own. */
+  | { readonly op: 'plant'; readonly drv: string; readonly path: string; readonly content: string }
+  | { readonly op: 'plantSymlink'; readonly drv: string; readonly target: string };
+
+/** input-addressed: output path known from the drv; ca-floating: known only after the build (no `known`). */
+export type DrvKind = 'input-addressed' | 'ca-floating';
+
+export interface DerivationSpec {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: DrvKind;
+  readonly program: readonly BuilderAction[];
+}
+
+/** A path a command or check refers to: a derivation's scratch output, its final output, or its lock file. */
+export interface PathRef {
+  readonly drv: string;
+  readonly which: 'scratch' | 'final' | 'lock';
+}
+
+export type FaultKind = 'interrupt' | 'crash' | 'builderFailure';
+
+/** A fault scripted into a scenario: fires just before the actor's `nth` (0-based) event of type `before`. */
+export interface ScriptedFault {
+  readonly kind: FaultKind;
+  readonly before: BuildEventType;
+  readonly nth: number;
+}
+
+interface ActorBase {
+  readonly id: string;
+  /** The actor starts only once all of these actors have finished. */
+  readonly after?: readonly string[];
+  /**
+   * The actor starts when build `actor` is about to take its `nth` event of type `before`, and that
+   * build waits until this actor has finished: a deterministic way to place a concurrent actor.
+   */
+  readonly during?: { readonly actor: string; readonly before: BuildEventType; readonly nth: number };
+}
+
+export type ActorSpec =
+  | (ActorBase & { readonly kind: 'build'; readonly drv: string; readonly fault?: ScriptedFault })
+  /** Another Nix process holding a build-user lock (userpool/<uid>) until every `releaseAfter` actor is done. */
+  | (ActorBase & { readonly kind: 'holdUser'; readonly releaseAfter: readonly string[] })
+  | (ActorBase & { readonly kind: 'pathInfo'; readonly target: PathRef })
+  | (ActorBase & { readonly kind: 'storeDelete'; readonly command: DeleteCommand; readonly target: PathRef })
+  | (ActorBase & { readonly kind: 'gc' })
+  | (ActorBase & { readonly kind: 'setFlag' | 'clearFlag'; readonly flag: string });
+
+export type DeleteCommand = 'nix store delete' | 'nix-store --delete';
+
+/** An entry present in the store before the scenario starts (e.g. debris from an earlier crash). */
+export interface InitialEntry {
+  readonly at: PathRef;
+  readonly owner: 'builder1' | 'builder2' | 'root';
+  readonly mode: string;
+  readonly files?: Readonly<Record<string, string>>;
+}
+
+/** What exploration may vary on top of the scripted actors. */
+export interface ExploreBounds {
+  readonly faults: readonly FaultKind[];
+  /** How many free faults one run may contain. */
+  readonly maxFaults: number;
+  /** Actors faults may hit (default: every build actor). */
+  readonly faultTargets?: readonly string[];
+  readonly maxDepth?: number;
+}
+
+export interface Scenario {
+  readonly name: string;
+  readonly doc: string;
+  readonly settings: Settings;
+  readonly derivations: readonly DerivationSpec[];
+  readonly actors: readonly ActorSpec[];
+  readonly initial?: readonly InitialEntry[];
+  readonly explore?: ExploreBounds;
+}
+
+// ---------------------------------------------------------------- world state
+
+/** Nix: derivation-building-misc.hh PathStatus, and InitialOutput::known (absent for floating CA). */
+export type PathStatus = 'absent' | 'corrupt' | 'valid';
+export interface KnownOutput {
+  readonly path: string;
+  readonly status: PathStatus;
+}
+
+/** An incremental _deletePath: the root, the paths whose unlink failed (skipped), and the first error. */
+export interface DeleteJob {
+  readonly root: string;
+  readonly failed: readonly string[];
+  readonly firstError?: FsError;
+}
+
+export type BuildOutcome =
+  | { readonly kind: 'success'; readonly path: string; readonly skipped: boolean }
+  | { readonly kind: 'failure'; readonly failure: FailureKind; readonly message: string; readonly errno?: Errno }
+  | { readonly kind: 'interrupted'; readonly message: string }
+  | { readonly kind: 'crashed' };
+
+/** Nix: BuildResult::Failure kinds this model can produce, plus SysError escaping the goal. */
+export type FailureKind = 'builderFailed' | 'outputRejected' | 'sysError';
+
+/** Registration sub-steps (derivation-builder.cc registerOutputs), in upstream order. */
+export type RegisterStep =
+  | { readonly kind: 'checkOutput' }
+  | { readonly kind: 'canonicalise'; readonly pass: 1 | 2; readonly done: readonly string[]; readonly finalPath?: string }
+  | { readonly kind: 'rewriteCopy'; readonly finalPath: string }
+  | { readonly kind: 'rewriteMove'; readonly finalPath: string }
+  | { readonly kind: 'lockFinal'; readonly finalPath: string }
+  | { readonly kind: 'moveOutput'; readonly finalPath: string }
+  | { readonly kind: 'register'; readonly finalPath: string };
+
+export type BuildPhase =
+  | { readonly kind: 'waiting' }
+  | { readonly kind: 'lockOutputs' }
+  | { readonly kind: 'deleteInvalidOutputs' }
+  | { readonly kind: 'acquireUser' }
+  | { readonly kind: 'createTempDir' }
+  | { readonly kind: 'chownToBuilder' }
+  | { readonly kind: 'prepareScratch' }
+  | { readonly kind: 'building'; readonly pc: number; readonly lastStatus: number }
+  | { readonly kind: 'builderExit'; readonly status: number }
+  | { readonly kind: 'registering'; readonly step: RegisterStep }
+  | { readonly kind: 'cleanup'; readonly outcome: BuildOutcome; readonly step: CleanupStep }
+  | { readonly kind: 'done'; readonly outcome: BuildOutcome };
+
+/** Nix: cleanupOnDestruction / unprepareBuild failure path / success, made explicit (cleanup-build.ts). */
+export type CleanupStep = 'killChild' | 'removeTmpDir' | 'deleteScratch' | 'deleteFinalLock' | 'release';
+
+/** One builder syscall as the builder saw it (for the trace and the real-daemon comparison). */
+export interface BuilderCall {
+  readonly i: number;
+  readonly op: BuilderAction['op'];
+  readonly ok: boolean;
+  readonly errno?: Errno;
+}
+
+export interface BuildActor {
+  readonly kind: 'build';
+  readonly id: string;
+  readonly drv: string;
+  readonly phase: BuildPhase;
+  readonly known?: KnownOutput;
+  readonly uid?: number;
+  readonly scratch?: string;
+  /** Set when startBuild deletes a fallback scratch path for a known output (redirectedOutputs). */
+  readonly redirected?: boolean;
+  readonly tmpDir?: string;
+  readonly finalLock?: string;
+  readonly job?: DeleteJob;
+  readonly calls: readonly BuilderCall[];
+  /** How many events of each type this actor has taken (scripted faults count with it). */
+  readonly counts: Readonly<Partial<Record<BuildEventType, number>>>;
+}
+
+export type SimpleActor =
+  | { readonly kind: 'holdUser'; readonly id: string; readonly state: 'waiting' | 'holding' | 'done'; readonly uid?: number }
+  | { readonly kind: 'pathInfo'; readonly id: string; readonly state: 'waiting' | 'done'; readonly result?: CommandResult }
+  | {
+      readonly kind: 'storeDelete';
+      readonly id: string;
+      readonly state: 'waiting' | 'deleting' | 'done';
+      readonly job?: DeleteJob;
+      readonly result?: CommandResult;
+    }
+  | {
+      readonly kind: 'gc';
+      readonly id: string;
+      readonly state: 'waiting' | 'collecting' | 'done';
+      /** Entries still to consider, in readdir order, and the deletion under way. */
+      readonly queue: readonly string[];
+      readonly job?: DeleteJob;
+      readonly deleted: readonly string[];
+    }
+  | { readonly kind: 'setFlag' | 'clearFlag'; readonly id: string; readonly state: 'waiting' | 'done' };
+
+export interface CommandResult {
+  readonly exitOk: boolean;
+  readonly output: readonly string[];
+  readonly removed?: boolean;
+}
+
+export type Actor = BuildActor | SimpleActor;
+
+/** A darwin builder left running as its uid after its daemon worker crashed (no PDEATHSIG on macOS). */
+export interface Orphan {
+  readonly id: string;
+  readonly drv: string;
+  readonly uid: number;
+  readonly scratch: string;
+  readonly pc: number;
+}
+
+export interface ValidPathInfo {
+  readonly deriver: string;
+  readonly content: string;
+}
+
+export interface ModelState {
+  readonly valid: Readonly<Record<string, ValidPathInfo>>;
+  /** drvPath!output → output path (the realisation of a CA output). */
+  readonly realisations: Readonly<Record<string, string>>;
+  /** lock file path → actor holding the flock. */
+  readonly locks: Readonly<Record<string, string>>;
+  /** uid → actor holding userpool/<uid>. */
+  readonly userLeases: Readonly<Record<string, string>>;
+  /** actor → hash parts it holds as temp roots (gc.cc keeps temp roots by hash part). */
+  readonly tempRoots: Readonly<Record<string, readonly string[]>>;
+  readonly flags: readonly string[];
+  readonly actors: readonly Actor[];
+  readonly orphans: readonly Orphan[];
+  readonly faultsUsed: number;
+  readonly tmpCounter: number;
+}
+
+// ---------------------------------------------------------------- events
+
+export type BuildEventType =
+  | 'lockOutputs'
+  | 'acquireUser'
+  | 'createTempDir'
+  | 'chownToBuilder'
+  | 'prepareScratch'
+  | 'deletePathStep'
+  | 'builderAction'
+  | 'builderExit'
+  | 'registerOutputs'
+  | 'cleanupBuild';
+
+export type ModelEvent =
+  | { readonly type: 'start'; readonly actor: string }
+  | { readonly type: BuildEventType; readonly actor: string }
+  | { readonly type: 'interrupt' | 'crash' | 'builderFailure'; readonly actor: string }
+  | { readonly type: 'orphanAction'; readonly actor: string }
+  | { readonly type: 'holdUser' | 'releaseUser'; readonly actor: string }
+  | { readonly type: 'pathInfo' | 'storeDelete' | 'gcStep' | 'setFlag'; readonly actor: string };
+
+/** A step that happened: the next state and the syscalls it made, plus a line for the trace. */
+export interface Effect {
+  readonly state: ModelState;
+  readonly note: string;
+  /** Upstream function this step models, `file function`. */
+  readonly source: string;
+}
+
+export type Step = { readonly kind: 'next'; readonly effect: Effect } | { readonly kind: 'disabled'; readonly reason: string };
+
+/** A recorded state transition, as traces and invariants consume it. */
+export interface TraceStep {
+  readonly event: ModelEvent;
+  readonly note: string;
+  readonly source: string;
+  readonly syscalls: readonly SyscallRecord[];
+  readonly before: readonly TreeEntry[];
+  readonly after: readonly TreeEntry[];
+}
+
+/** Model state plus the filesystem snapshot: everything needed to continue from here. */
+export interface WorldSnapshot {
+  readonly model: ModelState;
+  readonly fs: FsSnapshot;
+}

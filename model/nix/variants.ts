@@ -1,0 +1,48 @@
+/**
+ * Fix designs as model variants. Each flag is one behavioural difference from upstream 2.34.8 and
+ * mirrors exactly one patch in patches/ with the same slug. Variants combine with '+'.
+ */
+export const VARIANT_SLUGS = [
+  'prepare-deletes-stale-scratch',
+  'temp-root-scratch',
+  'store-delete-explains',
+  'cleanup-deletes-scratch',
+] as const;
+export type VariantSlug = (typeof VARIANT_SLUGS)[number];
+
+/** The set of patches a run applies on top of upstream. */
+export type Variant = ReadonlySet<VariantSlug>;
+
+/** The series the model shows necessary and sufficient (docs/verification.md says why each is in or out). */
+export const RECOMMENDED: readonly VariantSlug[] = [
+  'prepare-deletes-stale-scratch',
+  'temp-root-scratch',
+  'store-delete-explains',
+];
+
+export const NAMED_VARIANTS: Readonly<Record<string, readonly VariantSlug[]>> = {
+  upstream: [],
+  recommended: RECOMMENDED,
+  ...Object.fromEntries(VARIANT_SLUGS.map((s) => [s, [s]])),
+};
+
+function isSlug(s: string): s is VariantSlug {
+  return (VARIANT_SLUGS as readonly string[]).includes(s);
+}
+
+/** Parses `upstream`, `recommended`, a slug, or slugs joined with '+'; null names what is unknown. */
+export function parseVariant(name: string): { ok: true; variant: Variant } | { ok: false; unknown: string } {
+  const named = NAMED_VARIANTS[name];
+  if (named) return { ok: true, variant: new Set(named) };
+  const parts = name.split('+');
+  for (const p of parts) if (!isSlug(p)) return { ok: false, unknown: p };
+  return { ok: true, variant: new Set(parts as VariantSlug[]) };
+}
+
+/** The canonical name of a variant: 'upstream', or its slugs in declaration order joined with '+'. */
+export function variantName(v: Variant): string {
+  if (v.size === 0) return 'upstream';
+  const slugs = VARIANT_SLUGS.filter((s) => v.has(s));
+  if (slugs.length === RECOMMENDED.length && RECOMMENDED.every((s) => v.has(s))) return 'recommended';
+  return slugs.join('+');
+}

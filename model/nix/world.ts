@@ -1,0 +1,174 @@
+/**
+ * A world: the model state plus the kernel holding the filesystem. `initialWorld` lays out a
+ * multi-user store as the installer and daemon leave it; `apply` takes one event and records the
+ * syscalls it made, the fs diff and the upstream function it models.
+ */
+import type { FsKernel, SyscallRecord } from '../fs/index.js';
+import { createKernel, creds } from '../fs/index.js';
+import type { Ctx } from './context.js';
+import { BUILD_DIR, drvOf, FIRST_BUILD_UID, makeCtx, NIXBLD_GID, realScratch, resolveRef, USERPOOL_DIR } from './context.js';
+import { canonicalJson, digest } from './hash.js';
+import { counted, putActor } from './state.js';
+import { STORE_DIR } from './store-path.js';
+import { enabledEvents } from './enabled.js';
+import { step } from './transition.js';
+import type { Actor, ActorSpec, BuildEventType, ModelEvent, ModelState, Scenario, TraceStep, WorldSnapshot } from './types.js';
+import type { Variant } from './variants.js';
+
+export interface World {
+  readonly ctx: Ctx;
+  state: ModelState;
+}
+
+function initialActor(spec: ActorSpec): Actor {
+  switch (spec.kind) {
+    case 'build':
+      return { kind: 'build', id: spec.id, drv: spec.drv, phase: { kind: 'waiting' }, calls: [], counts: {} };
+    case 'holdUser':
+      return { kind: 'holdUser', id: spec.id, state: 'waiting' };
+    case 'pathInfo':
+      return { kind: 'pathInfo', id: spec.id, state: 'waiting' };
+    case 'storeDelete':
+      return { kind: 'storeDelete', id: spec.id, state: 'waiting' };
+    case 'gc':
+      return { kind: 'gc', id: spec.id, state: 'waiting', queue: [], deleted: [] };
+    case 'setFlag':
+    case 'clearFlag':
+      return { kind: spec.kind, id: spec.id, state: 'waiting' };
+  }
+}
+
+/** /nix/store 1775 root:nixbld (the installer's layout), the build dir and userpool, root-only. */
+function layStore(fs: FsKernel, ctx: Ctx): void {
+  const root = ctx.daemon;
+  for (const dir of ['/nix', '/nix/var', '/nix/var/nix']) fs.mkdir(root, dir, 0o755);
+  fs.mkdir(root, STORE_DIR, 0o755);
+  fs.chmod(root, STORE_DIR, 0o1775);
+  fs.chown(root, STORE_DIR, 0, ctx.scenario.settings.buildUsers > 0 ? NIXBLD_GID : 0);
+  fs.mkdir(root, BUILD_DIR, 0o755);
+  fs.mkdir(root, USERPOOL_DIR, 0o755);
+}
+
+/** Debris a scenario starts with, made by whoever the entry says owns it. */
+function layInitial(fs: FsKernel, ctx: Ctx): void {
+  for (const e of ctx.scenario.initial ?? []) {
+    const path = resolveRef(ctx, e.at, {});
+    if (path === undefined) continue;
+    const real = e.at.which === 'scratch' ? realScratch(ctx, drvOf(ctx, e.at.drv), path) : path;
+    const uid = e.owner === 'root' ? 0 : FIRST_BUILD_UID + (e.owner === 'builder1' ? 0 : 1);
+    const c = uid === 0 ? ctx.daemon : creds(uid, NIXBLD_GID, [NIXBLD_GID], 0o022);
+    fs.mkdir(c, real, 0o755);
+    for (const [name, content] of Object.entries(e.files ?? {})) fs.writeFile(c, `${real}/${name}`, content, 0o644);
+    fs.chmod(c, real, parseInt(e.mode, 8));
+  }
+}
+
+export function initialWorld(scenario: Scenario, variant: Variant): World {
+  const fs = createKernel({ personality: scenario.settings.platform === 'darwin' ? 'darwin' : 'linux' });
+  const ctx = makeCtx(scenario, variant, fs);
+  layStore(fs, ctx);
+  layInitial(fs, ctx);
+  const state: ModelState = {
+    valid: {},
+    realisations: {},
+    locks: {},
+    userLeases: {},
+    tempRoots: {},
+    flags: [],
+    actors: scenario.actors.map(initialActor),
+    orphans: [],
+    faultsUsed: 0,
+    tmpCounter: 1,
+  };
+  return { ctx, state };
+}
+
+const BUILD_EVENTS: ReadonlySet<string> = new Set<BuildEventType>([
+  'lockOutputs',
+  'acquireUser',
+  'createTempDir',
+  'chownToBuilder',
+  'prepareScratch',
+  'deletePathStep',
+  'builderAction',
+  'builderExit',
+  'registerOutputs',
+  'cleanupBuild',
+]);
+
+/** Takes one event; returns the trace step, or the reason it was disabled (the world is then unchanged). */
+export function apply(w: World, e: ModelEvent): { ok: true; step: TraceStep } | { ok: false; reason: string } {
+  const fs = w.ctx.fs;
+  const before = fs.tree(STORE_DIR).concat(fs.tree(BUILD_DIR));
+  const syscalls: SyscallRecord[] = [];
+  const stop = fs.observe((phase, call) => {
+    if (phase === 'after' && !READS.has(call.syscall)) syscalls.push(call);
+    return undefined;
+  });
+  const snap = fs.snapshot();
+  let r;
+  try {
+    r = step(w.ctx, w.state, e);
+  } finally {
+    stop();
+  }
+  if (r.kind === 'disabled') {
+    fs.restore(snap);
+    return { ok: false, reason: r.reason };
+  }
+  let state = r.effect.state;
+  if (BUILD_EVENTS.has(e.type)) {
+    const a = state.actors.find((x) => x.id === e.actor);
+    if (a?.kind === 'build') state = putActor(state, counted(a, e.type as BuildEventType));
+  }
+  w.state = state;
+  const after = fs.tree(STORE_DIR).concat(fs.tree(BUILD_DIR));
+  return { ok: true, step: { event: e, note: r.effect.note, source: r.effect.source, syscalls, before, after } };
+}
+
+/** Reads are not effects: the trace shows what changed the world. */
+const READS: ReadonlySet<string> = new Set(['stat', 'lstat', 'readdir', 'readlink', 'readFile', 'read', 'close']);
+
+export function snapshotWorld(w: World): WorldSnapshot {
+  return { model: w.state, fs: w.ctx.fs.snapshot() };
+}
+
+export function restoreWorld(w: World, s: WorldSnapshot): void {
+  w.ctx.fs.restore(s.fs);
+  w.state = s.model;
+}
+
+/**
+ * A canonical hash of the whole world, for deduplicating visited states. Builder call logs are
+ * history, not state; event counts matter only to scripted faults.
+ */
+export function hashWorld(w: World): string {
+  const scripted = w.ctx.scenario.actors.some((a) => a.kind === 'build' && a.fault !== undefined);
+  const actors = w.state.actors.map((a) => (a.kind === 'build' ? { ...a, calls: [], counts: scripted ? a.counts : {} } : a));
+  return digest(canonicalJson({ ...w.state, actors })) + w.ctx.fs.hash();
+}
+
+export { drvOf };
+
+/**
+ * A world continuing from `snap` with `extra` actors appended to the schedule (the probes that
+ * invariants run: "does a clean build succeed from here?").
+ */
+export function extendWorld(w: World, snap: WorldSnapshot, extra: readonly ActorSpec[]): World {
+  const scenario: Scenario = { ...w.ctx.scenario, actors: [...w.ctx.scenario.actors, ...extra] };
+  const fs = createKernel({ personality: scenario.settings.platform === 'darwin' ? 'darwin' : 'linux' });
+  fs.restore(snap.fs);
+  const ctx = makeCtx(scenario, w.ctx.variant, fs);
+  return { ctx, state: { ...snap.model, actors: [...snap.model.actors, ...extra.map(initialActor)] } };
+}
+
+/** Runs the first enabled event repeatedly (no free faults) until quiescent; returns false on the step limit. */
+export function runToQuiescence(w: World, limit = 5_000): boolean {
+  for (let i = 0; i < limit; i++) {
+    const [e] = enabledEvents(w.ctx, w.state);
+    if (!e) return true;
+    const r = apply(w, e);
+    if (!r.ok) throw new Error(`model bug: enabled event ${e.type}(${e.actor}) is disabled: ${r.reason}`);
+  }
+  return false;
+}

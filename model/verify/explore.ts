@@ -1,0 +1,106 @@
+/**
+ * Exhaustive bounded exploration: breadth-first over every choice a scenario leaves free (which
+ * actor moves next, where a fault lands, which build user a build draws as a consequence),
+ * deduplicating states by a canonical hash of model and filesystem, so the first counterexample
+ * found for an invariant is a shortest one.
+ */
+import type { FaultKind, ModelEvent, Scenario, Variant, WorldSnapshot } from '../nix/index.js';
+import { apply, enabledEvents, hashWorld, initialWorld, restoreWorld, snapshotWorld } from '../nix/index.js';
+import type { InvariantName, Violation } from './invariants.js';
+import { checkQuiescent, checkTransition } from './invariants.js';
+
+export interface ExploreOptions {
+  readonly variant: Variant;
+  /** Fault kinds free to land anywhere on the scenario's fault targets (scripted faults are dropped). */
+  readonly faults: readonly FaultKind[];
+  readonly maxFaults: number;
+  readonly maxDepth: number;
+  readonly maxStates: number;
+  /** Called every `progressEvery` states (the CLI draws progress with it); the model never prints. */
+  readonly onProgress?: (p: { states: number; depth: number; transitions: number }) => void;
+  readonly progressEvery?: number;
+}
+
+export interface Counterexample {
+  readonly invariant: InvariantName;
+  readonly message: string;
+  readonly events: readonly ModelEvent[];
+}
+
+export interface ExploreResult {
+  readonly distinctStates: number;
+  readonly transitions: number;
+  readonly depth: number;
+  /** False when maxDepth or maxStates cut the search short. */
+  readonly complete: boolean;
+  readonly counterexamples: readonly Counterexample[];
+}
+
+interface Node {
+  readonly snap: WorldSnapshot;
+  readonly parent: number;
+  readonly event?: ModelEvent;
+  readonly depth: number;
+}
+
+/** The scenario as exploration sees it: scripted faults become free choices. */
+export function freeScenario(s: Scenario): Scenario {
+  return { ...s, actors: s.actors.map((a) => (a.kind === 'build' && a.fault ? { ...a, fault: undefined } : a)) as Scenario['actors'] };
+}
+
+function pathTo(nodes: readonly Node[], i: number): ModelEvent[] {
+  const out: ModelEvent[] = [];
+  for (let n = nodes[i]; n?.event; n = nodes[n.parent]) out.push(n.event);
+  return out.reverse();
+}
+
+export function explore(scenario: Scenario, opts: ExploreOptions): ExploreResult {
+  const s = freeScenario(scenario);
+  const world = initialWorld(s, opts.variant);
+  const targets = s.explore?.faultTargets;
+  const enabledOpts = { freeFaults: { kinds: opts.faults, max: opts.maxFaults, ...(targets ? { targets } : {}) } };
+  const nodes: Node[] = [{ snap: snapshotWorld(world), parent: -1, depth: 0 }];
+  const seen = new Set<string>([hashWorld(world)]);
+  const found = new Map<InvariantName, Counterexample>();
+  const record = (v: Violation, events: ModelEvent[]): void => {
+    if (!found.has(v.invariant)) found.set(v.invariant, { invariant: v.invariant, message: v.message, events });
+  };
+  let transitions = 0;
+  let depth = 0;
+  let complete = true;
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i];
+    if (!node) break;
+    restoreWorld(world, node.snap);
+    const events = enabledEvents(world.ctx, world.state, enabledOpts);
+    if (events.length === 0) {
+      for (const v of checkQuiescent(world)) record(v, pathTo(nodes, i));
+      continue;
+    }
+    if (node.depth >= opts.maxDepth) {
+      complete = false;
+      continue;
+    }
+    for (const e of events) {
+      restoreWorld(world, node.snap);
+      const prev = world.state;
+      const r = apply(world, e);
+      if (!r.ok) throw new Error(`model bug: enabled event ${e.type}(${e.actor}) is disabled: ${r.reason}`);
+      transitions++;
+      const violations = checkTransition(world, prev, r.step);
+      if (violations.length > 0) for (const v of violations) record(v, [...pathTo(nodes, i), e]);
+      const h = hashWorld(world);
+      if (seen.has(h)) continue;
+      seen.add(h);
+      if (seen.size > opts.maxStates) {
+        complete = false;
+        break;
+      }
+      nodes.push({ snap: snapshotWorld(world), parent: i, event: e, depth: node.depth + 1 });
+      depth = Math.max(depth, node.depth + 1);
+      if (opts.onProgress && seen.size % (opts.progressEvery ?? 500) === 0) opts.onProgress({ states: seen.size, depth, transitions });
+    }
+    if (seen.size > opts.maxStates) break;
+  }
+  return { distinctStates: seen.size, transitions, depth, complete, counterexamples: [...found.values()] };
+}

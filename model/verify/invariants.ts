@@ -1,0 +1,193 @@
+/**
+ * The properties a fix design must keep, named as TLA+ invariants. Transition invariants are
+ * checked on every step; quiescent ones where nothing is enabled any more, with probes ("does a
+ * clean build succeed from here?") run on a copy of the world.
+ */
+import type { ActorSpec, ModelEvent, ModelState, TraceStep, World } from '../nix/index.js';
+import { drvOf, extendWorld, hashPartOf, initialWorld, narOf, runToQuiescence, snapshotWorld, STORE_DIR } from '../nix/index.js';
+import type { TreeEntry } from '../fs/index.js';
+
+export const INVARIANTS = [
+  {
+    name: 'NoWedge',
+    doc: 'From every quiescent state, a clean build of every derivation succeeds, whichever build user it draws (the next build heals, if anything does).',
+  },
+  {
+    name: 'CleanOutput',
+    doc: "A registered output's content equals a clean build's: no stale file from an earlier attempt, another build or another user.",
+  },
+  {
+    name: 'ValidPathsIntact',
+    doc: 'No valid path is deleted or changed, except by garbage collection or an explicit delete of that path.',
+  },
+  {
+    name: 'NoDebrisAfterRecovery',
+    doc: 'After the next build of every derivation, nothing invalid is left in the store (stale lock files and scratch dirs included).',
+  },
+  {
+    name: 'DeleteStaysInTarget',
+    doc: 'No deletion by the daemon changes anything outside the entry it targets (a planted symlink is removed, never followed).',
+  },
+  {
+    name: 'InProgressOutputSafe',
+    doc: "While a builder runs, nothing but that builder changes its output (not GC, another build, or a stray process of a crashed build).",
+  },
+  {
+    name: 'NoForeignContent',
+    doc: 'A registered output contains nothing planted by the builder of another derivation.',
+  },
+] as const;
+
+export type InvariantName = (typeof INVARIANTS)[number]['name'];
+
+export interface Violation {
+  readonly invariant: InvariantName;
+  readonly message: string;
+}
+
+function under(path: string, root: string): boolean {
+  return path === root || path.startsWith(`${root}/`);
+}
+
+function changedPaths(step: TraceStep): string[] {
+  const key = (e: TreeEntry): string => `${e.kind}|${String(e.mode)}|${String(e.uid)}|${String(e.gid)}|${e.content ?? ''}`;
+  const before = new Map(step.before.map((e) => [e.path, key(e)]));
+  const after = new Map(step.after.map((e) => [e.path, key(e)]));
+  const out = new Set<string>();
+  for (const [p, k] of before) if (after.get(p) !== k) out.add(p);
+  for (const p of after.keys()) if (!before.has(p)) out.add(p);
+  return [...out].sort();
+}
+
+function contentAt(entries: readonly TreeEntry[], root: string): string {
+  return narOf(entries.filter((e) => under(e.path, root)), root);
+}
+
+/** Checks made on every transition, given the model state before it. */
+export function checkTransition(w: World, prev: ModelState, step: TraceStep): Violation[] {
+  const out: Violation[] = [];
+  const changed = changedPaths(step);
+  const e: ModelEvent = step.event;
+  const explicitDelete = e.type === 'gcStep' || e.type === 'storeDelete';
+  if (!explicitDelete) {
+    for (const [path, info] of Object.entries(prev.valid)) {
+      const now = w.state.valid[path];
+      if (!now) out.push({ invariant: 'ValidPathsIntact', message: `${path} stopped being valid at ${e.type}(${e.actor})` });
+      else if (contentAt(step.after, path) !== info.content) {
+        out.push({ invariant: 'ValidPathsIntact', message: `${path} changed on disk at ${e.type}(${e.actor})` });
+      }
+    }
+  }
+  const prevActor = prev.actors.find((a) => a.id === e.actor);
+  const job = prevActor && 'job' in prevActor ? prevActor.job : undefined;
+  if (job && (e.type === 'deletePathStep' || explicitDelete)) {
+    const outside = changed.filter((p) => !under(p, job.root));
+    if (outside.length > 0) {
+      out.push({ invariant: 'DeleteStaysInTarget', message: `deleting ${job.root} changed ${outside.join(', ')}` });
+    }
+  }
+  for (const a of prev.actors) {
+    if (a.kind !== 'build' || a.phase.kind !== 'building' || a.job || a.scratch === undefined) continue;
+    if (e.type === 'builderAction' && e.actor === a.id) continue;
+    const real = w.ctx.scenario.settings.platform === 'linux' && w.ctx.scenario.settings.sandbox ? undefined : a.scratch;
+    if (real === undefined) continue;
+    const hit = changed.filter((p) => under(p, real));
+    if (hit.length > 0) {
+      out.push({ invariant: 'InProgressOutputSafe', message: `${e.type}(${e.actor}) changed ${hit.join(', ')} while ${a.id}'s builder was writing ${real}` });
+    }
+  }
+  return out;
+}
+
+/** What a clean build of each derivation produces, computed by the model (cached per scenario). */
+const cleanCache = new Map<string, string>();
+
+export function cleanContent(w: World, drv: string): string {
+  const key = `${w.ctx.scenario.name}|${JSON.stringify(w.ctx.scenario.settings)}|${drv}`;
+  const hit = cleanCache.get(key);
+  if (hit !== undefined) return hit;
+  const d = drvOf(w.ctx, drv);
+  const scenario = { ...w.ctx.scenario, name: `${w.ctx.scenario.name}/clean-${drv}`, initial: [], actors: [{ id: 'clean', kind: 'build', drv } as const] };
+  const clean = initialWorld(scenario, w.ctx.variant);
+  runToQuiescence(clean);
+  const out = Object.entries(clean.state.valid).find(([, info]) => info.deriver === d.drvPath);
+  const content = out ? out[1].content : '<clean build failed>';
+  cleanCache.set(key, content);
+  return content;
+}
+
+/** Probes: a clean build of every derivation, after `others` other processes took the first build users. */
+function probe(w: World, others: number): { world: World; failures: string[] } {
+  const extra: ActorSpec[] = [];
+  const probes = w.ctx.scenario.derivations.map((d) => `probe-${d.id}`);
+  for (let i = 0; i < others; i++) extra.push({ id: `probe-hold-${String(i)}`, kind: 'holdUser', releaseAfter: probes });
+  const holds = extra.map((x) => x.id);
+  w.ctx.scenario.derivations.forEach((d, i) => {
+    extra.push({ id: `probe-${d.id}`, kind: 'build', drv: d.id, after: i === 0 ? holds : [`probe-${w.ctx.scenario.derivations[i - 1]?.id ?? ''}`] });
+  });
+  const world = extendWorld(w, snapshotWorld(w), extra);
+  runToQuiescence(world);
+  const failures: string[] = [];
+  for (const id of probes) {
+    const a = world.state.actors.find((x) => x.id === id);
+    if (a?.kind !== 'build' || a.phase.kind !== 'done' || a.phase.outcome.kind !== 'success') {
+      const why = a?.kind === 'build' && a.phase.kind === 'done' ? ('message' in a.phase.outcome ? a.phase.outcome.message : a.phase.outcome.kind) : 'did not finish';
+      failures.push(`${id.slice(6)} (${others > 0 ? `as build user ${String(others + 1)}` : 'first build user'}): ${why}`);
+    }
+  }
+  return { world, failures };
+}
+
+function plantedBy(w: World, drv: string): { path: string; content: string }[] {
+  const out: { path: string; content: string }[] = [];
+  for (const d of w.ctx.scenario.derivations) {
+    for (const act of d.program) {
+      if (act.op === 'plant' && act.drv === drv) out.push({ path: act.path, content: act.content });
+      if (act.op === 'plantSymlink' && act.drv === drv) out.push({ path: '', content: act.target });
+    }
+  }
+  return out;
+}
+
+/** Checks made where nothing is enabled any more. */
+export function checkQuiescent(w: World): Violation[] {
+  const out: Violation[] = [];
+  for (const [path, info] of Object.entries(w.state.valid)) {
+    const d = w.ctx.scenario.derivations.find((x) => drvOf(w.ctx, x.id).drvPath === info.deriver);
+    if (!d) continue;
+    if (info.content !== cleanContent(w, d.id)) {
+      out.push({ invariant: 'CleanOutput', message: `${path} (${d.id}) differs from a clean build: ${diffNar(cleanContent(w, d.id), info.content)}` });
+    }
+    const entries = info.content.split('\n').map((l) => l.split('\t'));
+    for (const p of plantedBy(w, d.id)) {
+      if (entries.some(([rel, , content]) => rel === p.path && content === p.content)) {
+        out.push({ invariant: 'NoForeignContent', message: `${path} (${d.id}) contains '${p.path || '.'}' planted by another derivation's builder` });
+      }
+    }
+  }
+  const draws = w.ctx.scenario.settings.buildUsers >= 2 ? [0, 1] : [0];
+  for (const k of draws) {
+    const { world, failures } = probe(w, k);
+    for (const f of failures) out.push({ invariant: 'NoWedge', message: `clean build of ${f}` });
+    if (k === 0 && failures.length === 0) {
+      const debris = storeEntries(world).filter((name) => !world.state.valid[`${STORE_DIR}/${name}`]);
+      if (debris.length > 0) out.push({ invariant: 'NoDebrisAfterRecovery', message: `left after the next builds: ${debris.join(', ')}` });
+    }
+  }
+  return out;
+}
+
+function storeEntries(w: World): string[] {
+  const r = w.ctx.fs.readdir(w.ctx.daemon, STORE_DIR);
+  return r.ok ? r.value : [];
+}
+
+function diffNar(clean: string, got: string): string {
+  const c = new Set(clean.split('\n'));
+  const g = new Set(got.split('\n'));
+  const extra = [...g].filter((l) => !c.has(l)).map((l) => `+${l.split('\t')[0] || '.'}`);
+  const missing = [...c].filter((l) => !g.has(l)).map((l) => `-${l.split('\t')[0] || '.'}`);
+  return [...extra, ...missing].join(' ') || 'metadata';
+}
+
+export { hashPartOf };

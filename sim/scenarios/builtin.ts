@@ -1,0 +1,153 @@
+/**
+ * The built-in scenarios (≅ TLA+ MC files): settings, derivations and a schedule of actors.
+ * Outcomes are never stored here: the model computes them and the tests assert on them.
+ */
+import type { Scenario } from '../../model/nix/index.js';
+import { DARWIN, GODYN, WITH_STALE } from './common.js';
+
+const CA = { id: 'godyn', name: 'godyn-compile-glob-match', kind: 'ca-floating', program: GODYN } as const;
+const ALL_FAULTS = { faults: ['interrupt', 'crash', 'builderFailure'], maxFaults: 1, faultTargets: ['a1'] } as const;
+
+/** The retry sequence of the report: interrupted attempt, retry while another build holds user 1, path-info, delete, retry. */
+function seedActors(drv: string) {
+  return [
+    { id: 'a1', kind: 'build', drv, fault: { kind: 'interrupt', before: 'builderAction', nth: 2 } },
+    { id: 'other', kind: 'holdUser', after: ['a1'], releaseAfter: ['a2'] },
+    { id: 'a2', kind: 'build', drv, after: ['other'] },
+    { id: 'info', kind: 'pathInfo', target: { drv, which: 'scratch' }, after: ['a2'] },
+    { id: 'delete', kind: 'storeDelete', command: 'nix store delete', target: { drv, which: 'scratch' }, after: ['info'] },
+    { id: 'a3', kind: 'build', drv, after: ['delete'] },
+  ] as const;
+}
+
+export const seed487: Scenario = {
+  name: 'seed-487',
+  doc: 'darwin, sandbox off, 4 build users: a floating CA build interrupted after its first write; the retry, drawn as another build user, fails EACCES; path-info says invalid; nix store delete removes it; the next retry succeeds.',
+  settings: DARWIN,
+  derivations: [CA],
+  actors: seedActors('godyn'),
+  explore: ALL_FAULTS,
+};
+
+export const iaTwin: Scenario = {
+  name: 'ia-twin',
+  doc: 'The seed schedule with an input-addressed derivation: "removing invalid path" deletes the leftover, so the retry as another user succeeds.',
+  settings: DARWIN,
+  derivations: [{ ...CA, id: 'ia', name: 'godyn-ia', kind: 'input-addressed' }],
+  actors: seedActors('ia'),
+  explore: ALL_FAULTS,
+};
+
+export const linuxSandbox: Scenario = {
+  name: 'linux-sandbox',
+  doc: 'The seed schedule on Linux with sandbox = true: the scratch output lives in <drv>.chroot, deleted before and after every build.',
+  settings: { ...DARWIN, platform: 'linux', sandbox: true },
+  derivations: [CA],
+  actors: seedActors('godyn'),
+  explore: ALL_FAULTS,
+};
+
+function staleActors(drv: string) {
+  return [
+    { id: 'flag', kind: 'setFlag', flag: 'attempt1' },
+    { id: 'a1', kind: 'build', drv, after: ['flag'], fault: { kind: 'interrupt', before: 'builderAction', nth: 3 } },
+    { id: 'unflag', kind: 'clearFlag', flag: 'attempt1', after: ['a1'] },
+    { id: 'a2', kind: 'build', drv, after: ['unflag'] },
+  ] as const;
+}
+
+const STALE_CA = { id: 'godyn', name: 'godyn-stale', kind: 'ca-floating', program: WITH_STALE } as const;
+
+export const sameUserRetry: Scenario = {
+  name: 'same-user-retry',
+  doc: 'Interrupted after writing a file only attempt 1 writes; the retry gets the same build user and succeeds, but the stale file ends up in the registered output.',
+  settings: { ...DARWIN, platform: 'linux' },
+  derivations: [STALE_CA],
+  actors: staleActors('godyn'),
+  explore: ALL_FAULTS,
+};
+
+export const singleUser: Scenario = {
+  name: 'single-user',
+  doc: 'No build users (build-users-group empty): the builder runs as the daemon, the retry succeeds on top of the leftover and the stale file leaks.',
+  settings: { ...DARWIN, platform: 'linux', buildUsers: 0 },
+  derivations: [STALE_CA],
+  actors: staleActors('godyn'),
+  explore: ALL_FAULTS,
+};
+
+export const interruptDuringRegistration: Scenario = {
+  name: 'interrupt-during-registration',
+  doc: 'Interrupted while registerOutputs canonicalises: the scratch dir is left partly root-owned 0555, and the retry fails EACCES even as the same user.',
+  settings: { ...DARWIN, platform: 'linux' },
+  derivations: [CA],
+  actors: [
+    { id: 'a1', kind: 'build', drv: 'godyn', fault: { kind: 'interrupt', before: 'registerOutputs', nth: 2 } },
+    { id: 'a2', kind: 'build', drv: 'godyn', after: ['a1'] },
+  ],
+  explore: ALL_FAULTS,
+};
+
+export const concurrentGc: Scenario = {
+  name: 'concurrent-gc',
+  doc: 'nix store gc runs while a floating CA build is between two writes: the scratch path has no temp root, so GC deletes the in-progress output.',
+  settings: { ...DARWIN, platform: 'linux' },
+  derivations: [CA],
+  actors: [
+    { id: 'a1', kind: 'build', drv: 'godyn' },
+    { id: 'gc', kind: 'gc', during: { actor: 'a1', before: 'builderAction', nth: 2 } },
+  ],
+  explore: { faults: ['interrupt'], maxFaults: 0 },
+};
+
+export const darwinDaemonCrash: Scenario = {
+  name: 'darwin-daemon-crash',
+  doc: 'The daemon worker is killed mid-build on darwin: the builder keeps running as its uid, and writes on while the retry (as another user) starts.',
+  settings: DARWIN,
+  derivations: [CA],
+  actors: [
+    { id: 'a1', kind: 'build', drv: 'godyn', fault: { kind: 'crash', before: 'builderAction', nth: 1 } },
+    { id: 'other', kind: 'holdUser', after: ['a1'], releaseAfter: ['a2'] },
+    { id: 'a2', kind: 'build', drv: 'godyn', after: ['other'] },
+  ],
+  explore: ALL_FAULTS,
+};
+
+export const hostileScratch: Scenario = {
+  name: 'hostile-scratch-symlink',
+  doc: 'A builder of another derivation, running concurrently as another build user, plants a symlink at the predictable scratch path of a floating CA output before it builds.',
+  settings: { ...DARWIN, platform: 'linux' },
+  derivations: [
+    CA,
+    {
+      id: 'evil',
+      name: 'evil',
+      kind: 'input-addressed',
+      program: [
+        { op: 'plantSymlink', drv: 'godyn', target: '/nix/var/nix/builds' },
+        { op: 'mkdirP', path: '' },
+      ],
+    },
+  ],
+  actors: [
+    { id: 'evil', kind: 'build', drv: 'evil' },
+    { id: 'a1', kind: 'build', drv: 'godyn', after: ['evil'] },
+  ],
+  explore: { faults: ['interrupt'], maxFaults: 0 },
+};
+
+export const BUILTIN: readonly Scenario[] = [
+  seed487,
+  iaTwin,
+  linuxSandbox,
+  sameUserRetry,
+  singleUser,
+  interruptDuringRegistration,
+  concurrentGc,
+  darwinDaemonCrash,
+  hostileScratch,
+];
+
+export function builtinScenario(name: string): Scenario | undefined {
+  return BUILTIN.find((s) => s.name === name);
+}

@@ -1,0 +1,109 @@
+/**
+ * The trace: a counterexample (or any run) as contributors read and paste it. Text follows TLC's
+ * `State N: <Action>` with only what changed; syscalls strace-style with the caller; fs changes as
+ * ls -l diffs. JSON carries the same content and is what `replay` and the golden tests consume.
+ */
+import type { SyscallRecord, TreeEntry } from '../model/fs/index.js';
+import { diffTrees, formatMode } from '../model/fs/index.js';
+import type { ModelEvent, Scenario, TraceStep } from '../model/nix/index.js';
+import { FIRST_BUILD_UID, NIX_REV, NIX_TAG } from '../model/nix/index.js';
+
+export const TRACE_FORMAT = 'nix-output-model-trace/1';
+
+export interface TraceState {
+  readonly n: number;
+  readonly action: string;
+  readonly actor: string;
+  readonly source: string;
+  readonly note: string;
+  readonly syscalls: readonly string[];
+  readonly changes: readonly string[];
+}
+
+export interface Trace {
+  readonly format: typeof TRACE_FORMAT;
+  readonly scenario: string;
+  readonly variant: string;
+  readonly nixRev: string;
+  readonly foundBy: string;
+  readonly replay: string;
+  readonly violation: { readonly invariant: string; readonly message: string } | null;
+  readonly events: readonly ModelEvent[];
+  readonly initial: readonly string[];
+  readonly states: readonly TraceState[];
+}
+
+function who(uid: number): string {
+  return uid === 0 ? 'root' : `nixbld${String(uid - FIRST_BUILD_UID + 1)}`;
+}
+
+function owner(uid: number, gid: number): string {
+  const g = gid === 0 ? 'root' : gid === 30000 ? 'nixbld' : String(gid);
+  return `${who(uid)}:${g}`;
+}
+
+export function entryLine(e: TreeEntry): string {
+  const target = e.kind === 'symlink' ? ` -> ${e.content ?? ''}` : '';
+  return `${formatMode(e.kind, e.mode)}  ${owner(e.uid, e.gid).padEnd(15)} ${e.path}${target}`;
+}
+
+export function syscallLine(c: SyscallRecord): string {
+  const args = c.args.map((a) => (typeof a === 'number' ? `0${a.toString(8)}` : JSON.stringify(a))).join(', ');
+  const res = !c.result ? '' : c.result.ok ? ' = 0' : ` = -1 ${c.result.errno}`;
+  return `as ${who(c.creds.uid)}  ${c.syscall}(${args})${res}`;
+}
+
+export function changeLines(before: readonly TreeEntry[], after: readonly TreeEntry[]): string[] {
+  return diffTrees(before, after).map((d) => `${d.op} ${entryLine(d.entry)}`);
+}
+
+export function buildTrace(args: {
+  scenario: Scenario;
+  variant: string;
+  foundBy: string;
+  events: readonly ModelEvent[];
+  steps: readonly TraceStep[];
+  initial: readonly TreeEntry[];
+  violation: { invariant: string; message: string } | null;
+}): Trace {
+  const replay = `outpath replay <this-trace.json>   # or: outpath explore ${args.scenario.name} --variant ${args.variant}`;
+  return {
+    format: TRACE_FORMAT,
+    scenario: args.scenario.name,
+    variant: args.variant,
+    nixRev: NIX_REV,
+    foundBy: args.foundBy,
+    replay,
+    violation: args.violation,
+    events: args.events,
+    initial: args.initial.filter((e) => e.path.startsWith('/nix/store')).map(entryLine),
+    states: args.steps.map((s, i) => ({
+      n: i + 2,
+      action: s.event.type,
+      actor: s.event.actor,
+      source: s.source,
+      note: s.note,
+      syscalls: s.syscalls.map(syscallLine),
+      changes: changeLines(s.before, s.after),
+    })),
+  };
+}
+
+export function formatText(t: Trace): string {
+  const out: string[] = [];
+  if (t.violation) out.push(`✗ Invariant ${t.violation.invariant} violated at state ${String(t.states.length + 1)}`);
+  else out.push(`✓ run of ${t.scenario} (no violation)`);
+  out.push(`  scenario  ${t.scenario}    variant ${t.variant}    nix ${NIX_TAG} (${t.nixRev.slice(0, 8)})`);
+  out.push(`  found by  ${t.foundBy}`);
+  out.push(`  replay    ${t.replay}`, '');
+  out.push('State 1: <Init>');
+  for (const l of t.initial) out.push(`  fs       ${l}`);
+  for (const s of t.states) {
+    out.push('', `State ${String(s.n)}: <${s.action} ${s.actor}>`.padEnd(48) + `  ${s.source}`);
+    out.push(`  ${s.note}`);
+    for (const c of s.syscalls) out.push(`  ${c}`);
+    for (const c of s.changes) out.push(`  fs ${c}`);
+  }
+  if (t.violation) out.push('', `Violation ${t.violation.invariant}`, `  ${t.violation.message}`);
+  return out.join('\n') + '\n';
+}
