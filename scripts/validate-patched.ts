@@ -90,7 +90,7 @@ function cells(line: string): string[] {
 /**
  * Reads the first markdown table of a validate-real report that has a scenario column. Columns
  * are found by header name: scenario; model/expected; real/observed/daemon; seconds/time/s;
- * and an agree/verdict column if present (otherwise model and real are compared as text).
+ * and an agree/match column if present (otherwise model and real are compared as text).
  */
 function parseReport(md: string): Map<string, Row> {
   const lines = md.split('\n');
@@ -105,7 +105,7 @@ function parseReport(md: string): Map<string, Row> {
     const mo = col(/model|expected/);
     const re = col(/real|observed|daemon|actual/);
     const se = col(/sec|time|wall|^s$|\(s\)/);
-    const ag = col(/agree|match|verdict|ok/);
+    const ag = h.findIndex((c, k) => k !== mo && k !== re && /agree|match|^ok$|^same/.test(c));
     const rows = new Map<string, Row>();
     for (let j = i + 2; j < lines.length && (lines[j] ?? '').trim().startsWith('|'); j++) {
       const c = cells(lines[j] ?? '');
