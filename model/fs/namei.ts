@@ -1,0 +1,108 @@
+/**
+ * Path resolution, after Linux fs/namei.c:link_path_walk() and friends: search permission on every
+ * directory walked (including the one holding the last component and those inside symlink bodies),
+ * symlinks followed with a hop budget, `.`/`..` resolved physically, a trailing slash forcing the last
+ * component to be followed and to be a directory.
+ */
+import { mayFollowLink, mayLookup } from './permission.js';
+import { getInode, lookupChild, ROOT_INO, type DirInode, type FsState, type Inode } from './store.js';
+import type { Creds, Errno, Personality } from './types.js';
+
+/** What a kernel call can see besides its arguments: the state and the kernel's fixed configuration. */
+export interface Ctx {
+  readonly s: FsState;
+  readonly personality: Personality;
+  /** fs.protected_symlinks (0/1). */
+  readonly protectedSymlinks: boolean;
+  /** fs.protected_regular (0/1/2). */
+  readonly protectedRegular: 0 | 1 | 2;
+}
+
+/** Linux include/uapi/linux/param.h MAXSYMLINKS; Darwin sys/param.h MAXSYMLINKS. */
+export function maxSymlinks(p: Personality): number {
+  return p === 'linux' ? 40 : 32;
+}
+
+/** The last component of a path, as filename_parentat()/lookup_last() leave it. */
+export interface Last {
+  /** The directory holding the last component. */
+  readonly dir: DirInode;
+  readonly name: string;
+  /** LAST_NORM, LAST_DOT, LAST_DOTDOT or LAST_ROOT ("/"). */
+  readonly type: 'norm' | 'dot' | 'dotdot' | 'root';
+  /** What the last component names; for dots and root, the directory reached. */
+  readonly child: Inode | undefined;
+  /** The path ended in '/'. */
+  readonly trailing: boolean;
+}
+
+function components(path: string): string[] {
+  return path.split('/').filter((p) => p !== '');
+}
+
+function root(s: FsState): DirInode {
+  return getInode(s, ROOT_INO) as DirInode;
+}
+
+/**
+ * Walks `path` to its last component. With `follow`, a symlink in last position is followed too (as
+ * LOOKUP_FOLLOW does); a trailing slash always follows. Relative paths start at `/` (the model has no
+ * cwd). Errors: ENOENT, ENOTDIR, EACCES (search), ELOOP.
+ */
+export function walk(ctx: Ctx, c: Creds, path: string, follow: boolean): Last | Errno {
+  if (path === '') return 'ENOENT';
+  const trailing = path.length > 1 && path.endsWith('/') && components(path).length > 0;
+  let queue = components(path);
+  let cur = root(ctx.s);
+  if (queue.length === 0) return { dir: cur, name: '', type: 'root', child: cur, trailing: false };
+  let hops = 0;
+  for (;;) {
+    const denied = mayLookup(c, cur);
+    if (denied) return denied;
+    const [name, ...rest] = queue as [string, ...string[]];
+    const last = rest.length === 0;
+    if (name === '.' || name === '..') {
+      const next = name === '.' ? cur : (getInode(ctx.s, cur.parent) as DirInode);
+      if (last) return { dir: cur, name, type: name === '.' ? 'dot' : 'dotdot', child: next, trailing };
+      cur = next;
+      queue = rest;
+      continue;
+    }
+    const child = lookupChild(ctx.s, cur, name);
+    if (last && (child?.kind !== 'symlink' || !(follow || trailing))) {
+      return { dir: cur, name, type: 'norm', child, trailing };
+    }
+    if (!child) return 'ENOENT';
+    if (child.kind === 'symlink') {
+      if (hops >= maxSymlinks(ctx.personality)) return 'ELOOP';
+      hops++;
+      const refused = mayFollowLink(c, cur, child, ctx.protectedSymlinks);
+      if (refused) return refused;
+      if (child.target.startsWith('/')) cur = root(ctx.s);
+      queue = [...components(child.target), ...rest];
+      if (queue.length === 0) return { dir: cur, name: '', type: 'root', child: cur, trailing };
+      continue;
+    }
+    if (child.kind !== 'dir') return 'ENOTDIR';
+    cur = child;
+    queue = rest;
+  }
+}
+
+/**
+ * Resolves `path` to an existing inode (user_path_at): ENOENT when the last component is missing,
+ * ENOTDIR when a trailing slash names a non-directory.
+ */
+export function lookupPath(ctx: Ctx, c: Creds, path: string, follow: boolean): Last | Errno {
+  const last = walk(ctx, c, path, follow);
+  if (typeof last === 'string') return last;
+  if (!last.child) return 'ENOENT';
+  if (last.trailing && last.child.kind !== 'dir') return 'ENOTDIR';
+  return last;
+}
+
+/** The inode a resolved path names; callers use it after lookupPath succeeded. */
+export function target(last: Last): Inode {
+  if (!last.child) throw new Error('model bug: target() of a missing entry');
+  return last.child;
+}

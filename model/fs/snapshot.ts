@@ -1,0 +1,85 @@
+/**
+ * Canonical views of a state: the sorted tree listing and the hash the explorer deduplicates on.
+ * Both read the store directly, without permission checks.
+ */
+import { getInode, lookupChild, ROOT_INO, type DirInode, type FsState, type Inode } from './store.js';
+import type { TreeEntry } from './types.js';
+
+function entryOf(path: string, inode: Inode): TreeEntry {
+  const base = { path, kind: inode.kind, mode: inode.mode, uid: inode.uid, gid: inode.gid };
+  if (inode.kind === 'file') return { ...base, content: inode.content };
+  if (inode.kind === 'symlink') return { ...base, content: inode.target };
+  return base;
+}
+
+/** The inode `path` names, walking directories only (no symlinks, no permission checks). */
+function find(s: FsState, path: string): Inode | undefined {
+  let cur: Inode = getInode(s, ROOT_INO);
+  for (const name of path.split('/').filter((n) => n !== '')) {
+    if (cur.kind !== 'dir') return undefined;
+    const next = lookupChild(s, cur, name);
+    if (!next) return undefined;
+    cur = next;
+  }
+  return cur;
+}
+
+function join(dir: string, name: string): string {
+  return dir === '/' ? `/${name}` : `${dir}/${name}`;
+}
+
+/** Every entry under `root` (inclusive), sorted by path as strings compare; empty if `root` is missing. */
+export function tree(s: FsState, root = '/'): TreeEntry[] {
+  const start = find(s, root);
+  if (!start) return [];
+  const rootPath = '/' + root.split('/').filter((n) => n !== '').join('/');
+  const out: TreeEntry[] = [];
+  const visit = (path: string, inode: Inode): void => {
+    out.push(entryOf(path, inode));
+    if (inode.kind === 'dir') for (const [name, ino] of inode.entries) visit(join(path, name), getInode(s, ino));
+  };
+  visit(rootPath, start);
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** cyrb53 (public domain): a fast 53-bit string hash; two seeds give the 106 bits hash() reports. */
+function cyrb53(str: string, seed: number): string {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
+  for (let i = 0; i < str.length; i++) {
+    const ch = str.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, '0');
+}
+
+/** One line per entry, depth-first with names sorted: structure, kind, mode, owners, content. */
+function canonical(s: FsState, dir: DirInode, depth: number, out: string[]): void {
+  for (const name of [...dir.entries.keys()].sort()) {
+    const inode = getInode(s, dir.entries.get(name) ?? 0);
+    const data = inode.kind === 'file' ? inode.content : inode.kind === 'symlink' ? inode.target : '';
+    out.push(`${depth} ${JSON.stringify(name)} ${inode.kind} ${inode.mode} ${inode.uid} ${inode.gid} ${JSON.stringify(data)}`);
+    if (inode.kind === 'dir') canonical(s, inode, depth + 1, out);
+  }
+}
+
+const hashes = new WeakMap<object, string>();
+
+/**
+ * The canonical hash: equal trees (names, kinds, modes, owners, contents, link targets) hash equal
+ * whatever the inode numbers, times, open descriptors or creation order. Memoised per immutable state.
+ */
+export function hash(s: FsState): string {
+  const cached = hashes.get(s.inodes);
+  if (cached !== undefined) return cached;
+  const root = getInode(s, ROOT_INO) as DirInode;
+  const lines = [`/ ${root.mode} ${root.uid} ${root.gid}`];
+  canonical(s, root, 0, lines);
+  const text = lines.join('\n');
+  const h = cyrb53(text, 1) + cyrb53(text, 2);
+  hashes.set(s.inodes, h);
+  return h;
+}
