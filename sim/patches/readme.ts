@@ -1,0 +1,71 @@
+/**
+ * What patches/README.md declares about the patches, in the two places the checker reads:
+ *
+ * - the table whose header has a "patch" and a "variant" column: one row per patch, in series
+ *   order; a row whose patch cell mentions `not-in-series/` is a patch left out of the series;
+ * - one `### NNNN-<slug>` section per patch, with a `Subject: \`...\`` line and a
+ *   `Files: \`a\`, \`b\`` line.
+ */
+
+export interface TableRow {
+  readonly number: string;
+  readonly slug: string;
+  readonly inSeries: boolean;
+}
+
+export interface Declaration {
+  readonly subject: string | null;
+  readonly files: readonly string[] | null;
+}
+
+export interface Readme {
+  /** Rows of the patch table, in the order they appear; empty if there is no such table. */
+  readonly rows: readonly TableRow[];
+  /** `NNNN-<slug>` → what its section declares. */
+  readonly declarations: ReadonlyMap<string, Declaration>;
+}
+
+const PATCH_NAME = /\b(\d{4})-([a-z0-9]+(?:-[a-z0-9]+)*)\b/;
+
+export function parseReadme(text: string): Readme {
+  return { rows: patchTable(text.split('\n')), declarations: declarations(text) };
+}
+
+function cells(line: string): string[] {
+  return line
+    .trim()
+    .replace(/^\||\|$/g, '')
+    .split('|')
+    .map((c) => c.trim());
+}
+
+function patchTable(lines: readonly string[]): TableRow[] {
+  for (let i = 0; i + 1 < lines.length; i++) {
+    const head = lines[i] ?? '';
+    if (!head.trimStart().startsWith('|') || !/^\s*\|[\s:|-]+\|\s*$/.test(lines[i + 1] ?? '')) continue;
+    const columns = cells(head).map((c) => c.toLowerCase());
+    const patchCol = columns.findIndex((c) => c.includes('patch'));
+    if (patchCol < 0 || !columns.some((c) => c.includes('variant'))) continue;
+    const rows: TableRow[] = [];
+    for (let j = i + 2; (lines[j] ?? '').trimStart().startsWith('|'); j++) {
+      const cell = cells(lines[j] ?? '')[patchCol] ?? '';
+      const m = PATCH_NAME.exec(cell);
+      if (m) rows.push({ number: m[1] ?? '', slug: m[2] ?? '', inSeries: !cell.includes('not-in-series/') });
+    }
+    return rows;
+  }
+  return [];
+}
+
+function declarations(text: string): Map<string, Declaration> {
+  const out = new Map<string, Declaration>();
+  for (const section of text.split(/^#{1,3} /m).slice(1)) {
+    const m = /^(\d{4}-[a-z0-9]+(?:-[a-z0-9]+)*)\b/.exec(section);
+    if (!m) continue;
+    const subject = /^Subject: `(.+)`\s*$/m.exec(section)?.[1] ?? null;
+    const filesLine = /^Files: (.+)$/m.exec(section)?.[1];
+    const files = filesLine === undefined ? null : [...filesLine.matchAll(/`([^`]+)`/g)].map((f) => f[1] ?? '');
+    out.set(m[1] ?? '', { subject, files });
+  }
+  return out;
+}
