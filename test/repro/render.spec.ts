@@ -1,0 +1,143 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parsePlan, type PlanDerivation, type ReproPlan } from '../../sim/repro/plan.js';
+import { builderScript, derivationSpec, renderScript, shQuote } from '../../sim/repro/render.js';
+
+const dir = join(import.meta.dirname, '..', 'fixtures', 'repro-dev');
+const plans: [string, ReproPlan][] = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => {
+    const r = parsePlan(JSON.parse(readFileSync(join(dir, f), 'utf8')));
+    if (!r.ok) throw new Error(`${f}: ${r.error}`);
+    return [f, r.plan];
+  });
+
+const tmp = mkdtempSync(join(tmpdir(), 'nol-render-test-'));
+afterAll(() => {
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+/** `bash -n` / `sh -n` on a file: syntax only, nothing runs. */
+function syntaxCheck(shell: string, text: string): string {
+  const f = join(tmp, `check-${Math.random().toString(36).slice(2)}.sh`);
+  writeFileSync(f, text);
+  const r = spawnSync(shell, ['-n', f], { encoding: 'utf8' });
+  return r.status === 0 ? 'ok' : r.stderr;
+}
+
+describe('renderScript', () => {
+  const cases = plans.flatMap(([f, p]) => Object.keys(p.expect).flatMap((v) => (['linux', 'darwin'] as const).map((pl) => [f, v, pl, p] as const)));
+  it.each(cases)('%s (%s, %s) passes bash -n', (_f, variant, platform, plan) => {
+    expect(syntaxCheck('bash', renderScript(plan, { variant, platform }))).toBe('ok');
+  });
+
+  it.each(plans)('%s: every builder passes sh -n (the builder is /bin/sh)', (_f, plan) => {
+    for (const d of plan.derivations) expect(syntaxCheck('sh', builderScript(d, 'linux'))).toBe('ok');
+  });
+
+  it('refuses a variant the plan has no expectation for', () => {
+    const plan = plans[0]?.[1];
+    expect(plan).toBeDefined();
+    if (plan) expect(() => renderScript(plan, { variant: 'nope', platform: 'linux' })).toThrow(/no expectation for variant "nope"/);
+  });
+
+  it('embeds only the chosen expectation, and says how to run it', () => {
+    const plan = plans.find(([, p]) => Object.keys(p.expect).length > 1)?.[1];
+    expect(plan).toBeDefined();
+    if (!plan) return;
+    const s = renderScript(plan, { variant: 'upstream', platform: 'linux' });
+    expect(s.startsWith('#!/usr/bin/env bash\n')).toBe(true);
+    expect(s).toContain("VARIANT='upstream'");
+    expect(s).toContain('sandbox = false');
+    expect(s).toContain('--obs FILE');
+    expect(s).not.toMatch(/\bpkill\b|\bkillall\b/);
+    expect(s).toMatch(/env -u NIX_REMOTE|starts no daemon/);
+  });
+
+  it('uses _nixbld users on darwin', () => {
+    const plan = plans[0]?.[1];
+    if (plan) expect(renderScript(plan, { variant: 'upstream', platform: 'darwin' })).toContain('USER_PREFIX=_nixbld');
+  });
+
+  it('keeps a heredoc intact when a plan string contains the delimiter', () => {
+    const plan = plans[0]?.[1];
+    if (!plan) return;
+    const tricky: ReproPlan = {
+      ...plan,
+      derivations: plan.derivations.map((d) => ({ ...d, program: [...d.program, { op: 'writeFile', path: 'z', content: "x\nNOL_EOF\n'\"$(x)`y`" }] })),
+    };
+    expect(syntaxCheck('bash', renderScript(tricky, { variant: 'upstream', platform: 'linux' }))).toBe('ok');
+  });
+});
+
+describe('shQuote', () => {
+  it.each(["plain", "it's", "a'b'c", '$(rm -rf /) `x` ${y} "z"', 'new\nline', ''])('round-trips %j through sh', (s) => {
+    const r = spawnSync('sh', ['-c', `printf '%s' ${shQuote(s)}`], { encoding: 'utf8' });
+    expect(r.stdout).toBe(s);
+  });
+});
+
+describe('builder script, run locally (no nix: $out is a temp dir)', () => {
+  /** Runs a derivation's builder as this user with $out/$nolCtl in a temp dir; returns its log and exit status. */
+  function runBuilder(drv: PlanDerivation, opts: { flags?: string[]; preexisting?: boolean } = {}): { log: string[]; status: number | null; out: string } {
+    const root = mkdtempSync(join(tmp, 'b-'));
+    const ctl = join(root, 'ctl');
+    for (const d of ['log', 'gate', 'arm', 'flags']) mkdirSync(join(ctl, d), { recursive: true });
+    for (const f of opts.flags ?? []) writeFileSync(join(ctl, 'flags', f), '');
+    const out = join(root, 'out');
+    if (opts.preexisting) mkdirSync(out);
+    const spec = derivationSpec(drv, 'linux');
+    const args = spec['args'] as string[];
+    const r = spawnSync('/bin/sh', args, {
+      env: { PATH: '/usr/bin:/bin', out, nolCtl: ctl, nolDrv: drv.id, TMPDIR: root },
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    const log = readFileSync(join(ctl, 'log', drv.id), 'utf8').split('\n').filter(Boolean);
+    return { log, status: r.status, out };
+  }
+
+  const ops = plans.find(([f]) => f === 'ops-errno.json')?.[1].derivations[0];
+
+  it('logs who runs it, then every action with the errno its error text maps to', () => {
+    expect(ops).toBeDefined();
+    if (!ops) return;
+    const { log, status } = runBuilder(ops, { flags: ['fail'] });
+    expect(log[0]).toMatch(/^U \d+ \S+ \S+\/out \d+$/);
+    const actions = log.filter((l) => l.startsWith('A ')).map((l) => l.split(' ').slice(1, 4).join(' '));
+    expect(actions).toEqual([
+      '0 ok',
+      '1 ok',
+      '2 ok',
+      '3 err EEXIST',
+      '4 ok',
+      '5 ok',
+      '6 err EEXIST',
+      '7 err ENOENT', // dash says "Directory nonexistent"
+      '8 err EISDIR',
+      '9 err ENOTDIR',
+      '10 err ENOENT',
+      '11 ok',
+    ]);
+    expect(status).toBe(3); // exitIfFlag taken
+  });
+
+  it('writes contents exactly and exits with the last action status otherwise', () => {
+    if (!ops) return;
+    const { status, out } = runBuilder(ops);
+    expect(status).toBe(0); // `exit 0` is the last action
+    expect(readFileSync(join(out, 'd', 'f'), 'utf8')).toBe('it\'s "quoted" ${x} $(no) `no`\nline2\n');
+  });
+
+  it('fails EEXIST on plain mkdir of a leftover $out and carries on (no set -e)', () => {
+    const m = plans.find(([f]) => f === 'plain-mkdir.json')?.[1].derivations[0];
+    expect(m).toBeDefined();
+    if (!m) return;
+    const { log, status } = runBuilder(m, { preexisting: true });
+    expect(log.filter((l) => l.startsWith('A ')).map((l) => l.split(' ').slice(1, 4).join(' '))).toEqual(['0 err EEXIST', '1 ok', '2 ok', '3 ok', '4 ok']);
+    expect(status).toBe(0);
+  });
+});
