@@ -47,8 +47,14 @@ export function entryLine(e: TreeEntry): string {
   return `${formatMode(e.kind, e.mode)}  ${owner(e.uid, e.gid).padEnd(15)} ${e.path}${target}`;
 }
 
+/** Arguments that are modes print in octal, as strace does; uids, gids and the rest in decimal. */
+const MODE_ARG: Readonly<Record<string, number>> = { mkdir: 1, mkdirP: 1, chmod: 1, open: 2, writeFile: 2 };
+
 export function syscallLine(c: SyscallRecord): string {
-  const args = c.args.map((a) => (typeof a === 'number' ? `0${a.toString(8)}` : JSON.stringify(a))).join(', ');
+  const modeAt = MODE_ARG[c.syscall];
+  const args = c.args
+    .map((a, i) => (typeof a === 'number' ? (i === modeAt ? `0${a.toString(8)}` : String(a)) : JSON.stringify(a)))
+    .join(', ');
   const res = !c.result ? '' : c.result.ok ? ' = 0' : ` = -1 ${c.result.errno}`;
   return `as ${who(c.creds.uid)}  ${c.syscall}(${args})${res}`;
 }

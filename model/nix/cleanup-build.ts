@@ -7,7 +7,7 @@
  */
 import type { Ctx } from './context.js';
 import { drvOf, realScratch } from './context.js';
-import { startDelete } from './delete-path.js';
+import { deletePathAll, startDelete } from './delete-path.js';
 import { SRC } from './sources.js';
 import { putActor, releaseAll, withPhase } from './state.js';
 import { disabled, next } from './step.js';
@@ -26,6 +26,8 @@ export function cleanupBuild(ctx: Ctx, s: ModelState, a: BuildActor): Step {
     case 'killChild': {
       // killChild -> killSandbox -> killUser(uid): every process of the build uid, orphans included
       const st: ModelState = a.uid === undefined || a.uid === 0 ? s : { ...s, orphans: s.orphans.filter((o) => o.uid !== a.uid) };
+      // AutoDelete of the hash-rewrite store temp dir runs while the goal unwinds (rewrite-in-store-temp-dir)
+      if (a.rewriteTmp) deletePathAll(fs, ctx.daemon, a.rewriteTmp);
       if (a.tmpDir === undefined) return afterTmpDir(ctx, st, a, outcome);
       fs.chmod(ctx.daemon, a.tmpDir, 0o000);
       const keep = ctx.scenario.settings.keepFailed && outcome.kind !== 'success';

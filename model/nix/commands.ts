@@ -91,7 +91,10 @@ export function gcStep(ctx: Ctx, s: ModelState, a: Of<'gc'>): Step {
   for (let i = 0; i < queue.length; i++) {
     const name = queue[i] ?? '';
     const path = `${STORE_DIR}/${name}`;
-    if (!parsesAsStorePath(name) || isTempRooted(s, hashPartOf(name))) continue;
+    // gcDeleteDead: store-path names go through liveness; `tmp-…` dirs are deleted unless their lock is held
+    if (name.startsWith('tmp-')) {
+      if (s.actors.some((x) => x.kind === 'build' && x.rewriteTmp === path)) continue;
+    } else if (!parsesAsStorePath(name) || isTempRooted(s, hashPartOf(name))) continue;
     const { [path]: _gone, ...valid } = s.valid;
     const st = putActor({ ...s, valid }, { ...a, state: 'collecting', queue: queue.slice(i + 1), job: startDelete(path) });
     return next(st, `deleting '${path}'`, SRC.collectGarbage);

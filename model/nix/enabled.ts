@@ -84,10 +84,15 @@ function blocked(ctx: Ctx, s: ModelState, a: Actor, spec: ActorSpec): boolean {
   }
 }
 
+/** `after: [x]` waits for x to have done its part: finished, or, for a process holding a user, holding it. */
+function partDone(a: Actor): boolean {
+  return a.kind === 'holdUser' ? a.state !== 'waiting' : isDone(a);
+}
+
 function depsDone(s: ModelState, spec: ActorSpec): boolean {
   const after = (spec.after ?? []).every((id) => {
     const o = actorById(s, id);
-    return o !== undefined && isDone(o);
+    return o !== undefined && partDone(o);
   });
   return after && (spec.during === undefined || atPoint(s, spec.during));
 }

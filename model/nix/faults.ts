@@ -54,7 +54,8 @@ export function crash(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   if (builderRunning && darwin && a.phase.kind === 'building' && a.uid !== undefined && a.scratch !== undefined) {
     st = { ...st, orphans: [...st.orphans, { id: `${a.id}~orphan`, drv: a.drv, uid: a.uid, scratch: a.scratch, pc: a.phase.pc }] };
   }
-  const { job: _dropped, ...rest } = a;
+  // the store temp dir's lock dies with the process: GC may take it (gc.cc: tmp- dirs whose lock is free)
+  const { job: _dropped, rewriteTmp: _unlocked, ...rest } = a;
   const note = builderRunning && darwin ? 'daemon worker killed; builder keeps running as its uid (macOS)' : 'daemon worker killed; nothing cleaned up';
   return next(putActor(st, withPhase(rest, { kind: 'done', outcome: { kind: 'crashed' } })), note, SRC.crash);
 }

@@ -12,7 +12,7 @@ import { startDelete } from './delete-path.js';
 import { SRC } from './sources.js';
 import { putActor, withPhase } from './state.js';
 import { disabled, next } from './step.js';
-import { hashPartOf, outputPathName } from './store-path.js';
+import { hashPartOf, outputPathName, STORE_DIR } from './store-path.js';
 import type { BuildActor, BuildOutcome, ModelState, RegisterStep, Step } from './types.js';
 
 export function failure(failure: BuildOutcome & { kind: 'failure' }): BuildOutcome {
@@ -79,15 +79,29 @@ export function registerOutputs(ctx: Ctx, s: ModelState, a: BuildActor): Step {
       return registering(s, a, { ...step, done: [...step.done, path] }, `canonicalise ${path}`, SRC.canonicalise);
     }
     case 'rewriteCopy': {
-      const tmp = `${actual}.tmp`;
+      // 2.34.8 restores into the fixed name `<scratch>.tmp`; 2.35 (d027dc38e8) into a fresh store temp dir
+      const inStore = ctx.variant.has('rewrite-in-store-temp-dir');
+      const tmpDir = `${STORE_DIR}/tmp-${String(s.tmpCounter)}`;
+      if (inStore) fs.mkdir(ctx.daemon, tmpDir, 0o700);
+      const tmp = inStore ? `${tmpDir}/x` : `${actual}.tmp`;
       const err = copyRewritten(fs, ctx, actual, tmp, hashPartOf(a.scratch), hashPartOf(step.finalPath));
-      if (err) return fail(`creating '${tmp}': ${err}`, 'sysError', SRC.rewriteOutput);
-      return registering(s, a, { kind: 'rewriteMove', finalPath: step.finalPath }, `restorePath ${tmp} (hash rewrite)`, SRC.rewriteOutput, actual);
+      // RestoreSink::createDirectory: "path '%s' already exists" (fs-sink.cc l.121), an Error that escapes the goal
+      if (err) return fail(err === 'EEXIST' ? `path '${tmp}' already exists` : `creating '${tmp}': ${err}`, 'sysError', SRC.rewriteOutput);
+      const st = inStore ? { ...s, tmpCounter: s.tmpCounter + 1 } : s;
+      const b = inStore ? { ...a, rewriteTmp: tmpDir } : a;
+      return registering(st, b, { kind: 'rewriteMove', finalPath: step.finalPath }, `restorePath ${tmp} (hash rewrite)`, SRC.rewriteOutput, actual);
     }
     case 'rewriteMove': {
-      const r = fs.rename(ctx.daemon, `${actual}.tmp`, actual);
-      if (!r.ok) return fail(`moving '${actual}.tmp': ${r.error.errno}`, 'sysError', SRC.rewriteOutput);
-      return registering(s, a, { kind: 'canonicalise', pass: 2, done: [], finalPath: step.finalPath }, `movePath ${actual}.tmp -> ${actual}`, SRC.rewriteOutput);
+      const tmp = a.rewriteTmp ? `${a.rewriteTmp}/x` : `${actual}.tmp`;
+      const r = fs.rename(ctx.daemon, tmp, actual);
+      if (!r.ok) return fail(`moving '${tmp}': ${r.error.errno}`, 'sysError', SRC.rewriteOutput);
+      let b: BuildActor = a;
+      if (a.rewriteTmp) {
+        fs.rmdir(ctx.daemon, a.rewriteTmp); // the AutoDelete of the store temp dir
+        const { rewriteTmp: _gone, ...rest } = a;
+        b = rest;
+      }
+      return registering(s, b, { kind: 'canonicalise', pass: 2, done: [], finalPath: step.finalPath }, `movePath ${tmp} -> ${actual}`, SRC.rewriteOutput);
     }
     case 'lockFinal': {
       const lock = `${step.finalPath}.lock`;

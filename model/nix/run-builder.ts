@@ -34,7 +34,8 @@ export function runAction(ctx: Ctx, c: Creds, out: string, act: BuilderAction, i
   };
   switch (act.op) {
     case 'mkdirP':
-      return call(fs.mkdirP(c, join(out, act.path), 0o777), 1);
+      // plain `mkdir -p` (no -m): the kernel's mkdirP takes the final mode, 0777 less the umask
+      return call(fs.mkdirP(c, join(out, act.path), 0o777 & ~c.umask), 1);
     case 'mkdir':
       return call(fs.mkdir(c, join(out, act.path), 0o777), 1);
     case 'writeFile':
@@ -53,7 +54,7 @@ export function runAction(ctx: Ctx, c: Creds, out: string, act: BuilderAction, i
       return { kind: 'exit', code: act.code };
     case 'plant': {
       const target = realScratch(ctx, drvOf(ctx, act.drv), drvOf(ctx, act.drv).fallbackPath);
-      const made = fs.mkdirP(c, target, 0o777);
+      const made = fs.mkdirP(c, target, 0o777 & ~c.umask);
       if (!made.ok) return call(made, 1);
       return call(fs.writeFile(c, join(target, act.path), act.content, 0o666), 2);
     }

@@ -95,7 +95,9 @@ export function prepareScratch(ctx: Ctx, s: ModelState, a: BuildActor): Step {
 function prepareChroot(ctx: Ctx, s: ModelState, parent: string): ModelState {
   const fs = ctx.fs;
   deletePathAll(fs, ctx.daemon, parent);
-  fs.mkdir(ctx.daemon, parent, 0o700);
+  // upstream makes this 0700 and chroot(2)s the builder into root/; the model resolves the builder's
+  // paths from the host root, so search permission (0711) stands in for the chroot
+  fs.mkdir(ctx.daemon, parent, 0o711);
   fs.mkdir(ctx.daemon, `${parent}/root`, 0o750);
   fs.chown(ctx.daemon, `${parent}/root`, 0, NIXBLD_GID);
   fs.mkdir(ctx.daemon, `${parent}/root/nix`, 0o755);

@@ -181,6 +181,8 @@ export interface BuildActor {
   readonly redirected?: boolean;
   readonly tmpDir?: string;
   readonly finalLock?: string;
+  /** The store temp dir of the hash rewrite (variant rewrite-in-store-temp-dir), AutoDelete'd on unwind. */
+  readonly rewriteTmp?: string;
   readonly job?: DeleteJob;
   readonly calls: readonly BuilderCall[];
   /** How many events of each type this actor has taken (scripted faults count with it). */

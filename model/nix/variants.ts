@@ -7,6 +7,8 @@ export const VARIANT_SLUGS = [
   'temp-root-scratch',
   'store-delete-explains',
   'cleanup-deletes-scratch',
+  /** Not ours: upstream commit d027dc38e8 (NixOS/nix#15860, 2.35.0), the hash-rewrite copy in a store temp dir. */
+  'rewrite-in-store-temp-dir',
 ] as const;
 export type VariantSlug = (typeof VARIANT_SLUGS)[number];
 
@@ -18,6 +20,7 @@ export const RECOMMENDED: readonly VariantSlug[] = [
   'prepare-deletes-stale-scratch',
   'temp-root-scratch',
   'store-delete-explains',
+  'rewrite-in-store-temp-dir',
 ];
 
 export const NAMED_VARIANTS: Readonly<Record<string, readonly VariantSlug[]>> = {

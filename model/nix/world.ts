@@ -155,11 +155,15 @@ export { drvOf };
  * invariants run: "does a clean build succeed from here?").
  */
 export function extendWorld(w: World, snap: WorldSnapshot, extra: readonly ActorSpec[]): World {
-  const scenario: Scenario = { ...w.ctx.scenario, actors: [...w.ctx.scenario.actors, ...extra] };
+  // the rest of the scenario's schedule does not run in a probe: only what has started goes on
+  const started = new Set(snap.model.actors.filter((a) => (a.kind === 'build' ? a.phase.kind !== 'waiting' : a.state !== 'waiting')).map((a) => a.id));
+  const keep = w.ctx.scenario.actors.filter((a) => started.has(a.id));
+  const scenario: Scenario = { ...w.ctx.scenario, actors: [...keep, ...extra] };
   const fs = createKernel({ personality: scenario.settings.platform === 'darwin' ? 'darwin' : 'linux' });
   fs.restore(snap.fs);
   const ctx = makeCtx(scenario, w.ctx.variant, fs);
-  return { ctx, state: { ...snap.model, actors: [...snap.model.actors, ...extra.map(initialActor)] } };
+  const actors = [...snap.model.actors.filter((a) => started.has(a.id)), ...extra.map(initialActor)];
+  return { ctx, state: { ...snap.model, actors } };
 }
 
 /** Runs the first enabled event repeatedly (no free faults) until quiescent; returns false on the step limit. */

@@ -4,7 +4,7 @@
  * deduplicating states by a canonical hash of model and filesystem, so the first counterexample
  * found for an invariant is a shortest one.
  */
-import type { FaultKind, ModelEvent, Scenario, Variant, WorldSnapshot } from '../nix/index.js';
+import type { FaultKind, ModelEvent, ModelState, Scenario, Variant, WorldSnapshot } from '../nix/index.js';
 import { apply, enabledEvents, hashWorld, initialWorld, restoreWorld, snapshotWorld } from '../nix/index.js';
 import type { InvariantName, Violation } from './invariants.js';
 import { checkQuiescent, checkTransition } from './invariants.js';
@@ -43,6 +43,11 @@ interface Node {
   readonly depth: number;
 }
 
+/** No build between start and end, and no stray builder process: a point where a user could start a clean build. */
+function idle(s: ModelState): boolean {
+  return s.orphans.length === 0 && s.actors.every((a) => a.kind !== 'build' || a.phase.kind === 'waiting' || a.phase.kind === 'done');
+}
+
 /** The scenario as exploration sees it: scripted faults become free choices. */
 export function freeScenario(s: Scenario): Scenario {
   return { ...s, actors: s.actors.map((a) => (a.kind === 'build' && a.fault ? { ...a, fault: undefined } : a)) as Scenario['actors'] };
@@ -73,10 +78,11 @@ export function explore(scenario: Scenario, opts: ExploreOptions): ExploreResult
     if (!node) break;
     restoreWorld(world, node.snap);
     const events = enabledEvents(world.ctx, world.state, enabledOpts);
-    if (events.length === 0) {
+    // NoWedge and friends hold "from every state where no build is running": not only at the end
+    if (events.length === 0 || idle(world.state)) {
       for (const v of checkQuiescent(world)) record(v, pathTo(nodes, i));
-      continue;
     }
+    if (events.length === 0) continue;
     if (node.depth >= opts.maxDepth) {
       complete = false;
       continue;

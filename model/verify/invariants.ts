@@ -169,11 +169,30 @@ export function checkQuiescent(w: World): Violation[] {
   for (const k of draws) {
     const { world, failures } = probe(w, k);
     for (const f of failures) out.push({ invariant: 'NoWedge', message: `clean build of ${f}` });
-    if (k === 0 && failures.length === 0) {
-      const debris = storeEntries(world).filter((name) => !world.state.valid[`${STORE_DIR}/${name}`]);
-      if (debris.length > 0) out.push({ invariant: 'NoDebrisAfterRecovery', message: `left after the next builds: ${debris.join(', ')}` });
-    }
+    if (k === 0 && failures.length === 0) out.push(...debrisAfter(world));
   }
+  return out;
+}
+
+/**
+ * What the recovery leaves: entries of the scenario's derivations still invalid after their next
+ * build (scratch dirs, `.tmp` copies, lock files), and anything invalid even `nix store gc` leaves.
+ */
+function debrisAfter(w: World): Violation[] {
+  const out: Violation[] = [];
+  const invalid = (x: World): string[] => storeEntries(x).filter((name) => !x.state.valid[`${STORE_DIR}/${name}`]);
+  const mine = new Set(
+    w.ctx.scenario.derivations.flatMap((d) => {
+      const info = drvOf(w.ctx, d.id);
+      return [info.drvPath, info.fallbackPath, ...(info.knownPath ? [info.knownPath] : [])].map((p) => hashPartOf(p));
+    }),
+  );
+  const own = invalid(w).filter((name) => mine.has(hashPartOf(name)));
+  if (own.length > 0) out.push({ invariant: 'NoDebrisAfterRecovery', message: `left after the next build: ${own.join(', ')}` });
+  const gc = extendWorld(w, snapshotWorld(w), [{ id: 'probe-gc', kind: 'gc' }]);
+  runToQuiescence(gc);
+  const left = invalid(gc);
+  if (left.length > 0) out.push({ invariant: 'NoDebrisAfterRecovery', message: `left even after nix store gc: ${left.join(', ')}` });
   return out;
 }
 

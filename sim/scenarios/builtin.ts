@@ -78,11 +78,11 @@ export const singleUser: Scenario = {
 
 export const interruptDuringRegistration: Scenario = {
   name: 'interrupt-during-registration',
-  doc: 'Interrupted while registerOutputs canonicalises: the scratch dir is left partly root-owned 0555, and the retry fails EACCES even as the same user.',
+  doc: 'Interrupted once registerOutputs has canonicalised the scratch dir (root-owned, 0555/0444) but before the hash rewrite: the retry fails EACCES even as the same user.',
   settings: { ...DARWIN, platform: 'linux' },
   derivations: [CA],
   actors: [
-    { id: 'a1', kind: 'build', drv: 'godyn', fault: { kind: 'interrupt', before: 'registerOutputs', nth: 2 } },
+    { id: 'a1', kind: 'build', drv: 'godyn', fault: { kind: 'interrupt', before: 'registerOutputs', nth: 4 } },
     { id: 'a2', kind: 'build', drv: 'godyn', after: ['a1'] },
   ],
   explore: ALL_FAULTS,
