@@ -23,7 +23,7 @@ export function initOwner(ctx: Ctx, c: Creds, dir: DirInode, kind: FileKind, mod
  * only rwx and S_ISVTX, minus the umask (vfs_prepare_mode).
  */
 export function mkdir(ctx: Ctx, c: Creds, path: string, mode: number): Step<void> {
-  const last = walk(ctx, c, path, false);
+  const last = walk(ctx, c, path, 'parent');
   if (isErrno(last)) return refuse(last, 'mkdir', path);
   if (last.type !== 'norm') return refuse('EEXIST', 'mkdir', path);
   const denied = mayCreate(c, last.dir, last.child);
@@ -39,7 +39,7 @@ export function mkdir(ctx: Ctx, c: Creds, path: string, mode: number): Step<void
  */
 export function symlink(ctx: Ctx, c: Creds, target: string, linkPath: string): Step<void> {
   if (target === '') return refuse('ENOENT', 'symlink', linkPath, target);
-  const last = walk(ctx, c, linkPath, false);
+  const last = walk(ctx, c, linkPath, 'parent');
   if (isErrno(last)) return refuse(last, 'symlink', linkPath, target);
   if (last.type !== 'norm' || last.child) return refuse('EEXIST', 'symlink', linkPath, target);
   if (last.trailing) return refuse('ENOENT', 'symlink', linkPath, target);

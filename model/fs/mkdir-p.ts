@@ -53,15 +53,23 @@ function fixMode(ctx: Ctx, c: Creds, path: string, mode: number): FsState | Errn
   return putInode(tick(ctx.s), changed);
 }
 
+/**
+ * After mkdir of the last component failed: an existing directory (stat follows symlinks) is success.
+ * When mkdir said EEXIST but stat fails other than ENOENT/ENOTDIR (a symlink loop, say), coreutils
+ * reports stat's errno ("cannot stat"); otherwise mkdir's. Observed with coreutils 9.1.
+ */
+function existingDir(ctx: Ctx, c: Creds, path: string, mkdirErrno: Errno): FsState | Errno {
+  if (mkdirErrno === 'ENOENT') return mkdirErrno;
+  const found = lookupPath(ctx, c, path, true);
+  if (!isErrno(found)) return target(found).kind === 'dir' ? ctx.s : mkdirErrno;
+  return mkdirErrno === 'EEXIST' && found !== 'ENOENT' && found !== 'ENOTDIR' ? found : mkdirErrno;
+}
+
 /** The last component: mkdir (group/other write held back while special bits are pending), then the mode. */
 function makeLast(ctx: Ctx, c: Creds, path: string, mode: number): FsState | Errno {
   const special = (mode & 0o7000) !== 0;
   const made = mkdir(ctx, c, path, special ? mode & ~0o022 : mode);
-  if (!made.result.ok) {
-    const errno = made.result.error.errno;
-    const existing = lookupPath(ctx, c, path, true);
-    return errno !== 'ENOENT' && !isErrno(existing) && target(existing).kind === 'dir' ? ctx.s : errno;
-  }
+  if (!made.result.ok) return existingDir(ctx, c, path, made.result.error.errno);
   const s = made.next ?? ctx.s;
   if (!special && (mode & 0o777) === 0) return s;
   return fixMode({ ...ctx, s }, c, path, mode);

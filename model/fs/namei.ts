@@ -45,11 +45,17 @@ function root(s: FsState): DirInode {
 }
 
 /**
- * Walks `path` to its last component. With `follow`, a symlink in last position is followed too (as
- * LOOKUP_FOLLOW does); a trailing slash always follows. Relative paths start at `/` (the model has no
- * cwd). Errors: ENOENT, ENOTDIR, EACCES (search), ELOOP.
+ * What happens to a symlink in last position: `follow` (LOOKUP_FOLLOW), `nofollow` (followed only when
+ * a trailing slash asks for a directory, as lookup_last() does), `parent` (never: filename_parentat()
+ * callers such as mkdir, unlink, rename look at the name itself).
  */
-export function walk(ctx: Ctx, c: Creds, path: string, follow: boolean): Last | Errno {
+export type LastMode = 'follow' | 'nofollow' | 'parent';
+
+/**
+ * Walks `path` to its last component. Relative paths start at `/` (the model has no cwd).
+ * Errors: ENOENT, ENOTDIR, EACCES (search), ELOOP.
+ */
+export function walk(ctx: Ctx, c: Creds, path: string, mode: LastMode): Last | Errno {
   if (path === '') return 'ENOENT';
   const trailing = path.length > 1 && path.endsWith('/') && components(path).length > 0;
   let queue = components(path);
@@ -69,7 +75,8 @@ export function walk(ctx: Ctx, c: Creds, path: string, follow: boolean): Last | 
       continue;
     }
     const child = lookupChild(ctx.s, cur, name);
-    if (last && (child?.kind !== 'symlink' || !(follow || trailing))) {
+    const follow = mode === 'follow' || (mode === 'nofollow' && trailing);
+    if (last && (child?.kind !== 'symlink' || !follow)) {
       return { dir: cur, name, type: 'norm', child, trailing };
     }
     if (!child) return 'ENOENT';
@@ -94,7 +101,7 @@ export function walk(ctx: Ctx, c: Creds, path: string, follow: boolean): Last | 
  * ENOTDIR when a trailing slash names a non-directory.
  */
 export function lookupPath(ctx: Ctx, c: Creds, path: string, follow: boolean): Last | Errno {
-  const last = walk(ctx, c, path, follow);
+  const last = walk(ctx, c, path, follow ? 'follow' : 'nofollow');
   if (typeof last === 'string') return last;
   if (!last.child) return 'ENOENT';
   if (last.trailing && last.child.kind !== 'dir') return 'ENOTDIR';

@@ -22,12 +22,12 @@ export function accMode(flags: OpenFlags): number {
  */
 function openLast(ctx: Ctx, c: Creds, path: string, flags: OpenFlags): Last | Errno {
   const nofollow = flags.nofollow === true || (flags.creat === true && flags.excl === true);
-  if (!flags.creat) return walk(ctx, c, path, !nofollow);
-  const first = walk(ctx, c, path, false);
+  if (!flags.creat) return walk(ctx, c, path, nofollow ? 'nofollow' : 'follow');
+  const first = walk(ctx, c, path, 'parent');
   if (isErrno(first)) return first;
   if (first.trailing || first.type !== 'norm') return 'EISDIR';
   if (first.child?.kind !== 'symlink' || nofollow) return first;
-  const last = walk(ctx, c, path, true);
+  const last = walk(ctx, c, path, 'follow');
   if (!isErrno(last) && last.type !== 'norm') return 'EISDIR';
   return last;
 }

@@ -109,15 +109,18 @@ export function mayFollowLink(c: Creds, dir: DirInode, link: Inode, enabled: boo
 }
 
 /**
- * fs.protected_regular: O_CREAT on an existing regular file in a sticky directory owned by neither the
- * caller nor the directory owner fails when the directory is world-writable (level 1) or group-writable
- * (level 2). Root is not exempt. Linux fs/namei.c:may_create_in_sticky().
+ * O_CREAT on an existing non-directory in a sticky directory, owned by neither the caller nor the
+ * directory's owner: EACCES when the directory is world-writable, or group-writable at level 2. The
+ * sysctl (fs.protected_regular) only gates regular files; a symlink (reached with O_NOFOLLOW) is
+ * always checked, which the differential test confirmed. Root is not exempt. Linux
+ * fs/namei.c:may_create_in_sticky().
  */
 export function mayCreateInSticky(c: Creds, dir: DirInode, inode: Inode, level: 0 | 1 | 2): Errno | null {
-  if ((dir.mode & S_ISVTX) === 0 || inode.kind !== 'file' || level === 0) return null;
+  if ((dir.mode & S_ISVTX) === 0) return null;
+  if (inode.kind === 'file' && level === 0) return null;
   if (inode.uid === dir.uid || inode.uid === c.uid) return null;
   if (dir.mode & S_IWOTH) return 'EACCES';
-  if (dir.mode & S_IWGRP && level >= 2) return 'EACCES';
+  if (dir.mode & S_IWGRP && inode.kind === 'file' && level >= 2) return 'EACCES';
   return null;
 }
 

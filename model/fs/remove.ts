@@ -11,7 +11,7 @@ import type { Creds } from './types.js';
  * may_delete (EACCES, sticky EPERM, EISDIR). Darwin unlink(2): "[EPERM] The named file is a directory".
  */
 export function unlink(ctx: Ctx, c: Creds, path: string): Step<void> {
-  const last = walk(ctx, c, path, false);
+  const last = walk(ctx, c, path, 'parent');
   if (isErrno(last)) return refuse(last, 'unlink', path);
   if (last.type !== 'norm') return refuse('EISDIR', 'unlink', path);
   const victim = last.child;
@@ -29,7 +29,7 @@ export function unlink(ctx: Ctx, c: Creds, path: string): Step<void> {
  * ENOTDIR, a symlink included); then a non-empty directory → ENOTEMPTY (ext4_rmdir).
  */
 export function rmdir(ctx: Ctx, c: Creds, path: string): Step<void> {
-  const last = walk(ctx, c, path, false);
+  const last = walk(ctx, c, path, 'parent');
   if (isErrno(last)) return refuse(last, 'rmdir', path);
   if (last.type === 'dotdot') return refuse('ENOTEMPTY', 'rmdir', path);
   if (last.type !== 'norm') return refuse('EINVAL', 'rmdir', path);

@@ -61,9 +61,9 @@ function mayRename(c: Creds, from: Last, to: Last, src: Inode): Errno | null {
  * component is EBUSY (reported as EINVAL), renaming an entry onto itself succeeds without effect.
  */
 export function rename(ctx: Ctx, c: Creds, fromPath: string, toPath: string): Step<void> {
-  const from = walk(ctx, c, fromPath, false);
+  const from = walk(ctx, c, fromPath, 'parent');
   if (isErrno(from)) return refuse(from, 'rename', fromPath, toPath);
-  const to = walk(ctx, c, toPath, false);
+  const to = walk(ctx, c, toPath, 'parent');
   if (isErrno(to)) return refuse(to, 'rename', fromPath, toPath);
   if (from.type !== 'norm' || to.type !== 'norm') return refuse('EINVAL', 'rename', fromPath, toPath);
   const bad = checkNames(ctx.s, from, to);
