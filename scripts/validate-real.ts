@@ -27,7 +27,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
-import { compareObservation, formatMismatch, parseObservationFile, type Mismatch } from '../sim/repro/observe.js';
+import { compareObservation, parseObservationFile, type Mismatch } from '../sim/repro/observe.js';
 import { parsePlan, type Observation, type ReproPlan } from '../sim/repro/plan.js';
 import { renderScript } from '../sim/repro/render.js';
 import { disagreementDetails, renderReport, reportTable, totalsLine, verdictOf, type ReportRow } from '../sim/repro/report.js';
@@ -209,6 +209,20 @@ async function runPlan(lp: LoadedPlan, args: Args, daemon: RunningDaemon, workRo
 
 // ------------------------------------------------------------------------------------- main ---
 
+/** Set by the first SIGINT/SIGTERM/SIGHUP; the main loop stops at the next step and cleans up. */
+let stopping: NodeJS.Signals | undefined;
+const aborter = new AbortController();
+// Installed before anything starts, so no signal can leave a daemon or the lock behind.
+for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(s, (sig: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = sig;
+    log(`${sig}: stopping`);
+    aborter.abort();
+    if (current) process.kill(current.pid, 'SIGTERM'); // its trap stops its clients; we stop the daemon below
+  });
+}
+
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   if (process.platform !== 'linux') throw new HarnessError('validate-real runs on linux (Debian) only; on darwin run a rendered script by hand');
@@ -224,20 +238,12 @@ async function main(): Promise<number> {
 
   let lock: HeldLock | undefined;
   let daemon: RunningDaemon | undefined;
-  let stopping: NodeJS.Signals | undefined;
-  const onSignal = (sig: NodeJS.Signals): void => {
-    if (stopping) return;
-    stopping = sig;
-    log(`${sig}: stopping`);
-    if (current) process.kill(current.pid, 'SIGTERM'); // its trap stops its clients; we stop the daemon below
-  };
-  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, onSignal);
 
   const rows: ReportRow[] = [];
   let nixVersion: string | undefined;
   let daemonDesc: string | undefined;
   try {
-    lock = await acquireDaemonLock(args.lockWaitSec, log);
+    lock = await acquireDaemonLock(args.lockWaitSec, log, aborter.signal);
     ensureNixInstalled(log);
     ensureBuildUsers(Math.max(4, ...plans.map((p) => p.plan.settings.buildUsers)), log);
     nixVersion = run('nix', ['--version'], { timeoutSec: 20 }).stdout.trim();
@@ -263,6 +269,7 @@ async function main(): Promise<number> {
           log,
         );
       }
+      if (stopping) break;
       log(`${lp.plan.scenario}: running (${key})`);
       const row = await runPlan(lp, args, daemon, workRoot);
       results.set(lp.plan.scenario, row);
@@ -277,15 +284,11 @@ async function main(): Promise<number> {
     if (lock) await lock.release();
   }
 
-  if (stopping) {
-    log(`stopped by ${stopping}`);
-    return stopping === 'SIGINT' ? 130 : 143;
-  }
+  if (stopping) return stoppedCode();
   const wall = (Date.now() - t0) / 1000;
   process.stdout.write('\n' + reportTable(rows));
   const details = disagreementDetails(rows);
   if (details) process.stdout.write('\n' + details + '\n');
-  for (const r of rows) for (const m of r.mismatches) log(`${r.scenario}: ${formatMismatch(m)}`);
   log(`wall time ${wall.toFixed(1)}s; ${totalsLine(rows)}`);
   if (args.report) {
     mkdirSync(path.dirname(args.report), { recursive: true });
@@ -299,9 +302,15 @@ async function main(): Promise<number> {
   return rows.every((r) => verdictOf(r) === 'agree') ? 0 : 1;
 }
 
+function stoppedCode(): number {
+  log(`stopped by ${String(stopping)}`);
+  return stopping === 'SIGINT' ? 130 : 143;
+}
+
 main().then(
   (code) => process.exit(code),
   (e: unknown) => {
+    if (stopping) process.exit(stoppedCode());
     log(e instanceof HarnessError ? `error: ${e.message}` : `unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     process.exit(2);
   },

@@ -13,6 +13,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import path from 'node:path';
 import type { PlanSettings } from '../../sim/repro/plan.js';
 
+/** Shared by everything that uses the daemon on this machine. NOL_DAEMON_LOCK overrides it for tests only. */
 export const DAEMON_LOCK = '/var/lock/nix-outpath-lab-daemon.lock';
 export const SOCKET = '/nix/var/nix/daemon-socket/socket';
 
@@ -70,9 +71,17 @@ export interface HeldLock {
  * (`flock FILE ...`), through a flock(1) child that holds it until its stdin closes: if this
  * process dies in any way, the pipe closes and the lock goes with it.
  */
-export async function acquireDaemonLock(waitSec: number, log: Log, file = DAEMON_LOCK): Promise<HeldLock> {
+export async function acquireDaemonLock(
+  waitSec: number,
+  log: Log,
+  abort?: AbortSignal,
+  file = process.env['NOL_DAEMON_LOCK'] ?? DAEMON_LOCK,
+): Promise<HeldLock> {
+  // Own process group (detached): a Ctrl-C at the terminal must not drop the lock while we are
+  // still stopping the daemon; only the end of our pipe (or our death) releases it.
   const child = spawn('flock', ['--exclusive', '--wait', String(waitSec), file, 'sh', '-c', 'echo locked; exec cat > /dev/null'], {
     stdio: ['pipe', 'pipe', 'inherit'],
+    detached: true,
   });
   let announced = false;
   const got = new Promise<boolean>((resolve) => {
@@ -89,8 +98,18 @@ export async function acquireDaemonLock(waitSec: number, log: Log, file = DAEMON
   const timer = setTimeout(() => {
     log(`waiting for ${file} (someone else is using the daemon; up to ${waitSec}s)`);
   }, 2000);
+  // A signal while waiting: stop our flock child (by PID) instead of waiting out --wait.
+  const onAbort = (): void => {
+    if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGTERM');
+  };
+  abort?.addEventListener('abort', onAbort);
   const ok = await got;
   clearTimeout(timer);
+  abort?.removeEventListener('abort', onAbort);
+  if (ok && abort?.aborted) {
+    child.stdin.end();
+    throw new Error('stopped while waiting for the daemon lock');
+  }
   if (!ok) throw new Error(`could not take ${file} within ${waitSec}s (flock exited ${String(child.exitCode)})`);
   log(`holding ${file} (flock PID ${String(child.pid)})`);
   return {
@@ -243,7 +262,9 @@ export async function startDaemon(opts: DaemonOptions, log: Log): Promise<Runnin
   }
   mkdirSync(path.dirname(SOCKET), { recursive: true });
   const fd = openSync(opts.logFile, 'a');
-  const child = spawn(cmd, [], { env, stdio: ['ignore', fd, fd] });
+  // Own process group (detached), so a terminal Ctrl-C reaches our scripts and clients but not
+  // the daemon: it is stopped by its PID, after the clients, in stop().
+  const child = spawn(cmd, [], { env, stdio: ['ignore', fd, fd], detached: true });
   closeSync(fd);
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not start ${cmd}`);

@@ -195,8 +195,10 @@ def compare(exp, act):
                     else:
                         ef, af = e['outputFiles'], a['outputFiles']
                         for p in _keys(ef, af):
-                            fp = '%s.outputFiles[%s]' % (f, jtext(p))
-                            _cmp(out, fp, ef[p] if p in ef else ABSENT, af[p] if p in af else ABSENT)
+                            ev, av = ef.get(p), af.get(p)
+                            if ev != av:
+                                out.append(['%s.outputFiles[%s]' % (f, jtext(p)),
+                                            ABSENT if ev is None else jtext(ev), ABSENT if av is None else jtext(av)])
                 _opt(out, f + '.removedInvalid', e, a, 'removedInvalid')
             elif section == 'paths':
                 _cmp(out, f + '.exists', e['exists'], a['exists'])

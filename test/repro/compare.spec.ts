@@ -60,7 +60,7 @@ describe('compareObservation', () => {
   it('compares files as a set and output files per path', () => {
     const e: Observation = { attempts: { x: { buildUser: 'root', outcome: 'success', actions: [], outputFiles: { a: 'a', b: 'b' } } }, paths: { p: { exists: true, valid: true, files: ['b', 'a'] } }, commands: {} };
     const a: Observation = { attempts: { x: { buildUser: 'root', outcome: 'success', actions: [], outputFiles: { a: 'a', stale: 'attempt1', b: 'b' } } }, paths: { p: { exists: true, valid: true, files: ['a', 'b'] } }, commands: {} };
-    expect(compareObservation(e, a)).toEqual([{ field: 'attempts.x.outputFiles["stale"]', expected: '"(absent)"', got: '"attempt1"' }]);
+    expect(compareObservation(e, a)).toEqual([{ field: 'attempts.x.outputFiles["stale"]', expected: ABSENT, got: '"attempt1"' }]);
   });
 
   it('compares removedInvalid only when expected', () => {
