@@ -3,7 +3,7 @@
  * multi-user store as the installer and daemon leave it; `apply` takes one event and records the
  * syscalls it made, the fs diff and the upstream function it models.
  */
-import type { FsKernel, SyscallRecord } from '../fs/index.js';
+import type { FsKernel, SyscallRecord, TreeEntry } from '../fs/index.js';
 import { createKernel, creds } from '../fs/index.js';
 import type { Ctx } from './context.js';
 import { BUILD_DIR, drvOf, FIRST_BUILD_UID, makeCtx, NIXBLD_GID, realScratch, resolveRef, USERPOOL_DIR } from './context.js';
@@ -96,10 +96,17 @@ const BUILD_EVENTS: ReadonlySet<string> = new Set<BuildEventType>([
   'cleanupBuild',
 ]);
 
+/** Counts a build's own events, so scripted faults and `during` actors can find their point. */
+function withCount(state: ModelState, e: ModelEvent): ModelState {
+  if (!BUILD_EVENTS.has(e.type)) return state;
+  const a = state.actors.find((x) => x.id === e.actor);
+  return a?.kind === 'build' ? putActor(state, counted(a, e.type as BuildEventType)) : state;
+}
+
 /** Takes one event; returns the trace step, or the reason it was disabled (the world is then unchanged). */
-export function apply(w: World, e: ModelEvent): { ok: true; step: TraceStep } | { ok: false; reason: string } {
+export function apply(w: World, e: ModelEvent, treeBefore?: readonly TreeEntry[]): { ok: true; step: TraceStep } | { ok: false; reason: string } {
   const fs = w.ctx.fs;
-  const before = fs.tree(STORE_DIR).concat(fs.tree(BUILD_DIR));
+  const before = treeBefore ?? observedTree(w);
   const syscalls: SyscallRecord[] = [];
   const stop = fs.observe((phase, call) => {
     if (phase === 'after' && !READS.has(call.syscall)) syscalls.push(call);
@@ -116,14 +123,14 @@ export function apply(w: World, e: ModelEvent): { ok: true; step: TraceStep } | 
     fs.restore(snap);
     return { ok: false, reason: r.reason };
   }
-  let state = r.effect.state;
-  if (BUILD_EVENTS.has(e.type)) {
-    const a = state.actors.find((x) => x.id === e.actor);
-    if (a?.kind === 'build') state = putActor(state, counted(a, e.type as BuildEventType));
-  }
-  w.state = state;
-  const after = fs.tree(STORE_DIR).concat(fs.tree(BUILD_DIR));
+  w.state = withCount(r.effect.state, e);
+  const after = observedTree(w);
   return { ok: true, step: { event: e, note: r.effect.note, source: r.effect.source, syscalls, before, after } };
+}
+
+/** The part of the filesystem traces and invariants look at: the store and the build dir. */
+export function observedTree(w: World): TreeEntry[] {
+  return w.ctx.fs.tree(STORE_DIR).concat(w.ctx.fs.tree(BUILD_DIR));
 }
 
 /** Reads are not effects: the trace shows what changed the world. */
@@ -171,8 +178,10 @@ export function runToQuiescence(w: World, limit = 5_000): boolean {
   for (let i = 0; i < limit; i++) {
     const [e] = enabledEvents(w.ctx, w.state);
     if (!e) return true;
-    const r = apply(w, e);
-    if (!r.ok) throw new Error(`model bug: enabled event ${e.type}(${e.actor}) is disabled: ${r.reason}`);
+    // no trace is kept here, so no trees or syscall records: probes run many of these
+    const r = step(w.ctx, w.state, e);
+    if (r.kind === 'disabled') throw new Error(`model bug: enabled event ${e.type}(${e.actor}) is disabled: ${r.reason}`);
+    w.state = withCount(r.effect.state, e);
   }
   return false;
 }

@@ -5,7 +5,7 @@
  * found for an invariant is a shortest one.
  */
 import type { FaultKind, ModelEvent, ModelState, Scenario, Variant, WorldSnapshot } from '../nix/index.js';
-import { apply, enabledEvents, hashWorld, initialWorld, restoreWorld, snapshotWorld } from '../nix/index.js';
+import { apply, enabledEvents, hashWorld, initialWorld, observedTree, restoreWorld, snapshotWorld } from '../nix/index.js';
 import type { InvariantName, Violation } from './invariants.js';
 import { checkQuiescent, checkTransition } from './invariants.js';
 
@@ -70,6 +70,7 @@ export function explore(scenario: Scenario, opts: ExploreOptions): ExploreResult
   const record = (v: Violation, events: ModelEvent[]): void => {
     if (!found.has(v.invariant)) found.set(v.invariant, { invariant: v.invariant, message: v.message, events });
   };
+  const probed = new Map<string, Violation[]>();
   let transitions = 0;
   let depth = 0;
   let complete = true;
@@ -80,17 +81,19 @@ export function explore(scenario: Scenario, opts: ExploreOptions): ExploreResult
     const events = enabledEvents(world.ctx, world.state, enabledOpts);
     // NoWedge and friends hold "from every state where no build is running": not only at the end
     if (events.length === 0 || idle(world.state)) {
-      for (const v of checkQuiescent(world)) record(v, pathTo(nodes, i));
+        for (const v of checkQuiescent(world, probed)) record(v, pathTo(nodes, i));
     }
     if (events.length === 0) continue;
     if (node.depth >= opts.maxDepth) {
       complete = false;
       continue;
     }
+    restoreWorld(world, node.snap);
+    const treeBefore = observedTree(world);
     for (const e of events) {
       restoreWorld(world, node.snap);
       const prev = world.state;
-      const r = apply(world, e);
+      const r = apply(world, e, treeBefore);
       if (!r.ok) throw new Error(`model bug: enabled event ${e.type}(${e.actor}) is disabled: ${r.reason}`);
       transitions++;
       const violations = checkTransition(world, prev, r.step);
