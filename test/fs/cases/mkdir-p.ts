@@ -1,0 +1,35 @@
+/** `mkdir -p -m MODE` as coreutils 9.1 does it (gnulib mkancesdirs, mkdir-p.c, dirchownmod). */
+import { alice, bob, carol, root } from '../dsl.js';
+import { step, type RuleGroup } from '../rule-case.js';
+
+export const mkdirPRules: readonly RuleGroup[] = [
+  {
+    describe: 'mkdir -p',
+    cases: [
+      { it: 'should succeed on an existing directory the caller cannot write', steps: [step(carol.mkdirP('/home/carol/ro'), 'ok'), step(carol.mkdirP('/nix/store'), 'ok')] },
+      { it: 'should succeed through a symlink to a directory', steps: [step(alice.mkdirP('/home/alice/store'), 'ok')] },
+      { it: 'should report ENOTDIR when an ancestor is a file', steps: [step(root.mkdirP('/tmp/b-file/x'), 'ENOTDIR')] },
+      { it: 'should report EEXIST when the last component is a file', steps: [step(root.mkdirP('/tmp/b-file'), 'EEXIST')] },
+      { it: 'should report EEXIST for a dangling symlink', steps: [step(bob.mkdirP('/home/bob/dangling'), 'EEXIST')] },
+      { it: 'should report ELOOP for a symlink loop (stat\'s errno after EEXIST)', steps: [step(root.mkdirP('/nix/var/self'), 'ELOOP')] },
+      { it: 'should report EACCES when an ancestor cannot be created', steps: [step(carol.mkdirP('/home/carol/ro/a/b'), 'EACCES')] },
+      { it: 'should report EACCES when an existing ancestor cannot be searched', steps: [step(bob.mkdirP('/home/alice/x/y'), 'EACCES')] },
+      {
+        it: 'should create ancestors with u+wx under the umask and the last with the exact mode',
+        steps: [
+          step(carol.mkdirP('/tmp/p/q/r', 0o2750), 'ok'),
+          step(carol.lstat('/tmp/p'), 'ok dir 0700 30003:30003 nlink=3'),
+          step(carol.lstat('/tmp/p/q/r'), 'ok dir 02750 30003:30003 nlink=2'),
+        ],
+      },
+      {
+        it: 'should keep a setgid bit inherited from the parent unless the mode names it',
+        steps: [step(root.mkdirP('/nix/var/d', 0o700), 'ok'), step(root.lstat('/nix/var/d'), 'ok dir 02700 0:30000 nlink=2')],
+      },
+      {
+        it: 'should not change the mode of an existing directory',
+        steps: [step(root.mkdirP('/tmp/bob-dir', 0o700), 'ok'), step(root.lstat('/tmp/bob-dir'), 'ok dir 0755 30002:30000 nlink=2')],
+      },
+    ],
+  },
+];

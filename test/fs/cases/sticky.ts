@@ -1,0 +1,47 @@
+/** The sticky bit (Linux fs/namei.c:check_sticky via may_delete). /tmp is 1777 root; /nix/store is 1775 root:30000. */
+import { alice, bob, carol, root } from '../dsl.js';
+import { step, type RuleGroup } from '../rule-case.js';
+
+export const stickyRules: readonly RuleGroup[] = [
+  {
+    describe: 'unlink in a sticky directory (check_sticky)',
+    cases: [
+      { it: 'should fail with EPERM when the caller owns neither the file nor the directory', steps: [step(alice.unlink('/tmp/b-file'), 'EPERM')] },
+      { it: 'should succeed when the caller owns the file', steps: [step(bob.unlink('/tmp/b-file'), 'ok')] },
+      {
+        it: 'should succeed when the caller owns the directory',
+        steps: [
+          step(alice.mkdir('/tmp/adir', 0o755), 'ok'),
+          step(alice.chmod('/tmp/adir', 0o1777), 'ok'),
+          step(bob.writeFile('/tmp/adir/bf', 'x'), 'ok'),
+          step(carol.unlink('/tmp/adir/bf'), 'EPERM'),
+          step(alice.unlink('/tmp/adir/bf'), 'ok'),
+        ],
+      },
+      { it: 'should succeed for root (CAP_FOWNER)', steps: [step(root.unlink('/tmp/b-file'), 'ok')] },
+      {
+        it: 'should report EACCES before EPERM when the caller cannot write the directory',
+        steps: [step(carol.unlink('/nix/store/ddd-sgid'), 'EACCES')],
+      },
+    ],
+  },
+  {
+    describe: 'rmdir and rename in a sticky directory (check_sticky)',
+    cases: [
+      { it: 'should fail with EPERM removing another user\'s directory', steps: [step(alice.rmdir('/tmp/bob-dir'), 'EPERM')] },
+      { it: 'should fail with EPERM renaming another user\'s entry away', steps: [step(alice.rename('/tmp/b-file', '/tmp/mine'), 'EPERM')] },
+      {
+        it: 'should fail with EPERM renaming onto another user\'s entry',
+        steps: [step(alice.writeFile('/tmp/mine', 'x'), 'ok'), step(alice.rename('/tmp/mine', '/tmp/b-file'), 'EPERM')],
+      },
+      {
+        it: 'should fail with EPERM when a group member renames another member\'s store path',
+        steps: [step(alice.rename('/nix/store/bbb-bar', '/nix/store/zzz'), 'EPERM')],
+      },
+      {
+        it: 'should succeed when a group member renames its own store path',
+        steps: [step(bob.rename('/nix/store/bbb-bar', '/nix/store/zzz'), 'ok')],
+      },
+    ],
+  },
+];

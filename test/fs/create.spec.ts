@@ -1,0 +1,4 @@
+import { createRules } from './cases/create.js';
+import { runOnModel } from './rule-case.js';
+
+runOnModel(createRules);

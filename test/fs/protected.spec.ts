@@ -1,0 +1,4 @@
+import { protectedRules } from './cases/protected.js';
+import { runOnModel } from './rule-case.js';
+
+runOnModel(protectedRules);

@@ -1,0 +1,4 @@
+import { removeRules } from './cases/remove.js';
+import { runOnModel } from './rule-case.js';
+
+runOnModel(removeRules);

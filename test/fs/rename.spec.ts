@@ -1,0 +1,4 @@
+import { renameRules } from './cases/rename.js';
+import { runOnModel } from './rule-case.js';
+
+runOnModel(renameRules);

@@ -1,0 +1,49 @@
+/**
+ * A kernel rule written as data: a starting tree, calls, and the outcome each must have. The same
+ * cases run on the model (test/fs/*.spec.ts) and, as root, against Linux (test/differential/
+ * rules.spec.ts), as gVisor's syscall tests must pass on Linux first.
+ */
+import { describe, expect, it } from 'vitest';
+import { createKernel, populateOrThrow, type KernelOptions, type TreeEntry } from '../../model/fs/index.js';
+import { INITIAL_TREE } from '../differential/cast.js';
+import { runModel, showOp, type Op } from '../differential/ops.js';
+
+export interface RuleCase {
+  /** gVisor-style: 'should fail with EPERM when …'. */
+  readonly it: string;
+  /** Starting tree; the differential test's INITIAL_TREE (see cast.ts) by default. */
+  readonly tree?: readonly TreeEntry[];
+  /** Calls and the outcome each must have (`ok`, an errno, or `ok` plus the value, as ops.ts renders it). */
+  readonly steps: readonly (readonly [Op, string])[];
+  readonly kernel?: KernelOptions;
+  /** Set when the case cannot be checked on this machine's kernel, saying why. */
+  readonly modelOnly?: string;
+}
+
+export interface RuleGroup {
+  readonly describe: string;
+  readonly cases: readonly RuleCase[];
+}
+
+/** Runs every case on a fresh model; a call that fails must also leave the tree unchanged. */
+export function runOnModel(groups: readonly RuleGroup[]): void {
+  for (const g of groups) {
+    describe(g.describe, () => {
+      for (const c of g.cases) {
+        it(c.it, () => {
+          const k = createKernel(c.kernel ?? {});
+          populateOrThrow(k, c.tree ?? INITIAL_TREE);
+          for (const [op, want] of c.steps) {
+            const before = k.hash();
+            const got = runModel(k, op);
+            expect(got, showOp(op)).toBe(want);
+            if (!got.startsWith('ok')) expect(k.hash(), `${showOp(op)} failed but changed the tree`).toBe(before);
+          }
+        });
+      }
+    });
+  }
+}
+
+export type Step = readonly [Op, string];
+export const step = (op: Op, outcome: string): Step => [op, outcome];

@@ -1,0 +1,4 @@
+import { walkRules } from './cases/walk.js';
+import { runOnModel } from './rule-case.js';
+
+runOnModel(walkRules);
