@@ -120,12 +120,16 @@ rm -f "$CTL"/hold.fifo; mkfifo -m 666 "$CTL"/hold.fifo || die "mkfifo failed"
 : > "$FACTS"
 write_files   # rendered: oracle.py, drv.nix, the specs and expect.json
 
-# Clients talk to the daemon. Their settings travel with each connection and a (trusted) root
-# client's override the daemon's, so pin the ones a run depends on; experimental-features is
-# the exception (the daemon ignores the client's), checked by the probe below.
+# Clients talk to the daemon. A trusted (root) client sends every setting its own config sets,
+# and the daemon's worker applies them to that connection (seen on 2.8: a client with
+# `build-users-group =` makes a multi-user daemon build as root). So pin what a run depends on:
+# no substituters (nothing to fetch, no network waits), sandbox off, keep-failed as planned.
+# build-users-group is not pinned (the group name is the daemon's business): the probe checks
+# who builds. experimental-features is ignored by the daemon, so the probe checks that too.
 export NIX_REMOTE=daemon
 export NIX_CONFIG="experimental-features = nix-command ca-derivations
 substituters =
+sandbox = false
 keep-failed = $KEEP_FAILED"
 
 # The daemon is NOT started here: this script assumes one runs (validate-real starts its own).
