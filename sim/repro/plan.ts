@@ -218,6 +218,9 @@ export interface CommandObservation {
  */
 const ident = z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, 'must match ^[A-Za-z][A-Za-z0-9_.-]{0,63}$');
 
+/** Variant names compose fixes with `+` (`prepare-deletes-stale-scratch+temp-root-scratch`). */
+const variantName = z.string().regex(/^[A-Za-z][A-Za-z0-9_.+-]{0,127}$/, 'variant names must match ^[A-Za-z][A-Za-z0-9_.+-]{0,127}$');
+
 /** Store path names: Nix's charset, not starting with a dot; short enough for `-<nonce>`. */
 const storeName = z
   .string()
@@ -297,7 +300,7 @@ const planShape = z.strictObject({
   settings: z.strictObject({ buildUsers: z.int().min(0).max(32), keepFailed: z.boolean() }),
   derivations: z.array(z.strictObject({ id: ident, kind: z.enum(['ca-floating', 'input-addressed']), name: storeName, program: z.array(builderAction).max(200) })).min(1),
   steps: z.array(planStep).min(1).max(500),
-  expect: z.record(ident, observationSchema),
+  expect: z.record(variantName, observationSchema),
 });
 
 /** The key a step's entry has in `Observation.paths` / `.commands`. */
@@ -419,8 +422,10 @@ export function jsonPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
+/** One line per issue; a bad record key also says what the key must look like. */
 function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
-  const shown = issues.slice(0, 8).map((i) => `${jsonPath(i.path)}: ${i.message}`);
+  const why = (i: z.core.$ZodIssue): string => (i.code === 'invalid_key' ? `${i.message} (${i.issues.map((n) => n.message).join('; ')})` : i.message);
+  const shown = issues.slice(0, 8).map((i) => `${jsonPath(i.path)}: ${why(i)}`);
   if (issues.length > shown.length) shown.push(`(${issues.length - shown.length} more)`);
   return shown.join('; ');
 }

@@ -89,6 +89,13 @@ describe('parsePlan', () => {
     expect(parsePlan(base()).ok).toBe(true);
   });
 
+  it('accepts variant names composed with +', () => {
+    const p = base();
+    const expectations = p['expect'] as Record<string, unknown>;
+    expectations['prepare-deletes-stale-scratch+temp-root-scratch'] = expectations['upstream'];
+    expect(parsePlan(p).ok).toBe(true);
+  });
+
   it('finds the dev fixtures', () => {
     expect(fixtures.length).toBeGreaterThanOrEqual(8);
   });
@@ -125,6 +132,7 @@ describe('parsePlan', () => {
     ['errno on a successful action', [{ set: ['expect', 'upstream', 'attempts', 'a1', 'actions', 0, 'errno'], value: 'EACCES' }], '$.expect.upstream.attempts.a1.actions[0].errno'],
     ['owner predicted for a pathInfo step', [{ set: ['expect', 'upstream', 'paths', '4', 'owner'], value: 'root' }], '$.expect.upstream.paths["4"]: a pathInfo step'],
     ['bad outcome', [{ set: ['expect', 'upstream', 'attempts', 'a1', 'outcome'], value: 'killed' }], '$.expect.upstream.attempts.a1.outcome'],
+    ['bad variant name', [{ set: ['expect', 'up stream'], value: {} }], '$.expect["up stream"]: Invalid key in record (variant names must match'],
     ['non-boolean setting', [{ set: ['settings', 'keepFailed'], value: 'yes' }], '$.settings.keepFailed'],
   ];
   it.each(cases)('rejects %s, naming the JSON path', (_name, edits, want) => {
