@@ -84,8 +84,10 @@ export function prepareScratch(ctx: Ctx, s: ModelState, a: BuildActor): Step {
       notes.push(`removing stale scratch path '${scratch}' [prepare-deletes-stale-scratch]`);
     }
   }
+  // an empty builder program exits 0 at once (the shell with nothing to do)
+  const first = d.spec.program.length === 0 ? { kind: 'builderExit' as const, status: 0 } : { kind: 'building' as const, pc: 0, lastStatus: 0 };
   const building: BuildActor = {
-    ...withPhase({ ...a, scratch }, { kind: 'building', pc: 0, lastStatus: 0 }),
+    ...withPhase({ ...a, scratch }, first),
     ...(job ? { job } : {}),
   };
   return next(putActor(st, building), notes.join('; '), SRC.scratchPaths);

@@ -50,7 +50,14 @@ function idle(s: ModelState): boolean {
 
 /** The scenario as exploration sees it: scripted faults become free choices. */
 export function freeScenario(s: Scenario): Scenario {
-  return { ...s, actors: s.actors.map((a) => (a.kind === 'build' && a.fault ? { ...a, fault: undefined } : a)) as Scenario['actors'] };
+  return {
+    ...s,
+    actors: s.actors.map((a) => {
+      if (a.kind !== 'build') return a;
+      const { fault: _scripted, ...free } = a;
+      return free;
+    }),
+  };
 }
 
 function pathTo(nodes: readonly Node[], i: number): ModelEvent[] {

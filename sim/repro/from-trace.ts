@@ -1,0 +1,259 @@
+/**
+ * From the model to a real daemon: turns a run's event sequence into a sequential scenario (each
+ * actor runs alone, interrupts placed between builder commands), then into a ReproPlan whose
+ * expectations are the model's own predictions for every requested variant. Nothing here is
+ * written by hand: a plan's `expect` is always computed by running the model.
+ */
+import type { TreeEntry } from '../../model/fs/index.js';
+import type { ActorSpec, BuildActor, DerivationSpec, ModelEvent, Run, Scenario, Settings } from '../../model/nix/index.js';
+import { FIRST_BUILD_UID, parseVariant, resolveRef, runScripted, variantName } from '../../model/nix/index.js';
+import type { AttemptObservation, BuilderAction, Observation, PlanStep, ReproPlan } from './plan.js';
+import { PLAN_FORMAT } from './plan.js';
+
+export type Converted<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+
+/** Where each interrupted attempt is held: before builder command `k` of its derivation. */
+interface Gate {
+  readonly actor: string;
+  readonly drv: string;
+  readonly before: number;
+}
+
+/**
+ * The event sequence as actors that run one after another. Builds must be contiguous; holdUser
+ * may span builds (its release is placed where it happened). Faults other than an interrupt
+ * between two builder commands cannot be placed on a real daemon deterministically.
+ */
+export function sequentialise(scenario: Scenario, events: readonly ModelEvent[]): Converted<{ scenario: Scenario; gates: Gate[] }> {
+  const order: string[] = [];
+  const releasedBefore = new Map<string, string[]>();
+  const builderActions = new Map<string, number>();
+  const gates: Gate[] = [];
+  let open: string | undefined;
+  for (const e of events) {
+    const spec = scenario.actors.find((a) => a.id === e.actor);
+    if (e.type === 'orphanAction') return { ok: false, error: `a crashed daemon's builder (${e.actor}) cannot be scripted on a real daemon` };
+    if (!spec) return { ok: false, error: `unknown actor ${e.actor}` };
+    if (e.type === 'crash' || e.type === 'builderFailure') return { ok: false, error: `a ${e.type} of ${e.actor} cannot be placed deterministically on a real daemon` };
+    if (e.type === 'releaseUser') {
+      releasedBefore.set(e.actor, order.slice(order.indexOf(e.actor) + 1));
+      continue;
+    }
+    if (!order.includes(e.actor)) {
+      if (open !== undefined && spec.kind === 'build') return { ok: false, error: `${e.actor} starts while ${open} is still building: concurrent builds cannot be scripted` };
+      order.push(e.actor);
+    } else if (spec.kind === 'build' && open !== e.actor && order[order.length - 1] !== e.actor) {
+      return { ok: false, error: `${e.actor} resumes after another actor ran (${e.type}): interleavings cannot be scripted` };
+    }
+    if (spec.kind === 'build') {
+      open = e.actor;
+      if (e.type === 'builderAction') builderActions.set(e.actor, (builderActions.get(e.actor) ?? 0) + 1);
+      if (e.type === 'interrupt') {
+        const k = builderActions.get(e.actor) ?? 0;
+        if (k === 0) return { ok: false, error: `${e.actor} is interrupted before its builder ran: a gate can only hold a running builder` };
+        gates.push({ actor: e.actor, drv: spec.drv, before: k });
+      }
+      if (e.type === 'cleanupBuild' || e.type === 'lockOutputs') open = e.type === 'cleanupBuild' ? undefined : open;
+    } else if (spec.kind !== 'holdUser' && open !== undefined) {
+      return { ok: false, error: `${e.actor} runs while ${open} is building: concurrent actors cannot be scripted` };
+    }
+  }
+  const actors: ActorSpec[] = order.map((id, i) => {
+    const spec = scenario.actors.find((a) => a.id === id);
+    if (!spec) throw new Error('unreachable');
+    const after = i === 0 ? [] : [order[i - 1] ?? ''];
+    const gate = gates.find((g) => g.actor === id);
+    const { during: _during, after: _after, ...rest } = spec;
+    if (rest.kind === 'holdUser') return { ...rest, after, releaseAfter: releasedBefore.get(id) ?? order.slice(i + 1) };
+    if (rest.kind === 'build') {
+      const { fault: _fault, ...b } = rest;
+      return gate ? { ...b, after, fault: { kind: 'interrupt', before: 'builderAction', nth: gate.before } } : { ...b, after };
+    }
+    return { ...rest, after };
+  });
+  return { ok: true, value: { scenario: { ...scenario, actors }, gates } };
+}
+
+function gateName(k: number): string {
+  return `before${String(k)}`;
+}
+
+/** The derivation's program as the harness runs it: a gate before every command an interrupt was placed at. */
+function planProgram(d: DerivationSpec, gates: readonly Gate[]): Converted<BuilderAction[]> {
+  const at = [...new Set(gates.filter((g) => g.drv === d.id).map((g) => g.before))];
+  const out: BuilderAction[] = [];
+  for (const [i, act] of d.program.entries()) {
+    if (at.includes(i)) out.push({ op: 'gate', name: gateName(i) });
+    if (act.op === 'plant' || act.op === 'plantSymlink') return { ok: false, error: `${d.id}: '${act.op}' has no shell form in the harness` };
+    out.push(act);
+  }
+  if (at.includes(d.program.length)) out.push({ op: 'gate', name: gateName(d.program.length) });
+  return { ok: true, value: out };
+}
+
+function planIndex(modelIndex: number, gatesAt: readonly number[]): number {
+  return modelIndex + gatesAt.filter((k) => k <= modelIndex).length;
+}
+
+function userOf(uid: number | undefined, platform: Settings['platform']): string | null {
+  if (uid === undefined) return null;
+  if (uid === 0) return 'root';
+  return `${platform === 'darwin' ? '_nixbld' : 'nixbld'}${String(uid - FIRST_BUILD_UID + 1)}`;
+}
+
+function filesOf(entries: readonly TreeEntry[], root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of entries) {
+    if (e.path === root || !e.path.startsWith(`${root}/`)) continue;
+    const rel = e.path.slice(root.length + 1);
+    if (e.kind === 'dir') out[`${rel}/`] = '';
+    else if (e.kind === 'symlink') out[rel] = `-> ${e.content ?? ''}`;
+    else out[rel] = e.content ?? '';
+  }
+  return out;
+}
+
+function attempt(r: Run, a: BuildActor, d: DerivationSpec, gatesAt: readonly number[], platform: Settings['platform']): AttemptObservation {
+  const p = a.phase;
+  const outcome = p.kind === 'done' ? (p.outcome.kind === 'success' ? 'success' : p.outcome.kind === 'interrupted' ? 'interrupted' : 'failed') : 'failed';
+  const reached = (a.counts.builderAction ?? 0) > 0 || (outcome === 'interrupted' && a.scratch !== undefined);
+  const actions: { i: number; ok: boolean; errno?: string }[] = [];
+  for (const c of a.calls) {
+    if (gatesAt.includes(c.i)) actions.push({ i: planIndex(c.i, gatesAt) - 1, ok: true });
+    actions.push({ i: planIndex(c.i, gatesAt), ok: c.ok, ...(c.errno ? { errno: c.errno } : {}) });
+  }
+  const stoppedAt = a.calls.length;
+  if (outcome === 'interrupted' && gatesAt.includes(stoppedAt)) actions.push({ i: planIndex(stoppedAt, gatesAt) - 1, ok: true });
+  const base: AttemptObservation = { buildUser: reached ? userOf(a.uid, platform) : null, outcome, actions };
+  const withFiles =
+    p.kind === 'done' && p.outcome.kind === 'success'
+      ? { ...base, outputFiles: filesOf(r.world.ctx.fs.tree(p.outcome.path), p.outcome.path) }
+      : base;
+  if (d.kind !== 'input-addressed') return withFiles;
+  const removed = r.steps.some((s) => s.event.actor === a.id && s.note.includes('removing invalid path'));
+  return { ...withFiles, removedInvalid: removed };
+}
+
+/** The observation the model predicts for a sequential scenario under one variant. */
+export function predict(s: Scenario, variant: string, gates: readonly Gate[]): Observation {
+  const v = parseVariant(variant);
+  if (!v.ok) throw new Error(`unknown variant ${v.unknown}`);
+  const r = runScripted(s, v.variant);
+  const attempts: Record<string, AttemptObservation> = {};
+  const paths: Record<string, { exists: boolean; valid: boolean }> = {};
+  const commands: Record<string, { removed: boolean; printedDontKnow: boolean; exitOk: boolean }> = {};
+  for (const a of r.world.state.actors) {
+    const spec = s.actors.find((x) => x.id === a.id);
+    if (a.kind === 'build') {
+      const d = s.derivations.find((x) => x.id === a.drv);
+      if (!d) continue;
+      const at = [...new Set(gates.filter((g) => g.drv === d.id).map((g) => g.before))];
+      attempts[a.id] = attempt(r, a, d, at, s.settings.platform);
+    } else if (a.kind === 'pathInfo' && spec?.kind === 'pathInfo') {
+      const i = r.steps.findIndex((x) => x.event.actor === a.id);
+      const path = resolveRef(r.world.ctx, spec.target, r.world.state.realisations) ?? '';
+      const exists = (r.steps[i]?.after ?? []).some((e) => e.path === path);
+      paths[a.id] = { exists, valid: a.result?.exitOk ?? false };
+    } else if (a.kind === 'storeDelete' && a.result) {
+      commands[a.id] = { removed: a.result.removed ?? false, printedDontKnow: a.result.output.some((l) => l.includes("don't know how to build")), exitOk: a.result.exitOk };
+    } else if (a.kind === 'gc') {
+      const first = s.derivations[0];
+      const target = first ? resolveRef(r.world.ctx, { drv: first.id, which: 'scratch' }, r.world.state.realisations) : undefined;
+      commands[a.id] = { removed: target !== undefined && a.deleted.includes(target), printedDontKnow: false, exitOk: true };
+    }
+  }
+  return { attempts, paths, commands };
+}
+
+function planSteps(s: Scenario, gates: readonly Gate[]): Converted<PlanStep[]> {
+  const steps: PlanStep[] = [];
+  const holding: string[] = [];
+  const release = (after: string): void => {
+    for (const h of [...holding]) {
+      const spec = s.actors.find((a) => a.id === h);
+      if (spec?.kind === 'holdUser' && spec.releaseAfter.at(-1) === after) {
+        steps.push({ kind: 'releaseUsers' });
+        holding.splice(holding.indexOf(h), 1);
+      }
+    }
+  };
+  for (const a of s.actors) {
+    switch (a.kind) {
+      case 'build': {
+        const gate = gates.find((g) => g.actor === a.id);
+        steps.push({ kind: 'build', attempt: a.id, drv: a.drv, ...(gate ? { interruptAt: gateName(gate.before) } : {}) });
+        break;
+      }
+      case 'holdUser':
+        if (holding.length > 0) return { ok: false, error: 'the harness holds one group of users at a time' };
+        steps.push({ kind: 'holdUsers', count: 1 });
+        holding.push(a.id);
+        break;
+      case 'pathInfo':
+        if (a.target.which === 'lock') return { ok: false, error: `${a.id}: lock files have no PathRef in the harness` };
+        steps.push({ kind: 'pathInfo', target: { drv: a.target.drv, which: a.target.which }, label: a.id });
+        break;
+      case 'storeDelete':
+        if (a.target.which === 'lock') return { ok: false, error: `${a.id}: lock files have no PathRef in the harness` };
+        steps.push({ kind: 'delete', command: a.command, target: { drv: a.target.drv, which: a.target.which }, label: a.id });
+        break;
+      case 'gc': {
+        const first = s.derivations[0];
+        if (!first) return { ok: false, error: 'no derivation' };
+        steps.push({ kind: 'delete', command: 'nix store gc', target: { drv: first.id, which: 'scratch' }, label: a.id });
+        break;
+      }
+      case 'setFlag':
+      case 'clearFlag':
+        steps.push({ kind: a.kind, flag: a.flag });
+        break;
+    }
+    release(a.id);
+  }
+  if (holding.length > 0) steps.push({ kind: 'releaseUsers' });
+  return { ok: true, value: steps };
+}
+
+/** A plan for a real daemon: the sequential form of `events`, with the model's prediction per variant. */
+export function planFromEvents(
+  scenario: Scenario,
+  events: readonly ModelEvent[],
+  variants: readonly string[],
+  settings: Partial<Settings> = {},
+): Converted<ReproPlan> {
+  const seq = sequentialise(scenario, events);
+  if (!seq.ok) return seq;
+  const s: Scenario = { ...seq.value.scenario, settings: { ...seq.value.scenario.settings, ...settings } };
+  const { gates } = seq.value;
+  const derivations = [];
+  for (const d of s.derivations) {
+    const program = planProgram(d, gates);
+    if (!program.ok) return program;
+    derivations.push({ id: d.id, kind: d.kind, name: d.name, program: program.value });
+  }
+  const steps = planSteps(s, gates);
+  if (!steps.ok) return steps;
+  const expect: Record<string, Observation> = {};
+  for (const v of variants) {
+    const p = parseVariant(v);
+    if (!p.ok) return { ok: false, error: `unknown variant ${p.unknown}` };
+    expect[v === variantName(p.variant) ? v : v] = predict(s, v, gates);
+  }
+  return {
+    ok: true,
+    value: {
+      format: PLAN_FORMAT,
+      scenario: scenario.name,
+      doc: scenario.doc,
+      settings: { buildUsers: s.settings.buildUsers, keepFailed: s.settings.keepFailed },
+      derivations,
+      steps: steps.value,
+      expect,
+    },
+  };
+}
+
+/** The events of a scenario's own scripted run (its faults where the scenario puts them). */
+export function scriptedEvents(scenario: Scenario): ModelEvent[] {
+  return runScripted(scenario, new Set()).steps.map((s) => s.event);
+}

@@ -1,0 +1,129 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, cliProcess } from './run-cli.js';
+
+const out = mkdtempSync(join(tmpdir(), 'outpath-cli-'));
+
+describe('outpath (real process)', () => {
+  it('runs the main job with no arguments: verdict matrix and the shortest upstream counterexample', () => {
+    const r = cliProcess();
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^upstream\s+✗/m);
+    expect(r.out).toMatch(/^recommended\s+✓/m);
+    expect(r.out).toContain('✗ Invariant NoWedge violated');
+  });
+
+  it('lists the built-in scenarios', () => {
+    const r = cliProcess('scenarios');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('seed-487');
+    expect(r.out).toContain('concurrent-gc');
+  });
+
+  it('rejects an unknown flag with exit 2 and one line', () => {
+    const r = cliProcess('explore', 'seed-487', '--frobnicate');
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('outpath explore / replay / show / repro', () => {
+  const explored = cli('explore', 'seed-487', '--variant', 'upstream', '--faults', 'interrupt', '--out', out);
+  const traceFile = join(out, 'seed-487.upstream.NoWedge.trace.json');
+
+  it('explore exits 1 on a violation and writes its traces', () => {
+    expect(explored.code).toBe(1);
+    expect(readdirSync(out)).toContain('seed-487.upstream.NoWedge.trace.json');
+  });
+
+  it('explore exits 0 where the variant holds', () => {
+    expect(cli('explore', 'seed-487', '--variant', 'recommended', '--faults', 'interrupt').code).toBe(0);
+  });
+
+  it('replay confirms the same violation', () => {
+    const r = cli('replay', traceFile);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toContain('NoWedge');
+  });
+
+  it('replay says where a tampered trace diverges', () => {
+    const t = JSON.parse(readFileSync(traceFile, 'utf8')) as { events: { type: string; actor: string }[] };
+    t.events.splice(1, 1);
+    const bad = join(out, 'tampered.json');
+    writeFileSync(bad, JSON.stringify(t));
+    const r = cli('replay', bad);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/diverges at event 2/);
+  });
+
+  it('show renders markdown with a mermaid sequence diagram and the text trace folded', () => {
+    const r = cli('show', traceFile, '--format', 'markdown');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^\*\*✗ NoWedge\*\*/);
+    expect(r.out).toContain('```mermaid\nsequenceDiagram');
+    expect(r.out).toContain('<details><summary>Full trace</summary>');
+  });
+
+  it('show --format json round-trips the trace', () => {
+    const r = cli('show', traceFile, '--format', 'json');
+    expect(JSON.parse(r.out)).toEqual(JSON.parse(readFileSync(traceFile, 'utf8')));
+  });
+
+  it('repro of the seed trace is a bash script that bash -n accepts', () => {
+    const r = cli('repro', 'seed-487');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out.startsWith('#!')).toBe(true);
+    const check = spawnSync('bash', ['-n'], { input: r.out, encoding: 'utf8' });
+    expect(check.status, check.stderr).toBe(0);
+  });
+
+  it('repro of a concurrent scenario says why a real daemon cannot follow it', () => {
+    const r = cli('repro', 'concurrent-gc');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/cannot reproduce on a real daemon/);
+  });
+});
+
+describe('bad input: one clear line, exit 2, nothing written', () => {
+  const cases: [string, string[], RegExp][] = [
+    ['unknown scenario', ['explore', 'nope'], /unknown scenario 'nope'/],
+    ['unknown variant', ['explore', 'seed-487', '--variant', 'upstream,bogus'], /--variant: unknown variant 'bogus'/],
+    ['unknown fault', ['explore', 'seed-487', '--faults', 'meteor'], /--faults: unknown fault 'meteor'/],
+    ['bad depth', ['explore', 'seed-487', '--max-depth', '-3'], /--max-depth/],
+    ['bad format', ['show', 'x.json', '--format', 'pdf'], /cannot read trace|--format/],
+    ['unknown command', ['frobnicate'], /unknown command/],
+  ];
+  for (const [name, argv, msg] of cases) {
+    it(name, () => {
+      const before = readdirSync(out).length;
+      const r = cli(...argv);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(msg);
+      expect(r.out).toBe('');
+      expect(readdirSync(out).length).toBe(before);
+    });
+  }
+
+  it('a scenario file with an impossible setting names the JSON path', () => {
+    const f = join(out, 'darwin-chroot.json');
+    const s = JSON.parse(JSON.stringify({
+      name: 'x', doc: '', settings: { platform: 'darwin', sandbox: true, buildUsers: 2, keepFailed: false, nixVersion: '2.34.8' },
+      derivations: [{ id: 'd', name: 'd', kind: 'ca-floating', program: [] }], actors: [{ id: 'a', kind: 'build', drv: 'd' }],
+    }));
+    writeFileSync(f, JSON.stringify(s));
+    const r = cli('explore', f);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/scenario\.settings\.sandbox/);
+  });
+
+  it('a trace of another model version is refused', () => {
+    const f = join(out, 'old.json');
+    writeFileSync(f, JSON.stringify({ format: 'nix-output-model-trace/0', scenario: 'seed-487', variant: 'upstream', nixRev: '', foundBy: '', replay: '', violation: null, events: [], initial: [], states: [] }));
+    const r = cli('replay', f);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/\.format must be/);
+  });
+});
