@@ -171,8 +171,10 @@ export interface AttemptObservation {
    */
   readonly outputFiles?: Readonly<Record<string, string>>;
   /**
-   * Whether the daemon logged `removing invalid path '<this drv's output>'` (the pre-build cleanup
-   * of input-addressed outputs). Compared only when the expectation has it.
+   * Whether the daemon logged `removing invalid path '<this drv's output>'` (seen with --debug).
+   * Nix logs it, and calls deletePath, for EVERY known (input-addressed) output that is not valid
+   * when the build starts, whether or not anything is at the path: a first build logs it too. Never
+   * for a floating CA output (`!status.known`). Compared only when the expectation has it.
    */
   readonly removedInvalid?: boolean;
 }
