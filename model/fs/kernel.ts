@@ -110,7 +110,11 @@ export class Kernel implements FsKernel {
     this.observers = [...this.observers, o];
     return () => { this.observers = this.observers.filter((x) => x !== o); };
   }
-  /** A memfs Volume holding a copy of the current tree (for code that wants the Node fs API). */
+  /**
+   * A memfs Volume holding a copy of the current tree, for code that wants the Node fs API to inspect a
+   * state. Reads through it run memfs's own checks (not POSIX, against the real process uid), so it is
+   * a view, never an authority.
+   */
   toVolume(): ReturnType<typeof toVolume> { return toVolume(this.state); }
 }
 

@@ -40,6 +40,14 @@ export const openRules: readonly RuleGroup[] = [
     cases: [
       { it: 'should fail with EACCES reading without read permission', steps: [step(bob.readFile('/tmp/a-file'), 'EACCES')] },
       {
+        it: 'should judge the owner by the owner bits alone, even when group and other bits would allow',
+        steps: [step(alice.chmod('/tmp/a-file', 0o077), 'ok'), step(alice.readFile('/tmp/a-file'), 'EACCES'), step(bob.readFile('/tmp/a-file'), 'ok "secret"')],
+      },
+      {
+        it: 'should grant group bits through a supplementary group',
+        steps: [step(root.chown('/tmp/a-file', 30001, 30010), 'ok'), step(root.chmod('/tmp/a-file', 0o040), 'ok'), step(bob.readFile('/tmp/a-file'), 'ok "secret"'), step(carol.readFile('/tmp/a-file'), 'EACCES')],
+      },
+      {
         it: 'should let root read a mode 0000 file (CAP_DAC_OVERRIDE)',
         steps: [step(root.chmod('/tmp/a-file', 0), 'ok'), step(root.readFile('/tmp/a-file'), 'ok "secret"')],
       },

@@ -1,0 +1,55 @@
+/** ls -l rendering of modes and trees, and tree diffs as traces print them. */
+import { describe, expect, it } from 'vitest';
+import { diffTrees, formatMode, formatTree, type TreeEntry } from '../../model/fs/index.js';
+
+describe('formatMode', () => {
+  it.each([
+    ['dir', 0o1775, 'drwxrwxr-t'],
+    ['file', 0o444, '-r--r--r--'],
+    ['symlink', 0o777, 'lrwxrwxrwx'],
+    ['file', 0o6755, '-rwsr-sr-x'],
+    ['file', 0o7644, '-rwSr-Sr-T'],
+    ['dir', 0o2770, 'drwxrws---'],
+    ['dir', 0o1777, 'drwxrwxrwt'],
+    ['file', 0, '----------'],
+  ] as const)('should render %s %o as %s', (kind, mode, want) => {
+    expect(formatMode(kind, mode)).toBe(want);
+  });
+});
+
+const store: TreeEntry = { path: '/nix/store', kind: 'dir', mode: 0o1775, uid: 0, gid: 30000 };
+const foo: TreeEntry = { path: '/nix/store/aaaa-foo', kind: 'dir', mode: 0o555, uid: 30001, gid: 30000 };
+const link: TreeEntry = { path: '/nix/var/gcroots', kind: 'symlink', mode: 0o777, uid: 0, gid: 0, content: '/nix/store' };
+
+describe('formatTree', () => {
+  it('should print mode, owner:group in an aligned column, path and link target', () => {
+    const names = (id: number): string => ({ 0: 'root', 30001: 'nixbld1' })[id] ?? String(id);
+    const groups = (id: number): string => ({ 0: 'root', 30000: 'nixbld' })[id] ?? String(id);
+    expect(formatTree([store, foo, link], names, groups)).toEqual([
+      'drwxrwxr-t  root:nixbld     /nix/store',
+      'dr-xr-xr-x  nixbld1:nixbld  /nix/store/aaaa-foo',
+      'lrwxrwxrwx  root:root       /nix/var/gcroots -> /nix/store',
+    ]);
+  });
+
+  it('should print numeric ids by default', () => {
+    expect(formatTree([store])).toEqual(['drwxrwxr-t  0:30000  /nix/store']);
+  });
+});
+
+describe('diffTrees', () => {
+  it('should list additions, removals and changes sorted by path', () => {
+    const changed = { ...foo, mode: 0o755 };
+    const added: TreeEntry = { path: '/nix/store/bbbb-bar', kind: 'file', mode: 0o444, uid: 0, gid: 0, content: '' };
+    expect(diffTrees([store, foo, link], [store, changed, added])).toEqual([
+      { op: '~', entry: changed },
+      { op: '+', entry: added },
+      { op: '-', entry: link },
+    ]);
+  });
+
+  it('should report content and link target changes, and nothing for equal trees', () => {
+    expect(diffTrees([link], [{ ...link, content: '/elsewhere' }])).toHaveLength(1);
+    expect(diffTrees([store, foo], [foo, store])).toEqual([]);
+  });
+});
