@@ -286,9 +286,10 @@ async function main(): Promise<number> {
 
   if (stopping) return stoppedCode();
   const wall = (Date.now() - t0) / 1000;
-  process.stdout.write('\n' + reportTable(rows));
+  // Both sides of each disagreement first, so the table and its totals line end the output.
   const details = disagreementDetails(rows);
   if (details) process.stdout.write('\n' + details + '\n');
+  process.stdout.write('\n' + reportTable(rows));
   log(`wall time ${wall.toFixed(1)}s; ${totalsLine(rows)}`);
   if (args.report) {
     mkdirSync(path.dirname(args.report), { recursive: true });
