@@ -66,20 +66,25 @@ function canonical(s: FsState, dir: DirInode, depth: number, out: string[]): voi
   }
 }
 
-const hashes = new WeakMap<object, string>();
-
 /**
  * The canonical hash: equal trees (names, kinds, modes, owners, contents, link targets) hash equal
- * whatever the inode numbers, times, open descriptors or creation order. Memoised per immutable state.
+ * whatever the inode numbers, times, open descriptors or creation order.
  */
-export function hash(s: FsState): string {
-  const cached = hashes.get(s.inodes);
-  if (cached !== undefined) return cached;
+export function hashState(s: FsState): string {
   const root = getInode(s, ROOT_INO) as DirInode;
   const lines = [`/ ${root.mode} ${root.uid} ${root.gid}`];
   canonical(s, root, 0, lines);
   const text = lines.join('\n');
-  const h = cyrb53(text, 1) + cyrb53(text, 2);
+  return cyrb53(text, 1) + cyrb53(text, 2);
+}
+
+const hashes = new WeakMap<object, string>();
+
+/** hashState, memoised per inode table: states are immutable, so a restored state hashes for free. */
+export function hash(s: FsState): string {
+  const cached = hashes.get(s.inodes);
+  if (cached !== undefined) return cached;
+  const h = hashState(s);
   hashes.set(s.inodes, h);
   return h;
 }
