@@ -84,11 +84,11 @@ export const scenarioSchema = z
         if (!actors.has(dep)) ctx.addIssue({ code: 'custom', path: ['actors', i], message: `unknown actor '${dep}'` });
       }
     });
-    s.derivations.forEach((d, i) =>
+    s.derivations.forEach((d, i) => {
       d.program.forEach((p, j) => {
         if ('drv' in p && !drvs.has(p.drv)) ctx.addIssue({ code: 'custom', path: ['derivations', i, 'program', j, 'drv'], message: `unknown derivation '${p.drv}'` });
-      }),
-    );
+      });
+    });
     if (s.settings.platform === 'darwin' && s.settings.sandbox) {
       // darwin never has a chroot (DarwinDerivationBuilder): sandbox only changes the seatbelt profile, which the model does not need
       ctx.addIssue({ code: 'custom', path: ['settings', 'sandbox'], message: 'darwin has no chroot sandbox in this model; set sandbox: false (the seatbelt profile does not change the outcome)' });

@@ -35,7 +35,7 @@ export const traceSchema = z.strictObject({
 
 export function parseTrace(json: unknown): { ok: true; trace: Trace } | { ok: false; error: string } {
   const r = traceSchema.safeParse(json);
-  if (r.success) return { ok: true, trace: r.data as Trace };
+  if (r.success) return { ok: true, trace: r.data };
   const issue = r.error.issues[0];
   const path = issue ? issue.path.map((p) => (typeof p === 'number' ? `[${String(p)}]` : `.${String(p)}`)).join('') : '';
   const msg = issue?.message ?? 'invalid';

@@ -18,7 +18,7 @@ export function startGoal(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   const d = drvOf(ctx, a.drv);
   let st = addTempRoot(s, a.id, hashPartOf(d.drvPath));
   if (d.knownPath) st = addTempRoot(st, a.id, hashPartOf(d.knownPath));
-  return next(putActor(st, withPhase(a, { kind: 'lockOutputs' })), `goal for ${d.spec.name}`, SRC.goalCtor);
+  return next(putActor(st, withPhase({ ...a, flagsAtStart: s.flags }, { kind: 'lockOutputs' })), `goal for ${d.spec.name}`, SRC.goalCtor);
 }
 
 /** Nix: checkPathValidity (l.1256): known from the drv (IA) or from a realisation (CA, counted valid). */
@@ -53,5 +53,8 @@ export function lockOutputs(ctx: Ctx, s: ModelState, a: BuildActor): Step {
     const deleting: BuildActor = { ...withPhase(withKnown, { kind: 'deleteInvalidOutputs' }), job: startDelete(known.path) };
     return next(putActor(st, deleting), `locked ${d.lockPath}; removing invalid path '${known.path}'`, SRC.removeInvalid);
   }
-  return next(putActor(st, withPhase(withKnown, { kind: 'acquireUser' })), `locked ${d.lockPath}`, SRC.acquireResources);
+  // upstream logs "removing invalid path" for every known, invalid output, and deletePath of a
+  // missing path is a no-op: only the message is left of it
+  const note = known ? `locked ${d.lockPath}; removing invalid path '${known.path}' (absent)` : `locked ${d.lockPath}`;
+  return next(putActor(st, withPhase(withKnown, { kind: 'acquireUser' })), note, known ? SRC.removeInvalid : SRC.acquireResources);
 }

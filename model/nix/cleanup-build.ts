@@ -6,7 +6,7 @@
  * only the variant cleanup-deletes-scratch does.
  */
 import type { Ctx } from './context.js';
-import { drvOf, realScratch } from './context.js';
+import { chrootParent, drvOf, realScratch, usesChroot } from './context.js';
 import { deletePathAll, startDelete } from './delete-path.js';
 import { SRC } from './sources.js';
 import { putActor, releaseAll, withPhase } from './state.js';
@@ -66,6 +66,8 @@ function afterTmpDir(ctx: Ctx, s: ModelState, a: BuildActor, outcome: BuildOutco
 /** The builder object goes (build user released), then ~PathLocks: lock files deleted only on success. */
 function release(ctx: Ctx, s: ModelState, a: BuildActor, outcome: BuildOutcome): Step {
   const d = drvOf(ctx, a.drv);
+  // chroot-derivation-builder.cc cleanupBuild (l.175): autoDelChroot.reset() on success and failure alike
+  if (usesChroot(ctx) && a.scratch !== undefined) deletePathAll(ctx.fs, ctx.daemon, chrootParent(d));
   if (outcome.kind === 'success') ctx.fs.unlink(ctx.daemon, d.lockPath);
   const st = releaseAll(s, a.id);
   const note = outcome.kind === 'success' ? `unlock and delete ${d.lockPath}; release build user` : `unlock ${d.lockPath} (file kept); release build user`;

@@ -7,7 +7,7 @@ import type { Ctx } from './context.js';
 import { buildUserUids, resolveRef } from './context.js';
 import { deletePathStep as step1, startDelete } from './delete-path.js';
 import { SRC } from './sources.js';
-import { actorById, isTempRooted, putActor } from './state.js';
+import { actorById, invalidate, isTempRooted, putActor } from './state.js';
 import { disabled, next } from './step.js';
 import { hashPartOf, parsesAsStorePath, STORE_DIR } from './store-path.js';
 import type { ActorSpec, ModelState, SimpleActor, Step } from './types.js';
@@ -59,9 +59,8 @@ export function storeDelete(ctx: Ctx, s: ModelState, a: Of<'storeDelete'>, spec:
       return next(putActor(s, { ...a, state: 'done', result: { exitOk: false, output, removed: false } }), `${spec.command}: still alive`, SRC.storeDelete);
     }
     const existed = ctx.fs.lstat(ctx.daemon, path).ok;
-    const { [path]: _invalidated, ...valid } = s.valid;
     output.push(`deleting '${path}'`);
-    const st = putActor({ ...s, valid }, { ...a, state: 'deleting', job: startDelete(path), result: { exitOk: true, output, removed: existed } });
+    const st = putActor(invalidate(s, path), { ...a, state: 'deleting', job: startDelete(path), result: { exitOk: true, output, removed: existed } });
     return next(st, `${spec.command} ${path}`, spec.command === 'nix store delete' ? SRC.storeDelete : SRC.nixStoreDelete);
   }
   if (a.state !== 'deleting' || !a.job || !a.result) return disabled('done');
@@ -95,8 +94,7 @@ export function gcStep(ctx: Ctx, s: ModelState, a: Of<'gc'>): Step {
     if (name.startsWith('tmp-')) {
       if (s.actors.some((x) => x.kind === 'build' && x.rewriteTmp === path)) continue;
     } else if (!parsesAsStorePath(name) || isTempRooted(s, hashPartOf(name))) continue;
-    const { [path]: _gone, ...valid } = s.valid;
-    const st = putActor({ ...s, valid }, { ...a, state: 'collecting', queue: queue.slice(i + 1), job: startDelete(path) });
+    const st = putActor(invalidate(s, path), { ...a, state: 'collecting', queue: queue.slice(i + 1), job: startDelete(path) });
     return next(st, `deleting '${path}'`, SRC.collectGarbage);
   }
   return next(putActor(s, { ...a, state: 'done', queue: [] }), `${String(a.deleted.length)} store paths deleted`, SRC.collectGarbage);

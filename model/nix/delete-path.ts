@@ -36,13 +36,20 @@ function nextAction(fs: FsKernel, c: Creds, path: string, failed: readonly strin
   return { kind: 'rmdir', path };
 }
 
-export function startDelete(root: string): DeleteJob {
-  return { root, failed: [] };
+export function startDelete(root: string, followTop = false): DeleteJob {
+  return followTop ? { root, failed: [], followTop } : { root, failed: [] };
+}
+
+/** Where a symlink at `path` points (the planted bug follows it; upstream never does). */
+function resolveTop(fs: FsKernel, c: Creds, path: string): string {
+  const l = fs.readlink(c, path);
+  if (!l.ok) return path;
+  return l.value.startsWith('/') ? l.value : `${path.slice(0, path.lastIndexOf('/'))}/${l.value}`;
 }
 
 /** Performs the next step of `job` as `c`. A failed unlink/rmdir is remembered and skipped, as upstream. */
 export function deletePathStep(fs: FsKernel, c: Creds, job: DeleteJob): DeleteProgress {
-  const n = nextAction(fs, c, job.root, job.failed);
+  const n = nextAction(fs, c, job.followTop ? resolveTop(fs, c, job.root) : job.root, job.failed);
   const finish = (): DeleteProgress => (job.firstError ? { kind: 'finished', error: job.firstError } : { kind: 'finished' });
   switch (n.kind) {
     case 'gone':
@@ -60,10 +67,7 @@ export function deletePathStep(fs: FsKernel, c: Creds, job: DeleteJob): DeletePr
     case 'rmdir': {
       const r = n.kind === 'unlink' ? fs.unlink(c, n.path) : fs.rmdir(c, n.path);
       if (r.ok || r.error.errno === 'ENOENT') return { kind: 'stepped', job };
-      return {
-        kind: 'stepped',
-        job: { root: job.root, failed: [...job.failed, n.path], firstError: job.firstError ?? r.error },
-      };
+      return { kind: 'stepped', job: { ...job, failed: [...job.failed, n.path], firstError: job.firstError ?? r.error } };
     }
   }
 }

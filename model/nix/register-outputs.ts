@@ -118,7 +118,7 @@ export function registerOutputs(ctx: Ctx, s: ModelState, a: BuildActor): Step {
       return registering(s, a, { kind: 'register', finalPath: step.finalPath }, `movePath ${actual} -> ${step.finalPath}`, SRC.moveOutput);
     }
     case 'register': {
-      const info = { deriver: d.drvPath, content: narText(fs, step.finalPath) };
+      const info = { deriver: d.drvPath, content: narText(fs, step.finalPath), flags: a.flagsAtStart ?? [] };
       let st: ModelState = { ...s, valid: { ...s.valid, [step.finalPath]: info } };
       if (d.spec.kind === 'ca-floating') st = { ...st, realisations: { ...st.realisations, [`${d.drvPath}!out`]: step.finalPath } };
       if (a.finalLock) {
@@ -151,7 +151,7 @@ function afterCanonicalise(ctx: Ctx, s: ModelState, a: BuildActor, pass: 1 | 2, 
  */
 function moveOutput(ctx: Ctx, s: ModelState, a: BuildActor, finalPath: string, actual: string): Step {
   if (actual === finalPath) return registering(s, a, { kind: 'register', finalPath }, 'output already at its final path', SRC.moveOutput);
-  if (s.valid[finalPath]) {
+  if (s.valid[finalPath] && !ctx.variant.has('bug-move-ignores-valid-final')) {
     if (ctx.scenario.settings.nixVersion === '2.8') {
       return registering(s, a, { kind: 'register', finalPath }, 'final path already valid: no moving needed (2.8 keeps the scratch copy)', SRC.moveOutput);
     }

@@ -45,7 +45,12 @@ export function createTempDir(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   if (a.phase.kind !== 'createTempDir') return disabled('not creating the temp dir');
   const tmpDir = `${BUILD_DIR}/nix-${String(s.tmpCounter)}`;
   const r = ctx.fs.mkdir(ctx.daemon, tmpDir, 0o700);
-  if (!r.ok) return disabled(`createTempDir failed: ${r.error.errno}`);
+  if (!r.ok) {
+    // a SysError out of startBuild: the goal fails before any builder exists
+    const message = `creating directory '${tmpDir}': ${r.error.errno}`;
+    const outcome = { kind: 'failure' as const, failure: 'sysError' as const, message, errno: r.error.errno };
+    return next(putActor(s, withPhase(a, { kind: 'cleanup', outcome, step: 'killChild' })), message, SRC.createTempDir);
+  }
   const nextPhase = a.uid === 0 ? { kind: 'prepareScratch' as const } : { kind: 'chownToBuilder' as const };
   return next(putActor({ ...s, tmpCounter: s.tmpCounter + 1 }, withPhase({ ...a, tmpDir }, nextPhase)), `temp dir ${tmpDir}`, SRC.createTempDir);
 }
@@ -80,7 +85,7 @@ export function prepareScratch(ctx: Ctx, s: ModelState, a: BuildActor): Step {
       notes.push('addTempRoot(scratch) [temp-root-scratch]');
     }
     if (ctx.variant.has('prepare-deletes-stale-scratch') && !usesChroot(ctx)) {
-      job = startDelete(realScratch(ctx, d, scratch));
+      job = startDelete(realScratch(ctx, d, scratch), ctx.variant.has('bug-delete-follows-symlinks'));
       notes.push(`removing stale scratch path '${scratch}' [prepare-deletes-stale-scratch]`);
     }
   }

@@ -47,3 +47,14 @@ export function addTempRoot(s: ModelState, actor: string, hashPart: string): Mod
 export function isTempRooted(s: ModelState, hashPart: string): boolean {
   return Object.values(s.tempRoots).some((roots) => roots.includes(hashPart));
 }
+
+/**
+ * Invalidates a path. Realisations go with it: ca-specific-schema.sql declares
+ * `foreign key (outputPath) references ValidPaths(id) on delete cascade`.
+ */
+export function invalidate(s: ModelState, path: string): ModelState {
+  if (!s.valid[path]) return s;
+  const { [path]: _gone, ...valid } = s.valid;
+  const realisations = Object.fromEntries(Object.entries(s.realisations).filter(([, out]) => out !== path));
+  return { ...s, valid, realisations };
+}

@@ -121,6 +121,8 @@ export interface KnownOutput {
 /** An incremental _deletePath: the root, the paths whose unlink failed (skipped), and the first error. */
 export interface DeleteJob {
   readonly root: string;
+  /** Planted bug bug-delete-follows-symlinks: stat() instead of lstat() at the top. */
+  readonly followTop?: boolean;
   readonly failed: readonly string[];
   readonly firstError?: FsError;
 }
@@ -185,6 +187,8 @@ export interface BuildActor {
   readonly rewriteTmp?: string;
   readonly job?: DeleteJob;
   readonly calls: readonly BuilderCall[];
+  /** The harness flags when the goal started: what a clean build of this attempt would have seen. */
+  readonly flagsAtStart?: readonly string[];
   /** How many events of each type this actor has taken (scripted faults count with it). */
   readonly counts: Readonly<Partial<Record<BuildEventType, number>>>;
 }
@@ -230,6 +234,8 @@ export interface Orphan {
 export interface ValidPathInfo {
   readonly deriver: string;
   readonly content: string;
+  /** The harness flags the registering attempt started with (its clean-build reference). */
+  readonly flags: readonly string[];
 }
 
 export interface ModelState {

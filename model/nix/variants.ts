@@ -12,8 +12,15 @@ export const VARIANT_SLUGS = [
 ] as const;
 export type VariantSlug = (typeof VARIANT_SLUGS)[number];
 
-/** The set of patches a run applies on top of upstream. */
-export type Variant = ReadonlySet<VariantSlug>;
+/**
+ * Deliberate model bugs, for tests only: each breaks one invariant on purpose, so the checker is
+ * shown to find what no real variant violates. Never in patches/ or the verdict matrix.
+ */
+export const PLANTED_BUGS = ['bug-delete-follows-symlinks', 'bug-move-ignores-valid-final'] as const;
+export type PlantedBug = (typeof PLANTED_BUGS)[number];
+
+/** The set of patches (and, in tests, planted bugs) a run applies on top of upstream. */
+export type Variant = ReadonlySet<VariantSlug | PlantedBug>;
 
 /** The series the model shows necessary and sufficient (docs/verification.md says why each is in or out). */
 export const RECOMMENDED: readonly VariantSlug[] = [
@@ -29,8 +36,8 @@ export const NAMED_VARIANTS: Readonly<Record<string, readonly VariantSlug[]>> = 
   ...Object.fromEntries(VARIANT_SLUGS.map((s) => [s, [s]])),
 };
 
-function isSlug(s: string): s is VariantSlug {
-  return (VARIANT_SLUGS as readonly string[]).includes(s);
+function isSlug(s: string): s is VariantSlug | PlantedBug {
+  return (VARIANT_SLUGS as readonly string[]).includes(s) || (PLANTED_BUGS as readonly string[]).includes(s);
 }
 
 /** Parses `upstream`, `recommended`, a slug, or slugs joined with '+'; null names what is unknown. */
@@ -39,13 +46,14 @@ export function parseVariant(name: string): { ok: true; variant: Variant } | { o
   if (named) return { ok: true, variant: new Set(named) };
   const parts = name.split('+');
   for (const p of parts) if (!isSlug(p)) return { ok: false, unknown: p };
-  return { ok: true, variant: new Set(parts as VariantSlug[]) };
+  return { ok: true, variant: new Set(parts as (VariantSlug | PlantedBug)[]) };
 }
 
 /** The canonical name of a variant: 'upstream', or its slugs in declaration order joined with '+'. */
 export function variantName(v: Variant): string {
   if (v.size === 0) return 'upstream';
-  const slugs = VARIANT_SLUGS.filter((s) => v.has(s));
+  const slugs = [...VARIANT_SLUGS, ...PLANTED_BUGS].filter((s) => v.has(s));
   if (slugs.length === RECOMMENDED.length && RECOMMENDED.every((s) => v.has(s))) return 'recommended';
+  if (slugs.length === 0) return 'upstream';
   return slugs.join('+');
 }

@@ -102,13 +102,14 @@ export function checkTransition(w: World, prev: ModelState, step: TraceStep): Vi
 /** What a clean build of each derivation produces, computed by the model (cached per scenario). */
 const cleanCache = new Map<string, string>();
 
-export function cleanContent(w: World, drv: string): string {
-  const key = `${w.ctx.scenario.name}|${JSON.stringify(w.ctx.scenario.settings)}|${drv}`;
+export function cleanContent(w: World, drv: string, flags: readonly string[] = []): string {
+  const key = `${w.ctx.scenario.name}|${JSON.stringify(w.ctx.scenario.settings)}|${drv}|${flags.join(',')}`;
   const hit = cleanCache.get(key);
   if (hit !== undefined) return hit;
   const d = drvOf(w.ctx, drv);
   const scenario = { ...w.ctx.scenario, name: `${w.ctx.scenario.name}/clean-${drv}`, initial: [], actors: [{ id: 'clean', kind: 'build', drv } as const] };
   const clean = initialWorld(scenario, w.ctx.variant);
+  clean.state = { ...clean.state, flags };
   runToQuiescence(clean);
   const out = Object.entries(clean.state.valid).find(([, info]) => info.deriver === d.drvPath);
   const content = out ? out[1].content : '<clean build failed>';
@@ -116,26 +117,18 @@ export function cleanContent(w: World, drv: string): string {
   return content;
 }
 
-/** Probes: a clean build of every derivation, after `others` other processes took the first build users. */
-function probe(w: World, others: number): { world: World; failures: string[] } {
+/** Probe: a clean build of `drv` from this state, after `others` other processes took the first build users. */
+function probe(w: World, drv: string, others: number): { world: World; failure?: string } {
   const extra: ActorSpec[] = [];
-  const probes = w.ctx.scenario.derivations.map((d) => `probe-${d.id}`);
-  for (let i = 0; i < others; i++) extra.push({ id: `probe-hold-${String(i)}`, kind: 'holdUser', releaseAfter: probes });
-  const holds = extra.map((x) => x.id);
-  w.ctx.scenario.derivations.forEach((d, i) => {
-    extra.push({ id: `probe-${d.id}`, kind: 'build', drv: d.id, after: i === 0 ? holds : [`probe-${w.ctx.scenario.derivations[i - 1]?.id ?? ''}`] });
-  });
+  const id = `probe-${drv}`;
+  for (let i = 0; i < others; i++) extra.push({ id: `probe-hold-${String(i)}`, kind: 'holdUser', releaseAfter: [id] });
+  extra.push({ id, kind: 'build', drv, after: extra.map((x) => x.id) });
   const world = extendWorld(w, snapshotWorld(w), extra);
   runToQuiescence(world);
-  const failures: string[] = [];
-  for (const id of probes) {
-    const a = world.state.actors.find((x) => x.id === id);
-    if (a?.kind !== 'build' || a.phase.kind !== 'done' || a.phase.outcome.kind !== 'success') {
-      const why = a?.kind === 'build' && a.phase.kind === 'done' ? ('message' in a.phase.outcome ? a.phase.outcome.message : a.phase.outcome.kind) : 'did not finish';
-      failures.push(`${id.slice(6)} (${others > 0 ? `as build user ${String(others + 1)}` : 'first build user'}): ${why}`);
-    }
-  }
-  return { world, failures };
+  const a = world.state.actors.find((x) => x.id === id);
+  if (a?.kind === 'build' && a.phase.kind === 'done' && a.phase.outcome.kind === 'success') return { world };
+  const why = a?.kind === 'build' && a.phase.kind === 'done' ? ('message' in a.phase.outcome ? a.phase.outcome.message : a.phase.outcome.kind) : 'did not finish';
+  return { world, failure: `${drv} (${others > 0 ? `as build user ${String(others + 1)}` : 'first build user'}): ${why}` };
 }
 
 function plantedBy(w: World, drv: string): { path: string; content: string }[] {
@@ -164,8 +157,9 @@ export function checkQuiescent(w: World, probeCache?: Map<string, Violation[]>):
   for (const [path, info] of Object.entries(w.state.valid)) {
     const d = w.ctx.scenario.derivations.find((x) => drvOf(w.ctx, x.id).drvPath === info.deriver);
     if (!d) continue;
-    if (info.content !== cleanContent(w, d.id)) {
-      out.push({ invariant: 'CleanOutput', message: `${path} (${d.id}) differs from a clean build: ${diffNar(cleanContent(w, d.id), info.content)}` });
+    const clean = cleanContent(w, d.id, info.flags);
+    if (info.content !== clean) {
+      out.push({ invariant: 'CleanOutput', message: `${path} (${d.id}) differs from a clean build: ${diffNar(clean, info.content)}` });
     }
     const entries = info.content.split('\n').map((l) => l.split('\t'));
     for (const p of plantedBy(w, d.id)) {
@@ -179,35 +173,36 @@ export function checkQuiescent(w: World, probeCache?: Map<string, Violation[]>):
   if (cached) return [...out, ...cached];
   const probed: Violation[] = [];
   const draws = w.ctx.scenario.settings.buildUsers >= 2 ? [0, 1] : [0];
-  for (const k of draws) {
-    const { world, failures } = probe(w, k);
-    for (const f of failures) probed.push({ invariant: 'NoWedge', message: `clean build of ${f}` });
-    if (k === 0 && failures.length === 0) probed.push(...debrisAfter(world));
+  for (const d of w.ctx.scenario.derivations) {
+    for (const k of draws) {
+      const { world, failure } = probe(w, d.id, k);
+      if (failure) probed.push({ invariant: 'NoWedge', message: `clean build of ${failure}` });
+      else if (k === 0) probed.push(...debrisOf(world, d.id));
+    }
   }
+  probed.push(...debrisAfterGc(w));
   probeCache?.set(key, probed);
   return [...out, ...probed];
 }
 
-/**
- * What the recovery leaves: entries of the scenario's derivations still invalid after their next
- * build (scratch dirs, `.tmp` copies, lock files), and anything invalid even `nix store gc` leaves.
- */
-function debrisAfter(w: World): Violation[] {
-  const out: Violation[] = [];
-  const invalid = (x: World): string[] => storeEntries(x).filter((name) => !x.state.valid[`${STORE_DIR}/${name}`]);
-  const mine = new Set(
-    w.ctx.scenario.derivations.flatMap((d) => {
-      const info = drvOf(w.ctx, d.id);
-      return [info.drvPath, info.fallbackPath, ...(info.knownPath ? [info.knownPath] : [])].map((p) => hashPartOf(p));
-    }),
-  );
-  const own = invalid(w).filter((name) => mine.has(hashPartOf(name)));
-  if (own.length > 0) out.push({ invariant: 'NoDebrisAfterRecovery', message: `left after the next build: ${own.join(', ')}` });
+function invalidEntries(x: World): string[] {
+  return storeEntries(x).filter((name) => !x.state.valid[`${STORE_DIR}/${name}`]);
+}
+
+/** What the next build of `drv` leaves of its own: scratch dirs, `.tmp` copies, lock files, chroots. */
+function debrisOf(w: World, drv: string): Violation[] {
+  const info = drvOf(w.ctx, drv);
+  const mine = new Set([info.drvPath, info.fallbackPath, ...(info.knownPath ? [info.knownPath] : [])].map((p) => hashPartOf(p)));
+  const own = invalidEntries(w).filter((name) => mine.has(hashPartOf(name)));
+  return own.length > 0 ? [{ invariant: 'NoDebrisAfterRecovery', message: `left after the next build of ${drv}: ${own.join(', ')}` }] : [];
+}
+
+/** What even `nix store gc` leaves invalid. */
+function debrisAfterGc(w: World): Violation[] {
   const gc = extendWorld(w, snapshotWorld(w), [{ id: 'probe-gc', kind: 'gc' }]);
   runToQuiescence(gc);
-  const left = invalid(gc);
-  if (left.length > 0) out.push({ invariant: 'NoDebrisAfterRecovery', message: `left even after nix store gc: ${left.join(', ')}` });
-  return out;
+  const left = invalidEntries(gc);
+  return left.length > 0 ? [{ invariant: 'NoDebrisAfterRecovery', message: `left even after nix store gc: ${left.join(', ')}` }] : [];
 }
 
 function storeEntries(w: World): string[] {

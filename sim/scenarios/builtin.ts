@@ -136,6 +136,48 @@ export const hostileScratch: Scenario = {
   explore: { faults: ['interrupt'], maxFaults: 0 },
 };
 
+/** Two derivations whose floating CA outputs have the same content, hence the same final path. */
+export const duplicateCaOutput: Scenario = {
+  name: 'duplicate-ca-output',
+  doc: 'Two .drvs produce the same CA output: the second finds the final path valid and (2.34.8) deletes its scratch copy, (2.8) keeps it canonicalised root 0555; after the output is deleted, rebuilding the second fails EACCES on 2.8.',
+  settings: { ...DARWIN, platform: 'linux' },
+  derivations: [
+    { id: 'e1', name: 'dup', kind: 'ca-floating', program: GODYN },
+    { id: 'e2', name: 'dup', kind: 'ca-floating', program: [...GODYN, { op: 'writeIfFlag', flag: 'never', path: 'x', content: 'x' }] },
+  ],
+  actors: [
+    { id: 'b1', kind: 'build', drv: 'e1' },
+    { id: 'b2', kind: 'build', drv: 'e2', after: ['b1'] },
+    { id: 'del', kind: 'storeDelete', command: 'nix-store --delete', target: { drv: 'e1', which: 'final' }, after: ['b2'] },
+    { id: 'b3', kind: 'build', drv: 'e2', after: ['del'] },
+  ],
+  explore: { faults: ['interrupt', 'crash', 'builderFailure'], maxFaults: 1, faultTargets: ['b1', 'b2'] },
+};
+
+/** Single-user: every builder runs as the daemon, so one derivation's builder can fill another's scratch path. */
+export const hostilePlantSingleUser: Scenario = {
+  name: 'hostile-plant-single-user',
+  doc: 'No build users: a builder of another derivation, running as the same uid, plants a file at the predictable scratch path of a floating CA output; upstream registers it as part of that output.',
+  settings: { ...DARWIN, platform: 'linux', buildUsers: 0 },
+  derivations: [
+    CA,
+    {
+      id: 'evil',
+      name: 'evil',
+      kind: 'input-addressed',
+      program: [
+        { op: 'plant', drv: 'godyn', path: 'backdoor', content: 'planted' },
+        { op: 'mkdirP', path: '' },
+      ],
+    },
+  ],
+  actors: [
+    { id: 'evil', kind: 'build', drv: 'evil' },
+    { id: 'a1', kind: 'build', drv: 'godyn', after: ['evil'] },
+  ],
+  explore: { faults: ['interrupt'], maxFaults: 0 },
+};
+
 export const BUILTIN: readonly Scenario[] = [
   seed487,
   iaTwin,
@@ -146,6 +188,8 @@ export const BUILTIN: readonly Scenario[] = [
   concurrentGc,
   darwinDaemonCrash,
   hostileScratch,
+  hostilePlantSingleUser,
+  duplicateCaOutput,
 ];
 
 export function builtinScenario(name: string): Scenario | undefined {

@@ -109,7 +109,7 @@ describe('bad input: one clear line, exit 2, nothing written', () => {
 
   it('a scenario file with an impossible setting names the JSON path', () => {
     const f = join(out, 'darwin-chroot.json');
-    const s = JSON.parse(JSON.stringify({
+    const s: unknown = JSON.parse(JSON.stringify({
       name: 'x', doc: '', settings: { platform: 'darwin', sandbox: true, buildUsers: 2, keepFailed: false, nixVersion: '2.34.8' },
       derivations: [{ id: 'd', name: 'd', kind: 'ca-floating', program: [] }], actors: [{ id: 'a', kind: 'build', drv: 'd' }],
     }));
