@@ -39,7 +39,9 @@ describe('differential: model vs the Linux kernel', () => {
     oracle?.stop();
   });
 
-  maybe.prop([sequenceArb], { numRuns: 1000 })(`should agree with Linux on every call and on the final tree${why}`, async (ops) => {
+  // At least 1,000 sequences in every run; FC_NUM_RUNS (test/fc-setup.ts) can only raise it.
+  const numRuns = Math.max(1000, Number(process.env['FC_NUM_RUNS'] ?? 0));
+  maybe.prop([sequenceArb], { numRuns })(`should agree with Linux on every call and on the final tree${why}`, async (ops) => {
     if (!oracle) throw new Error('oracle not started');
     const divergence = await runSequence(oracle, ops);
     if (divergence) throw new Error(`model and Linux diverge:\n${divergence.report}`);

@@ -61,7 +61,8 @@ export async function runSequence(
     }
     const trees = treeReport(k.tree(), oracle.readTree(root));
     if (!diverged && trees.length === 0) return null;
-    return { report: [...lines, ...trees].join('\n') };
+    const header = 'call by call (✗ marks a divergence; where Linux and the model agree one outcome is shown):';
+    return { report: [header, ...lines, ...trees].join('\n') };
   } finally {
     oracle.removeRoot(root);
   }
