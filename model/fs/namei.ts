@@ -57,28 +57,25 @@ export type LastMode = 'follow' | 'nofollow' | 'parent';
  */
 export function walk(ctx: Ctx, c: Creds, path: string, mode: LastMode): Last | Errno {
   if (path === '') return 'ENOENT';
-  const trailing = path.length > 1 && path.endsWith('/') && components(path).length > 0;
   let queue = components(path);
   let cur = root(ctx.s);
   if (queue.length === 0) return { dir: cur, name: '', type: 'root', child: cur, trailing: false };
+  const trailing = path.endsWith('/');
+  const follow = mode === 'follow' || (mode === 'nofollow' && trailing);
   let hops = 0;
-  for (;;) {
+  for (let i = 0; ; i++) {
     const denied = mayLookup(c, cur);
     if (denied) return denied;
-    const [name, ...rest] = queue as [string, ...string[]];
-    const last = rest.length === 0;
+    const name = queue[i] ?? '';
+    const last = i === queue.length - 1;
     if (name === '.' || name === '..') {
       const next = name === '.' ? cur : (getInode(ctx.s, cur.parent) as DirInode);
       if (last) return { dir: cur, name, type: name === '.' ? 'dot' : 'dotdot', child: next, trailing };
       cur = next;
-      queue = rest;
       continue;
     }
     const child = lookupChild(ctx.s, cur, name);
-    const follow = mode === 'follow' || (mode === 'nofollow' && trailing);
-    if (last && (child?.kind !== 'symlink' || !follow)) {
-      return { dir: cur, name, type: 'norm', child, trailing };
-    }
+    if (last && (child?.kind !== 'symlink' || !follow)) return { dir: cur, name, type: 'norm', child, trailing };
     if (!child) return 'ENOENT';
     if (child.kind === 'symlink') {
       if (hops >= maxSymlinks(ctx.personality)) return 'ELOOP';
@@ -86,13 +83,13 @@ export function walk(ctx: Ctx, c: Creds, path: string, mode: LastMode): Last | E
       const refused = mayFollowLink(c, cur, child, ctx.protectedSymlinks);
       if (refused) return refused;
       if (child.target.startsWith('/')) cur = root(ctx.s);
-      queue = [...components(child.target), ...rest];
+      queue = [...components(child.target), ...queue.slice(i + 1)];
       if (queue.length === 0) return { dir: cur, name: '', type: 'root', child: cur, trailing };
+      i = -1;
       continue;
     }
     if (child.kind !== 'dir') return 'ENOTDIR';
     cur = child;
-    queue = rest;
   }
 }
 
