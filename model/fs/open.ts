@@ -1,11 +1,11 @@
-/** open(2) and the descriptor calls: read(2), write(2), close(2). */
+/** open(2): the last lookup, the checks on what it found, creation and O_TRUNC. */
 import { initOwner } from './create.js';
 import { done, isErrno, refuse, type Step } from './errno.js';
 import { MAY_READ, MAY_WRITE, S_IALLUGO } from './mode.js';
 import { walk, type Ctx, type Last } from './namei.js';
 import { mayCreate, mayCreateInSticky, mayOpen, modeStripSgid } from './permission.js';
-import { createEntry, openFd, putInode, tick, type FsState, type Inode } from './store.js';
 import { killPrivs } from './attr.js';
+import { createEntry, openFd, putInode, tick, type FsState, type Inode } from './store.js';
 import type { Creds, Errno, OpenFlags } from './types.js';
 
 /** The access mask open(2) checks: the access mode, plus MAY_WRITE for O_TRUNC. Linux fs/open.c:build_open_flags(). */

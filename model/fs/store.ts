@@ -11,7 +11,6 @@
 import { Volume } from 'memfs';
 import type { Link } from '@jsonjoy.com/fs-core';
 import { emptyIntMap, imGet, imSet, type IntMap } from './int-map.js';
-import type { FileKind } from './types.js';
 
 interface InodeBase {
   readonly ino: number;
@@ -159,10 +158,6 @@ export function closeFd(s: FsState, fd: number): FsState {
   const inode = imGet(next.inodes, file.ino);
   if (inode && inode.links === 0 && !isOpen(next, file.ino)) return { ...next, inodes: imSet(next.inodes, file.ino, undefined) };
   return next;
-}
-
-export function kindOf(inode: Inode): FileKind {
-  return inode.kind;
 }
 
 /**
