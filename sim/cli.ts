@@ -20,7 +20,7 @@ import type { Trace } from './trace.js';
 import { formatMarkdown, formatMermaid } from './markdown.js';
 import { parseTrace } from './trace-schema.js';
 import { freeScenario } from '../model/verify/index.js';
-import { allVariants, exploreCell, FAULT_MODELS, matrixText, traceOf } from './verdicts.js';
+import { allVariants, exploreCell, FAULT_MODELS, matrixText, randomCell, traceOf } from './verdicts.js';
 import type { Cell } from './verdicts.js';
 
 class UsageError extends Error {}
@@ -99,10 +99,20 @@ function explore(io: Io, argv: string[], defaultJob: boolean): number {
       faults: { type: 'string' },
       'max-depth': { type: 'string' },
       'max-states': { type: 'string' },
+      mode: { type: 'string' },
+      runs: { type: 'string' },
+      seed: { type: 'string' },
+      path: { type: 'string' },
       json: { type: 'boolean' },
       out: { type: 'string' },
     },
   });
+  const mode = values.mode ?? 'bfs';
+  if (mode !== 'bfs' && mode !== 'random') fail(`--mode: expected bfs or random, got '${mode}'`);
+  if (values.seed !== undefined && !/^-?[0-9]+$/.test(values.seed)) fail(`--seed: expected an integer, got '${values.seed}'`);
+  if (values.path !== undefined && !/^[0-9]+(:[0-9]+)*$/.test(values.path)) fail(`--path: expected a fast-check path such as 1:0:3, got '${values.path}'`);
+  // the CLI owns the clock: a random campaign without --seed gets one and prints it for replay
+  const seed = values.seed !== undefined ? Number(values.seed) : Date.now() % 2_147_483_647;
   const scenario = loadScenario(positionals[0] ?? (defaultJob ? 'seed-487' : undefined));
   const variants = variantsArg(values.variant);
   const faults = faultsArg(values.faults);
@@ -113,10 +123,34 @@ function explore(io: Io, argv: string[], defaultJob: boolean): number {
     now,
   };
   const cells: Cell[] = [];
-  for (const v of variants) for (const f of faults) cells.push(exploreCell(scenario, v, f, cfg));
+  const runs = intArg('runs', values.runs, 200);
+  const progress = io.isTty ? (msg: string): void => io.err(`\r${msg}`) : (): void => undefined;
+  for (const v of variants) {
+    for (const f of faults) {
+      progress(`${scenario.name}: ${v} under ${f} (${mode})…`.padEnd(70));
+      cells.push(
+        mode === 'bfs'
+          ? exploreCell(scenario, v, f, cfg)
+          : randomCell(scenario, v, f, { runs, seed, maxFaults: cfg.maxFaults, now, ...(values.path ? { path: values.path } : {}) }),
+      );
+    }
+  }
+  progress(''.padEnd(70) + '\r');
   const violated = cells.filter((c) => c.counterexamples.length > 0);
   const traces: Trace[] = violated.flatMap((c) =>
-    c.counterexamples.map((cx) => traceOf(scenario, c.variant, cx, `bfs, fault model ${c.fault}, ${String(c.states)} distinct states (shortest)`)),
+    c.counterexamples.map((cx) =>
+      traceOf(
+        scenario,
+        c.variant,
+        cx,
+        c.random
+          ? `random schedules (fast-check), fault model ${c.fault}, seed=${String(c.random.seed)} path=${c.random.path ?? '-'} shrunk ${String(c.random.shrinks)}×`
+          : `bfs, fault model ${c.fault}, ${String(c.states)} distinct states (shortest)`,
+        c.random
+          ? `outpath explore ${scenario.name} --mode random --variant ${c.variant} --faults ${c.fault} --seed ${String(c.random.seed)} --path ${c.random.path ?? ''}`
+          : undefined,
+      ),
+    ),
   );
   if (values.out) {
     mkdirSync(values.out, { recursive: true });
@@ -249,7 +283,8 @@ function scenarios(io: Io): number {
   return 0;
 }
 
-const USAGE = `usage: outpath [explore SCENARIO [--variant V[,V…]|all] [--faults interrupt,crash,builderFailure] [--max-depth N] [--max-states N] [--json] [--out DIR]]
+const USAGE = `usage: outpath [explore SCENARIO [--variant V[,V…]|all] [--mode bfs|random] [--faults interrupt,crash,builderFailure]
+                        [--max-depth N] [--max-states N] [--runs N] [--seed S] [--path P] [--json] [--out DIR]]
        outpath run SCENARIO [--variant V] [--json]
        outpath replay TRACE.json
        outpath show TRACE.json [--format text|json|markdown|mermaid]

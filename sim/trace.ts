@@ -71,8 +71,9 @@ export function buildTrace(args: {
   steps: readonly TraceStep[];
   initial: readonly TreeEntry[];
   violation: { invariant: string; message: string } | null;
+  replay?: string;
 }): Trace {
-  const replay = `outpath replay <this-trace.json>   # or: outpath explore ${args.scenario.name} --variant ${args.variant}`;
+  const replay = args.replay ?? `outpath replay <this-trace.json>   # or: outpath explore ${args.scenario.name} --variant ${args.variant}`;
   return {
     format: TRACE_FORMAT,
     scenario: args.scenario.name,

@@ -2,7 +2,7 @@
 import type { FaultKind, Scenario } from '../model/nix/index.js';
 import { NAMED_VARIANTS, parseVariant, replayEvents } from '../model/nix/index.js';
 import type { Counterexample, InvariantName } from '../model/verify/index.js';
-import { explore, freeScenario, INVARIANTS } from '../model/verify/index.js';
+import { explore, freeScenario, INVARIANTS, randomCheck } from '../model/verify/index.js';
 import type { Trace } from './trace.js';
 import { buildTrace } from './trace.js';
 
@@ -16,6 +16,8 @@ export interface Cell {
   readonly complete: boolean;
   readonly millis: number;
   readonly counterexamples: readonly Counterexample[];
+  /** Set for random-mode cells: `states` then counts runs, and this replays them. */
+  readonly random?: { readonly seed: number; readonly path?: string; readonly shrinks: number };
 }
 
 export interface ExploreConfig {
@@ -41,18 +43,53 @@ export function exploreCell(scenario: Scenario, variant: string, fault: FaultKin
   };
 }
 
+export interface RandomConfig {
+  readonly runs: number;
+  readonly seed: number;
+  readonly path?: string;
+  readonly maxFaults: number;
+  readonly now: () => number;
+}
+
+/** One cell by random schedules (fast-check): states are not counted, runs are. */
+export function randomCell(scenario: Scenario, variant: string, fault: FaultKind, cfg: RandomConfig): Cell {
+  const v = parseVariant(variant);
+  if (!v.ok) throw new Error(`unknown variant ${v.unknown}`);
+  const t0 = cfg.now();
+  const r = randomCheck(scenario, { variant: v.variant, faults: [fault], maxFaults: cfg.maxFaults, runs: cfg.runs, seed: cfg.seed, ...(cfg.path ? { path: cfg.path } : {}) });
+  return {
+    variant,
+    fault,
+    states: r.numRuns,
+    transitions: 0,
+    complete: false,
+    millis: cfg.now() - t0,
+    counterexamples: r.counterexample ? [r.counterexample] : [],
+    random: { seed: r.seed, shrinks: r.numShrinks, ...(r.path ? { path: r.path } : {}) },
+  };
+}
+
 export function allVariants(): string[] {
   return Object.keys(NAMED_VARIANTS);
 }
 
 /** Renders a shortest counterexample as a trace by replaying its events through the model. */
-export function traceOf(scenario: Scenario, variant: string, cx: Counterexample, foundBy: string): Trace {
+export function traceOf(scenario: Scenario, variant: string, cx: Counterexample, foundBy: string, replay?: string): Trace {
   const v = parseVariant(variant);
   if (!v.ok) throw new Error(`unknown variant ${v.unknown}`);
   const free = freeScenario(scenario);
   const r = replayEvents(free, v.variant, cx.events);
   const initial = r.steps[0]?.before ?? [];
-  return buildTrace({ scenario: free, variant, foundBy, events: cx.events, steps: r.steps, initial, violation: { invariant: cx.invariant, message: cx.message } });
+  return buildTrace({
+    scenario: free,
+    variant,
+    foundBy,
+    events: cx.events,
+    steps: r.steps,
+    initial,
+    violation: { invariant: cx.invariant, message: cx.message },
+    ...(replay ? { replay } : {}),
+  });
 }
 
 export function matrixText(cells: readonly Cell[]): string {

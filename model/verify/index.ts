@@ -3,3 +3,5 @@ export { INVARIANTS, checkTransition, checkQuiescent, cleanContent } from './inv
 export type { InvariantName, Violation } from './invariants.js';
 export { explore, freeScenario } from './explore.js';
 export type { ExploreOptions, ExploreResult, Counterexample } from './explore.js';
+export { randomCheck, runSchedule, scheduleArbitrary } from './random.js';
+export type { RandomOptions, RandomResult } from './random.js';
