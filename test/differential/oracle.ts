@@ -49,7 +49,7 @@ export class Oracle {
   /**
    * Starts the workers. Sequences run under FSDIFF_DIR, by default tmpfs (/dev/shm) when present:
    * permission checks are VFS code shared by every file system, and on this machine's ext4 (mounted
-   * with `discard`) removing a sequence's tree costs about 50 ms against 1 ms on tmpfs.
+   * with `discard`) removing a sequence's tree took 15–50 ms against about 1 ms on tmpfs.
    */
   static async start(): Promise<Oracle> {
     const base = fs.mkdtempSync(process.env['FSDIFF_DIR'] ?? (fs.existsSync('/dev/shm') ? '/dev/shm/fsdiff-' : '/tmp/fsdiff-'));
