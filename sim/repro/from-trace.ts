@@ -125,9 +125,11 @@ function attempt(r: Run, a: BuildActor, d: DerivationSpec, gatesAt: readonly num
   const stoppedAt = a.calls.length;
   if (outcome === 'interrupted' && gatesAt.includes(stoppedAt)) actions.push({ i: planIndex(stoppedAt, gatesAt) - 1, ok: true });
   const base: AttemptObservation = { buildUser: reached ? userOf(a.uid, platform) : null, outcome, actions };
+  // the output as the attempt left it: a later step (a delete, a GC) may remove it before the run ends
+  const lastStep = [...r.steps].reverse().find((s) => s.event.actor === a.id);
   const withFiles =
     p.kind === 'done' && p.outcome.kind === 'success'
-      ? { ...base, outputFiles: filesOf(r.world.ctx.fs.tree(p.outcome.path), p.outcome.path) }
+      ? { ...base, outputFiles: filesOf(lastStep?.after ?? r.world.ctx.fs.tree(p.outcome.path), p.outcome.path) }
       : base;
   if (d.kind !== 'input-addressed') return withFiles;
   const removed = r.steps.some((s) => s.event.actor === a.id && s.note.includes('removing invalid path'));

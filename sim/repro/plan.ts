@@ -326,10 +326,15 @@ function checkPlan(plan: z.infer<typeof planShape>, ctx: z.core.$RefinementCtx<z
       gates.add(a.name);
     });
   });
-  const names = new Set<string>();
+  // two floating CA drvs may share a name (that is how two .drvs produce the same CA output);
+  // an input-addressed name must be unique, since "removing invalid path" is matched by name
+  const names = new Map<string, PlanDerivation['kind']>();
   plan.derivations.forEach((d, i) => {
-    if (names.has(d.name)) issue(['derivations', i, 'name'], `duplicate derivation name "${d.name}"`);
-    names.add(d.name);
+    const seen = names.get(d.name);
+    if (seen !== undefined && (seen === 'input-addressed' || d.kind === 'input-addressed')) {
+      issue(['derivations', i, 'name'], `duplicate derivation name "${d.name}" (allowed only between floating CA derivations)`);
+    }
+    names.set(d.name, d.kind);
   });
 
   const attempts = new Map<string, string>(); // attempt -> drv id

@@ -4,7 +4,7 @@
  * personality (Debian's nix-bin is 2.8.0), with expectations for upstream and for the backport.
  */
 import type { Scenario } from '../../model/nix/index.js';
-import { iaTwin, sameUserRetry, seed487, singleUser } from '../scenarios/builtin.js';
+import { duplicateCaOutput, iaTwin, sameUserRetry, seed487, singleUser } from '../scenarios/builtin.js';
 import { GODYN } from '../scenarios/common.js';
 import type { Converted } from './from-trace.js';
 import { planFromEvents, scriptedEvents } from './from-trace.js';
@@ -37,6 +37,15 @@ function recovery(name: string, command: 'nix store delete' | 'nix-store --delet
   };
 }
 
+/** The same-user retry with a builder that uses plain `mkdir $out`: EEXIST on the leftover, and it carries on. */
+const plainMkdir: Scenario = {
+  ...sameUserRetry,
+  name: 'plain-mkdir-retry',
+  doc: 'Same-user retry of a builder that does plain `mkdir $out` (no -p): EEXIST on the stranded dir; without set -e it carries on and the stale file leaks.',
+  settings: { ...sameUserRetry.settings, ...REAL },
+  derivations: sameUserRetry.derivations.map((d) => ({ ...d, name: 'godyn-mkdir', program: d.program.map((a) => (a.op === 'mkdirP' ? { op: 'mkdir' as const, path: a.path } : a)) })),
+};
+
 export const VALIDATION_SCENARIOS: readonly Scenario[] = [
   { ...seed487, settings: { ...seed487.settings, ...REAL } },
   { ...sameUserRetry, settings: { ...sameUserRetry.settings, ...REAL } },
@@ -45,6 +54,9 @@ export const VALIDATION_SCENARIOS: readonly Scenario[] = [
   recovery('recovery-nix-store-delete', 'nix store delete'),
   recovery('recovery-nix-store--delete', 'nix-store --delete'),
   recovery('recovery-nix-store-gc', 'gc'),
+  plainMkdir,
+  // exercises the nix-2.8 personality: 2.8 keeps the canonicalised scratch copy when the CA result is already valid
+  { ...duplicateCaOutput, settings: { ...duplicateCaOutput.settings, ...REAL } },
 ];
 
 export function validationPlans(): Converted<ReproPlan>[] {
