@@ -11,7 +11,7 @@ import { NAMED_VARIANTS, VARIANT_SLUGS } from '../model/nix/index.js';
 import { planFromEvents, scriptedEvents } from './repro/from-trace.js';
 import { renderScript } from './repro/render.js';
 import { validationPlans, VALIDATION_VARIANTS } from './repro/validation-plans.js';
-import { applyToNixSource, checkPatchesStructure, formatReport } from './patches/check.js';
+import { patchesCommand } from './patches/command.js';
 import { parseVariant, replayEvents, runScripted, variantName } from '../model/nix/index.js';
 import { BUILTIN, builtinScenario } from './scenarios/builtin.js';
 import { parseScenario } from './scenario-schema.js';
@@ -124,7 +124,9 @@ function explore(io: Io, argv: string[], defaultJob: boolean): number {
   };
   const cells: Cell[] = [];
   const runs = intArg('runs', values.runs, 200);
-  const progress = io.isTty ? (msg: string): void => io.err(`\r${msg}`) : (): void => undefined;
+  const progress = (msg: string): void => {
+    if (io.isTty) io.err(`\r${msg}`);
+  };
   for (const v of variants) {
     for (const f of faults) {
       progress(`${scenario.name}: ${v} under ${f} (${mode})…`.padEnd(70));
@@ -258,24 +260,10 @@ function repro(io: Io, argv: string[]): number {
 }
 
 function patches(io: Io, argv: string[]): number {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { 'nix-src': { type: 'string' }, dir: { type: 'string' } } });
-  if (positionals[0] !== 'check') fail(`patches: expected 'check', got '${positionals[0] ?? ''}'`);
-  const dir = values.dir ?? 'patches';
-  const structure = checkPatchesStructure(dir, [...VARIANT_SLUGS, ...Object.keys(NAMED_VARIANTS)]);
-  io.out(formatReport(structure) + '\n');
-  let ok = structure.ok;
-  const nixSrc = values['nix-src'];
-  if (nixSrc) {
-    const refs = readFileSync(join(dir, 'BASE'), 'utf8')
-      .split('\n')
-      .map((l) => l.split(/\s+/)[0] ?? '')
-      .filter((h) => /^[0-9a-f]{40}$/.test(h))
-      .slice(0, 2);
-    const applied = applyToNixSource(dir, nixSrc, refs);
-    io.out(formatReport(applied) + '\n');
-    ok = ok && applied.ok;
-  }
-  return ok ? 0 : 1;
+  const r = patchesCommand(argv, [...VARIANT_SLUGS, ...Object.keys(NAMED_VARIANTS)], process.cwd());
+  if (r.exitCode === 2) fail(r.text.trim().split('\n')[0] ?? 'patches: bad usage');
+  io.out(r.text.endsWith('\n') ? r.text : `${r.text}\n`);
+  return r.exitCode;
 }
 
 function scenarios(io: Io): number {
@@ -290,7 +278,7 @@ const USAGE = `usage: outpath [explore SCENARIO [--variant V[,V…]|all] [--mode
        outpath show TRACE.json [--format text|json|markdown|mermaid]
        outpath repro (TRACE.json | SCENARIO) [--platform linux|darwin] [--variant V] [--plan]
        outpath repro --validation --out DIR
-       outpath patches check [--nix-src DIR] [--dir patches]
+       outpath patches check [--nix-src DIR] [--ref REF]... [--dir DIR] [--method worktree|clone] [--json]
        outpath scenarios
 With no arguments: explore the built-in seed-487 under every variant and fault model.`;
 

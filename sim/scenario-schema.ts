@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { Scenario } from '../model/nix/index.js';
+import { BUILD_EVENT_TYPES } from '../model/nix/index.js';
 
 const id = z.string().regex(/^[A-Za-z0-9_-]+$/, 'an id of letters, digits, - and _');
 const rel = z.string().regex(/^(?!\/)(?!.*\.\.)[A-Za-z0-9._/+-]*$/, 'a path relative to $out, without ..');
@@ -22,18 +23,7 @@ const action = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('plantSymlink'), drv: id, target: z.string().min(1) }),
 ]);
 
-const buildEvent = z.enum([
-  'lockOutputs',
-  'acquireUser',
-  'createTempDir',
-  'chownToBuilder',
-  'prepareScratch',
-  'deletePathStep',
-  'builderAction',
-  'builderExit',
-  'registerOutputs',
-  'cleanupBuild',
-]);
+const buildEvent = z.enum(BUILD_EVENT_TYPES);
 const faultKind = z.enum(['interrupt', 'crash', 'builderFailure']);
 const pathRef = z.strictObject({ drv: id, which: z.enum(['scratch', 'final', 'lock']) });
 const base = {

@@ -1,14 +1,10 @@
 /** Trace files as `replay`, `show` and `repro` read them: validated, with errors naming the JSON path. */
 import { z } from 'zod';
-import { VARIANT_SLUGS } from '../model/nix/index.js';
+import { EVENT_TYPES, VARIANT_SLUGS } from '../model/nix/index.js';
 import { TRACE_FORMAT } from './trace.js';
 import type { Trace } from './trace.js';
 
-const EVENT_TYPES = [
-  'start', 'lockOutputs', 'acquireUser', 'createTempDir', 'chownToBuilder', 'prepareScratch', 'deletePathStep',
-  'builderAction', 'builderExit', 'registerOutputs', 'cleanupBuild', 'interrupt', 'crash', 'builderFailure',
-  'orphanAction', 'holdUser', 'releaseUser', 'pathInfo', 'storeDelete', 'gcStep', 'setFlag',
-] as const;
+
 
 const state = z.strictObject({
   n: z.int(),

@@ -257,17 +257,36 @@ export interface ModelState {
 
 // ---------------------------------------------------------------- events
 
-export type BuildEventType =
-  | 'lockOutputs'
-  | 'acquireUser'
-  | 'createTempDir'
-  | 'chownToBuilder'
-  | 'prepareScratch'
-  | 'deletePathStep'
-  | 'builderAction'
-  | 'builderExit'
-  | 'registerOutputs'
-  | 'cleanupBuild';
+/** A build's own events, in lifecycle order; runtime data so schemas and dispatch share one list. */
+export const BUILD_EVENT_TYPES = [
+  'lockOutputs',
+  'acquireUser',
+  'createTempDir',
+  'chownToBuilder',
+  'prepareScratch',
+  'deletePathStep',
+  'builderAction',
+  'builderExit',
+  'registerOutputs',
+  'cleanupBuild',
+] as const;
+export type BuildEventType = (typeof BUILD_EVENT_TYPES)[number];
+
+/** Every event type, builds', faults' and the other actors'. */
+export const EVENT_TYPES = [
+  'start',
+  ...BUILD_EVENT_TYPES,
+  'interrupt',
+  'crash',
+  'builderFailure',
+  'orphanAction',
+  'holdUser',
+  'releaseUser',
+  'pathInfo',
+  'storeDelete',
+  'gcStep',
+  'setFlag',
+] as const;
 
 export type ModelEvent =
   | { readonly type: 'start'; readonly actor: string }

@@ -12,6 +12,7 @@ import { counted, putActor } from './state.js';
 import { STORE_DIR } from './store-path.js';
 import { enabledEvents } from './enabled.js';
 import { step } from './transition.js';
+import { BUILD_EVENT_TYPES } from './types.js';
 import type { Actor, ActorSpec, BuildEventType, ModelEvent, ModelState, Scenario, TraceStep, WorldSnapshot } from './types.js';
 import type { Variant } from './variants.js';
 
@@ -83,18 +84,7 @@ export function initialWorld(scenario: Scenario, variant: Variant): World {
   return { ctx, state };
 }
 
-const BUILD_EVENTS: ReadonlySet<string> = new Set<BuildEventType>([
-  'lockOutputs',
-  'acquireUser',
-  'createTempDir',
-  'chownToBuilder',
-  'prepareScratch',
-  'deletePathStep',
-  'builderAction',
-  'builderExit',
-  'registerOutputs',
-  'cleanupBuild',
-]);
+const BUILD_EVENTS: ReadonlySet<string> = new Set<string>(BUILD_EVENT_TYPES);
 
 /** Counts a build's own events, so scripted faults and `during` actors can find their point. */
 function withCount(state: ModelState, e: ModelEvent): ModelState {
