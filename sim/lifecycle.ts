@@ -1,0 +1,373 @@
+/**
+ * docs/lifecycle.md, generated from the model: the lifecycle of one build as a Mermaid state
+ * diagram. Nothing is drawn from a hand-kept list: every reachable state of the witness scenarios
+ * is visited breadth-first (the explorer's way: scripted faults become free choices, one free
+ * interrupt, crash or builder failure anywhere on the scenario's fault targets), and every
+ * (phase before, event, phase after) a build actor takes is recorded with the `source` of the
+ * trace step. An edge is in the diagram iff the model took it; `nextBuildEvent` is checked
+ * against every own event on the way, so the picture and the dispatcher cannot disagree.
+ */
+import type { BuildActor, BuildPhase, FaultKind, ModelEvent, ModelState, Scenario, Variant, WorldSnapshot } from '../model/nix/index.js';
+import {
+  apply,
+  enabledEvents,
+  hashWorld,
+  initialWorld,
+  NIX_REV,
+  NIX_TAG,
+  nextBuildEvent,
+  parseVariant,
+  restoreWorld,
+  snapshotWorld,
+  VARIANT_SLUGS,
+  variantName,
+} from '../model/nix/index.js';
+import { freeScenario } from '../model/verify/index.js';
+import { iaTwin, seed487 } from './scenarios/builtin.js';
+import { FAULT_MODELS } from './verdicts.js';
+
+export type PhaseKind = BuildPhase['kind'];
+type EventType = ModelEvent['type'];
+
+/**
+ * Every BuildPhase kind, in the order a build passes through them (the diagram declares states in
+ * this order, which is what keeps the layout top to bottom). A kind added to the union and not
+ * here is a compile error below.
+ */
+export const PHASES = [
+  'waiting',
+  'lockOutputs',
+  'deleteInvalidOutputs',
+  'acquireUser',
+  'createTempDir',
+  'chownToBuilder',
+  'prepareScratch',
+  'building',
+  'builderExit',
+  'registering',
+  'cleanup',
+  'done',
+] as const satisfies readonly PhaseKind[];
+type Never<T extends never> = T;
+type _EveryPhaseListed = Never<Exclude<PhaseKind, (typeof PHASES)[number]>>;
+
+export interface Witness {
+  readonly scenario: Scenario;
+  readonly variant: string;
+}
+
+/**
+ * ia-twin as its retry finds the store: the interrupted first attempt's leftover at the known
+ * output path. Its first build passes through deleteInvalidOutputs with the fault budget still
+ * unspent, so the walk sees faults land there too (from plain ia-twin that takes two faults).
+ */
+export const IA_TWIN_LEFTOVER: Scenario = {
+  ...iaTwin,
+  name: `${iaTwin.name}+leftover`,
+  doc: `${iaTwin.doc} Starts from the first attempt's leftover at the known output path.`,
+  initial: iaTwin.derivations.map((d) => ({ at: { drv: d.id, which: 'final' }, owner: 'builder1', mode: '755', files: { 'pkg.a': 'archive' } })),
+};
+
+/** What the diagram is drawn from: the seed scenario, and its input-addressed twin for the known-output path. */
+export const WITNESSES: readonly Witness[] = [
+  { scenario: seed487, variant: 'upstream' },
+  { scenario: IA_TWIN_LEFTOVER, variant: 'upstream' },
+];
+
+/** The fix designs whose effect on seed-487's lifecycle the document lists: the series, then each patch alone. */
+export const COMPARED: readonly Witness[] = ['recommended', ...VARIANT_SLUGS].map((variant) => ({ scenario: seed487, variant }));
+
+/** Exploration bound: far above what the witnesses reach (about 3,000 states each). */
+export const MAX_STATES = 50_000;
+
+export interface Edge {
+  readonly from: PhaseKind;
+  readonly event: EventType;
+  readonly to: PhaseKind;
+  readonly fault: boolean;
+  /** The upstream functions (`source` of the trace steps) this edge was taken as. */
+  readonly sources: ReadonlySet<string>;
+  /** `scenario/variant` of every witness that took it. */
+  readonly witnesses: ReadonlySet<string>;
+  /** Taken while a _deletePath job ran on top of the phase (the build's next event is then deletePathStep). */
+  readonly underJob: boolean;
+}
+
+export interface Walk {
+  readonly witness: string;
+  readonly states: number;
+  readonly transitions: number;
+  readonly complete: boolean;
+}
+
+export interface Lifecycle {
+  readonly edges: readonly Edge[];
+  readonly walks: readonly Walk[];
+  /** For each phase, the own events nextBuildEvent named for the build actors met in it. */
+  readonly nextEvents: ReadonlyMap<PhaseKind, ReadonlySet<string>>;
+}
+
+interface MutableEdge {
+  from: PhaseKind;
+  event: EventType;
+  to: PhaseKind;
+  fault: boolean;
+  sources: Set<string>;
+  witnesses: Set<string>;
+  underJob: boolean;
+}
+
+const FAULTS: ReadonlySet<string> = new Set<FaultKind>(FAULT_MODELS);
+
+function variantOf(name: string): Variant {
+  const v = parseVariant(name);
+  if (!v.ok) throw new Error(`unknown variant ${v.unknown}`);
+  return v.variant;
+}
+
+function buildActor(s: ModelState, id: string): BuildActor | undefined {
+  const a = s.actors.find((x) => x.id === id);
+  return a?.kind === 'build' ? a : undefined;
+}
+
+export const witnessName = (w: Witness): string => `${w.scenario.name}/${variantName(variantOf(w.variant))}`;
+
+const UNDER_JOB = ' (while a _deletePath job runs)';
+
+/** Records which own event nextBuildEvent names for a build in this phase; returns it. */
+function noteNext(nextEvents: Map<PhaseKind, Set<string>>, a: BuildActor): string {
+  const own = nextBuildEvent(a) ?? '';
+  let seen = nextEvents.get(a.phase.kind);
+  if (!seen) nextEvents.set(a.phase.kind, (seen = new Set()));
+  seen.add(a.job ? `${own}${UNDER_JOB}` : own);
+  return own;
+}
+
+/** Walks every reachable state of one witness, adding the build actors' phase transitions to `edges`. */
+function walk(w: Witness, edges: Map<string, MutableEdge>, nextEvents: Map<PhaseKind, Set<string>>): Walk {
+  const name = witnessName(w);
+  const scenario = freeScenario(w.scenario);
+  const world = initialWorld(scenario, variantOf(w.variant));
+  // faults may hit every build actor (not only the scenario's fault targets): the retries pass through phases the first attempt does not
+  const opts = { freeFaults: { kinds: FAULT_MODELS, max: 1 } };
+  const queue: WorldSnapshot[] = [snapshotWorld(world)];
+  const seen = new Set<string>([hashWorld(world)]);
+  let transitions = 0;
+  let complete = true;
+  for (let i = 0; i < queue.length; i++) {
+    const snap = queue[i];
+    if (!snap) break;
+    restoreWorld(world, snap);
+    for (const e of enabledEvents(world.ctx, world.state, opts)) {
+      restoreWorld(world, snap);
+      const before = buildActor(world.state, e.actor);
+      const r = apply(world, e);
+      if (!r.ok) throw new Error(`model bug: enabled event ${e.type}(${e.actor}) is disabled: ${r.reason}`);
+      transitions++;
+      const after = buildActor(world.state, e.actor);
+      if (before && after) {
+        const fault = FAULTS.has(e.type);
+        const own = noteNext(nextEvents, before);
+        noteNext(nextEvents, after);
+        if (!fault && own !== e.type) throw new Error(`model bug: ${e.actor} in ${before.phase.kind} took ${e.type}, nextBuildEvent says ${own}`);
+        const key = `${before.phase.kind} ${e.type} ${after.phase.kind}`;
+        let edge = edges.get(key);
+        if (!edge) {
+          edge = { from: before.phase.kind, event: e.type, to: after.phase.kind, fault, sources: new Set(), witnesses: new Set(), underJob: true };
+          edges.set(key, edge);
+        }
+        edge.sources.add(r.step.source);
+        edge.witnesses.add(name);
+        edge.underJob &&= before.job !== undefined;
+      }
+      const h = hashWorld(world);
+      if (seen.has(h)) continue;
+      seen.add(h);
+      if (seen.size > MAX_STATES) {
+        complete = false;
+        break;
+      }
+      queue.push(snapshotWorld(world));
+    }
+    if (!complete) break;
+  }
+  return { witness: name, states: seen.size, transitions, complete };
+}
+
+const rank = (p: PhaseKind): number => PHASES.indexOf(p);
+
+function byLifecycle(a: Edge, b: Edge): number {
+  return Number(a.fault) - Number(b.fault) || rank(a.from) - rank(b.from) || rank(a.to) - rank(b.to) || a.event.localeCompare(b.event);
+}
+
+/** The lifecycle the model takes over the given witnesses. */
+export function collectLifecycle(witnesses: readonly Witness[] = WITNESSES): Lifecycle {
+  const edges = new Map<string, MutableEdge>();
+  const nextEvents = new Map<PhaseKind, Set<string>>();
+  const walks = witnesses.map((w) => walk(w, edges, nextEvents));
+  return { edges: [...edges.values()].sort(byLifecycle), walks, nextEvents };
+}
+
+// ---------------------------------------------------------------- rendering
+
+const FAULT_MARK = '⚡';
+
+function cell(s: string): string {
+  return s.replace(/\|/g, '\\|');
+}
+
+function sorted(s: Iterable<string>): string[] {
+  return [...s].sort((a, b) => a.localeCompare(b));
+}
+
+/** Edges between the same two phases share one arrow, labelled with every event that takes it. */
+function arrows(edges: readonly Edge[], label: (e: Edge) => string): string[] {
+  const groups = new Map<string, Edge[]>();
+  for (const e of edges) {
+    const k = `${e.from} ${e.to}`;
+    groups.set(k, [...(groups.get(k) ?? []), e]);
+  }
+  return [...groups.values()].map((g) => {
+    const first = g[0];
+    if (!first) throw new Error('unreachable');
+    return `  ${first.from} --> ${first.to} : ${g.map(label).join(', ')}`;
+  });
+}
+
+function usedPhases(edges: readonly Edge[]): PhaseKind[] {
+  const used = new Set<PhaseKind>(edges.flatMap((e) => [e.from, e.to]));
+  return PHASES.filter((p) => used.has(p));
+}
+
+function ownDiagram(lc: Lifecycle, primary: string): string[] {
+  const own = lc.edges.filter((e) => !e.fault);
+  const other = (e: Edge): string => (e.witnesses.has(primary) ? '' : ` [${sorted(e.witnesses).map((w) => w.split('/')[0] ?? w).join(', ')}]`);
+  return [
+    '```mermaid',
+    'stateDiagram-v2',
+    ...usedPhases(own).map((p) => `  state ${p}`),
+    `  [*] --> ${PHASES[0]}`,
+    ...arrows(own, (e) => `${e.event}${other(e)}`),
+    `  ${PHASES[PHASES.length - 1] ?? 'done'} --> [*]`,
+    `  note right of cleanup : ${FAULT_MARK} interrupt lands here, crash in done (next diagram)`,
+    '```',
+  ];
+}
+
+function faultDiagram(lc: Lifecycle): string[] {
+  const faults = lc.edges.filter((e) => e.fault);
+  const targets = new Set(faults.map((e) => e.to));
+  return [
+    '```mermaid',
+    'stateDiagram-v2',
+    '  classDef fault fill:#fde2e1,stroke:#c0392b,color:#000',
+    ...usedPhases(faults).map((p) => `  state ${p}`),
+    ...arrows(faults, (e) => `${FAULT_MARK} ${e.event}`),
+    ...PHASES.filter((p) => targets.has(p)).map((p) => `  class ${p} fault`),
+    '```',
+  ];
+}
+
+function phaseTable(lc: Lifecycle): string[] {
+  const out = [`| phase | own event next (\`nextBuildEvent\`) | ${FAULT_MODELS.map((f) => `${FAULT_MARK} ${f} →`).join(' | ')} |`, `|---|---|${FAULT_MODELS.map(() => '---').join('|')}|`];
+  for (const p of PHASES) {
+    const next = lc.nextEvents.get(p);
+    if (!next) {
+      out.push(`| \`${p}\` | (never reached by the witnesses) |${FAULT_MODELS.map(() => ' |').join('')}`);
+      continue;
+    }
+    const faultCells = FAULT_MODELS.map((f) => {
+      const to = lc.edges.filter((e) => e.fault && e.event === f && e.from === p).map((e) => `\`${e.to}\``);
+      return to.length ? to.join(', ') : '—';
+    });
+    const own = sorted(next).map((n) => (n === '' ? '— (final)' : n.endsWith(UNDER_JOB) ? `\`${n.slice(0, -UNDER_JOB.length)}\`${UNDER_JOB}` : `\`${n}\``));
+    out.push(`| \`${p}\` | ${own.join('<br>')} | ${faultCells.join(' | ')} |`);
+  }
+  return out;
+}
+
+function legend(lc: Lifecycle): string[] {
+  const events: EventType[] = [];
+  for (const e of lc.edges) if (!events.includes(e.event)) events.push(e.event);
+  const out = ['| event | transitions (phase before → after) | upstream function it models (`source`, model/nix/sources.ts) |', '|---|---|---|'];
+  for (const ev of events) {
+    const mine = lc.edges.filter((e) => e.event === ev);
+    const name = mine[0]?.fault ? `${FAULT_MARK} \`${ev}\`` : `\`${ev}\``;
+    const moves = mine.map((e) => `${e.from} → ${e.to}${e.underJob ? ' (job)' : ''}`).join('<br>');
+    const sources = sorted(new Set(mine.flatMap((e) => [...e.sources]))).map(cell).join('<br>');
+    out.push(`| ${name} | ${moves} | ${sources} |`);
+  }
+  return out;
+}
+
+function comparison(base: Lifecycle, compared: readonly Witness[]): string[] {
+  const key = (e: Edge): string => `${e.from} ${e.event} ${e.to}`;
+  const baseKeys = new Set(base.edges.map(key));
+  const out = ['| variant | states | | event | transition | upstream function (`source`) |', '|---|---:|---|---|---|---|'];
+  for (const w of compared) {
+    const fixed = collectLifecycle([w]);
+    const fixedKeys = new Set(fixed.edges.map(key));
+    const name = `\`${variantName(variantOf(w.variant))}\``;
+    const states = String(fixed.walks[0]?.states ?? 0);
+    const diff = [
+      ...fixed.edges.filter((e) => !baseKeys.has(key(e))).map((e) => ['+ takes', e] as const),
+      ...base.edges.filter((e) => !fixedKeys.has(key(e))).map((e) => ['− never takes', e] as const),
+    ];
+    if (diff.length === 0) out.push(`| ${name} | ${states} | same arrows | | | |`);
+    for (const [sign, e] of diff) {
+      out.push(`| ${name} | ${states} | ${sign} | ${e.fault ? `${FAULT_MARK} ` : ''}\`${e.event}\` | ${e.from} → ${e.to}${e.underJob ? ' (job)' : ''} | ${sorted(e.sources).map(cell).join('<br>')} |`);
+    }
+  }
+  return out;
+}
+
+/** The whole of docs/lifecycle.md. */
+export function generateLifecycle(): string {
+  const lc = collectLifecycle(WITNESSES);
+  const first = WITNESSES[0];
+  if (!first) throw new Error('no witness');
+  const primary = witnessName(first);
+  const base = collectLifecycle([first]);
+  const walks = lc.walks.map((w) => `\`${w.witness}\` (${String(w.states)} states, ${String(w.transitions)} transitions${w.complete ? '' : ', CUT SHORT at the bound'})`).join(' and ');
+  const marked = WITNESSES.slice(1).map((w) => `[${w.scenario.name}]`).join(', ');
+  return [
+    '# The lifecycle of one build',
+    '',
+    `Generated by \`npm run docs:gen\` (\`scripts/gen-lifecycle.ts\`, \`sim/lifecycle.ts\`) from the model (Nix ${NIX_TAG}, \`${NIX_REV.slice(0, 8)}\`); \`test/docs/lifecycle.spec.ts\` fails when it is stale. Do not edit by hand.`,
+    '',
+    `**How it is drawn.** Every reachable state of ${walks} is visited breadth-first, as the explorer does: scripted faults become free choices, at most one ${FAULT_MODELS.join(', ')} lands anywhere on any build, interleavings and build-user draws are free. Each (phase before, event, phase after) a build actor takes is recorded with the upstream function the step cites (its \`source\`, from \`model/nix/sources.ts\`). An arrow is drawn iff the model took it. Phases are \`BuildPhase\` (\`model/nix/types.ts\`), events are \`ModelEvent\` (dispatched in \`model/nix/transition.ts\`), and every own event taken was checked against \`nextBuildEvent\` (\`model/nix/enabled.ts\`).`,
+    '',
+    `\`${IA_TWIN_LEFTOVER.name}\` is the input-addressed twin of the seed schedule, started from the leftover an interrupted first attempt leaves at its known output path. Arrows marked ${marked} only it takes: an input-addressed output has a known path, so \`acquireResources\` removes the invalid leftover (\`deleteInvalidOutputs\`); a floating CA output has none and never passes through that phase, so nothing removes the leftover at its scratch path: [the bug](../README.md).`,
+    '',
+    'A `deletePathStep` runs inside the phase that started the deletion (a `_deletePath` job on top of it): the arrow loops, or leaves when the job ends. Sub-steps are not phases: `registering` walks `checkOutput`, `canonicalise`, `rewriteCopy`/`rewriteMove`, `lockFinal`, `moveOutput`, `register` (`RegisterStep`), and `cleanup` walks `killChild`, `removeTmpDir`, `deleteScratch`, `deleteFinalLock`, `release` (`CleanupStep`).',
+    '',
+    '## Own events',
+    '',
+    ...ownDiagram(lc, primary),
+    '',
+    '## Faults',
+    '',
+    `Faults are extra choices beside a build's own next event (\`model/nix/faults.ts\`): an **interrupt** destroys the goal and its destructors run (to \`cleanup\`), a **crash** (SIGKILL of the daemon worker) runs nothing (to \`done\`; the kernel drops the locks), a **builder failure** is a non-zero exit (to \`builderExit\`). Shaded: where they land.`,
+    '',
+    ...faultDiagram(lc),
+    '',
+    '## Phases',
+    '',
+    '— in a fault column: the model never took that fault from that phase.',
+    '',
+    ...phaseTable(lc),
+    '',
+    '## Events',
+    '',
+    '(job) = taken only while a `_deletePath` job runs on top of the phase.',
+    '',
+    ...legend(lc),
+    '',
+    `## What the fix designs change in ${first.scenario.name}'s lifecycle`,
+    '',
+    `The same walk of \`${first.scenario.name}\` under each variant (\`model/nix/variants.ts\`), against \`${primary}\` (${String(base.walks[0]?.states ?? 0)} states): + an arrow only the variant takes, − one it never takes. A fix that acts inside a step (a temp root, a message, where a copy is made) leaves the arrows as they are; whether a variant heals the wedge is in [verification.md](verification.md).`,
+    '',
+    ...comparison(base, COMPARED),
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,29 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { collectLifecycle, generateLifecycle, PHASES, WITNESSES } from '../../sim/lifecycle.js';
+
+const file = join(import.meta.dirname, '..', '..', 'docs', 'lifecycle.md');
+const accept = process.env['ACCEPT'] === '1';
+
+// ACCEPT=1 npx vitest run test/docs rewrites docs/lifecycle.md (as npm run docs:gen does) and skips the check
+describe('docs/lifecycle.md is the model’s current lifecycle', () => {
+  const generated = generateLifecycle();
+  (accept ? it.skip : it)('matches a fresh generation (regenerate with npm run docs:gen)', () => {
+    expect(existsSync(file), 'docs/lifecycle.md is missing: npm run docs:gen').toBe(true);
+    expect(readFileSync(file, 'utf8')).toBe(generated);
+  });
+  if (accept) writeFileSync(file, generated);
+
+  it('reaches every phase, and every fault lands where faults.ts says it may', () => {
+    const lc = collectLifecycle(WITNESSES);
+    expect(lc.walks.every((w) => w.complete)).toBe(true);
+    const reached = new Set(lc.edges.flatMap((e) => [e.from, e.to]));
+    expect(PHASES.filter((p) => !reached.has(p))).toEqual([]);
+    const from = (f: string): string[] => [...new Set(lc.edges.filter((e) => e.event === f).map((e) => e.from))];
+    // canInterrupt: a started build before cleanup; canCrash: started and not done; canFailBuilder: a running builder
+    expect(from('interrupt').sort()).toEqual(PHASES.filter((p) => !['waiting', 'cleanup', 'done'].includes(p)).sort());
+    expect(from('crash').sort()).toEqual(PHASES.filter((p) => !['waiting', 'done'].includes(p)).sort());
+    expect(from('builderFailure')).toEqual(['building']);
+  });
+});
