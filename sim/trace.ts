@@ -6,7 +6,7 @@
 import type { SyscallRecord, TreeEntry } from '../model/fs/index.js';
 import { diffTrees, formatMode } from '../model/fs/index.js';
 import type { ModelEvent, Scenario, TraceStep } from '../model/nix/index.js';
-import { FIRST_BUILD_UID, NIX_REV, NIX_TAG } from '../model/nix/index.js';
+import { FIRST_BUILD_UID, NIX_REV, NIX_TAG, NIXBLD_GID } from '../model/nix/index.js';
 
 export const TRACE_FORMAT = 'nix-output-model-trace/1';
 
@@ -33,34 +33,38 @@ export interface Trace {
   readonly states: readonly TraceState[];
 }
 
-function who(uid: number): string {
-  return uid === 0 ? 'root' : `nixbld${String(uid - FIRST_BUILD_UID + 1)}`;
+/** Build users are nixbldN on Linux and _nixbldN on macOS, as the installers name them. */
+type Platform = Scenario['settings']['platform'];
+
+function who(uid: number, platform: Platform): string {
+  if (uid === 0) return 'root';
+  return `${platform === 'darwin' ? '_nixbld' : 'nixbld'}${String(uid - FIRST_BUILD_UID + 1)}`;
 }
 
-function owner(uid: number, gid: number): string {
-  const g = gid === 0 ? 'root' : gid === 30000 ? 'nixbld' : String(gid);
-  return `${who(uid)}:${g}`;
+function owner(uid: number, gid: number, platform: Platform): string {
+  const g = gid === 0 ? (platform === 'darwin' ? 'wheel' : 'root') : gid === NIXBLD_GID ? 'nixbld' : String(gid);
+  return `${who(uid, platform)}:${g}`;
 }
 
-export function entryLine(e: TreeEntry): string {
+export function entryLine(e: TreeEntry, platform: Platform = 'linux'): string {
   const target = e.kind === 'symlink' ? ` -> ${e.content ?? ''}` : '';
-  return `${formatMode(e.kind, e.mode)}  ${owner(e.uid, e.gid).padEnd(15)} ${e.path}${target}`;
+  return `${formatMode(e.kind, e.mode)}  ${owner(e.uid, e.gid, platform).padEnd(16)} ${e.path}${target}`;
 }
 
 /** Arguments that are modes print in octal, as strace does; uids, gids and the rest in decimal. */
 const MODE_ARG: Readonly<Record<string, number>> = { mkdir: 1, mkdirP: 1, chmod: 1, open: 2, writeFile: 2 };
 
-export function syscallLine(c: SyscallRecord): string {
+export function syscallLine(c: SyscallRecord, platform: Platform = 'linux'): string {
   const modeAt = MODE_ARG[c.syscall];
   const args = c.args
     .map((a, i) => (typeof a === 'number' ? (i === modeAt ? `0${a.toString(8)}` : String(a)) : JSON.stringify(a)))
     .join(', ');
   const res = !c.result ? '' : c.result.ok ? ' = 0' : ` = -1 ${c.result.errno}`;
-  return `as ${who(c.creds.uid)}  ${c.syscall}(${args})${res}`;
+  return `as ${who(c.creds.uid, platform)}  ${c.syscall}(${args})${res}`;
 }
 
-export function changeLines(before: readonly TreeEntry[], after: readonly TreeEntry[]): string[] {
-  return diffTrees(before, after).map((d) => `${d.op} ${entryLine(d.entry)}`);
+export function changeLines(before: readonly TreeEntry[], after: readonly TreeEntry[], platform: Platform = 'linux'): string[] {
+  return diffTrees(before, after).map((d) => `${d.op} ${entryLine(d.entry, platform)}`);
 }
 
 export function buildTrace(args: {
@@ -73,6 +77,7 @@ export function buildTrace(args: {
   violation: { invariant: string; message: string } | null;
   replay?: string;
 }): Trace {
+  const platform = args.scenario.settings.platform;
   const replay = args.replay ?? `outpath replay <this-trace.json>   # or: outpath explore ${args.scenario.name} --variant ${args.variant}`;
   return {
     format: TRACE_FORMAT,
@@ -83,15 +88,15 @@ export function buildTrace(args: {
     replay,
     violation: args.violation,
     events: args.events,
-    initial: args.initial.filter((e) => e.path.startsWith('/nix/store')).map(entryLine),
+    initial: args.initial.filter((e) => e.path.startsWith('/nix/store')).map((e) => entryLine(e, platform)),
     states: args.steps.map((s, i) => ({
       n: i + 2,
       action: s.event.type,
       actor: s.event.actor,
       source: s.source,
       note: s.note,
-      syscalls: s.syscalls.map(syscallLine),
-      changes: changeLines(s.before, s.after),
+      syscalls: s.syscalls.map((c) => syscallLine(c, platform)),
+      changes: changeLines(s.before, s.after, platform),
     })),
   };
 }

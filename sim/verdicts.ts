@@ -108,6 +108,6 @@ export function matrixText(cells: readonly Cell[]): string {
     const ms = mine.reduce((a, c) => a + c.millis, 0);
     lines.push(`${v.padEnd(width)}  ${row.join('  ')}  ${String(states).padStart(6)} ${String(Math.round(ms)).padStart(5)}`);
   }
-  lines.push('', '✗(ic b): violated under i = interrupt, c = daemon crash, b = builder failure; ✓: holds over the whole bounded space.');
+  lines.push('', '✗(…): violated under i = interrupt, c = daemon crash, b = builder failure; ✓: holds over the whole bounded space.');
   return lines.join('\n');
 }

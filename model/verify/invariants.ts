@@ -128,7 +128,9 @@ function probe(w: World, drv: string, others: number): { world: World; failure?:
   const a = world.state.actors.find((x) => x.id === id);
   if (a?.kind === 'build' && a.phase.kind === 'done' && a.phase.outcome.kind === 'success') return { world };
   const why = a?.kind === 'build' && a.phase.kind === 'done' ? ('message' in a.phase.outcome ? a.phase.outcome.message : a.phase.outcome.kind) : 'did not finish';
-  return { world, failure: `${drv} (${others > 0 ? `as build user ${String(others + 1)}` : 'first build user'}): ${why}` };
+  const failedCalls = a?.kind === 'build' ? a.calls.filter((c) => !c.ok) : [];
+  const calls = failedCalls.length > 0 ? `; builder commands failed: ${failedCalls.map((c) => `#${String(c.i)} ${c.op} ${c.errno ?? ''}`).join(', ')}` : '';
+  return { world, failure: `${drv} (${others > 0 ? `as build user ${String(others + 1)}` : 'first build user'}): ${why}${calls}` };
 }
 
 function plantedBy(w: World, drv: string): { path: string; content: string }[] {
