@@ -93,3 +93,9 @@ export function parseScenario(json: unknown): { ok: true; scenario: Scenario } |
   const path = issue ? issue.path.map((p) => (typeof p === 'number' ? `[${String(p)}]` : `.${String(p)}`)).join('') : '';
   return { ok: false, error: `scenario${path}: ${issue?.message ?? 'invalid'}` };
 }
+
+/** The JSON Schema published at docs/scenario.schema.json (cross-reference checks are in the CLI only). */
+export function scenarioJsonSchema(): string {
+  const schema = z.toJSONSchema(scenarioSchema, { unrepresentable: 'any' });
+  return JSON.stringify({ ...schema, $id: 'https://nix-outpath-lab.invalid/scenario.schema.json', title: 'nix-outpath-lab scenario' }, null, 2) + '\n';
+}
