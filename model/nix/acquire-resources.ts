@@ -7,7 +7,7 @@ import type { Ctx } from './context.js';
 import { drvOf } from './context.js';
 import { startDelete } from './delete-path.js';
 import { SRC } from './sources.js';
-import { addTempRoot, putActor, withPhase } from './state.js';
+import { addTempRoot, putActor, releaseAll, withPhase } from './state.js';
 import { disabled, next } from './step.js';
 import { hashPartOf } from './store-path.js';
 import type { BuildActor, KnownOutput, ModelState, Step } from './types.js';
@@ -44,8 +44,8 @@ export function lockOutputs(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   if (known?.status === 'valid') {
     // "someone beat us to it": setDeletion(true) then unlock (l.425)
     ctx.fs.unlink(ctx.daemon, d.lockPath);
-    const { [d.lockPath]: _released, ...locks } = st.locks;
-    st = { ...st, locks };
+    // the goal ends here: its lock and its temp roots go with it (as at the end of any build)
+    st = releaseAll(st, a.id);
     const done = withPhase(withKnown, { kind: 'done', outcome: { kind: 'success', path: known.path, skipped: true } });
     return next(putActor(st, done), `all outputs valid: skipping build (someone beat us to it)`, SRC.acquireResources);
   }

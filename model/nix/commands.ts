@@ -18,8 +18,11 @@ export function holdUser(ctx: Ctx, s: ModelState, a: Of<'holdUser'>): Step {
   if (a.state !== 'waiting') return disabled('already holding');
   const uid = buildUserUids(ctx).find((u) => s.userLeases[String(u)] === undefined);
   if (uid === undefined) return disabled('no free build user');
-  const st: ModelState = { ...s, userLeases: { ...s.userLeases, [String(uid)]: a.id } };
-  return next(putActor(st, { ...a, state: 'holding', uid }), `another build holds uid ${String(uid)}`, SRC.holdUser);
+  // it is a build too: its prepareUser() kills whatever still runs as that uid (a crashed daemon's builder)
+  const killed = s.orphans.filter((o) => o.uid === uid).length;
+  const st: ModelState = { ...s, userLeases: { ...s.userLeases, [String(uid)]: a.id }, orphans: s.orphans.filter((o) => o.uid !== uid) };
+  const note = `another build holds uid ${String(uid)}${killed ? `; its prepareUser killed ${String(killed)} stray process(es)` : ''}`;
+  return next(putActor(st, { ...a, state: 'holding', uid }), note, SRC.holdUser);
 }
 
 export function releaseUser(_ctx: Ctx, s: ModelState, a: Of<'holdUser'>, spec: ActorSpec): Step {

@@ -110,7 +110,8 @@ function pausedBy(ctx: Ctx, s: ModelState, build: string): boolean {
   return ctx.scenario.actors.some((spec) => {
     if (spec.during?.actor !== build) return false;
     const o = actorById(s, spec.id);
-    const busy = o !== undefined && (o.kind === 'holdUser' ? o.state === 'waiting' : !isDone(o));
+    // the build waits only while the joining actor can move: one blocked on this build's lock must not deadlock it
+    const busy = o !== undefined && (o.kind === 'holdUser' ? o.state === 'waiting' : !isDone(o)) && !blocked(ctx, s, o, spec);
     return busy && atPoint(s, spec.during) && (spec.after ?? []).every((id) => {
       const x = actorById(s, id);
       return x !== undefined && isDone(x);

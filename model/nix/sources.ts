@@ -36,6 +36,6 @@ export const SRC = {
   storeDelete: 'nix/store-delete.cc CmdStoreDelete; libcmd/installables.cc build2 printMissing (l.626); libstore/gc.cc gcDeleteSpecific (l.698)',
   nixStoreDelete: 'nix/nix-store/nix-store.cc opDelete (l.718); libstore/gc.cc gcDeleteSpecific (l.698)',
   pathInfo: 'nix/path-info.cc CmdPathInfo; libstore/store-api.cc queryPathInfo',
-  holdUser: 'another process holding libstore/unix/user-lock.cc userpool/<uid> (SimpleUserLock)',
+  holdUser: 'another build holding libstore/unix/user-lock.cc userpool/<uid> (SimpleUserLock), after its prepareUser (derivation-builder.cc l.306)',
   flag: 'scenario: a file outside the store the builder reads (test harness)',
 } as const;

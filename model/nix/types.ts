@@ -72,7 +72,10 @@ interface ActorBase {
 
 export type ActorSpec =
   | (ActorBase & { readonly kind: 'build'; readonly drv: string; readonly fault?: ScriptedFault })
-  /** Another Nix process holding a build-user lock (userpool/<uid>) until every `releaseAfter` actor is done. */
+  /**
+   * Another build holding a build user (userpool/<uid>) until every `releaseAfter` actor is done. Like
+   * any build it ran prepareUser first, killing stray processes of that uid.
+   */
   | (ActorBase & { readonly kind: 'holdUser'; readonly releaseAfter: readonly string[] })
   | (ActorBase & { readonly kind: 'pathInfo'; readonly target: PathRef })
   | (ActorBase & { readonly kind: 'storeDelete'; readonly command: DeleteCommand; readonly target: PathRef })

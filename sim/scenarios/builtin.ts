@@ -102,13 +102,12 @@ export const concurrentGc: Scenario = {
 
 export const darwinDaemonCrash: Scenario = {
   name: 'darwin-daemon-crash',
-  doc: 'The daemon worker is killed mid-build on darwin: the builder keeps running as its uid, and writes on while the retry (as another user) starts.',
+  doc: 'The daemon worker is killed mid-build on darwin: nothing is cleaned up, the lock is dropped, and the builder keeps running as its uid while the retry starts; the retry takes that uid and its prepareUser kills the stray builder, then builds on top of what it left.',
   settings: DARWIN,
   derivations: [CA],
   actors: [
     { id: 'a1', kind: 'build', drv: 'godyn', fault: { kind: 'crash', before: 'builderAction', nth: 1 } },
-    { id: 'other', kind: 'holdUser', after: ['a1'], releaseAfter: ['a2'] },
-    { id: 'a2', kind: 'build', drv: 'godyn', after: ['other'] },
+    { id: 'a2', kind: 'build', drv: 'godyn', after: ['a1'] },
   ],
   explore: ALL_FAULTS,
 };
@@ -178,6 +177,19 @@ export const hostilePlantSingleUser: Scenario = {
   explore: { faults: ['interrupt'], maxFaults: 0 },
 };
 
+/** Two builds of one floating CA derivation at once: the output lock serialises them. */
+export const concurrentSameDrv: Scenario = {
+  name: 'concurrent-same-drv',
+  doc: 'A second build of the same floating CA derivation starts while the first is building: it waits for <drv>.drv.out.lock, then finds the output valid ("someone beat us to it").',
+  settings: { ...DARWIN, platform: 'linux' },
+  derivations: [CA],
+  actors: [
+    { id: 'a1', kind: 'build', drv: 'godyn' },
+    { id: 'a2', kind: 'build', drv: 'godyn', during: { actor: 'a1', before: 'builderAction', nth: 1 } },
+  ],
+  explore: { faults: ['interrupt', 'crash', 'builderFailure'], maxFaults: 1 },
+};
+
 export const BUILTIN: readonly Scenario[] = [
   seed487,
   iaTwin,
@@ -190,6 +202,7 @@ export const BUILTIN: readonly Scenario[] = [
   hostileScratch,
   hostilePlantSingleUser,
   duplicateCaOutput,
+  concurrentSameDrv,
 ];
 
 export function builtinScenario(name: string): Scenario | undefined {

@@ -3,6 +3,7 @@ import { narText } from '../../model/nix/index.js';
 import { cleanContent } from '../../model/verify/index.js';
 import {
   concurrentGc,
+  concurrentSameDrv,
   darwinDaemonCrash,
   iaTwin,
   interruptDuringRegistration,
@@ -108,11 +109,29 @@ describe('relatives of the wedge', () => {
     expect(outcome(fixed, 'a1'), traceOf(fixed)).toBe('success');
   });
 
-  it('darwin daemon crash: the builder keeps running as its uid while the retry starts', () => {
+  it('a concurrent build of the same derivation waits for the output lock, then finds the output valid', () => {
+    const r = run(concurrentSameDrv);
+    const t = traceOf(r);
+    expect(r.steps.some((s) => s.event.actor === 'a2' && s.event.type === 'start'), t).toBe(true);
+    const a2 = build(r, 'a2');
+    expect(a2.phase.kind === 'done' && a2.phase.outcome.kind === 'success' && a2.phase.outcome.skipped, t).toBe(true);
+    expect(a2.calls, t).toEqual([]);
+    expect(outcome(r, 'a1'), t).toBe('success');
+  });
+
+  it('darwin daemon crash: the builder keeps running as its uid while the retry starts, until prepareUser kills it', () => {
     const r = run(darwinDaemonCrash);
     const t = traceOf(r);
     expect(outcome(r, 'a1'), t).toBe('crashed');
-    expect(r.steps.some((s) => s.event.type === 'orphanAction'), t).toBe(true);
-    expect(outcome(r, 'a2'), t).toBe('failure');
+    const crash = r.steps.findIndex((s) => s.event.type === 'crash');
+    const start = r.steps.findIndex((s) => s.event.actor === 'a2' && s.event.type === 'start');
+    expect(crash, t).toBeGreaterThanOrEqual(0);
+    expect(start, t).toBeGreaterThan(crash);
+    const take = r.steps.find((s) => s.event.actor === 'a2' && s.event.type === 'acquireUser');
+    expect(take?.note, t).toMatch(/killed 1 stray process/);
+    expect(build(r, 'a2').uid, t).toBe(build(r, 'a1').uid);
+    expect(outcome(r, 'a2'), t).toBe('success');
+    const linux = run({ ...darwinDaemonCrash, settings: { ...darwinDaemonCrash.settings, platform: 'linux' } });
+    expect(linux.steps.some((s) => s.note.includes('keeps running')), traceOf(linux)).toBe(false);
   });
 });
