@@ -239,6 +239,11 @@ function usedPhases(edges: readonly Edge[]): PhaseKind[] {
   return PHASES.filter((p) => used.has(p));
 }
 
+/** `interrupt → cleanup, crash → done, …`: where each fault kind took the builds. */
+function faultTargets(lc: Lifecycle): string {
+  return FAULT_MODELS.map((f) => `${f} → ${[...new Set(lc.edges.filter((e) => e.event === f).map((e) => e.to))].join(' or ')}`).join(', ');
+}
+
 function ownDiagram(lc: Lifecycle, primary: string): string[] {
   const own = lc.edges.filter((e) => !e.fault);
   const other = (e: Edge): string => (e.witnesses.has(primary) ? '' : ` [${sorted(e.witnesses).map((w) => w.split('/')[0] ?? w).join(', ')}]`);
@@ -249,7 +254,7 @@ function ownDiagram(lc: Lifecycle, primary: string): string[] {
     `  [*] --> ${PHASES[0]}`,
     ...arrows(own, (e) => `${e.event}${other(e)}`),
     `  ${PHASES[PHASES.length - 1] ?? 'done'} --> [*]`,
-    `  note right of cleanup : ${FAULT_MARK} interrupt lands here, crash in done (next diagram)`,
+    `  note right of cleanup : ${FAULT_MARK} faults - ${faultTargets(lc)} (Faults in lifecycle.md)`,
     '```',
   ];
 }
@@ -370,4 +375,63 @@ export function generateLifecycle(): string {
     ...comparison(base, COMPARED),
     '',
   ].join('\n');
+}
+
+// ---------------------------------------------------------------- docs/README.md's generated excerpts
+
+/** The markers around a region of a hand-written doc that `npm run docs:gen` rewrites. */
+export function markers(name: string): { begin: string; end: string } {
+  return { begin: `<!-- begin ${name}: copied by npm run docs:gen, do not edit -->`, end: `<!-- end ${name} -->` };
+}
+
+/** `doc` with the region `name` replaced by `body`; throws when the markers are missing. */
+export function splice(doc: string, name: string, body: string): string {
+  const { begin, end } = markers(name);
+  const a = doc.indexOf(begin);
+  const b = doc.indexOf(end, a);
+  if (a < 0 || b < 0) throw new Error(`no "${begin}" … "${end}" region`);
+  return `${doc.slice(0, a + begin.length)}\n${body}\n${doc.slice(b)}`;
+}
+
+/** The first Mermaid block of docs/lifecycle.md: the build's own events. */
+export function ownEventsDiagram(lifecycleMd: string): string {
+  const m = /```mermaid\n[\s\S]*?\n```/.exec(lifecycleMd);
+  if (!m) throw new Error('docs/lifecycle.md has no mermaid block');
+  return m[0];
+}
+
+/**
+ * The verdict rows of `variants` in `scenario`'s table of docs/verification.md, without the states
+ * column (it moves with the state encoding; the verdicts move only when the model's answer does).
+ */
+export function verdictRows(verificationMd: string, scenario: string, variants: readonly string[]): string {
+  const lines = verificationMd.split('\n');
+  const at = lines.indexOf(`## ${scenario}`);
+  if (at < 0) throw new Error(`docs/verification.md has no section ${scenario}`);
+  const table: string[] = [];
+  for (const l of lines.slice(at + 1)) {
+    if (l.startsWith('## ')) break;
+    if (l.startsWith('|')) table.push(l);
+  }
+  const [head, rule, ...rows] = table;
+  if (!head || !rule) throw new Error(`docs/verification.md: no table under ## ${scenario}`);
+  const dropLast = (row: string): string => {
+    const cells = row.split('|');
+    return [...cells.slice(0, -2), ''].join('|');
+  };
+  const picked = variants.map((v) => {
+    const row = rows.find((r) => r.startsWith(`| ${v} |`));
+    if (!row) throw new Error(`docs/verification.md: no ${v} row under ## ${scenario}`);
+    return row;
+  });
+  return [head, rule, ...picked].map(dropLast).join('\n');
+}
+
+/** The scenario and variants docs/README.md shows the verdicts of. */
+export const README_VERDICTS = { scenario: seed487.name, variants: ['upstream', 'recommended'] } as const;
+
+/** docs/README.md with its copied excerpts brought up to date. */
+export function refreshReadme(readme: string, lifecycleMd: string, verificationMd: string): string {
+  const withDiagram = splice(readme, 'lifecycle diagram', ownEventsDiagram(lifecycleMd));
+  return splice(withDiagram, 'seed-487 verdicts', verdictRows(verificationMd, README_VERDICTS.scenario, README_VERDICTS.variants));
 }

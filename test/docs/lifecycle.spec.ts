@@ -1,19 +1,30 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { collectLifecycle, generateLifecycle, PHASES, WITNESSES } from '../../sim/lifecycle.js';
+import { collectLifecycle, generateLifecycle, PHASES, refreshReadme, WITNESSES } from '../../sim/lifecycle.js';
 
-const file = join(import.meta.dirname, '..', '..', 'docs', 'lifecycle.md');
+const docs = join(import.meta.dirname, '..', '..', 'docs');
+const file = join(docs, 'lifecycle.md');
+const readmeFile = join(docs, 'README.md');
 const accept = process.env['ACCEPT'] === '1';
 
-// ACCEPT=1 npx vitest run test/docs rewrites docs/lifecycle.md (as npm run docs:gen does) and skips the check
+// ACCEPT=1 npx vitest run test/docs rewrites docs/lifecycle.md and docs/README.md's copies (as npm run docs:gen does) and skips the checks
 describe('docs/lifecycle.md is the model’s current lifecycle', () => {
   const generated = generateLifecycle();
   (accept ? it.skip : it)('matches a fresh generation (regenerate with npm run docs:gen)', () => {
     expect(existsSync(file), 'docs/lifecycle.md is missing: npm run docs:gen').toBe(true);
     expect(readFileSync(file, 'utf8')).toBe(generated);
   });
-  if (accept) writeFileSync(file, generated);
+
+  (accept ? it.skip : it)('docs/README.md copies its diagram and the current seed-487 verdicts (npm run docs:gen)', () => {
+    const readme = readFileSync(readmeFile, 'utf8');
+    expect(readme).toBe(refreshReadme(readme, generated, readFileSync(join(docs, 'verification.md'), 'utf8')));
+  });
+
+  if (accept) {
+    writeFileSync(file, generated);
+    writeFileSync(readmeFile, refreshReadme(readFileSync(readmeFile, 'utf8'), generated, readFileSync(join(docs, 'verification.md'), 'utf8')));
+  }
 
   it('reaches every phase, and every fault lands where faults.ts says it may', () => {
     const lc = collectLifecycle(WITNESSES);
