@@ -129,15 +129,20 @@ function explore(io: Io, argv: string[], defaultJob: boolean): number {
   };
   for (const v of variants) {
     for (const f of faults) {
-      progress(`${scenario.name}: ${v} under ${f} (${mode})…`.padEnd(70));
+      const t0 = now();
+      progress(`${scenario.name}: ${v} under ${f} (${mode})…`.padEnd(78));
+      const onProgress = (p: { states: number; depth: number }): void => {
+        const secs = (now() - t0) / 1000;
+        progress(`${scenario.name} ${v}/${f}: ${String(p.states)} states, depth ${String(p.depth)}, ${String(Math.round(p.states / Math.max(secs, 0.001)))} states/s, ${secs.toFixed(1)} s`.padEnd(78));
+      };
       cells.push(
         mode === 'bfs'
-          ? exploreCell(scenario, v, f, cfg)
+          ? exploreCell(scenario, v, f, io.isTty ? { ...cfg, onProgress } : cfg)
           : randomCell(scenario, v, f, { runs, seed, maxFaults: cfg.maxFaults, now, ...(values.path ? { path: values.path } : {}) }),
       );
     }
   }
-  progress(''.padEnd(70) + '\r');
+  progress(''.padEnd(78) + '\r');
   const violated = cells.filter((c) => c.counterexamples.length > 0);
   const traces: Trace[] = violated.flatMap((c) =>
     c.counterexamples.map((cx) =>

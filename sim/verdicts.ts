@@ -25,13 +25,22 @@ export interface ExploreConfig {
   readonly maxStates: number;
   readonly maxFaults: number;
   readonly now: () => number;
+  /** Progress while exploring (the CLI draws it on a terminal). */
+  readonly onProgress?: (p: { states: number; depth: number; transitions: number }) => void;
 }
 
 export function exploreCell(scenario: Scenario, variant: string, fault: FaultKind, cfg: ExploreConfig): Cell {
   const v = parseVariant(variant);
   if (!v.ok) throw new Error(`unknown variant ${v.unknown}`);
   const t0 = cfg.now();
-  const r = explore(scenario, { variant: v.variant, faults: [fault], maxFaults: cfg.maxFaults, maxDepth: cfg.maxDepth, maxStates: cfg.maxStates });
+  const r = explore(scenario, {
+    variant: v.variant,
+    faults: [fault],
+    maxFaults: cfg.maxFaults,
+    maxDepth: cfg.maxDepth,
+    maxStates: cfg.maxStates,
+    ...(cfg.onProgress ? { onProgress: cfg.onProgress, progressEvery: 200 } : {}),
+  });
   return {
     variant,
     fault,

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { main } from '../../sim/cli.js';
 import { cli, cliProcess } from './run-cli.js';
 
 const out = mkdtempSync(join(tmpdir(), 'outpath-cli-'));
@@ -84,6 +85,20 @@ describe('outpath explore / replay / show / repro', () => {
     const r = cli('repro', 'concurrent-gc');
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/cannot reproduce on a real daemon/);
+  });
+});
+
+describe('progress', () => {
+  it('draws states, depth, rate and elapsed time on a terminal, and nothing when piped', () => {
+    let err = '';
+    main(['explore', 'seed-487', '--variant', 'upstream', '--faults', 'interrupt'], { out: () => undefined, err: (s) => (err += s), isTty: true });
+    expect(err).toMatch(/\d+ states, depth \d+, \d+ states\/s, [\d.]+ s/);
+    expect(cli('explore', 'seed-487', '--variant', 'upstream', '--faults', 'interrupt').err).toBe('');
+  });
+
+  it('--json prints only JSON on stdout', () => {
+    const r = cli('explore', 'seed-487', '--variant', 'upstream', '--faults', 'interrupt', '--json');
+    expect(() => JSON.parse(r.out) as unknown).not.toThrow();
   });
 });
 
