@@ -105,6 +105,8 @@ export interface Lifecycle {
   readonly walks: readonly Walk[];
   /** For each phase, the own events nextBuildEvent named for the build actors met in it. */
   readonly nextEvents: ReadonlyMap<PhaseKind, ReadonlySet<string>>;
+  /** The sub-steps met in `registering` (RegisterStep) and `cleanup` (CleanupStep), in the order the walk first met them. */
+  readonly subSteps: ReadonlyMap<PhaseKind, readonly string[]>;
 }
 
 interface MutableEdge {
@@ -134,6 +136,18 @@ export const witnessName = (w: Witness): string => `${w.scenario.name}/${variant
 
 const UNDER_JOB = ' (while a _deletePath job runs)';
 
+/** The sub-step of a phase that has them. */
+function subStep(p: BuildPhase): string | undefined {
+  return p.kind === 'registering' ? p.step.kind : p.kind === 'cleanup' ? p.step : undefined;
+}
+
+function noteSubStep(subSteps: Map<PhaseKind, string[]>, a: BuildActor): void {
+  const sub = subStep(a.phase);
+  if (sub === undefined) return;
+  const seen = subSteps.get(a.phase.kind) ?? [];
+  if (!seen.includes(sub)) subSteps.set(a.phase.kind, [...seen, sub]);
+}
+
 /** Records which own event nextBuildEvent names for a build in this phase; returns it. */
 function noteNext(nextEvents: Map<PhaseKind, Set<string>>, a: BuildActor): string {
   const own = nextBuildEvent(a) ?? '';
@@ -144,7 +158,7 @@ function noteNext(nextEvents: Map<PhaseKind, Set<string>>, a: BuildActor): strin
 }
 
 /** Walks every reachable state of one witness, adding the build actors' phase transitions to `edges`. */
-function walk(w: Witness, edges: Map<string, MutableEdge>, nextEvents: Map<PhaseKind, Set<string>>): Walk {
+function walk(w: Witness, edges: Map<string, MutableEdge>, nextEvents: Map<PhaseKind, Set<string>>, subSteps: Map<PhaseKind, string[]>): Walk {
   const name = witnessName(w);
   const scenario = freeScenario(w.scenario);
   const world = initialWorld(scenario, variantOf(w.variant));
@@ -169,6 +183,8 @@ function walk(w: Witness, edges: Map<string, MutableEdge>, nextEvents: Map<Phase
         const fault = FAULTS.has(e.type);
         const own = noteNext(nextEvents, before);
         noteNext(nextEvents, after);
+        noteSubStep(subSteps, before);
+        noteSubStep(subSteps, after);
         if (!fault && own !== e.type) throw new Error(`model bug: ${e.actor} in ${before.phase.kind} took ${e.type}, nextBuildEvent says ${own}`);
         const key = `${before.phase.kind} ${e.type} ${after.phase.kind}`;
         let edge = edges.get(key);
@@ -204,8 +220,9 @@ function byLifecycle(a: Edge, b: Edge): number {
 export function collectLifecycle(witnesses: readonly Witness[] = WITNESSES): Lifecycle {
   const edges = new Map<string, MutableEdge>();
   const nextEvents = new Map<PhaseKind, Set<string>>();
-  const walks = witnesses.map((w) => walk(w, edges, nextEvents));
-  return { edges: [...edges.values()].sort(byLifecycle), walks, nextEvents };
+  const subSteps = new Map<PhaseKind, string[]>();
+  const walks = witnesses.map((w) => walk(w, edges, nextEvents, subSteps));
+  return { edges: [...edges.values()].sort(byLifecycle), walks, nextEvents, subSteps };
 }
 
 // ---------------------------------------------------------------- rendering
@@ -325,6 +342,14 @@ function comparison(base: Lifecycle, compared: readonly Witness[]): string[] {
   return out;
 }
 
+function subStepText(lc: Lifecycle): string {
+  const name: Partial<Record<PhaseKind, string>> = { registering: 'RegisterStep', cleanup: 'CleanupStep' };
+  return [...lc.subSteps]
+    .sort((a, b) => rank(a[0]) - rank(b[0]))
+    .map(([p, steps]) => `\`${p}\` ${steps.map((x) => `\`${x}\``).join(' → ')} (\`${name[p] ?? p}\`)`)
+    .join('; ');
+}
+
 /** The whole of docs/lifecycle.md. */
 export function generateLifecycle(): string {
   const lc = collectLifecycle(WITNESSES);
@@ -344,7 +369,7 @@ export function generateLifecycle(): string {
     '',
     `\`${IA_TWIN_LEFTOVER.name}\` is the input-addressed twin of the seed schedule, started from the leftover an interrupted first attempt leaves at its known output path. Arrows marked ${marked} only it takes: an input-addressed output has a known path, so \`acquireResources\` removes the invalid leftover (\`deleteInvalidOutputs\`); a floating CA output has none and never passes through that phase, so nothing removes the leftover at its scratch path: [the bug](../README.md).`,
     '',
-    'A `deletePathStep` runs inside the phase that started the deletion (a `_deletePath` job on top of it): the arrow loops, or leaves when the job ends. Sub-steps are not phases: `registering` walks `checkOutput`, `canonicalise`, `rewriteCopy`/`rewriteMove`, `lockFinal`, `moveOutput`, `register` (`RegisterStep`), and `cleanup` walks `killChild`, `removeTmpDir`, `deleteScratch`, `deleteFinalLock`, `release` (`CleanupStep`).',
+    `A \`deletePathStep\` runs inside the phase that started the deletion (a \`_deletePath\` job on top of it): the arrow loops, or leaves when the job ends. Sub-steps are not drawn as phases; the walk met these, in the order it first met them: ${subStepText(lc)}.`,
     '',
     '## Own events',
     '',
