@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { parseVariant, type Variant } from '../model/nix/index.js';
 import { explore, randomCheck, runSchedule, scheduleArbitrary, type ExploreResult, type Violation } from '../model/verify/index.js';
 import { runFsBench } from './fs-bench.js';
-import { sized, type Family, type GrowthStep } from './scenarios.js';
+import { GROWTH_STEPS, sized, type Family, type GrowthStep } from './scenarios.js';
 
 export type VariantName = 'upstream' | 'recommended';
 
@@ -17,6 +17,13 @@ export interface Timing {
   /** Warm repetitions stop once they have taken this long in all (0: the cold run only). */
   readonly budgetMs: number;
   readonly maxWarmReps: number;
+}
+
+/** Growth rounds: after a warm-up, whole rounds (every step once) while the budget lasts. */
+export interface Rounds {
+  /** Another round starts only while less than this has been spent on the rounds so far. */
+  readonly budgetMs: number;
+  readonly maxRounds: number;
 }
 
 export type JobSpec =
@@ -33,13 +40,13 @@ export type JobSpec =
       readonly timing: Timing;
     }
   | {
+      /** Every growth step of one family and variant in one process, round-robin, so load hits them alike. */
       readonly kind: 'growth';
       readonly family: Family;
-      readonly step: GrowthStep;
       readonly variant: VariantName;
       readonly maxDepth: number;
       readonly maxStates: number;
-      readonly timing: Timing;
+      readonly rounds: Rounds;
     }
   | { readonly kind: 'fs' };
 
@@ -54,10 +61,11 @@ export interface ExploreFigures {
   readonly maxStates: number;
   readonly maxDepth: number;
   readonly counterexamples: readonly { readonly invariant: string; readonly length: number }[];
-  /** The first (cold, JIT-warming) run. */
+  /** Headline: the first run of the process (cold: it warms the JIT up). Growth: the first round's run, after a warm-up. */
   readonly coldMs: number;
-  /** The median of the warm runs, or the cold run when there were none. */
+  /** The median of the warm runs (headline) or of the rounds (growth); the cold run when there were none. */
   readonly ms: number;
+  /** How many runs `ms` is the median of (0: the cold run alone). */
   readonly warmReps: number;
   /** heapUsed after a full GC just before the run, and the highest heapUsed sampled during it. */
   readonly heapBase: number;
@@ -117,13 +125,19 @@ export interface GrowthResult {
   readonly explore: ExploreFigures;
 }
 
+export interface GrowthSeriesResult {
+  readonly kind: 'growth-series';
+  readonly rounds: number;
+  readonly steps: readonly GrowthResult[];
+}
+
 export interface FsResult {
   readonly kind: 'fs';
   /** runFsBench's figures as it returns them: operations per second. */
   readonly opsPerSec: Readonly<Record<string, number>>;
 }
 
-export type JobResult = HeadlineResult | GrowthResult | FsResult;
+export type JobResult = HeadlineResult | GrowthSeriesResult | FsResult;
 
 // ---------------------------------------------------------------- helpers
 
@@ -190,19 +204,32 @@ function exploreOnce(a: ExploreArgs, maxStates: number, onProgress?: () => void)
   });
 }
 
-export function measureExplore(a: ExploreArgs, timing: Timing): ExploreFigures {
-  let heapPeak = 0;
-  let heapBase = Infinity;
+interface OneRun {
+  readonly r: ExploreResult;
+  readonly ms: number;
+  readonly heapBase: number;
+  readonly heapPeak: number;
+}
+
+/** One explore after a forced GC, with heapUsed sampled every 256 new states and at the end. */
+function sampledRun(a: ExploreArgs): OneRun {
+  collect();
+  const heapBase = process.memoryUsage().heapUsed;
+  let heapPeak = heapBase;
   const sample = (): void => {
     heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
   };
-  const t = timed(timing, () => {
-    heapBase = Math.min(heapBase, process.memoryUsage().heapUsed);
-    const r = exploreOnce(a, a.maxStates, sample);
-    sample();
-    return r;
-  });
-  const r = t.value;
+  const t0 = performance.now();
+  const r = exploreOnce(a, a.maxStates, sample);
+  const ms = performance.now() - t0;
+  sample();
+  return { r, ms, heapBase, heapPeak };
+}
+
+function figures(a: ExploreArgs, runs: readonly OneRun[], coldMs: number, warmMs: readonly number[]): ExploreFigures {
+  const last = runs[runs.length - 1];
+  if (!last) throw new Error('bench bug: no run');
+  const r = last.r;
   return {
     states: r.distinctStates,
     transitions: r.transitions,
@@ -212,14 +239,63 @@ export function measureExplore(a: ExploreArgs, timing: Timing): ExploreFigures {
     maxStates: a.maxStates,
     maxDepth: a.maxDepth,
     counterexamples: r.counterexamples.map((c) => ({ invariant: c.invariant, length: c.events.length })),
-    coldMs: t.coldMs,
-    ms: t.ms,
-    warmReps: t.warmReps,
-    heapBase,
-    heapPeak,
+    coldMs,
+    ms: warmMs.length > 0 ? median(warmMs) : coldMs,
+    warmReps: warmMs.length,
+    heapBase: Math.min(...runs.map((x) => x.heapBase)),
+    heapPeak: Math.max(...runs.map((x) => x.heapPeak)),
     rssPeak: maxRss(),
     gcForced: forceGc !== undefined,
   };
+}
+
+/** A cold run, then warm runs while the budget lasts. */
+export function measureExplore(a: ExploreArgs, timing: Timing): ExploreFigures {
+  const runs: OneRun[] = [sampledRun(a)];
+  const coldMs = runs[0]?.ms ?? NaN;
+  const warm: number[] = [];
+  let spent = 0;
+  while (warm.length < timing.maxWarmReps && spent + coldMs <= timing.budgetMs) {
+    const x = sampledRun(a);
+    runs.push(x);
+    warm.push(x.ms);
+    spent += x.ms;
+  }
+  return figures(a, runs, coldMs, warm);
+}
+
+/**
+ * Every growth step of a family, round-robin in this one process (paired: a load spike on the
+ * shared machine hits the steps of a round alike), after a warm-up explore of the base. Each
+ * step's time is the median over the rounds.
+ */
+export function measureGrowth(job: Extract<JobSpec, { kind: 'growth' }>): GrowthSeriesResult {
+  const argsOf = (step: GrowthStep): ExploreArgs => ({ family: job.family, step, variant: job.variant, maxDepth: job.maxDepth, maxStates: job.maxStates });
+  exploreOnce(argsOf('base'), Math.min(job.maxStates, 2000)); // JIT warm-up, not timed
+  const runs = new Map<GrowthStep, OneRun[]>(GROWTH_STEPS.map((s) => [s, []]));
+  let spent = 0;
+  let rounds = 0;
+  while (rounds < Math.max(1, job.rounds.maxRounds) && (rounds === 0 || spent < job.rounds.budgetMs)) {
+    for (const step of GROWTH_STEPS) {
+      const x = sampledRun(argsOf(step));
+      runs.get(step)?.push(x);
+      spent += x.ms;
+    }
+    rounds++;
+  }
+  const steps = GROWTH_STEPS.map((step): GrowthResult => {
+    const rs = runs.get(step) ?? [];
+    const ms = rs.map((x) => x.ms);
+    return {
+      kind: 'growth',
+      family: job.family,
+      step,
+      variant: job.variant,
+      change: sized(job.family, step).change,
+      explore: figures(argsOf(step), rs, ms[0] ?? NaN, ms),
+    };
+  });
+  return { kind: 'growth-series', rounds, steps };
 }
 
 /**
@@ -278,12 +354,13 @@ export function firstFailureRandom(family: Family, variant: VariantName, runs: n
     const d = fc.check(property, { numRuns: runs, seed, endOnFailure: true });
     return { failed: d.failed, numRuns: d.numRuns, invariant };
   });
+  // nothing failed: randomCheck would run the very same schedules again, and has nothing to shrink
   collect();
   const t0 = performance.now();
-  const full = randomCheck(scenario, { ...opts, runs, seed });
-  const msWithShrink = performance.now() - t0;
+  const full = t.value.failed ? randomCheck(scenario, { ...opts, runs, seed }) : undefined;
+  const msWithShrink = full ? performance.now() - t0 : t.ms;
   const inv = t.value.invariant;
-  const shrunk = full.counterexample?.events.length;
+  const shrunk = full?.counterexample?.events.length;
   return {
     runs,
     seed,
@@ -292,7 +369,7 @@ export function firstFailureRandom(family: Family, variant: VariantName, runs: n
     msToFailure: t.ms,
     warmReps: t.warmReps,
     ...(inv !== undefined ? { invariant: inv } : {}),
-    numShrinks: full.numShrinks,
+    numShrinks: full?.numShrinks ?? 0,
     ...(shrunk !== undefined ? { shrunkLength: shrunk } : {}),
     msWithShrink,
   };
@@ -309,9 +386,7 @@ export async function runJob(job: JobSpec): Promise<JobResult> {
       const random = firstFailureRandom(job.family, job.variant, job.randomRuns, job.seed, job.timing);
       return { kind: 'headline', family: job.family, variant: job.variant, explore: ex, bfs, random };
     }
-    case 'growth': {
-      const ex = measureExplore(job, job.timing);
-      return { kind: 'growth', family: job.family, step: job.step, variant: job.variant, change: sized(job.family, job.step).change, explore: ex };
-    }
+    case 'growth':
+      return measureGrowth(job);
   }
 }

@@ -61,6 +61,10 @@ function timeCell(e: ExploreFigures): string {
   return e.warmReps > 0 ? `${fmtMs(e.ms)} (median of ${String(e.warmReps)}; cold ${fmtMs(e.coldMs)})` : `${fmtMs(e.ms)} (1 cold run)`;
 }
 
+function roundsCell(e: ExploreFigures): string {
+  return e.warmReps > 1 ? `${fmtMs(e.ms)} (median of ${String(e.warmReps)})` : fmtMs(e.ms);
+}
+
 function table(head: readonly string[], rows: readonly (readonly string[])[], align?: readonly ('l' | 'r')[]): string[] {
   const sep = head.map((_, i) => ((align?.[i] ?? (i === 0 ? 'l' : 'r')) === 'r' ? '---:' : '---'));
   const line = (cells: readonly string[]): string => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
@@ -156,7 +160,7 @@ function growthRows(r: BenchResult, family: Family): string[][] {
         g.change,
         `${e.capped ? '≥ ' : ''}${group(e.states)}`,
         group(e.transitions),
-        timeCell(e),
+        roundsCell(e),
         usPerState(e).toFixed(0),
         fmtRatio(e.states / b.states),
         fmtRatio(e.ms / b.ms),
@@ -186,6 +190,15 @@ function growthNotes(r: BenchResult): string[] {
   }
   if (ratio('seed-487', '+1 fault') === 1) {
     notes.push("- **seed-487 +1 fault adds no state**: its faults target `a1` only, as shipped, and an interrupt ends `a1`, so a second one has nowhere to land.");
+  }
+  const same = r.growth.flatMap((g) => {
+    const b = growthOf(r, g.family, g.variant, 'base');
+    return b && g.step !== 'base' && g.explore.states === b.explore.states && g.explore.transitions === b.explore.transitions ? [g.explore.ms / b.explore.ms] : [];
+  });
+  if (same.length > 0) {
+    notes.push(
+      `- **Noise floor**: ${String(same.length)} step${same.length === 1 ? '' : 's'} above explore${same.length === 1 ? 's' : ''} exactly the base's space (same states, same transitions); ${same.length === 1 ? 'its' : 'their'} time ratio${same.length === 1 ? ' is' : 's run from'} ${fmtRatio(Math.min(...same))}${same.length === 1 ? '' : ` to ${fmtRatio(Math.max(...same))}`}, which is what load and GC alone do to a ratio in this run. Read other ratios within that margin as 1.`,
+    );
   }
   const capped = r.growth.filter((g) => g.explore.capped).map((g) => `${g.family} ${g.variant} ${g.step}`);
   const headCapped = r.headlines.filter((h) => h.explore.capped).map((h) => `${h.family} ${h.variant}`);
@@ -246,7 +259,7 @@ export function renderMarkdown(r: BenchResult, svgName: string): string {
     '',
     ...table(['scenario', 'variant', 'distinct states', 'heap before (after GC)', 'peak heap', 'peak − before', 'per state', 'peak RSS (job)'], memoryRows(r)),
     '',
-    `Heap sampled every 256 new states and at the end (\`process.memoryUsage().heapUsed\`); BFS keeps a world snapshot per state, so *per state* is what a state costs to keep. Peak RSS is getrusage's maxRSS of the ${r.isolated ? 'job\'s own process (node and tsx included, ~50 MiB of it)' : 'whole process, not of the run alone'}.`,
+    `Heap sampled every 256 new states and at the end (\`process.memoryUsage().heapUsed\`, after a forced GC before the run); BFS keeps a world snapshot per state, so *per state* is roughly what a state costs to keep: an upper bound, since heapUsed also counts garbage not yet collected, which dominates small runs. Peak RSS is getrusage's maxRSS of the ${r.isolated ? 'job\'s own process (node and tsx included, ~50 MiB of it)' : 'whole process, not of the run alone'}.`,
     '',
     '## Time to the first counterexample',
     '',
@@ -264,7 +277,7 @@ export function renderMarkdown(r: BenchResult, svgName: string): string {
     '',
     `![distinct states and time against scenario size](${svgName})`,
     '',
-    'One change at a time against each scenario\'s base; ratios are to the base row of the same variant.',
+    'One change at a time against each scenario\'s base; ratios are to the base row of the same variant. The steps of a family and variant run in one process, round-robin after a warm-up explore (base, +1 build, +1 user, +1 fault, then again while the round budget lasts), so a load spike hits a round\'s steps alike; each time is the median over the rounds.',
     '',
   ];
   for (const family of r.config.families) {
@@ -334,7 +347,7 @@ interface Panel {
 
 const W = 960;
 const H = 440;
-const TOP = 70;
+const TOP = 80;
 const BOTTOM = 330;
 const PANEL_W = 400;
 
@@ -352,7 +365,7 @@ function panel(r: BenchResult, p: Panel): string[] {
   const values = cells.flat().flatMap((g) => (g ? [p.value(g.explore)] : []));
   const { lo, hi } = decades(values);
   const y = (v: number): number => BOTTOM - ((Math.log10(Math.max(v, 10 ** lo)) - lo) / (hi - lo)) * (BOTTOM - TOP);
-  const out: string[] = [`<g class="panel">`, `<text x="${f1(p.x + PANEL_W / 2)}" y="${f1(TOP - 22)}" text-anchor="middle" font-size="14" font-weight="bold">${esc(p.title)}</text>`];
+  const out: string[] = [`<g class="panel">`, `<text x="${f1(p.x + PANEL_W / 2)}" y="${f1(TOP - 16)}" text-anchor="middle" font-size="14" font-weight="bold">${esc(p.title)}</text>`];
   for (let d = lo; d <= hi; d++) {
     const yy = y(10 ** d);
     out.push(
@@ -364,7 +377,7 @@ function panel(r: BenchResult, p: Panel): string[] {
   out.push(`<line x1="${f1(p.x)}" y1="${f1(TOP)}" x2="${f1(p.x)}" y2="${f1(BOTTOM)}" stroke="#333"/>`);
   const groupW = PANEL_W / GROWTH_STEPS.length;
   const barW = 18;
-  const gap = 4;
+  const gap = 6;
   const barsW = SERIES.length * barW + (SERIES.length - 1) * gap;
   GROWTH_STEPS.forEach((step, gi) => {
     const gx = p.x + gi * groupW + (groupW - barsW) / 2;

@@ -12,9 +12,9 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RESULT_PREFIX } from './job.js';
-import { runJob, type FsResult, type GrowthResult, type HeadlineResult, type JobResult, type JobSpec, type Timing, type VariantName } from './measure.js';
+import { runJob, type FsResult, type GrowthResult, type GrowthSeriesResult, type HeadlineResult, type JobResult, type JobSpec, type Rounds, type Timing, type VariantName } from './measure.js';
 import { renderMarkdown, renderSvg } from './report.js';
-import { FAMILIES, GROWTH_STEPS, type Family } from './scenarios.js';
+import { FAMILIES, type Family } from './scenarios.js';
 
 const benchDir = import.meta.dirname;
 const repoRoot = dirname(benchDir);
@@ -28,8 +28,8 @@ export interface BenchConfig {
   readonly searchFrom: number;
   readonly randomRuns: number;
   readonly seed: number;
-  /** Bounds of the growth series, the same for every step of a family. */
-  readonly growth: Readonly<Record<Family, { readonly maxDepth: number; readonly maxStates: number }>>;
+  /** Bounds of the growth series, the same for every step of a family, and how many paired rounds to time. */
+  readonly growth: Readonly<Record<Family, { readonly maxDepth: number; readonly maxStates: number; readonly rounds: Rounds }>>;
   readonly timing: Timing;
 }
 
@@ -45,9 +45,9 @@ export const FULL: BenchConfig = {
   randomRuns: 1000,
   seed: 487,
   growth: {
-    'seed-487': { maxDepth: 200, maxStates: 50_000 },
+    'seed-487': { maxDepth: 200, maxStates: 50_000, rounds: { budgetMs: 5_000, maxRounds: 7 } },
     // the free interleavings never end within a 3-minute bench: every step is explored to the same depth
-    'concurrent-trio': { maxDepth: 14, maxStates: 100_000 },
+    'concurrent-trio': { maxDepth: 14, maxStates: 100_000, rounds: { budgetMs: 15_000, maxRounds: 2 } },
   },
   timing: { budgetMs: 1500, maxWarmReps: 5 },
 };
@@ -64,8 +64,8 @@ export const TINY: BenchConfig = {
   randomRuns: 5,
   seed: 487,
   growth: {
-    'seed-487': { maxDepth: 12, maxStates: 150 },
-    'concurrent-trio': { maxDepth: 5, maxStates: 150 },
+    'seed-487': { maxDepth: 12, maxStates: 150, rounds: { budgetMs: 0, maxRounds: 1 } },
+    'concurrent-trio': { maxDepth: 5, maxStates: 150, rounds: { budgetMs: 0, maxRounds: 1 } },
   },
   timing: { budgetMs: 0, maxWarmReps: 0 },
 };
@@ -93,6 +93,7 @@ export interface BenchResult {
   readonly wallMs: number;
   readonly fs: FsResult;
   readonly headlines: readonly HeadlineResult[];
+  /** Every growth step of every family and variant (each series timed round-robin in one process). */
   readonly growth: readonly GrowthResult[];
 }
 
@@ -105,7 +106,7 @@ export function plan(config: BenchConfig): JobSpec[] {
   }
   for (const family of config.families) {
     for (const variant of config.variants) {
-      for (const step of GROWTH_STEPS) jobs.push({ kind: 'growth', family, step, variant, ...config.growth[family], timing: config.timing });
+      jobs.push({ kind: 'growth', family, variant, ...config.growth[family] });
     }
   }
   return jobs;
@@ -138,7 +139,7 @@ function describeJob(j: JobSpec): string {
     case 'headline':
       return `${j.family} ${j.variant}: explore, first counterexample, random`;
     case 'growth':
-      return `${j.family} ${j.variant} ${j.step}`;
+      return `${j.family} ${j.variant}: growth steps, round-robin`;
   }
 }
 
@@ -175,7 +176,7 @@ export async function runBench(config: BenchConfig, opts: { isolate: boolean; lo
     wallMs,
     fs,
     headlines: results.filter((r): r is HeadlineResult => r.kind === 'headline'),
-    growth: results.filter((r): r is GrowthResult => r.kind === 'growth'),
+    growth: results.filter((r): r is GrowthSeriesResult => r.kind === 'growth-series').flatMap((r) => r.steps),
   };
 }
 

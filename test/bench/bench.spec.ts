@@ -111,11 +111,14 @@ describe('bench pipeline (tiny bounds)', () => {
   });
 
   it('a job runs in its own node with --expose-gc', () => {
-    const r = runIsolated({ kind: 'growth', family: 'seed-487', step: 'base', variant: 'upstream', maxDepth: 4, maxStates: 20, timing: { budgetMs: 0, maxWarmReps: 0 } });
-    expect(r.kind).toBe('growth');
-    if (r.kind !== 'growth') return;
-    expect(r.explore.gcForced).toBe(true);
-    expect(r.explore.states).toBeGreaterThan(0);
+    const r = runIsolated({ kind: 'growth', family: 'seed-487', variant: 'upstream', maxDepth: 4, maxStates: 20, rounds: { budgetMs: 0, maxRounds: 1 } });
+    expect(r.kind).toBe('growth-series');
+    if (r.kind !== 'growth-series') return;
+    expect(r.steps.map((g) => g.step)).toEqual([...GROWTH_STEPS]);
+    for (const g of r.steps) {
+      expect(g.explore.gcForced).toBe(true);
+      expect(g.explore.states).toBeGreaterThan(0);
+    }
   });
 
   it('numbers print the same whatever the locale', () => {
