@@ -212,7 +212,37 @@ function fsRows(r: BenchResult): string[][] {
   const ops = r.fs.opsPerSec;
   const stat = ops['stat (1 syscall)'] ?? NaN;
   const chmod = ops['chmod (1 mutating syscall)'] ?? NaN;
-  return Object.entries(ops).map(([name, o]) => [name, group(o), (1e6 / o).toFixed(2), fmtRatio(stat / o), fmtRatio(chmod / o)]);
+  return Object.entries(ops).map(([name, o]) => [name, group(o), 1e6 / o >= 1 ? (1e6 / o).toFixed(2) : (1e6 / o).toPrecision(2), fmtRatio(stat / o), fmtRatio(chmod / o)]);
+}
+
+/** The headline figures in a few lines, from the tables below. */
+function glance(r: BenchResult): string[] {
+  const out: string[] = [];
+  const chmod = chmodUs(r);
+  const speed = r.headlines.map((h) => `${h.family} ${h.variant} **${group(statesPerSec(h.explore))}**${h.explore.capped ? ` (first ${group(h.explore.maxStates)} states)` : ''}`);
+  if (speed.length > 0) out.push(`- **States/s** (BFS): ${speed.join('; ')}. One explored state costs ${r.headlines.map((h) => fmtRatio(usPerState(h.explore) / chmod)).join(' / ')} fs-kernel chmods (same order).`);
+  const first = r.headlines.map((h) => {
+    const b = h.bfs.found ? `BFS ${h.bfs.invariant} after ${group(h.bfs.states)} states, **${fmtMs(h.bfs.ms)}**` : `BFS none (${h.bfs.exhausted ? 'exhausted' : 'within the cap'})`;
+    const x = h.random.failed ? `random ${h.random.invariant ?? '?'} at run ${group(h.random.runsToFailure)}, **${fmtMs(h.random.msToFailure)}** (${fmtMs(h.random.msWithShrink)} with shrinking)` : `random none in ${group(h.random.runs)} runs`;
+    return `${h.family} ${h.variant}: ${b}; ${x}`;
+  });
+  if (first.length > 0) out.push(`- **First counterexample**: ${first.join('. ')}.`);
+  const mem = r.headlines.map((h) => `${h.family} ${h.variant} ${fmtMiB(h.explore.heapPeak)} heap / ${fmtMiB(h.explore.rssPeak)} RSS at ${group(h.explore.states)} states`);
+  if (mem.length > 0) out.push(`- **Peak memory**: ${mem.join('; ')}.`);
+  for (const family of r.config.families) {
+    const parts: string[] = [];
+    for (const variant of r.config.variants) {
+      const b = growthOf(r, family, variant, 'base');
+      if (!b) continue;
+      const steps = GROWTH_STEPS.filter((st) => st !== 'base').flatMap((st) => {
+        const g = growthOf(r, family, variant, st);
+        return g ? [`${st} ${fmtRatio(g.explore.states / b.explore.states)} states, ${fmtRatio(g.explore.ms / b.explore.ms)} time, ${fmtRatio(usPerState(g.explore) / usPerState(b.explore))} per state`] : [];
+      });
+      parts.push(`${variant}: ${steps.join('; ')}`);
+    }
+    if (parts.length > 0) out.push(`- **Growth, ${family}** (to its base): ${parts.join('. ')}.`);
+  }
+  return out;
 }
 
 function bounds(r: BenchResult, family: Family): string {
@@ -238,6 +268,10 @@ export function renderMarkdown(r: BenchResult, svgName: string): string {
     '',
     `> The machine has ${String(m.cpuCount)} cores and is shared with other jobs: absolute times move with its load, so read the **ratios** (to the base scenario, to one syscall) first. No test asserts any figure here.`,
     '',
+    '## At a glance',
+    '',
+    ...glance(r),
+    '',
     '## Scenarios',
     '',
     `- **seed-487** (sim/scenarios/builtin.ts): ${seed.doc} Explored with free interrupts only (not the crash and builder-failure faults of the verdict matrix), at most one, on \`a1\` as shipped. Bounds: ${bounds(r, 'seed-487')}.`,
@@ -257,7 +291,7 @@ export function renderMarkdown(r: BenchResult, svgName: string): string {
     '',
     '### Peak memory of those runs',
     '',
-    ...table(['scenario', 'variant', 'distinct states', 'heap before (after GC)', 'peak heap', 'peak − before', 'per state', 'peak RSS (job)'], memoryRows(r)),
+    ...table(['scenario', 'variant', 'distinct states', 'heap before (after GC)', 'peak heap', 'peak − before', 'per state', 'peak RSS (job)'], memoryRows(r), ['l', 'l']),
     '',
     `Heap sampled every 256 new states and at the end (\`process.memoryUsage().heapUsed\`, after a forced GC before the run); BFS keeps a world snapshot per state, so *per state* is roughly what a state costs to keep: an upper bound, since heapUsed also counts garbage not yet collected, which dominates small runs. Peak RSS is getrusage's maxRSS of the ${r.isolated ? 'job\'s own process (node and tsx included, ~50 MiB of it)' : 'whole process, not of the run alone'}.`,
     '',

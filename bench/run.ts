@@ -47,7 +47,7 @@ export const FULL: BenchConfig = {
   growth: {
     'seed-487': { maxDepth: 200, maxStates: 50_000, rounds: { budgetMs: 5_000, maxRounds: 7 } },
     // the free interleavings never end within a 3-minute bench: every step is explored to the same depth
-    'concurrent-trio': { maxDepth: 14, maxStates: 100_000, rounds: { budgetMs: 15_000, maxRounds: 2 } },
+    'concurrent-trio': { maxDepth: 14, maxStates: 100_000, rounds: { budgetMs: 25_000, maxRounds: 3 } },
   },
   timing: { budgetMs: 1500, maxWarmReps: 5 },
 };
