@@ -1,23 +1,45 @@
 /** The forms a contributor pastes into a GitHub comment: a Mermaid sequence diagram and Markdown. */
-import type { Trace } from './trace.js';
+import type { Trace, TraceState } from './trace.js';
 import { formatText } from './trace.js';
 
-function participant(actor: string, trace: Trace): string {
-  if (actor.startsWith('gc')) return 'GC';
-  const s = trace.states.find((x) => x.actor === actor && /build user (\S+)/.test(x.note));
-  const user = s ? /build user (\S+)/.exec(s.note)?.[1] : undefined;
-  return user ? `${actor}_as_${user}` : actor;
+const COMMANDS = new Set(['pathInfo', 'storeDelete', 'gcStep', 'holdUser', 'releaseUser', 'setFlag']);
+
+/** Mermaid message text: no statement separators or entity escapes, cut at a word, not mid-word. */
+function text(s: string, max = 140): string {
+  const clean = s.replace(/;/g, ',').replace(/#/g, 'no. ').replace(/\s+/g, ' ').trim();
+  if (clean.length <= max) return clean;
+  const cut = clean.slice(0, max);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), max / 2))} …`;
+}
+
+function id(actor: string): string {
+  return `B_${actor.replace(/[^A-Za-z0-9_]/g, '_')}`;
+}
+
+/** Who sends a state's message: the builder (as its build user) for its own commands, else the daemon or the CLI. */
+function sender(s: TraceState): string {
+  if (s.action === 'builderAction' || s.action === 'orphanAction') return id(s.actor);
+  if (s.action === 'gcStep') return 'GC';
+  return COMMANDS.has(s.action) ? 'CLI' : 'D';
 }
 
 export function formatMermaid(t: Trace): string {
-  const lines = ['sequenceDiagram', '  participant D as nix-daemon (root)', '  participant S as /nix/store'];
+  const lines = ['sequenceDiagram', '  participant CLI as nix CLI (client)', '  participant D as nix-daemon (root)'];
+  const builders = new Map<string, string>();
   for (const s of t.states) {
-    const who = participant(s.actor, t);
-    const from = s.action === 'builderAction' ? who : 'D';
-    const text = `${s.action} ${s.actor}: ${s.note}`.replace(/[;#]/g, ',').slice(0, 110);
-    lines.push(`  ${from}->>S: ${text}`);
+    if (s.action !== 'builderAction' && s.action !== 'orphanAction') continue;
+    const user = /^as (\S+)/.exec(s.syscalls[0] ?? '')?.[1] ?? 'build user';
+    if (!builders.has(s.actor)) builders.set(s.actor, `builder of ${s.actor} as ${user}`);
   }
-  if (t.violation) lines.push(`  Note over D,S: ✗ ${t.violation.invariant}`);
+  for (const [actor, label] of builders) lines.push(`  participant ${id(actor)} as ${text(label)}`);
+  if (t.states.some((s) => s.action === 'gcStep')) lines.push('  participant GC as nix store gc');
+  lines.push('  participant S as /nix/store');
+  for (const s of t.states) {
+    const errno = s.syscalls.find((c) => c.includes('= -1'))?.replace(/^.*= -1 /, '');
+    const to = errno ? `-x` : '->>';
+    lines.push(`  ${sender(s)}${to}S: ${text(`${s.action} ${s.actor}: ${s.note}${errno && !s.note.includes(errno) ? ` (${errno})` : ''}`)}`);
+  }
+  if (t.violation) lines.push(`  Note over D,S: ✗ ${text(`${t.violation.invariant}: ${t.violation.message}`)}`);
   return lines.join('\n') + '\n';
 }
 

@@ -57,7 +57,7 @@ const MODE_ARG: Readonly<Record<string, number>> = { mkdir: 1, mkdirP: 1, chmod:
 export function syscallLine(c: SyscallRecord, platform: Platform = 'linux'): string {
   const modeAt = MODE_ARG[c.syscall];
   const args = c.args
-    .map((a, i) => (typeof a === 'number' ? (i === modeAt ? `0${a.toString(8)}` : String(a)) : JSON.stringify(a)))
+    .map((a, i) => (typeof a === 'number' ? (i === modeAt ? `0${a.toString(8).padStart(3, '0')}` : String(a)) : JSON.stringify(a)))
     .join(', ');
   const res = !c.result ? '' : c.result.ok ? ' = 0' : ` = -1 ${c.result.errno}`;
   return `as ${who(c.creds.uid, platform)}  ${c.syscall}(${args})${res}`;

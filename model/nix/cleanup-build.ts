@@ -40,7 +40,6 @@ export function cleanupBuild(ctx: Ctx, s: ModelState, a: BuildActor): Step {
     case 'removeTmpDir':
       return afterTmpDir(ctx, s, a, outcome);
     case 'deleteScratch':
-    case 'deleteFinalLock':
     case 'release':
       return release(ctx, s, a, outcome);
   }

@@ -59,7 +59,8 @@ export interface ScriptedFault {
   readonly nth: number;
 }
 
-interface ActorBase {
+/** What every actor of a schedule has: an id and when it may start. */
+export interface ActorBase {
   readonly id: string;
   /** The actor starts only once all of these actors have finished. */
   readonly after?: readonly string[];
@@ -164,7 +165,7 @@ export type BuildPhase =
   | { readonly kind: 'done'; readonly outcome: BuildOutcome };
 
 /** Nix: cleanupOnDestruction / unprepareBuild failure path / success, made explicit (cleanup-build.ts). */
-export type CleanupStep = 'killChild' | 'removeTmpDir' | 'deleteScratch' | 'deleteFinalLock' | 'release';
+export type CleanupStep = 'killChild' | 'removeTmpDir' | 'deleteScratch' | 'release';
 
 /** One builder syscall as the builder saw it (for the trace and the real-daemon comparison). */
 export interface BuilderCall {

@@ -32,7 +32,8 @@ export interface RandomResult {
   readonly counterexample?: Counterexample;
 }
 
-interface Outcome {
+/** Where a schedule led: the events taken and the first violation, if any. */
+export interface Outcome {
   readonly events: ModelEvent[];
   readonly violation?: Violation;
 }
