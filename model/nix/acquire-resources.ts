@@ -7,7 +7,7 @@ import type { Ctx } from './context.js';
 import { drvOf } from './context.js';
 import { startDelete } from './delete-path.js';
 import { SRC } from './sources.js';
-import { addTempRoot, putActor, releaseAll, withPhase } from './state.js';
+import { addTempRoot, gcPending, putActor, releaseAll, withPhase } from './state.js';
 import { disabled, next } from './step.js';
 import { hashPartOf } from './store-path.js';
 import type { BuildActor, KnownOutput, ModelState, Step } from './types.js';
@@ -16,6 +16,7 @@ import type { BuildActor, KnownOutput, ModelState, Step } from './types.js';
 export function startGoal(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   if (a.phase.kind !== 'waiting') return disabled('already started');
   const d = drvOf(ctx, a.drv);
+  if (gcPending(s, hashPartOf(d.drvPath))) return disabled('addTempRoot waits: the garbage collector is deleting that path');
   let st = addTempRoot(s, a.id, hashPartOf(d.drvPath));
   if (d.knownPath) st = addTempRoot(st, a.id, hashPartOf(d.knownPath));
   return next(putActor(st, withPhase({ ...a, flagsAtStart: s.flags }, { kind: 'lockOutputs' })), `goal for ${d.spec.name}`, SRC.goalCtor);

@@ -4,7 +4,8 @@
  */
 import type { Ctx } from './context.js';
 import { canCrash, canFailBuilder, canInterrupt } from './faults.js';
-import { actorById, isDone } from './state.js';
+import { actorById, gcPending, isDone } from './state.js';
+import { hashPartOf } from './store-path.js';
 import { buildUserUids, drvOf } from './context.js';
 import type { Actor, ActorSpec, BuildActor, BuildEventType, FaultKind, ModelEvent, ModelState } from './types.js';
 
@@ -64,9 +65,15 @@ function blocked(ctx: Ctx, s: ModelState, a: Actor, spec: ActorSpec): boolean {
     case 'build': {
       const held = (lock: string): boolean => s.locks[lock] !== undefined && s.locks[lock] !== a.id;
       if (a.job) return false;
-      if (a.phase.kind === 'lockOutputs') return held(drvOf(ctx, a.drv).lockPath);
+      const d = drvOf(ctx, a.drv);
+      if (a.phase.kind === 'waiting') return gcPending(s, hashPartOf(d.drvPath));
+      if (a.phase.kind === 'prepareScratch') return !a.known && ctx.variant.has('temp-root-scratch') && gcPending(s, hashPartOf(d.fallbackPath));
+      if (a.phase.kind === 'lockOutputs') return held(d.lockPath);
       if (a.phase.kind === 'acquireUser') return ctx.scenario.settings.buildUsers > 0 && !freeUser();
-      if (a.phase.kind === 'registering' && a.phase.step.kind === 'lockFinal') return held(`${a.phase.step.finalPath}.lock`);
+      if (a.phase.kind === 'registering' && a.phase.step.kind === 'lockFinal') {
+        const final = a.phase.step.finalPath;
+        return held(`${final}.lock`) || (ctx.variant.has('temp-root-final-path') && gcPending(s, hashPartOf(final)));
+      }
       return false;
     }
     case 'holdUser':

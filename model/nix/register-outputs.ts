@@ -10,7 +10,7 @@ import { drvOf, realScratch, usesChroot } from './context.js';
 import { caFinalPath, narText, rewriteHash } from './content.js';
 import { startDelete } from './delete-path.js';
 import { SRC } from './sources.js';
-import { putActor, withPhase } from './state.js';
+import { addTempRoot, gcPending, putActor, withPhase } from './state.js';
 import { disabled, next } from './step.js';
 import { hashPartOf, outputPathName, STORE_DIR } from './store-path.js';
 import type { BuildActor, BuildOutcome, ModelState, RegisterStep, Step } from './types.js';
@@ -107,9 +107,13 @@ export function registerOutputs(ctx: Ctx, s: ModelState, a: BuildActor): Step {
       const lock = `${step.finalPath}.lock`;
       const holder = s.locks[lock];
       if (holder !== undefined && holder !== a.id) return disabled(`waiting for lock on '${lock}'`);
+      // temp-root-final-path: root the final path before moving there, so GC cannot take it before registration
+      const rootFinal = ctx.variant.has('temp-root-final-path');
+      if (rootFinal && gcPending(s, hashPartOf(step.finalPath))) return disabled('addTempRoot waits: the garbage collector is deleting that path');
       const fd = fs.open(ctx.daemon, lock, { access: 'rw', creat: true }, 0o600);
       if (fd.ok) fs.close(ctx.daemon, fd.value);
-      const st: ModelState = { ...s, locks: { ...s.locks, [lock]: a.id } };
+      const locked: ModelState = { ...s, locks: { ...s.locks, [lock]: a.id } };
+      const st = rootFinal ? addTempRoot(locked, a.id, hashPartOf(step.finalPath)) : locked;
       return moveOutput(ctx, st, { ...a, finalLock: lock }, step.finalPath, actual);
     }
     case 'moveOutput': {

@@ -17,7 +17,7 @@ import {
 } from './context.js';
 import { deletePathAll, startDelete } from './delete-path.js';
 import { SRC } from './sources.js';
-import { addTempRoot, putActor, withPhase } from './state.js';
+import { addTempRoot, gcPending, putActor, withPhase } from './state.js';
 import { disabled, next } from './step.js';
 import { hashPartOf } from './store-path.js';
 import type { BuildActor, ModelState, Step } from './types.js';
@@ -70,6 +70,9 @@ export function prepareScratch(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   if (a.phase.kind !== 'prepareScratch') return disabled('not choosing scratch paths');
   const d = drvOf(ctx, a.drv);
   const scratch = a.known ? a.known.path : d.fallbackPath;
+  if (!a.known && ctx.variant.has('temp-root-scratch') && gcPending(s, hashPartOf(scratch))) {
+    return disabled('addTempRoot waits: the garbage collector is deleting that path');
+  }
   let st = s;
   const notes: string[] = [`$out = ${scratch}`];
   if (usesChroot(ctx)) {

@@ -1,4 +1,5 @@
 /** Immutable updates of the model state: the only place that rebuilds actor lists. */
+import { hashPartOf } from './store-path.js';
 import type { Actor, BuildActor, BuildEventType, BuildPhase, ModelState } from './types.js';
 
 export function actorById(s: ModelState, id: string): Actor | undefined {
@@ -57,4 +58,13 @@ export function invalidate(s: ModelState, path: string): ModelState {
   const { [path]: _gone, ...valid } = s.valid;
   const realisations = Object.fromEntries(Object.entries(s.realisations).filter(([, out]) => out !== path));
   return { ...s, valid, realisations };
+}
+
+/**
+ * gc.cc: while the collector deletes a path it marks that path's hash part `pending`, and a client's
+ * addTempRoot for that hash part waits until the collector is done with it (the roots socket
+ * handshake). The model's builds wait the same way.
+ */
+export function gcPending(s: ModelState, hashPart: string): boolean {
+  return s.actors.some((a) => a.kind === 'gc' && a.job !== undefined && hashPartOf(a.job.root) === hashPart);
 }

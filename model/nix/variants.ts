@@ -6,6 +6,7 @@ export const VARIANT_SLUGS = [
   'prepare-deletes-stale-scratch',
   'temp-root-scratch',
   'store-delete-explains',
+  'temp-root-final-path',
   'cleanup-deletes-scratch',
   /** Not ours: upstream commit d027dc38e8 (NixOS/nix#15860, 2.35.0), the hash-rewrite copy in a store temp dir. */
   'rewrite-in-store-temp-dir',
@@ -27,6 +28,7 @@ export const RECOMMENDED: readonly VariantSlug[] = [
   'prepare-deletes-stale-scratch',
   'temp-root-scratch',
   'store-delete-explains',
+  'temp-root-final-path',
   'rewrite-in-store-temp-dir',
 ];
 

@@ -70,6 +70,11 @@ export function checkTransition(w: World, prev: ModelState, step: TraceStep): Vi
   const e: ModelEvent = step.event;
   const explicitDelete = e.type === 'gcStep' || e.type === 'storeDelete';
   if (!explicitDelete) {
+    for (const path of Object.keys(w.state.valid)) {
+      if (!step.after.some((e) => e.path === path)) {
+        out.push({ invariant: 'ValidPathsIntact', message: `${path} is valid but missing on disk after ${e.type}(${e.actor})` });
+      }
+    }
     for (const [path, info] of Object.entries(prev.valid)) {
       const now = w.state.valid[path];
       if (!now) out.push({ invariant: 'ValidPathsIntact', message: `${path} stopped being valid at ${e.type}(${e.actor})` });

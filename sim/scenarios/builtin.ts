@@ -100,6 +100,19 @@ export const concurrentGc: Scenario = {
   explore: { faults: ['interrupt'], maxFaults: 0 },
 };
 
+/** GC runs in the window between moving a floating CA output to its final path and registering it. */
+export const gcDuringRegistration: Scenario = {
+  name: 'gc-during-registration',
+  doc: 'nix store gc runs after registerOutputs has moved a floating CA output to its final path and before registerValidPaths: the final path is invalid and not a temp root, so GC deletes it, and the build then registers a path that is gone.',
+  settings: { ...DARWIN, platform: 'linux' },
+  derivations: [CA],
+  actors: [
+    { id: 'a1', kind: 'build', drv: 'godyn' },
+    { id: 'gc', kind: 'gc', during: { actor: 'a1', before: 'registerOutputs', nth: 13 } },
+  ],
+  explore: { faults: ['interrupt'], maxFaults: 0 },
+};
+
 export const darwinDaemonCrash: Scenario = {
   name: 'darwin-daemon-crash',
   doc: 'The daemon worker is killed mid-build on darwin: nothing is cleaned up, the lock is dropped, and the builder keeps running as its uid while the retry starts; the retry takes that uid and its prepareUser kills the stray builder, then builds on top of what it left.',
@@ -198,6 +211,7 @@ export const BUILTIN: readonly Scenario[] = [
   singleUser,
   interruptDuringRegistration,
   concurrentGc,
+  gcDuringRegistration,
   darwinDaemonCrash,
   hostileScratch,
   hostilePlantSingleUser,

@@ -4,6 +4,7 @@ import { cleanContent } from '../../model/verify/index.js';
 import {
   concurrentGc,
   concurrentSameDrv,
+  gcDuringRegistration,
   darwinDaemonCrash,
   iaTwin,
   interruptDuringRegistration,
@@ -107,6 +108,20 @@ describe('relatives of the wedge', () => {
     expect(outcome(r, 'a1'), t).toBe('failure');
     const fixed = run(concurrentGc, 'temp-root-scratch');
     expect(outcome(fixed, 'a1'), traceOf(fixed)).toBe('success');
+  });
+
+  it('GC between the move to the final CA path and its registration deletes it; temp-root-final-path prevents it', () => {
+    const r = run(gcDuringRegistration);
+    const t = traceOf(r);
+    const p = build(r, 'a1').phase;
+    const path = p.kind === 'done' && p.outcome.kind === 'success' ? p.outcome.path : '';
+    expect(path, t).not.toBe('');
+    expect(r.world.state.valid[path], t).toBeDefined();
+    expect(r.world.ctx.fs.lstat(r.world.ctx.daemon, path).ok, t).toBe(false);
+    const fixed = run(gcDuringRegistration, 'temp-root-final-path');
+    const q = build(fixed, 'a1').phase;
+    const kept = q.kind === 'done' && q.outcome.kind === 'success' ? q.outcome.path : '';
+    expect(fixed.world.ctx.fs.lstat(fixed.world.ctx.daemon, kept).ok, traceOf(fixed)).toBe(true);
   });
 
   it('a concurrent build of the same derivation waits for the output lock, then finds the output valid', () => {

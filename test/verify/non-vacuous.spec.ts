@@ -6,6 +6,7 @@ import { explore, INVARIANTS } from '../../model/verify/index.js';
 import {
   concurrentGc,
   duplicateCaOutput,
+  gcDuringRegistration,
   hostilePlantSingleUser,
   hostileScratch,
   linuxSandbox,
@@ -23,7 +24,7 @@ function violated(s: Scenario, variant: string, fault: FaultKind): InvariantName
 const WITNESSES: Record<InvariantName, { scenario: Scenario; fault: FaultKind; breaks: string; holds: string }> = {
   NoWedge: { scenario: seed487, fault: 'interrupt', breaks: 'upstream', holds: 'recommended' },
   CleanOutput: { scenario: sameUserRetry, fault: 'interrupt', breaks: 'upstream', holds: 'recommended' },
-  ValidPathsIntact: { scenario: duplicateCaOutput, fault: 'interrupt', breaks: 'bug-move-ignores-valid-final', holds: 'upstream' },
+  ValidPathsIntact: { scenario: gcDuringRegistration, fault: 'interrupt', breaks: 'upstream', holds: 'temp-root-final-path' },
   // Nix 2.8 keeps a canonicalised scratch copy when the CA result is already valid; 2.34 deletes it
   NoDebrisAfterRecovery: { scenario: { ...duplicateCaOutput, settings: { ...duplicateCaOutput.settings, nixVersion: '2.8' } }, fault: 'interrupt', breaks: 'upstream', holds: 'upstream' },
   DeleteStaysInTarget: {
@@ -48,6 +49,11 @@ describe('no invariant passes vacuously: the checker finds a violation of each',
       });
     }
   }
+  it('ValidPathsIntact: the planted bug bug-move-ignores-valid-final is found too', () => {
+    expect(violated(duplicateCaOutput, 'bug-move-ignores-valid-final', 'interrupt')).toContain('ValidPathsIntact');
+    expect(violated(duplicateCaOutput, 'upstream', 'interrupt')).not.toContain('ValidPathsIntact');
+  });
+
   it('NoDebrisAfterRecovery holds on 2.34.8 in the same scenario (deletePath(actualPath) when the path is valid)', () => {
     expect(violated(duplicateCaOutput, 'upstream', 'interrupt')).not.toContain('NoDebrisAfterRecovery');
   });
