@@ -65,6 +65,20 @@ function loadTrace(arg: string | undefined): Trace {
   return t.trace;
 }
 
+/** --fault-targets all | id,id: which builds free faults may hit (default: the scenario's own list). */
+function withFaultTargets(s: Scenario, arg: string | undefined): Scenario {
+  if (arg === undefined) return s;
+  const builds = s.actors.filter((a) => a.kind === 'build').map((a) => a.id);
+  const base = s.explore ?? { faults: [...FAULT_MODELS], maxFaults: 1 };
+  if (arg === 'all') {
+    const { faultTargets: _scenarioTargets, ...rest } = base;
+    return { ...s, explore: rest };
+  }
+  const ids = arg.split(',');
+  for (const id of ids) if (!builds.includes(id)) fail(`--fault-targets: '${id}' is not a build of ${s.name} (builds: ${builds.join(', ')})`);
+  return { ...s, explore: { ...base, faultTargets: ids } };
+}
+
 function variantsArg(v: string | undefined): string[] {
   if (v === undefined || v === 'all') return allVariants();
   return v.split(',').map((name) => {
@@ -100,6 +114,8 @@ function explore(io: Io, argv: string[], defaultJob: boolean): number {
       'max-depth': { type: 'string' },
       'max-states': { type: 'string' },
       mode: { type: 'string' },
+      'max-faults': { type: 'string' },
+      'fault-targets': { type: 'string' },
       runs: { type: 'string' },
       seed: { type: 'string' },
       path: { type: 'string' },
@@ -113,13 +129,14 @@ function explore(io: Io, argv: string[], defaultJob: boolean): number {
   if (values.path !== undefined && !/^[0-9]+(:[0-9]+)*$/.test(values.path)) fail(`--path: expected a fast-check path such as 1:0:3, got '${values.path}'`);
   // the CLI owns the clock: a random campaign without --seed gets one and prints it for replay
   const seed = values.seed !== undefined ? Number(values.seed) : Date.now() % 2_147_483_647;
-  const scenario = loadScenario(positionals[0] ?? (defaultJob ? 'seed-487' : undefined));
+  const loaded = loadScenario(positionals[0] ?? (defaultJob ? 'seed-487' : undefined));
+  const scenario = withFaultTargets(loaded, values['fault-targets']);
   const variants = variantsArg(values.variant);
   const faults = faultsArg(values.faults);
   const cfg = {
     maxDepth: intArg('max-depth', values['max-depth'], scenario.explore?.maxDepth ?? 200),
     maxStates: intArg('max-states', values['max-states'], 50_000),
-    maxFaults: 1,
+    maxFaults: values['max-faults'] === '0' ? 0 : intArg('max-faults', values['max-faults'], 1),
     now,
   };
   const cells: Cell[] = [];
@@ -277,7 +294,7 @@ function scenarios(io: Io): number {
 }
 
 const USAGE = `usage: outpath [explore SCENARIO [--variant V[,V…]|all] [--mode bfs|random] [--faults interrupt,crash,builderFailure]
-                        [--max-depth N] [--max-states N] [--runs N] [--seed S] [--path P] [--json] [--out DIR]]
+                        [--max-depth N] [--max-states N] [--max-faults N] [--fault-targets all|ID,…] [--runs N] [--seed S] [--path P] [--json] [--out DIR]]
        outpath run SCENARIO [--variant V] [--json]
        outpath replay TRACE.json
        outpath show TRACE.json [--format text|json|markdown|mermaid]

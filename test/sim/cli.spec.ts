@@ -110,6 +110,8 @@ describe('bad input: one clear line, exit 2, nothing written', () => {
     ['bad depth', ['explore', 'seed-487', '--max-depth', '-3'], /--max-depth/],
     ['bad format', ['show', 'x.json', '--format', 'pdf'], /cannot read trace|--format/],
     ['unknown command', ['frobnicate'], /unknown command/],
+    ['unknown fault target', ['explore', 'seed-487', '--fault-targets', 'zz'], /--fault-targets: 'zz' is not a build of seed-487/],
+    ['bad fault count', ['explore', 'seed-487', '--max-faults', 'two'], /--max-faults/],
   ];
   for (const [name, argv, msg] of cases) {
     it(name, () => {
