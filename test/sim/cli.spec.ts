@@ -144,3 +144,24 @@ describe('bad input: one clear line, exit 2, nothing written', () => {
     expect(r.err).toMatch(/\.format must be/);
   });
 });
+
+describe('every subcommand as a real process', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'outpath-proc-'));
+  it('explore writes traces, replay confirms them, show renders them, repro scripts them', () => {
+    const ex = cliProcess('explore', 'seed-487', '--variant', 'upstream', '--faults', 'interrupt', '--out', dir);
+    expect(ex.code, ex.err).toBe(1);
+    const trace = join(dir, 'seed-487.upstream.NoWedge.trace.json');
+    expect(cliProcess('replay', trace).code).toBe(0);
+    const md = cliProcess('show', trace, '--format', 'markdown');
+    expect(md.out).toContain('```mermaid');
+    const script = cliProcess('repro', trace);
+    expect(script.code, script.err).toBe(0);
+    expect(spawnSync('bash', ['-n'], { input: script.out, encoding: 'utf8' }).status).toBe(0);
+  });
+
+  it('run prints a scripted trace and patches check passes on patches/', () => {
+    expect(cliProcess('run', 'same-user-retry').out).toMatch(/State \d+: <builderAction a2>/);
+    const p = cliProcess('patches', 'check');
+    expect(p.code, p.out).toBe(0);
+  });
+});
