@@ -9,6 +9,7 @@
  */
 import type { BuildActor, BuildPhase, FaultKind, ModelEvent, ModelState, Scenario, Variant, WorldSnapshot } from '../model/nix/index.js';
 import {
+  BUILD_PHASES,
   apply,
   enabledEvents,
   hashWorld,
@@ -34,20 +35,7 @@ type EventType = ModelEvent['type'];
  * this order, which is what keeps the layout top to bottom). A kind added to the union and not
  * here is a compile error below.
  */
-export const PHASES = [
-  'waiting',
-  'lockOutputs',
-  'deleteInvalidOutputs',
-  'acquireUser',
-  'createTempDir',
-  'chownToBuilder',
-  'prepareScratch',
-  'building',
-  'builderExit',
-  'registering',
-  'cleanup',
-  'done',
-] as const satisfies readonly PhaseKind[];
+export const PHASES: readonly PhaseKind[] = BUILD_PHASES;
 type Never<T extends never> = T;
 type _EveryPhaseListed = Never<Exclude<PhaseKind, (typeof PHASES)[number]>>;
 

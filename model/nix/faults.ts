@@ -9,19 +9,11 @@ import type { Ctx } from './context.js';
 import { SRC } from './sources.js';
 import { putActor, releaseAll, withPhase } from './state.js';
 import { disabled, next } from './step.js';
+import { BUILD_PHASES } from './types.js';
 import type { BuildActor, ModelState, Step } from './types.js';
 
-const INTERRUPTIBLE = new Set([
-  'lockOutputs',
-  'deleteInvalidOutputs',
-  'acquireUser',
-  'createTempDir',
-  'chownToBuilder',
-  'prepareScratch',
-  'building',
-  'builderExit',
-  'registering',
-]);
+/** A goal exists and its destructors have not started: every phase but the first and the last two. */
+const INTERRUPTIBLE: ReadonlySet<string> = new Set(BUILD_PHASES.filter((p) => p !== 'waiting' && p !== 'cleanup' && p !== 'done'));
 
 function counted(s: ModelState): ModelState {
   return { ...s, faultsUsed: s.faultsUsed + 1 };

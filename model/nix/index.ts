@@ -1,6 +1,6 @@
 /** The Nix model's public surface: scenarios in, worlds, runs and traces out. */
 export type * from './types.js';
-export { BUILD_EVENT_TYPES, EVENT_TYPES } from './types.js';
+export { BUILD_EVENT_TYPES, BUILD_PHASES, EVENT_TYPES } from './types.js';
 export { VARIANT_SLUGS, RECOMMENDED, NAMED_VARIANTS, PLANTED_BUGS, parseVariant, variantName } from './variants.js';
 export type { Variant, VariantSlug, PlantedBug } from './variants.js';
 export { NIX_REV, NIX_TAG, SRC } from './sources.js';

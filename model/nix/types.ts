@@ -150,6 +150,22 @@ export type RegisterStep =
   | { readonly kind: 'moveOutput'; readonly finalPath: string }
   | { readonly kind: 'register'; readonly finalPath: string };
 
+/** Every build phase kind, in the order a build passes through them. */
+export const BUILD_PHASES = [
+  'waiting',
+  'lockOutputs',
+  'deleteInvalidOutputs',
+  'acquireUser',
+  'createTempDir',
+  'chownToBuilder',
+  'prepareScratch',
+  'building',
+  'builderExit',
+  'registering',
+  'cleanup',
+  'done',
+] as const;
+
 export type BuildPhase =
   | { readonly kind: 'waiting' }
   | { readonly kind: 'lockOutputs' }
@@ -325,3 +341,11 @@ export interface WorldSnapshot {
   readonly model: ModelState;
   readonly fs: FsSnapshot;
 }
+
+/** Compiles only while BUILD_PHASES and the BuildPhase union list the same kinds. */
+export type PhasesComplete = [(typeof BUILD_PHASES)[number]] extends [BuildPhase['kind']]
+  ? [BuildPhase['kind']] extends [(typeof BUILD_PHASES)[number]]
+    ? true
+    : never
+  : never;
+export const PHASES_COMPLETE: PhasesComplete = true;
