@@ -36,6 +36,7 @@ function continuation(a: BuildActor): BuildActor {
       // the temp dir done, cleanupBuild goes on to the variant's scratch deletion; that done, to release
       return a.phase.step === 'deleteScratch' ? withPhase(a, { ...a.phase, step: 'release' }) : a;
     default:
-      return a; // prepareScratch deletion done: the builder starts at the next event
+      // building (the variant's stale-scratch deletion) and registering resume at their next event
+      return a;
   }
 }

@@ -15,10 +15,6 @@ import { disabled, next } from './step.js';
 import { hashPartOf, outputPathName, STORE_DIR } from './store-path.js';
 import type { BuildActor, BuildOutcome, ModelState, RegisterStep, Step } from './types.js';
 
-export function failure(failure: BuildOutcome & { kind: 'failure' }): BuildOutcome {
-  return failure;
-}
-
 function toCleanup(s: ModelState, a: BuildActor, outcome: BuildOutcome, note: string, source: string): Step {
   return next(putActor(s, withPhase(a, { kind: 'cleanup', outcome, step: 'killChild' })), note, source);
 }
@@ -34,7 +30,7 @@ export function builderExit(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   const d = drvOf(ctx, a.drv);
   if (a.phase.status !== 0) {
     const message = `builder for '${d.drvPath}' failed with exit code ${String(a.phase.status)}`;
-    return toCleanup(s, a, failure({ kind: 'failure', failure: 'builderFailed', message }), message, SRC.unprepareBuild);
+    return toCleanup(s, a, { kind: 'failure', failure: 'builderFailed', message }, message, SRC.unprepareBuild);
   }
   return registering(s, a, { kind: 'checkOutput' }, 'builder exited 0', SRC.unprepareBuild);
 }
@@ -51,7 +47,7 @@ export function registerOutputs(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   const actual = realScratch(ctx, d, a.scratch);
   const step = a.phase.step;
   const fail = (message: string, kind: 'outputRejected' | 'sysError', source: string): Step =>
-    toCleanup(s, a, failure({ kind: 'failure', failure: kind, message }), message, source);
+    toCleanup(s, a, { kind: 'failure', failure: kind, message }, message, source);
   switch (step.kind) {
     case 'checkOutput': {
       const st = fs.lstat(ctx.daemon, actual);
