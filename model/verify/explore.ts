@@ -44,7 +44,7 @@ interface Node {
 }
 
 /** No build between start and end, and no stray builder process: a point where a user could start a clean build. */
-function idle(s: ModelState): boolean {
+export function idle(s: ModelState): boolean {
   return s.orphans.length === 0 && s.actors.every((a) => a.kind !== 'build' || a.phase.kind === 'waiting' || a.phase.kind === 'done');
 }
 

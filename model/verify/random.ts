@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import type { FaultKind, ModelEvent, Scenario, Variant } from '../nix/index.js';
 import { apply, enabledEvents, initialWorld } from '../nix/index.js';
 import type { Counterexample } from './explore.js';
-import { freeScenario } from './explore.js';
+import { freeScenario, idle } from './explore.js';
 import type { Violation } from './invariants.js';
 import { checkQuiescent, checkTransition } from './invariants.js';
 
@@ -52,8 +52,7 @@ export function runSchedule(
   const events: ModelEvent[] = [];
   for (let i = 0; i < (opts.maxSteps ?? 2_000); i++) {
     const enabled = enabledEvents(w.ctx, w.state, enabledOpts);
-    const idle = w.state.orphans.length === 0 && w.state.actors.every((a) => a.kind !== 'build' || a.phase.kind === 'waiting' || a.phase.kind === 'done');
-    if (enabled.length === 0 || idle) {
+    if (enabled.length === 0 || idle(w.state)) {
       const [v] = checkQuiescent(w, probes);
       if (v) return { events, violation: v };
     }

@@ -6,7 +6,7 @@
  */
 import type { TreeEntry } from '../../model/fs/index.js';
 import type { ActorSpec, BuildActor, DerivationSpec, ModelEvent, Run, Scenario, Settings } from '../../model/nix/index.js';
-import { FIRST_BUILD_UID, parseVariant, resolveRef, runScripted, variantName } from '../../model/nix/index.js';
+import { FIRST_BUILD_UID, parseVariant, resolveRef, runScripted } from '../../model/nix/index.js';
 import type { AttemptObservation, BuilderAction, Observation, PlanStep, ReproPlan } from './plan.js';
 import { PLAN_FORMAT } from './plan.js';
 
@@ -239,7 +239,7 @@ export function planFromEvents(
   for (const v of variants) {
     const p = parseVariant(v);
     if (!p.ok) return { ok: false, error: `unknown variant ${p.unknown}` };
-    expect[v === variantName(p.variant) ? v : v] = predict(s, v, gates);
+    expect[v] = predict(s, v, gates);
   }
   return {
     ok: true,

@@ -2,7 +2,7 @@
  * The built-in scenarios (≅ TLA+ MC files): settings, derivations and a schedule of actors.
  * Outcomes are never stored here: the model computes them and the tests assert on them.
  */
-import type { Scenario } from '../../model/nix/index.js';
+import type { BuildEventType, Scenario } from '../../model/nix/index.js';
 import { DARWIN, GODYN, WITH_STALE } from './common.js';
 
 const CA = { id: 'godyn', name: 'godyn-compile-glob-match', kind: 'ca-floating', program: GODYN } as const;
@@ -88,30 +88,35 @@ export const interruptDuringRegistration: Scenario = {
   explore: ALL_FAULTS,
 };
 
-export const concurrentGc: Scenario = {
-  name: 'concurrent-gc',
-  doc: 'nix store gc runs while a floating CA build is between two writes: the scratch path has no temp root, so GC deletes the in-progress output.',
-  settings: { ...DARWIN, platform: 'linux' },
-  derivations: [CA],
-  actors: [
-    { id: 'a1', kind: 'build', drv: 'godyn' },
-    { id: 'gc', kind: 'gc', during: { actor: 'a1', before: 'builderAction', nth: 2 } },
-  ],
-  explore: { faults: ['interrupt'], maxFaults: 0 },
-};
+/** A floating CA build with `nix store gc` placed at one point of it (before its `nth` event of type `before`). */
+function gcDuringBuild(name: string, doc: string, before: BuildEventType, nth: number): Scenario {
+  return {
+    name,
+    doc,
+    settings: { ...DARWIN, platform: 'linux' },
+    derivations: [CA],
+    actors: [
+      { id: 'a1', kind: 'build', drv: 'godyn' },
+      { id: 'gc', kind: 'gc', during: { actor: 'a1', before, nth } },
+    ],
+    explore: { faults: ['interrupt'], maxFaults: 0 },
+  };
+}
+
+export const concurrentGc = gcDuringBuild(
+  'concurrent-gc',
+  'nix store gc runs while a floating CA build is between two writes: the scratch path has no temp root, so GC deletes the in-progress output.',
+  'builderAction',
+  2,
+);
 
 /** GC runs in the window between moving a floating CA output to its final path and registering it. */
-export const gcDuringRegistration: Scenario = {
-  name: 'gc-during-registration',
-  doc: 'nix store gc runs after registerOutputs has moved a floating CA output to its final path and before registerValidPaths: the final path is invalid and not a temp root, so GC deletes it, and the build then registers a path that is gone.',
-  settings: { ...DARWIN, platform: 'linux' },
-  derivations: [CA],
-  actors: [
-    { id: 'a1', kind: 'build', drv: 'godyn' },
-    { id: 'gc', kind: 'gc', during: { actor: 'a1', before: 'registerOutputs', nth: 13 } },
-  ],
-  explore: { faults: ['interrupt'], maxFaults: 0 },
-};
+export const gcDuringRegistration = gcDuringBuild(
+  'gc-during-registration',
+  'nix store gc runs after registerOutputs has moved a floating CA output to its final path and before registerValidPaths: the final path is invalid and not a temp root, so GC deletes it, and the build then registers a path that is gone.',
+  'registerOutputs',
+  13,
+);
 
 export const darwinDaemonCrash: Scenario = {
   name: 'darwin-daemon-crash',
