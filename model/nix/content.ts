@@ -24,7 +24,7 @@ export function narOf(entries: readonly TreeEntry[], root: string): string {
 
 /**
  * The final path of a floating CA output: makeFromCA over the content hashed modulo the scratch
- * hash part (HashModuloSink, derivation-builder.cc newInfoFromCA l.1704), so self-references do not
+ * hash part (HashModuloSink, derivation-builder.cc newInfoFromCA l.1710), so self-references do not
  * change it.
  */
 export function caFinalPath(nar: string, scratch: string, outputName: string): string {

@@ -88,7 +88,12 @@ export function resolveRef(ctx: Ctx, ref: PathRef, realisations: Readonly<Record
 
 export { STORE_DIR };
 
-/** linux with sandbox gets ChrootDerivationBuilder; darwin never does (makeDerivationBuilder, l.2133). */
+/**
+ * Whether the build runs in a chroot: linux with settings.sandbox, which stands for
+ * makeDerivationBuilder's useSandbox (derivation-builder.cc l.2090-2125: `sandbox = true`, or
+ * `relaxed` for a sandboxed derivation type without __noChroot, or a diverted store; off when
+ * sandbox-fallback meets a kernel without namespaces). darwin never (l.2133-2139).
+ */
 export function usesChroot(ctx: Ctx): boolean {
   return ctx.scenario.settings.platform === 'linux' && ctx.scenario.settings.sandbox;
 }

@@ -4,6 +4,8 @@ export { BUILD_EVENT_TYPES, BUILD_PHASES, EVENT_TYPES } from './types.js';
 export { VARIANT_SLUGS, RECOMMENDED, NAMED_VARIANTS, PLANTED_BUGS, parseVariant, variantName } from './variants.js';
 export type { Variant, VariantSlug, PlantedBug } from './variants.js';
 export { NIX_REV, NIX_TAG, SRC } from './sources.js';
+export { CITATIONS, NOTE_CITATIONS } from './citations.js';
+export type { Citation, NotUpstream, SrcKey } from './citations.js';
 export { initialWorld, apply, snapshotWorld, restoreWorld, hashWorld, extendWorld, runToQuiescence, observedTree } from './world.js';
 export type { World } from './world.js';
 export { runScripted, replayEvents, MAX_STEPS } from './run.js';

@@ -146,7 +146,7 @@ function afterCanonicalise(ctx: Ctx, s: ModelState, a: BuildActor, pass: 1 | 2, 
 }
 
 /**
- * The move (l.1853): the final path already valid -> delete our copy (2.34.8; Nix 2.8 leaves it,
+ * The move (derivation-builder.cc registerOutputs, l.1853): the final path already valid -> delete our copy (2.34.8; Nix 2.8 leaves it,
  * see docs/fidelity.md); otherwise deletePath(dest) then movePath(actual, dest).
  */
 function moveOutput(ctx: Ctx, s: ModelState, a: BuildActor, finalPath: string, actual: string): Step {

@@ -62,7 +62,7 @@ export function chownToBuilder(ctx: Ctx, s: ModelState, a: BuildActor): Step {
 }
 
 /**
- * The scratch-path ternary (l.784): no known path -> makeFallbackPath(outputName); chroot or absent
+ * The scratch-path ternary (derivation-builder.cc startBuild, l.784): no known path -> makeFallbackPath(outputName); chroot or absent
  * or corrupt known path -> the known path. The variants act here: prepare-deletes-stale-scratch
  * deletes the floating CA scratch path as root; temp-root-scratch roots it against GC.
  */

@@ -31,7 +31,7 @@ export function makeFallbackPath(drvPath: string, drvName: string, output: strin
   return makeStorePath(`rewrite:${baseName(drvPath)}:name:${output}:sha256:0`, outputPathName(drvName, output));
 }
 
-/** Nix: derivation-builder.cc makeFallbackPath(const StorePath &) @2.34.8 (l.2048): for repair/valid known paths. */
+/** Nix: derivation-builder.cc makeFallbackPath(const StorePath &) @2.34.8 (l.2047): for repair/valid known paths. */
 export function makeFallbackPathOf(drvPath: string, path: string): string {
   return makeStorePath(`rewrite:${baseName(drvPath)}:${baseName(path)}:sha256:0`, baseName(path).slice(33));
 }

@@ -1,0 +1,231 @@
+/**
+ * The upstream code behind each citation, structured so a program can check it: the file (under
+ * src/ of NixOS/nix at NIX_TAG), a function whose definition holds the line(s), the line(s), and the
+ * code quoted from them. `npm run check:citations -- --nix-src DIR` checks every entry against a
+ * NixOS/nix clone or git dir; test/nix/citations.spec.ts checks, without Nix, that every SRC key
+ * has an entry here and that every `l.N` in SRC, in model comments and in docs/model.md is one of
+ * these lines.
+ *
+ * To cite a new step: add its SRC string (sources.ts), then an entry under the same key here
+ * (the lines the SRC string names, and any others the step follows), then run the checker.
+ */
+import type { SRC } from './sources.js';
+
+/** One place in upstream code: `line` (to `to.line` for a range) holds `quote` (whitespace-insensitive). */
+export interface Citation {
+  /** Path under src/ at the pinned tag, as SRC strings write it: `libstore/gc.cc`. */
+  readonly file: string;
+  /**
+   * A function (or named lambda, struct, class) whose definition holds the line(s): `name`,
+   * `Scope::name`, or a lambda's variable name. The innermost named one, where there is one.
+   */
+  readonly fn: string;
+  readonly line: number;
+  /** Code on `line`, verbatim up to whitespace. */
+  readonly quote: string;
+  /** The range's last line and code on it. */
+  readonly to?: { readonly line: number; readonly quote: string };
+}
+
+/** A step that models no upstream code says why instead. */
+export interface NotUpstream {
+  readonly none: string;
+}
+
+export type SrcKey = keyof typeof SRC;
+
+const DB = 'libstore/unix/build/derivation-builder.cc';
+const DBG = 'libstore/build/derivation-building-goal.cc';
+const CHROOT = 'libstore/unix/build/chroot-derivation-builder.cc';
+const GC = 'libstore/gc.cc';
+
+/**
+ * Structured citations of the SRC keys. Optional per key only so that a key added to SRC in its
+ * string form does not break the build; the unit test requires an entry for every key.
+ */
+export const CITATIONS: { readonly [K in SrcKey]?: readonly Citation[] | NotUpstream } = {
+  goalCtor: [{ file: DBG, fn: 'DerivationBuildingGoal::DerivationBuildingGoal', line: 43, quote: 'worker.store.addTempRoot(this->drvPath);' }],
+  acquireResources: [
+    { file: DBG, fn: 'DerivationBuildingGoal::tryToBuild', line: 368, quote: 'auto acquireResources = [&](bool & done, PathLocks & outputLocks) -> Goal::Co {' },
+    { file: DBG, fn: 'acquireResources', line: 390, quote: 'for (auto & i : drv->outputsAndOptPaths(worker.store)) {', to: { line: 398, quote: '}' } },
+  ],
+  checkPathValidity: [{ file: DBG, fn: 'DerivationBuildingGoal::checkPathValidity', line: 1256, quote: 'DerivationBuildingGoal::checkPathValidity(std::map<std::string, InitialOutput> & initialOutputs)' }],
+  removeInvalid: [
+    { file: DBG, fn: 'acquireResources', line: 440, quote: `debug("removing invalid path '%s'", worker.store.printStorePath(status.known->path));` },
+    { file: DBG, fn: 'acquireResources', line: 441, quote: 'deletePath(localStore->toRealPath(storePath));' },
+  ],
+  deletePath: [{ file: 'libutil/unix/file-system.cc', fn: '_deletePath', line: 134, quote: 'static void _deletePath(' }],
+  getBuildUser: [
+    { file: 'libstore/unix/user-lock.cc', fn: 'SimpleUserLock::acquire', line: 67, quote: 'static std::unique_ptr<UserLock>' },
+    { file: 'libstore/unix/user-lock.cc', fn: 'SimpleUserLock::acquire', line: 89, quote: 'for (auto & i : users) {' },
+    { file: 'libstore/unix/user-lock.cc', fn: 'SimpleUserLock::acquire', line: 102, quote: 'if (lockFile(fd.get(), ltWrite, false)) {' },
+    { file: DB, fn: 'DerivationBuilderImpl::prepareUser', line: 306, quote: 'virtual void prepareUser()' },
+  ],
+  startBuild: [{ file: DB, fn: 'DerivationBuilderImpl::startBuild', line: 736, quote: 'std::optional<Descriptor> DerivationBuilderImpl::startBuild()' }],
+  createTempDir: [{ file: DB, fn: 'DerivationBuilderImpl::startBuild', line: 760, quote: 'topTmpDir = createTempDir(buildDir, "nix", 0700);' }],
+  chownToBuilder: [
+    { file: DB, fn: 'DerivationBuilderImpl::startBuild', line: 770, quote: 'chownToBuilder(tmpDirFd.get(), tmpDir);' },
+    { file: DB, fn: 'DerivationBuilderImpl::chownToBuilder', line: 1266, quote: 'if (fchown(fd, buildUser->getUID(), buildUser->getGID()) == -1)' },
+  ],
+  scratchPaths: [
+    {
+      file: DB,
+      fn: 'DerivationBuilderImpl::startBuild',
+      line: 784,
+      quote: 'auto scratchPath = !status.known ? makeFallbackPath(outputName)',
+      to: { line: 824, quote: 'redirectedOutputs.insert_or_assign(std::move(fixedFinalPath), std::move(scratchPath));' },
+    },
+    { file: DB, fn: 'DerivationBuilderImpl::startBuild', line: 805, quote: 'if (!status.known)', to: { line: 806, quote: 'continue;' } },
+    { file: DB, fn: 'DerivationBuilderImpl::startBuild', line: 814, quote: '/* Ensure scratch path is ours to use. */', to: { line: 815, quote: 'deletePath(store.printStorePath(scratchPath));' } },
+  ],
+  prepareSandbox: [
+    { file: CHROOT, fn: 'ChrootDerivationBuilder::prepareSandbox', line: 55, quote: 'void prepareSandbox() override' },
+    { file: CHROOT, fn: 'ChrootDerivationBuilder::prepareSandbox', line: 61, quote: 'auto chrootParentDir = store.toRealPath(drvPath);', to: { line: 63, quote: 'deletePath(chrootParentDir);' } },
+    { file: CHROOT, fn: 'ChrootDerivationBuilder::prepareSandbox', line: 70, quote: 'if (mkdir(chrootParentDir.c_str(), 0700) == -1)' },
+  ],
+  runChild: [
+    { file: DB, fn: 'DerivationBuilderImpl::runChild', line: 1285, quote: 'void DerivationBuilderImpl::runChild(RunChildArgs args)' },
+    { file: DB, fn: 'DerivationBuilderImpl::setUser', line: 1385, quote: 'void DerivationBuilderImpl::setUser()' },
+    { file: DB, fn: 'DerivationBuilderImpl::setUser', line: 1405, quote: 'if (setuid(buildUser->getUID()) == -1 || getuid() != buildUser->getUID()' },
+    { file: 'libmain/shared.cc', fn: 'initNix', line: 218, quote: 'umask(0022);' },
+  ],
+  unprepareBuild: [{ file: DB, fn: 'DerivationBuilderImpl::unprepareBuild', line: 545, quote: 'SingleDrvOutputs DerivationBuilderImpl::unprepareBuild()' }],
+  registerOutputs: [{ file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1417, quote: 'SingleDrvOutputs DerivationBuilderImpl::registerOutputs()' }],
+  suspiciousOwnership: [
+    {
+      file: DB,
+      fn: 'DerivationBuilderImpl::registerOutputs',
+      line: 1501,
+      quote: 'if ((!S_ISLNK(st.st_mode) && (st.st_mode & (S_IWGRP | S_IWOTH)))',
+      to: { line: 1505, quote: `"suspicious ownership or permission on %s for output '%s'; rejecting this build output",` },
+    },
+  ],
+  canonicalise: [
+    { file: 'libstore/posix-fs-canonicalise.cc', fn: 'canonicalisePathMetaData_', line: 44, quote: 'static void canonicalisePathMetaData_(' },
+    { file: 'libstore/posix-fs-canonicalise.cc', fn: 'canonicalisePathMetaData_', line: 96, quote: 'throw BuildError(BuildResult::Failure::OutputRejected, "invalid ownership on file %1%", PathFmt(path));' },
+    { file: 'libstore/posix-fs-canonicalise.cc', fn: 'canonicalisePathMetaData_', line: 111, quote: 'if (st.st_uid != geteuid()) {', to: { line: 112, quote: 'if (lchown(path.c_str(), geteuid(), getegid()) == -1)' } },
+  ],
+  rewriteOutput: [
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1631, quote: 'auto rewriteOutput = [&](const StringMap & rewrites) {' },
+    { file: DB, fn: 'rewriteOutput', line: 1642, quote: 'std::filesystem::path tmpPath = actualPath.native() + ".tmp";', to: { line: 1645, quote: 'movePath(tmpPath, actualPath);' } },
+  ],
+  lockFinal: [
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1845, quote: 'PathLocks dynamicOutputLock;', to: { line: 1846, quote: 'dynamicOutputLock.setDeletion(true);' } },
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1850, quote: 'dynamicOutputLock.lockPaths({store.toRealPath(newInfo.path)});' },
+  ],
+  moveOutput: [
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1853, quote: '/* Move files, if needed */', to: { line: 1872, quote: '}' } },
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1861, quote: '} else if (store.isValidPath(newInfo.path)) {', to: { line: 1866, quote: 'deletePath(actualPath);' } },
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1869, quote: 'deletePath(destPath);', to: { line: 1870, quote: 'movePath(actualPath, destPath);' } },
+  ],
+  registerValidPaths: [
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1928, quote: 'if (!store.isValidPath(newInfo.path))', to: { line: 1997, quote: '}' } },
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1947, quote: 'if (newInfo.ca)', to: { line: 1948, quote: 'store.registerValidPaths({{newInfo.path, newInfo}});' } },
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1973, quote: 'store.registerValidPaths(infos2);' },
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1994, quote: 'store.registerDrvOutput(thisRealisation);' },
+  ],
+  killChild: [
+    { file: DB, fn: 'DerivationBuilderImpl::killChild', line: 525, quote: 'bool DerivationBuilderImpl::killChild()' },
+    { file: DB, fn: 'DerivationBuilderImpl::cleanupOnDestruction', line: 140, quote: 'void cleanupOnDestruction() noexcept' },
+  ],
+  cleanupBuild: [
+    { file: DB, fn: 'DerivationBuilderImpl::cleanupBuild', line: 2002, quote: 'void DerivationBuilderImpl::cleanupBuild(bool force)' },
+    { file: DB, fn: 'DerivationBuilderImpl::cleanupBuild', line: 2018, quote: 'chmod(topTmpDir, 0000);' },
+    { file: DB, fn: 'DerivationBuilderImpl::cleanupBuild', line: 2022, quote: 'if (settings.keepFailed && !force && !drv.isBuiltin()) {', to: { line: 2027, quote: 'deletePath(topTmpDir);' } },
+    { file: DB, fn: 'DerivationBuilderImpl::cleanupOnDestruction', line: 155, quote: 'cleanupBuild(false);' },
+  ],
+  unlockOutputs: [
+    { file: 'libstore/unix/pathlocks.cc', fn: 'PathLocks::unlock', line: 133, quote: 'void PathLocks::unlock()' },
+    { file: 'libstore/unix/pathlocks.cc', fn: 'PathLocks::unlock', line: 136, quote: 'if (deletePaths)', to: { line: 137, quote: 'deleteLockFile(i.second, i.first);' } },
+    { file: DBG, fn: 'DerivationBuildingGoal::buildLocally', line: 1001, quote: 'outputLocks.setDeletion(true);' },
+  ],
+  interrupt: [
+    { file: 'libutil/unix/include/nix/util/signals-impl.hh', fn: 'checkInterrupt', line: 90, quote: 'inline void checkInterrupt()' },
+    { file: 'libutil/unix/signals.cc', fn: 'unix::_interrupted', line: 23, quote: 'if (!std::uncaught_exceptions()) {', to: { line: 24, quote: 'throw Interrupted("interrupted by the user");' } },
+    { file: 'libstore/daemon.cc', fn: 'processConnection', line: 1016, quote: 'auto monitor = !recursive ? std::make_unique<MonitorFdHup>(from.fd) : nullptr;' },
+    { file: 'libutil/unix/include/nix/util/monitor-fd.hh', fn: 'MonitorFdHup::runThread', line: 119, quote: 'if (fds[0].revents & POLLHUP) {', to: { line: 120, quote: 'unix::triggerInterrupt();' } },
+    { file: 'libstore/build/worker.cc', fn: 'Worker::~Worker', line: 42, quote: 'Worker::~Worker()' },
+    { file: 'libstore/build/worker.cc', fn: 'Worker::~Worker', line: 48, quote: 'topGoals.clear();' },
+  ],
+  crash: [{ file: 'libutil/unix/processes.cc', fn: 'startProcess', line: 228, quote: 'if (options.dieWithParent && prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)' }],
+  builderFailure: [
+    { file: DB, fn: 'DerivationBuilderImpl::unprepareBuild', line: 587, quote: 'if (!statusOk(status)) {' },
+    { file: DB, fn: 'DerivationBuilderImpl::unprepareBuild', line: 592, quote: 'cleanupBuild(false);' },
+    { file: DB, fn: 'DerivationBuilderImpl::unprepareBuild', line: 594, quote: 'throw BuilderFailureError{' },
+  ],
+  collectGarbage: [
+    { file: GC, fn: 'LocalStore::collectGarbage', line: 727, quote: 'while (errno = 0, dirent = readdir(dir.get())) {', to: { line: 737, quote: '}' } },
+    { file: GC, fn: 'LocalStore::collectGarbage', line: 488, quote: 'while (shared->pending == hashPart) {' },
+    { file: GC, fn: 'deleteReferrersClosure', line: 642, quote: 'if (shared->tempRoots.count(hashPart)) {' },
+    { file: GC, fn: 'deleteReferrersClosure', line: 646, quote: 'shared->pending = hashPart;' },
+  ],
+  storeDelete: [
+    { file: 'nix/store-delete.cc', fn: 'CmdStoreDelete::run', line: 44, quote: 'gcStore.collectGarbage(options, results);' },
+    { file: 'libcmd/installables.cc', fn: 'Installable::build2', line: 628, quote: 'printMissing(store, pathsToBuild, lvlError);' },
+    { file: GC, fn: 'LocalStore::collectGarbage', line: 698, quote: 'if (options.action == GCOptions::gcDeleteSpecific) {' },
+  ],
+  nixStoreDelete: [
+    { file: 'nix/nix-store/nix-store.cc', fn: 'opDelete', line: 718, quote: 'static void opDelete(Strings opFlags, Strings opArgs)' },
+    { file: GC, fn: 'LocalStore::collectGarbage', line: 698, quote: 'if (options.action == GCOptions::gcDeleteSpecific) {' },
+  ],
+  pathInfo: [
+    { file: 'nix/path-info.cc', fn: 'CmdPathInfo::run', line: 179, quote: 'void run(ref<Store> store, StorePaths && storePaths) override' },
+    { file: 'libstore/store-api.cc', fn: 'Store::queryPathInfo', line: 587, quote: 'ref<const ValidPathInfo> Store::queryPathInfo(const StorePath & storePath)' },
+  ],
+  holdUser: [
+    { file: 'libstore/unix/user-lock.cc', fn: 'SimpleUserLock::acquire', line: 96, quote: 'auto fnUserLock = userPoolDir / std::to_string(pw->pw_uid);' },
+    { file: DB, fn: 'DerivationBuilderImpl::prepareUser', line: 306, quote: 'virtual void prepareUser()' },
+  ],
+  flag: { none: 'a file outside the store that a test builder reads: scenario machinery, no upstream code' },
+};
+
+/**
+ * Citations made by comments and docs rather than by a step's SRC string, keyed by what they
+ * support. Every `l.N` outside SRC (model comments, docs/model.md, docs/README.md) is one of these
+ * or a line of CITATIONS.
+ */
+export const NOTE_CITATIONS: Readonly<Record<string, readonly Citation[]>> = {
+  /** Which builder a build gets: the sandbox decision, and the chroot only on Linux. */
+  makeDerivationBuilder: [
+    { file: DB, fn: 'makeDerivationBuilder', line: 2090, quote: 'if (localSettings.sandboxMode == smEnabled) {', to: { line: 2091, quote: 'if (params.drvOptions.noChroot)' } },
+    { file: DB, fn: 'makeDerivationBuilder', line: 2106, quote: 'else if (localSettings.sandboxMode == smRelaxed)', to: { line: 2108, quote: 'useSandbox = params.drv.type().isSandboxed() && !params.drvOptions.noChroot;' } },
+    { file: DB, fn: 'makeDerivationBuilder', line: 2111, quote: 'if (store.storeDir != store.config->realStoreDir.get()) {', to: { line: 2113, quote: 'useSandbox = true;' } },
+    { file: DB, fn: 'makeDerivationBuilder', line: 2120, quote: 'if (useSandbox && !mountAndPidNamespacesSupported()) {', to: { line: 2125, quote: 'useSandbox = false;' } },
+    { file: DB, fn: 'makeDerivationBuilder', line: 2133, quote: '#ifdef __APPLE__', to: { line: 2139, quote: 'new ChrootLinuxDerivationBuilder(store, std::move(miscMethods), std::move(params)));' } },
+  ],
+  makeFallbackPath: [
+    { file: DB, fn: 'DerivationBuilderImpl::makeFallbackPath', line: 2033, quote: 'StorePath DerivationBuilderImpl::makeFallbackPath(OutputNameView outputName)' },
+    { file: DB, fn: 'DerivationBuilderImpl::makeFallbackPath', line: 2047, quote: 'StorePath DerivationBuilderImpl::makeFallbackPath(const StorePath & path)' },
+  ],
+  /** Self-references of a floating CA output are hashed modulo the scratch hash part. */
+  hashModuloSink: [{ file: DB, fn: 'newInfoFromCA', line: 1710, quote: 'HashModuloSink caSink{outputHash.hashAlgo, oldHashPart};' }],
+  /** restorePath into an existing `<scratch>.tmp` fails. */
+  restoreSinkExists: [{ file: 'libutil/fs-sink.cc', fn: 'RestoreSink::createDirectory', line: 121, quote: 'if (!std::filesystem::create_directory(p))', to: { line: 122, quote: `throw Error("path '%s' already exists", p.string());` } }],
+  /** The chroot goes on success and failure alike; a failed known output is moved out first. */
+  chrootCleanupBuild: [
+    { file: CHROOT, fn: 'ChrootDerivationBuilder::cleanupBuild', line: 163, quote: 'if (!force && buildMode == bmNormal)' },
+    { file: CHROOT, fn: 'ChrootDerivationBuilder::cleanupBuild', line: 175, quote: 'autoDelChroot.reset(); /* this runs the destructor */' },
+  ],
+  /** An interrupt unwinds through Store::buildPaths, whose Worker destroys the goals on the way out. */
+  workerUnwinds: [
+    { file: 'libstore/build/entry-points.cc', fn: 'Store::buildPaths', line: 12, quote: 'Worker worker(*this, evalStore ? *evalStore : *this);' },
+    { file: 'libstore/build/entry-points.cc', fn: 'Store::buildPaths', line: 18, quote: 'worker.run(goals);' },
+    { file: 'libstore/include/nix/store/build/goal.hh', fn: 'unhandled_exception', line: 415, quote: 'throw;' },
+  ],
+  /** Cleanup that does not run while an exception unwinds, so checkInterrupt() in it can throw. */
+  cleanupOutsideUnwinding: [
+    { file: DB, fn: 'DerivationBuilderImpl::unprepareBuild', line: 592, quote: 'cleanupBuild(false);' },
+    { file: DB, fn: 'DerivationBuilderImpl::unprepareBuild', line: 606, quote: 'cleanupBuild(true);' },
+    { file: DBG, fn: 'DerivationBuildingGoal::buildLocally', line: 970, quote: '} catch (BuilderFailureError & e) {', to: { line: 971, quote: 'builder.reset();' } },
+    { file: DBG, fn: 'DerivationBuildingGoal::buildLocally', line: 974, quote: '} catch (BuildError & e) {', to: { line: 975, quote: 'builder.reset();' } },
+    { file: DBG, fn: 'DerivationBuildingGoal::buildLocally', line: 980, quote: 'builder.reset();' },
+    { file: DB, fn: 'DerivationBuilderImpl::cleanupOnDestruction', line: 156, quote: '} catch (...) {', to: { line: 157, quote: 'ignoreExceptionInDestructor();' } },
+  ],
+  /** A fixed-output derivation at registration: copied to a store temp dir, hashed, registered at once, checked. */
+  fixedOutputRegistration: [
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1795, quote: '[&](const DerivationOutput::CAFixed & dof) {', to: { line: 1798, quote: 'return newInfoFromCA(' } },
+    { file: DB, fn: 'moveOutputToTempDir', line: 1753, quote: 'std::tie(tempDir, tempDirFd) = store.createTempDirInStore();' },
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1842, quote: '/* Lock final output path, if not already locked. This happens with', to: { line: 1844, quote: 'derivations. */' } },
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1959, quote: 'checkOutputs(store, drvPath, drv.outputs, drvOptions.outputChecks, infos);' },
+  ],
+};
