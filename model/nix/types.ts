@@ -6,12 +6,17 @@ import type { Errno, FsError, FsSnapshot, SyscallRecord, TreeEntry } from '../fs
 
 // ---------------------------------------------------------------- scenario (input data)
 
-/** Where a build runs. darwin never gets a chroot; linux gets one iff sandbox is on (derivation-builder.cc makeDerivationBuilder). */
+/** Where a build runs. darwin never gets a chroot; linux does when makeDerivationBuilder sandboxes the build (Settings.sandbox). */
 export type Platform = 'linux' | 'darwin';
 
 /** The knobs upstream reads that matter here (local-settings.hh, globals.hh). */
 export interface Settings {
   readonly platform: Platform;
+  /**
+   * Whether makeDerivationBuilder (derivation-builder.cc) sandboxes the build, not the `sandbox`
+   * option alone: `true` sandboxes, `relaxed` only a sandboxed derivation type without __noChroot,
+   * a diverted store always does on Linux, and sandbox-fallback turns it off without namespaces.
+   */
   readonly sandbox: boolean;
   /** Members of `build-users-group` (0 = the setting is empty: single-user, builders run as the daemon's uid). */
   readonly buildUsers: number;
