@@ -48,6 +48,8 @@ export const CITATIONS: { readonly [K in SrcKey]?: readonly Citation[] | NotUpst
   acquireResources: [
     { file: DBG, fn: 'DerivationBuildingGoal::tryToBuild', line: 368, quote: 'auto acquireResources = [&](bool & done, PathLocks & outputLocks) -> Goal::Co {' },
     { file: DBG, fn: 'acquireResources', line: 390, quote: 'for (auto & i : drv->outputsAndOptPaths(worker.store)) {', to: { line: 398, quote: '}' } },
+    { file: DBG, fn: 'acquireResources', line: 401, quote: 'if (!outputLocks.lockPaths(lockFiles, "", false)) {' },
+    { file: DBG, fn: 'acquireResources', line: 423, quote: 'auto [allValid, validOutputs] = checkPathValidity(initialOutputs);' },
   ],
   checkPathValidity: [{ file: DBG, fn: 'DerivationBuildingGoal::checkPathValidity', line: 1256, quote: 'DerivationBuildingGoal::checkPathValidity(std::map<std::string, InitialOutput> & initialOutputs)' }],
   removeInvalid: [
