@@ -1,12 +1,12 @@
 /**
  * Checks structured citations (model/nix/citations.ts) against the text of upstream files: the
  * quoted code is on the cited line, and the line lies inside a definition of the cited function.
- * Pure: the caller reads the files (scripts/check-citations.ts reads them from git).
+ * Pure: the caller reads the files (sim/citations-command.ts reads them with git).
  *
  * Finding a C++ definition without a compiler rests on how NixOS/nix is written (clang-format,
  * one definition per name token): a name followed by a parameter list, then only qualifiers, a
- * trailing return type or a constructor's initialiser list, then `{`. Comments, string literals and
- * all but the first branch of each `#if` are blanked first, so braces match.
+ * trailing return type or a constructor's initialiser list, then `{`. Comments and string literals
+ * are blanked first, and each `#if` branch is read in a pass of its own, so braces match.
  */
 import type { Citation } from '../model/nix/index.js';
 
@@ -53,7 +53,7 @@ function branches(lines: readonly string[]): { path: (readonly (readonly [number
  * by spaces, line structure kept. Of each `#if` group only branch `view` is kept (its last branch
  * if it has fewer), so braces balance within one platform's reading; the caller reads every view.
  */
-export function codeOnly(text: string, view = 0): string[] {
+function codeOnly(text: string, view: number): string[] {
   const lines = text.split('\n');
   const { path, counts } = branches(lines);
   const out: string[] = [];
@@ -106,7 +106,7 @@ export function codeOnly(text: string, view = 0): string[] {
 }
 
 /** How many readings of the file's `#if` groups codeOnly needs: the most branches any group has. */
-export function viewCount(text: string): number {
+function viewCount(text: string): number {
   return Math.max(1, ...branches(text.split('\n')).counts);
 }
 
@@ -255,8 +255,9 @@ export function definitionsOf(text: string, fn: string): Span[] {
     const scopes = extentsOf(code, scope);
     spans.push(...extentsOf(code, inner).filter((d) => scopes.some((sc) => sc.from < d.from && d.to <= sc.to)));
   }
-  const seen = new Set<string>();
-  return spans.filter((d) => !seen.has(`${String(d.from)}-${String(d.to)}`) && seen.add(`${String(d.from)}-${String(d.to)}`)).sort((x, y) => x.from - y.from);
+  // a definition outside every #if group is found once per reading
+  const unique = new Map(spans.map((d) => [`${String(d.from)}-${String(d.to)}`, d]));
+  return [...unique.values()].sort((x, y) => x.from - y.from);
 }
 
 /** What is wrong with one citation against its file's text (undefined: the file does not exist), or null. */
