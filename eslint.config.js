@@ -3,7 +3,7 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/', 'docs/', 'coverage/', 'node_modules/', 'bin/', '.cache/'] },
+  { ignores: ['dist/', 'docs/', 'coverage/', 'node_modules/', 'bin/', '.cache/', 'reports/', '.stryker-tmp*/'] },
   eslint.configs.recommended,
   tseslint.configs.strictTypeChecked,
   {

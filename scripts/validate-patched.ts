@@ -200,7 +200,8 @@ function main(): void {
   const plans = path.join(out, 'plans');
   mkdirSync(out, { recursive: true });
   try {
-    run('npx', ['outpath', 'repro', '--validation', '--out', plans], 'outpath repro --validation');
+    // Debian bookworm's 2.8.0 and its backport: the plans carry the model's 2.8 personality
+    run('npx', ['outpath', 'repro', '--validation', '--nix', '2.8', '--out', plans], 'outpath repro --validation --nix 2.8');
   } catch (e) {
     fail(`${(e as Error).message}: the missing piece is \`outpath repro --validation --out DIR\` (sim/main.ts)`);
   }
@@ -215,7 +216,7 @@ function main(): void {
   // A disagreement is a result, not a crash: keep going and report it.
   const runReal = (extra: readonly string[], report: string, what: string): void => {
     try {
-      run(tsx, [runner, '--plans', plans, ...extra, '--report', report], what);
+      run(tsx, [runner, '--nix', '2.8', '--plans', plans, ...extra, '--report', report], what);
     } catch (e) {
       if (!existsSync(report)) fail(`${(e as Error).message}; no report at ${report}`);
       process.stderr.write(`${(e as Error).message} (report written; merging)\n`);

@@ -1,36 +1,46 @@
 /**
- * `npm run validate:real` (issue #6): the real-daemon oracle. Runs each repro plan on a real
- * nix-daemon and compares what really happened with the model's prediction.
+ * `npm run validate:real`: the real-daemon oracle. Runs each validation plan on a real nix-daemon
+ * and compares what really happened with the model's prediction.
  *
- * The plans come from the model: `outpath repro --validation --out DIR` writes them, this script
- * reads DIR. (test/fixtures/repro-dev holds hand-written plans for developing the harness only;
- * their expectations are guesses, not the model's.)
+ * Two daemons, chosen with `--nix`:
+ * - `2.34.8` (default): Debian sid's nix-bin 2.34.8, the version the model is pinned to, inside a
+ *   sid root this script makes once and caches under /var/cache/nix-outpath-lab
+ *   (scripts/lib/sid-root.ts). It refuses any other version.
+ * - `2.8`: Debian bookworm's nix-bin 2.8.0 on the host, against the model's `nix-2.8`
+ *   personality (the second oracle). It refuses any other version.
  *
- * For each plan: render it to a bash script (sim/repro/render.ts), run it against a daemon this
- * script started with the plan's settings, read the observation file it writes, compare with
- * `plan.expect[variant]` (sim/repro/observe.ts). Prints `scenario | model | real | seconds | agree`
- * and `N agree, M disagree`; `--report FILE` writes the same as markdown for docs/fidelity.md.
+ * The plans come from the model: without `--plans` this script asks the model for them
+ * (the same as `outpath repro --validation --nix V --out DIR`). For each plan: render it to a
+ * bash script (sim/repro/render.ts), run it against a daemon this script started with the plan's
+ * settings, read the observation file it writes, compare with `plan.expect[variant]`
+ * (sim/repro/observe.ts). Prints `scenario | model | real | seconds | agree`, the daemon's
+ * version line and `N agree, M disagree`; `--report FILE` writes the same as markdown.
  *
- * Usage: tsx scripts/validate-real.ts --plans DIR [--variant upstream] [--daemon-bin DIR]
- *          [--daemon-libexec DIR] [--only a,b] [--report FILE] [--work DIR]
+ * Usage: tsx scripts/validate-real.ts [--nix 2.34.8|2.8] [--plans DIR] [--variant upstream]
+ *          [--daemon-bin DIR] [--daemon-libexec DIR] [--only a,b] [--report FILE] [--work DIR]
  *          [--timeout SECONDS (per plan, 600)] [--lock-wait SECONDS (1800)]
- * Exit:  0 all agree, 1 some disagree, 2 harness error (bad plan, not root, daemon trouble, a
- *        script that could not run), 130/143 stopped by a signal.
+ * `--daemon-bin` (a patched build): a host dir holding nix-daemon for 2.8; for 2.34.8 a dir inside
+ * the sid root, given as seen inside it or as its host path. `--work` (2.8 only): where scripts,
+ * observations and logs go; for 2.34.8 that is <root>/nol/validate, emptied at each run.
+ * Exit:  0 all agree, 1 some disagree, 2 harness error (bad plan, not root, wrong version, daemon
+ *        trouble, a script that could not run), 130/143 stopped by a signal.
  *
- * Machine effects (root, Debian): installs nix-bin if missing; creates group nixbld and users
- * nixbld1..N if missing; starts and stops its own nix-daemon(s) with a throwaway NIX_CONF_DIR
- * (never /etc/nix/nix.conf); holds /var/lock/nix-outpath-lab-daemon.lock throughout, so it never
- * shares the daemon with another user of that lock; refuses to run if a daemon it did not start
- * answers. Plans with GC steps collect every unrooted path in /nix/store.
+ * Machine effects (root, Debian): see scripts/lib/sid-root.ts (2.34.8: debootstrap on the host,
+ * the cached root, a lock on /var/cache/nix-outpath-lab/daemon.lock) and scripts/lib/real-daemon.ts
+ * (2.8: installs nix-bin and build users on the host, /var/lock/nix-outpath-lab-daemon.lock).
+ * Either way: throwaway nix.conf via NIX_CONF_DIR, daemon and every process stopped by PID,
+ * refuses to run if a daemon it did not start answers. Plans with GC steps collect every
+ * unrooted path in that store.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { compareObservation, parseObservationFile, type Mismatch } from '../sim/repro/observe.js';
-import { parsePlan, type Observation, type ReproPlan } from '../sim/repro/plan.js';
+import { parsePlan, type Observation, type PlanSettings, type ReproPlan } from '../sim/repro/plan.js';
 import { renderScript } from '../sim/repro/render.js';
 import { disagreementDetails, renderReport, reportTable, totalsLine, verdictOf, type ReportRow } from '../sim/repro/report.js';
+import { ORACLE_NIX_VERSIONS, validationPlans, type OracleNix } from '../sim/repro/validation-plans.js';
 import {
   acquireDaemonLock,
   daemonAnswers,
@@ -43,9 +53,23 @@ import {
   type HeldLock,
   type RunningDaemon,
 } from './lib/real-daemon.js';
+import {
+  acquireRootDaemonLock,
+  ensureSidRoot,
+  openRootSession,
+  reapStaleRootDaemon,
+  ROOT_BUILD_USERS,
+  signal,
+  startRootDaemon,
+  WrongNixVersion,
+  type ProcId,
+  type RootDaemon,
+  type RootSession,
+} from './lib/sid-root.js';
 
 interface Args {
-  plans: string;
+  nix: OracleNix;
+  plans?: string;
   variant: string;
   daemonBin?: string;
   daemonLibexec?: string;
@@ -63,40 +87,47 @@ const log = (msg: string): void => {
   process.stderr.write(`[validate-real ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
 };
 
-function usage(): never {
-  process.stderr.write(
-    'usage: tsx scripts/validate-real.ts --plans DIR [--variant upstream] [--daemon-bin DIR] [--daemon-libexec DIR]\n' +
-      '         [--only a,b] [--report FILE] [--work DIR] [--timeout SECONDS] [--lock-wait SECONDS]\n',
-  );
+const USAGE =
+  'usage: tsx scripts/validate-real.ts [--nix 2.34.8|2.8] [--plans DIR] [--variant upstream] [--daemon-bin DIR] [--daemon-libexec DIR]\n' +
+  '         [--only a,b] [--report FILE] [--work DIR] [--timeout SECONDS] [--lock-wait SECONDS]\n';
+
+/** Bad usage: one line naming what is wrong, then the usage, exit 2. */
+function usage(problem?: string): never {
+  process.stderr.write(`${problem ? `validate-real: ${problem}\n` : ''}${USAGE}`);
   process.exit(2);
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Partial<Args> & { timeoutSec: number; lockWaitSec: number; variant: string } = { timeoutSec: 600, lockWaitSec: 1800, variant: 'upstream' };
+  const a: Args = { nix: '2.34.8', timeoutSec: 600, lockWaitSec: 1800, variant: 'upstream' };
   for (let i = 0; i < argv.length; i++) {
-    const k = argv[i];
-    const v = (): string => argv[++i] ?? usage();
+    const k = argv[i] ?? '';
+    const v = (): string => argv[++i] ?? usage(`${k} needs a value`);
     const num = (): number => {
-      const n = Number(v());
-      return Number.isFinite(n) && n > 0 ? n : usage();
+      const s = v();
+      const n = Number(s);
+      return Number.isFinite(n) && n > 0 ? n : usage(`${k}: expected a positive number, got '${s}'`);
     };
-    if (k === '--plans') a.plans = v();
+    if (k === '--nix') {
+      const n = v();
+      if (!(ORACLE_NIX_VERSIONS as readonly string[]).includes(n)) usage(`--nix: expected ${ORACLE_NIX_VERSIONS.join(' or ')}, got '${n}'`);
+      a.nix = n as OracleNix;
+    } else if (k === '--plans') a.plans = path.resolve(v());
     else if (k === '--variant') a.variant = v();
-    else if (k === '--daemon-bin') a.daemonBin = path.resolve(v());
-    else if (k === '--daemon-libexec') a.daemonLibexec = path.resolve(v());
+    else if (k === '--daemon-bin') a.daemonBin = v();
+    else if (k === '--daemon-libexec') a.daemonLibexec = v();
     else if (k === '--only') a.only = new Set(v().split(',').filter(Boolean));
     else if (k === '--report') a.report = path.resolve(v());
     else if (k === '--work') a.work = path.resolve(v());
     else if (k === '--timeout') a.timeoutSec = num();
     else if (k === '--lock-wait') a.lockWaitSec = num();
-    else if (k === '-h' || k === '--help') usage();
-    else {
-      process.stderr.write(`unknown argument ${k ?? ''}\n`);
-      usage();
-    }
+    else if (k === '-h' || k === '--help') {
+      process.stdout.write(USAGE);
+      process.exit(0);
+    } else usage(`unknown argument '${k}'`);
   }
-  if (a.plans === undefined) usage();
-  return { ...a, plans: a.plans };
+  if (a.nix === '2.34.8' && a.work !== undefined) usage('--work is for --nix 2.8; the 2.34.8 oracle works in <sid root>/nol/validate');
+  if (a.nix === '2.34.8' && a.daemonLibexec !== undefined) usage('--daemon-libexec is for --nix 2.8 (Nix 2.34.8 is one binary)');
+  return a;
 }
 
 interface LoadedPlan {
@@ -104,13 +135,22 @@ interface LoadedPlan {
   readonly plan: ReproPlan;
 }
 
-function loadPlans(args: Args): LoadedPlan[] {
-  if (!existsSync(args.plans)) throw new HarnessError(`--plans ${args.plans} does not exist (generate it with: outpath repro --validation --out DIR)`);
-  const files = readdirSync(args.plans).filter((f) => f.endsWith('.json')).sort();
+/** The model's validation plans for `nix`, written to `dir` (so a run can be redone with --plans). */
+function modelPlans(nix: OracleNix, dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (const p of validationPlans(nix)) {
+    if (!p.ok) throw new HarnessError(`the model could not make a validation plan: ${p.error}`);
+    writeFileSync(path.join(dir, `${p.value.scenario}.json`), JSON.stringify(p.value, null, 2) + '\n');
+  }
+}
+
+function loadPlans(dir: string, args: Args): LoadedPlan[] {
+  if (!existsSync(dir)) throw new HarnessError(`--plans ${dir} does not exist (generate it with: outpath repro --validation --nix ${args.nix} --out DIR)`);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
   const out: LoadedPlan[] = [];
   const errors: string[] = [];
   for (const f of files) {
-    const file = path.join(args.plans, f);
+    const file = path.join(dir, f);
     let json: unknown;
     try {
       json = JSON.parse(readFileSync(file, 'utf8'));
@@ -120,10 +160,11 @@ function loadPlans(args: Args): LoadedPlan[] {
     }
     const r = parsePlan(json);
     if (!r.ok) errors.push(`${f}: ${r.error}`);
+    else if (r.plan.nix !== undefined && r.plan.nix !== args.nix) errors.push(`${f}: predicts Nix ${r.plan.nix}, but this run compares with Nix ${args.nix} (--nix)`);
     else if (!args.only || args.only.has(r.plan.scenario) || args.only.has(path.basename(f, '.json'))) out.push({ file, plan: r.plan });
   }
   if (errors.length > 0) throw new HarnessError(`invalid plan(s):\n  ${errors.join('\n  ')}`);
-  if (out.length === 0) throw new HarnessError(`no plans to run in ${args.plans}${args.only ? ` matching --only ${[...args.only].join(',')}` : ''}`);
+  if (out.length === 0) throw new HarnessError(`no plans to run in ${dir}${args.only ? ` matching --only ${[...args.only].join(',')}` : ''}`);
   const seen = new Set<string>();
   for (const p of out) {
     if (seen.has(p.plan.scenario)) throw new HarnessError(`two plans are named ${p.plan.scenario}`);
@@ -132,7 +173,7 @@ function loadPlans(args: Args): LoadedPlan[] {
   return out;
 }
 
-// --------------------------------------------------------------------- one plan, one script ---
+// --------------------------------------------------------------------------- the daemons ---
 
 interface ScriptRun {
   readonly code: number | null;
@@ -142,37 +183,205 @@ interface ScriptRun {
   readonly timedOut: boolean;
 }
 
-/** The script child currently running, so a signal handler can stop it (by PID). */
-let current: { pid: number } | undefined;
+/** Where a plan's files live: on the host, and as the script (maybe inside a root) sees them. */
+interface PlanDir {
+  readonly host: string;
+  readonly inside: string;
+}
 
-function runScript(script: string, argv: readonly string[], env: NodeJS.ProcessEnv, timeoutSec: number, prefix: string): Promise<ScriptRun> {
+/** One daemon under test and the place its scripts run. */
+interface Oracle {
+  /** Version lines of the client and of the daemon (as it reports itself). */
+  readonly nixVersion: string;
+  readonly daemonVersion: string;
+  dir(name: string): PlanDir;
+  /** A daemon with these settings (restarting the current one if they differ). */
+  daemonFor(settings: PlanSettings): Promise<void>;
+  /** Starts `bash script args` as a client of the current daemon. */
+  spawnScript(argv: readonly string[]): Promise<{ proc: ProcId | undefined; child: ReturnType<typeof spawn> }>;
+  close(): Promise<void>;
+}
+
+/** The version line must name exactly `want`; anything else stops the run with a clear message. */
+function requireVersion(what: string, line: string, want: OracleNix): void {
+  const full = want === '2.8' ? '2.8.0' : want;
+  if (!new RegExp(`\\(Nix\\) ${full.replaceAll('.', '\\.')}$`).test(line.trim()) && line.trim() !== full) {
+    throw new HarnessError(
+      `${what} is '${line.trim()}', not Nix ${full}: the model's ${want} predictions are compared only with Nix ${full}` +
+        (want === '2.34.8' ? ' (if Debian sid moved on, a root cached while it had 2.34.8 still works; --nix 2.8 runs the bookworm oracle)' : ''),
+    );
+  }
+}
+
+/** Debian sid's 2.34.8 in the cached root: one session (namespaces) for the whole run. */
+async function sidOracle(args: Args, abort: AbortSignal): Promise<Oracle> {
+  let lock: HeldLock | undefined;
+  let session: RootSession | undefined;
+  let daemon: RootDaemon | undefined;
+  const closeAll = async (): Promise<void> => {
+    if (daemon) await daemon.stop();
+    daemon = undefined;
+    if (session) await session.close();
+    session = undefined;
+    if (lock) await lock.release();
+    lock = undefined;
+  };
+  try {
+    const root = await ensureSidRoot(log, { abort, lockWaitSec: args.lockWaitSec }).catch((e: unknown) => {
+      throw e instanceof WrongNixVersion ? new HarnessError(e.message) : e;
+    });
+    lock = await acquireRootDaemonLock(args.lockWaitSec, log, abort);
+    await reapStaleRootDaemon(log);
+    const s = await openRootSession(root.root, log);
+    session = s;
+    const work = s.hostPath('/nol/validate');
+    rmSync(work, { recursive: true, force: true });
+    mkdirSync(work, { recursive: true });
+    chmodSync(s.hostPath('/nol'), 0o755);
+    chmodSync(work, 0o755); // build users traverse it to reach each plan's control dir
+    log(`work dir ${work} (/nol/validate inside the root)`);
+    const inRoot = (p: string): string => (p.startsWith(`${root.root}/`) ? p.slice(root.root.length) : p);
+    const bin = args.daemonBin !== undefined ? path.join(inRoot(args.daemonBin), 'nix-daemon') : '/usr/bin/nix-daemon';
+    if (!existsSync(s.hostPath(bin))) throw new HarnessError(`--daemon-bin: no ${bin} inside the sid root ${root.root}`);
+    const nixVersion = s.run(['nix', '--version'], { timeoutSec: 30 }).stdout.trim();
+    const daemonVersion = s.run([bin, '--version'], { timeoutSec: 30 }).stdout.trim();
+    requireVersion('the sid root\'s nix', nixVersion, '2.34.8');
+    requireVersion(`${bin} --version`, daemonVersion, '2.34.8');
+    let reported = '';
+    const oracle: Oracle = {
+      get nixVersion() {
+        return nixVersion;
+      },
+      get daemonVersion() {
+        return `${bin}: ${daemonVersion}; the running daemon reports Nix ${reported}`;
+      },
+      dir: (name) => ({ host: path.join(work, name), inside: path.join('/nol/validate', name) }),
+      async daemonFor(settings) {
+        const key = settingsKey(settings);
+        if (daemon && daemon.key === key && daemon.isAlive()) return;
+        if (daemon) await daemon.stop();
+        daemon = undefined;
+        const conf = oracle.dir(`conf-${key}`);
+        const confEnv = writeNixConf(conf.host, settings, conf.inside);
+        daemon = await startRootDaemon(s, { confEnv, key, logFile: path.join(work, `daemon-${key}.log`), binary: bin, ...(args.daemonBin ? { extraEnv: { NIX_BIN_DIR: path.dirname(bin) } } : {}) }, log);
+        // what the daemon itself says over the protocol, not what a binary on disk claims
+        const info = s.run(['nix', 'store', 'info'], { timeoutSec: 20, env: daemon.clientEnv });
+        reported = /^Version: (.*)$/m.exec(info.stdout + info.stderr)?.[1]?.trim() ?? `? (${info.stderr.trim().split('\n').pop() ?? ''})`;
+        requireVersion('the running daemon (nix store info)', reported, '2.34.8');
+        log(`daemon reports Nix ${reported}`);
+      },
+      async spawnScript(argv) {
+        if (!daemon) throw new Error('no daemon');
+        const rp = await s.spawn(['bash', ...argv], { env: daemon.clientEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+        return { proc: rp.proc, child: rp.child };
+      },
+      close: closeAll,
+    };
+    return oracle;
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+}
+
+/** Debian bookworm's 2.8.0 on the host. */
+async function hostOracle(args: Args, abort: AbortSignal): Promise<Oracle> {
+  if (args.daemonBin && !existsSync(path.join(args.daemonBin, 'nix-daemon'))) throw new HarnessError(`--daemon-bin ${args.daemonBin} has no nix-daemon`);
+  const work = args.work ?? mkdtempSync(path.join(tmpdir(), 'nol-validate-'));
+  mkdirSync(work, { recursive: true });
+  chmodSync(work, 0o755);
+  log(`work dir ${work}`);
+  let lock: HeldLock | undefined;
+  let daemon: RunningDaemon | undefined;
+  const closeAll = async (): Promise<void> => {
+    if (daemon) await daemon.stop();
+    daemon = undefined;
+    if (lock) await lock.release();
+    lock = undefined;
+  };
+  try {
+    lock = await acquireDaemonLock(args.lockWaitSec, log, abort);
+    ensureNixInstalled(log);
+    ensureBuildUsers(4, log);
+    const nixVersion = run('nix', ['--version'], { timeoutSec: 20 }).stdout.trim();
+    const daemonCmd = args.daemonBin ? path.join(path.resolve(args.daemonBin), 'nix-daemon') : 'nix-daemon';
+    const daemonVersion = run(daemonCmd, ['--version'], { timeoutSec: 20 }).stdout.trim();
+    requireVersion('nix --version', nixVersion, '2.8');
+    requireVersion(`${daemonCmd} --version`, daemonVersion, '2.8');
+    if (daemonAnswers(process.env)) {
+      throw new HarnessError('a nix-daemon this script did not start answers on the socket; stop it first (its owner should hold /var/lock/nix-outpath-lab-daemon.lock)');
+    }
+    return {
+      nixVersion,
+      daemonVersion: `${daemonCmd}: ${daemonVersion}`,
+      dir: (name) => ({ host: path.join(work, name), inside: path.join(work, name) }),
+      async daemonFor(settings) {
+        const key = settingsKey(settings);
+        if (daemon && daemon.key === key && daemon.isAlive()) return;
+        if (daemon) await daemon.stop();
+        daemon = undefined;
+        const confEnv = writeNixConf(path.join(work, `conf-${key}`), settings);
+        daemon = await startDaemon(
+          {
+            ...(args.daemonBin ? { binDir: path.resolve(args.daemonBin) } : {}),
+            ...(args.daemonLibexec ? { libexecDir: path.resolve(args.daemonLibexec) } : {}),
+            confEnv,
+            key,
+            logFile: path.join(work, `daemon-${key}.log`),
+          },
+          log,
+        );
+      },
+      async spawnScript(argv) {
+        if (!daemon) throw new Error('no daemon');
+        const child = spawn('bash', argv, { env: daemon.env, stdio: ['ignore', 'pipe', 'pipe'] });
+        const pid = child.pid;
+        const start = pid !== undefined ? readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[19] : undefined;
+        return Promise.resolve({ proc: pid !== undefined && start !== undefined ? { pid, start } : undefined, child });
+      },
+      close: closeAll,
+    };
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+}
+
+// --------------------------------------------------------------------- one plan, one script ---
+
+/** The script running now, so a signal handler can stop it (by PID). */
+let current: ProcId | undefined;
+
+async function runScript(oracle: Oracle, argv: readonly string[], timeoutSec: number, prefix: string): Promise<ScriptRun> {
+  const { proc, child } = await oracle.spawnScript(argv);
+  current = proc;
   return new Promise((resolve) => {
-    const child = spawn('bash', [script, ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    if (child.pid !== undefined) current = { pid: child.pid };
     let stdout = '';
     let stderr = '';
     let timedOut = false;
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => {
       stderr += d.toString();
       for (const line of d.toString().split('\n')) if (line) process.stderr.write(`  ${prefix} ${line}\n`);
     });
     // The script's own EXIT trap stops its clients, so SIGTERM it first and only then SIGKILL.
     const kill = setTimeout(() => {
       timedOut = true;
-      log(`${prefix}: timeout after ${timeoutSec}s, SIGTERM to script PID ${String(child.pid)}`);
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 30_000).unref();
+      log(`${prefix}: timeout after ${timeoutSec}s, SIGTERM to script PID ${String(proc?.pid)}`);
+      if (proc) signal(proc, 'SIGTERM');
+      setTimeout(() => {
+        if (proc) signal(proc, 'SIGKILL');
+      }, 30_000).unref();
     }, timeoutSec * 1000);
-    child.on('close', (code, signal) => {
+    child.on('close', (code, sig) => {
       clearTimeout(kill);
       current = undefined;
-      resolve({ code, signal, stdout, stderr, timedOut });
+      resolve({ code, signal: sig, stdout, stderr, timedOut });
     });
   });
 }
 
-async function runPlan(lp: LoadedPlan, args: Args, daemon: RunningDaemon, workRoot: string): Promise<ReportRow> {
+async function runPlan(lp: LoadedPlan, args: Args, oracle: Oracle): Promise<ReportRow> {
   const { plan } = lp;
   const model: Observation | undefined = plan.expect[args.variant];
   const started = Date.now();
@@ -180,15 +389,14 @@ async function runPlan(lp: LoadedPlan, args: Args, daemon: RunningDaemon, workRo
   const base = { scenario: plan.scenario, seconds: 0, mismatches: [] as Mismatch[], ...(model ? { model } : {}) };
   if (!model) return { ...base, error: `the plan has no expectation for variant ${args.variant} (has: ${Object.keys(plan.expect).join(', ')})` };
 
-  const dir = path.join(workRoot, plan.scenario);
-  mkdirSync(dir, { recursive: true });
-  chmodSync(dir, 0o755); // build users traverse it to reach the control dir
-  const script = path.join(dir, 'repro.sh');
-  writeFileSync(script, renderScript(plan, { variant: args.variant, platform: 'linux' }), { mode: 0o755 });
-  const obsFile = path.join(dir, 'observation.json');
-  const r = await runScript(script, ['--obs', obsFile, '--work', path.join(dir, 'run')], daemon.env, args.timeoutSec, plan.scenario);
-  writeFileSync(path.join(dir, 'script.stdout'), r.stdout);
-  writeFileSync(path.join(dir, 'script.stderr'), r.stderr);
+  const dir = oracle.dir(plan.scenario);
+  mkdirSync(dir.host, { recursive: true });
+  chmodSync(dir.host, 0o755); // build users traverse it to reach the control dir
+  writeFileSync(path.join(dir.host, 'repro.sh'), renderScript(plan, { variant: args.variant, platform: 'linux' }), { mode: 0o755 });
+  const obsFile = path.join(dir.host, 'observation.json');
+  const r = await runScript(oracle, [path.join(dir.inside, 'repro.sh'), '--obs', path.join(dir.inside, 'observation.json'), '--work', path.join(dir.inside, 'run')], args.timeoutSec, plan.scenario);
+  writeFileSync(path.join(dir.host, 'script.stdout'), r.stdout);
+  writeFileSync(path.join(dir.host, 'script.stderr'), r.stderr);
   const harnessLine = r.stderr.split('\n').filter((l) => l.includes('HARNESS ERROR')).pop()?.replace(/^.*HARNESS ERROR: /, '');
   if (r.timedOut) return { ...base, seconds: seconds(), error: `timed out after ${args.timeoutSec}s` };
   if (r.code !== 0 && r.code !== 1) {
@@ -212,66 +420,49 @@ async function runPlan(lp: LoadedPlan, args: Args, daemon: RunningDaemon, workRo
 /** Set by the first SIGINT/SIGTERM/SIGHUP; the main loop stops at the next step and cleans up. */
 let stopping: NodeJS.Signals | undefined;
 const aborter = new AbortController();
-// Installed before anything starts, so no signal can leave a daemon or the lock behind.
+// Installed before anything starts, so no signal can leave a daemon, a mount or the lock behind.
 for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(s, (sig: NodeJS.Signals) => {
     if (stopping) return;
     stopping = sig;
     log(`${sig}: stopping`);
     aborter.abort();
-    if (current) process.kill(current.pid, 'SIGTERM'); // its trap stops its clients; we stop the daemon below
+    if (current) signal(current, 'SIGTERM'); // its trap stops its clients; we stop the daemon below
   });
 }
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   if (process.platform !== 'linux') throw new HarnessError('validate-real runs on linux (Debian) only; on darwin run a rendered script by hand');
-  if (process.getuid?.() !== 0) throw new HarnessError('run as root (it installs nix-bin, creates build users, starts a nix-daemon)');
-  const plans = loadPlans(args);
-  log(`${plans.length} plan(s) from ${args.plans}, variant ${args.variant}${args.daemonBin ? `, daemon from ${args.daemonBin}` : ''}`);
-  if (args.daemonBin && !existsSync(path.join(args.daemonBin, 'nix-daemon'))) throw new HarnessError(`--daemon-bin ${args.daemonBin} has no nix-daemon`);
-
-  const workRoot = args.work ?? mkdtempSync(path.join(tmpdir(), 'nol-validate-'));
-  mkdirSync(workRoot, { recursive: true });
-  chmodSync(workRoot, 0o755);
-  log(`work dir ${workRoot}`);
-
-  let lock: HeldLock | undefined;
-  let daemon: RunningDaemon | undefined;
+  if (process.getuid?.() !== 0) throw new HarnessError('run as root (it makes a Debian root or installs nix-bin, and starts a nix-daemon)');
+  let plansDir = args.plans;
+  if (plansDir === undefined) {
+    plansDir = mkdtempSync(path.join(tmpdir(), 'nol-plans-'));
+    modelPlans(args.nix, plansDir);
+    log(`the model's plans for Nix ${args.nix} written to ${plansDir}`);
+  }
+  const plans = loadPlans(plansDir, args);
+  const needUsers = Math.max(...plans.map((p) => p.plan.settings.buildUsers));
+  if (args.nix === '2.34.8' && needUsers > ROOT_BUILD_USERS) throw new HarnessError(`a plan needs ${needUsers} build users; the sid root has ${ROOT_BUILD_USERS}`);
+  log(`${plans.length} plan(s), Nix ${args.nix}, variant ${args.variant}${args.daemonBin ? `, daemon from ${args.daemonBin}` : ''}`);
 
   const rows: ReportRow[] = [];
-  let nixVersion: string | undefined;
-  let daemonDesc: string | undefined;
+  let oracle: Oracle | undefined;
+  let nixVersion: string;
+  let daemonVersion = '?';
   try {
-    lock = await acquireDaemonLock(args.lockWaitSec, log, aborter.signal);
-    ensureNixInstalled(log);
-    ensureBuildUsers(Math.max(4, ...plans.map((p) => p.plan.settings.buildUsers)), log);
-    nixVersion = run('nix', ['--version'], { timeoutSec: 20 }).stdout.trim();
-    const daemonCmd = args.daemonBin ? path.join(args.daemonBin, 'nix-daemon') : 'nix-daemon';
-    daemonDesc = `${daemonCmd} (${run(daemonCmd, ['--version'], { timeoutSec: 20 }).stdout.trim()})`;
-    if (daemonAnswers(process.env)) {
-      throw new HarnessError('a nix-daemon this script did not start answers on the socket; stop it first (its owner should hold /var/lock/nix-outpath-lab-daemon.lock)');
-    }
+    oracle = args.nix === '2.34.8' ? await sidOracle(args, aborter.signal) : await hostOracle(args, aborter.signal);
+    nixVersion = oracle.nixVersion;
     // Plans that need the same daemon settings run back to back: one daemon restart per change.
     const order = [...plans].sort((a, b) => settingsKey(a.plan.settings).localeCompare(settingsKey(b.plan.settings)));
     const results = new Map<string, ReportRow>();
     for (const lp of order) {
       if (stopping) break;
-      const key = settingsKey(lp.plan.settings);
-      if (daemon && (daemon.key !== key || !daemon.isAlive())) {
-        await daemon.stop();
-        daemon = undefined;
-      }
-      if (!daemon) {
-        const confEnv = writeNixConf(path.join(workRoot, `conf-${key}`), lp.plan.settings);
-        daemon = await startDaemon(
-          { ...(args.daemonBin ? { binDir: args.daemonBin } : {}), ...(args.daemonLibexec ? { libexecDir: args.daemonLibexec } : {}), confEnv, key, logFile: path.join(workRoot, `daemon-${key}.log`) },
-          log,
-        );
-      }
+      await oracle.daemonFor(lp.plan.settings);
+      daemonVersion = oracle.daemonVersion;
       if (stopping) break;
-      log(`${lp.plan.scenario}: running (${key})`);
-      const row = await runPlan(lp, args, daemon, workRoot);
+      log(`${lp.plan.scenario}: running (${settingsKey(lp.plan.settings)})`);
+      const row = await runPlan(lp, args, oracle);
       results.set(lp.plan.scenario, row);
       log(`${lp.plan.scenario}: ${verdictOf(row)}${row.error !== undefined ? ` (${row.error})` : ''} in ${row.seconds.toFixed(1)}s`);
     }
@@ -280,22 +471,22 @@ async function main(): Promise<number> {
       if (r) rows.push(r);
     }
   } finally {
-    if (daemon) await daemon.stop();
-    if (lock) await lock.release();
+    if (oracle) await oracle.close();
   }
 
   if (stopping) return stoppedCode();
   const wall = (Date.now() - t0) / 1000;
-  // Both sides of each disagreement first, so the table and its totals line end the output.
+  // Both sides of each disagreement first, so the table, the version and the totals end the output.
   const details = disagreementDetails(rows);
   if (details) process.stdout.write('\n' + details + '\n');
-  process.stdout.write('\n' + reportTable(rows));
+  process.stdout.write('\n' + reportTable(rows).replace(/\n[^\n]*\n$/, '\n'));
+  process.stdout.write(`\nnix: ${nixVersion}; daemon: ${daemonVersion}\n${totalsLine(rows)}\n`);
   log(`wall time ${wall.toFixed(1)}s; ${totalsLine(rows)}`);
   if (args.report) {
     mkdirSync(path.dirname(args.report), { recursive: true });
     writeFileSync(
       args.report,
-      renderReport(rows, { variant: args.variant, nix: nixVersion ?? '?', daemon: daemonDesc ?? '?', plans: args.plans, host: hostname(), date: new Date().toISOString(), wallSeconds: wall }),
+      renderReport(rows, { variant: args.variant, nix: nixVersion, daemon: daemonVersion, plans: plansDir, host: hostname(), date: new Date().toISOString(), wallSeconds: wall }),
     );
     log(`report written to ${args.report}`);
   }

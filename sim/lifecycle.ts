@@ -1,29 +1,15 @@
 /**
  * docs/lifecycle.md, generated from the model: the lifecycle of one build as a Mermaid state
  * diagram. Nothing is drawn from a hand-kept list: every reachable state of the witness scenarios
- * is visited breadth-first (the explorer's way: scripted faults become free choices, one free
+ * is visited by the explorer's own walk (model/verify walkStates; scripted faults become free choices, one free
  * interrupt, crash or builder failure anywhere on the scenario's fault targets), and every
  * (phase before, event, phase after) a build actor takes is recorded with the `source` of the
  * trace step. An edge is in the diagram iff the model took it; `nextBuildEvent` is checked
  * against every own event on the way, so the picture and the dispatcher cannot disagree.
  */
-import type { BuildActor, BuildPhase, FaultKind, ModelEvent, ModelState, Scenario, Variant, WorldSnapshot } from '../model/nix/index.js';
-import {
-  BUILD_PHASES,
-  apply,
-  enabledEvents,
-  hashWorld,
-  initialWorld,
-  NIX_REV,
-  NIX_TAG,
-  nextBuildEvent,
-  parseVariant,
-  restoreWorld,
-  snapshotWorld,
-  VARIANT_SLUGS,
-  variantName,
-} from '../model/nix/index.js';
-import { freeScenario } from '../model/verify/index.js';
+import type { BuildActor, BuildPhase, FaultKind, ModelEvent, ModelState, Scenario, Variant } from '../model/nix/index.js';
+import { BUILD_PHASES, initialWorld, NIX_REV, NIX_TAG, nextBuildEvent, parseVariant, VARIANT_SLUGS, variantName } from '../model/nix/index.js';
+import { freeScenario, walkStates } from '../model/verify/index.js';
 import { iaTwin, seed487 } from './scenarios/builtin.js';
 import { FAULT_MODELS } from './verdicts.js';
 
@@ -145,57 +131,36 @@ function noteNext(nextEvents: Map<PhaseKind, Set<string>>, a: BuildActor): strin
   return own;
 }
 
-/** Walks every reachable state of one witness, adding the build actors' phase transitions to `edges`. */
+/** Walks every reachable state of one witness (the explorer's walk), adding the build actors' phase transitions to `edges`. */
 function walk(w: Witness, edges: Map<string, MutableEdge>, nextEvents: Map<PhaseKind, Set<string>>, subSteps: Map<PhaseKind, string[]>): Walk {
   const name = witnessName(w);
-  const scenario = freeScenario(w.scenario);
-  const world = initialWorld(scenario, variantOf(w.variant));
+  const world = initialWorld(freeScenario(w.scenario), variantOf(w.variant));
   // faults may hit every build actor (not only the scenario's fault targets): the retries pass through phases the first attempt does not
   const opts = { freeFaults: { kinds: FAULT_MODELS, max: 1 } };
-  const queue: WorldSnapshot[] = [snapshotWorld(world)];
-  const seen = new Set<string>([hashWorld(world)]);
-  let transitions = 0;
-  let complete = true;
-  for (let i = 0; i < queue.length; i++) {
-    const snap = queue[i];
-    if (!snap) break;
-    restoreWorld(world, snap);
-    for (const e of enabledEvents(world.ctx, world.state, opts)) {
-      restoreWorld(world, snap);
-      const before = buildActor(world.state, e.actor);
-      const r = apply(world, e);
-      if (!r.ok) throw new Error(`model bug: enabled event ${e.type}(${e.actor}) is disabled: ${r.reason}`);
-      transitions++;
-      const after = buildActor(world.state, e.actor);
-      if (before && after) {
-        const fault = FAULTS.has(e.type);
-        const own = noteNext(nextEvents, before);
-        noteNext(nextEvents, after);
-        noteSubStep(subSteps, before);
-        noteSubStep(subSteps, after);
-        if (!fault && own !== e.type) throw new Error(`model bug: ${e.actor} in ${before.phase.kind} took ${e.type}, nextBuildEvent says ${own}`);
-        const key = `${before.phase.kind} ${e.type} ${after.phase.kind}`;
-        let edge = edges.get(key);
-        if (!edge) {
-          edge = { from: before.phase.kind, event: e.type, to: after.phase.kind, fault, sources: new Set(), witnesses: new Set(), underJob: true };
-          edges.set(key, edge);
-        }
-        edge.sources.add(r.step.source);
-        edge.witnesses.add(name);
-        edge.underJob &&= before.job !== undefined;
+  const walked = walkStates(world, opts, { maxDepth: Number.POSITIVE_INFINITY, maxStates: MAX_STATES }, {
+    transition: (after, prev, step) => {
+      const e = step.event;
+      const before = buildActor(prev, e.actor);
+      const now = buildActor(after.state, e.actor);
+      if (!before || !now) return;
+      const fault = FAULTS.has(e.type);
+      const own = noteNext(nextEvents, before);
+      noteNext(nextEvents, now);
+      noteSubStep(subSteps, before);
+      noteSubStep(subSteps, now);
+      if (!fault && own !== e.type) throw new Error(`model bug: ${e.actor} in ${before.phase.kind} took ${e.type}, nextBuildEvent says ${own}`);
+      const key = `${before.phase.kind} ${e.type} ${now.phase.kind}`;
+      let edge = edges.get(key);
+      if (!edge) {
+        edge = { from: before.phase.kind, event: e.type, to: now.phase.kind, fault, sources: new Set(), witnesses: new Set(), underJob: true };
+        edges.set(key, edge);
       }
-      const h = hashWorld(world);
-      if (seen.has(h)) continue;
-      seen.add(h);
-      if (seen.size > MAX_STATES) {
-        complete = false;
-        break;
-      }
-      queue.push(snapshotWorld(world));
-    }
-    if (!complete) break;
-  }
-  return { witness: name, states: seen.size, transitions, complete };
+      edge.sources.add(step.source);
+      edge.witnesses.add(name);
+      edge.underJob &&= before.job !== undefined;
+    },
+  });
+  return { witness: name, states: walked.distinctStates, transitions: walked.transitions, complete: walked.complete };
 }
 
 const rank = (p: PhaseKind): number => PHASES.indexOf(p);

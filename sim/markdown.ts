@@ -39,16 +39,17 @@ export function formatMermaid(t: Trace): string {
     const to = errno ? `-x` : '->>';
     lines.push(`  ${sender(s)}${to}S: ${text(`${s.action} ${s.actor}: ${s.note}${errno && !s.note.includes(errno) ? ` (${errno})` : ''}`)}`);
   }
-  if (t.violation) lines.push(`  Note over D,S: ✗ ${text(`${t.violation.invariant}: ${t.violation.message}`)}`);
+  for (const v of t.violations) lines.push(`  Note over D,S: ✗ ${text(`${v.invariant} (state ${String(v.state)}): ${v.message}`)}`);
   return lines.join('\n') + '\n';
 }
 
 export function formatMarkdown(t: Trace): string {
-  const verdict = t.violation
-    ? `**✗ ${t.violation.invariant}** violated in scenario \`${t.scenario}\` under \`${t.variant}\`: ${t.violation.message}`
-    : `**✓** \`${t.scenario}\` under \`${t.variant}\`: no violation`;
+  const verdicts =
+    t.violations.length > 0
+      ? t.violations.map((v) => `**✗ ${v.invariant}** violated at state ${String(v.state)} in scenario \`${t.scenario.name}\` under \`${t.variant}\`: ${v.message}`)
+      : [`**✓** \`${t.scenario.name}\` under \`${t.variant}\`: no invariant violated at any state of this ${t.search.mode === 'scripted' ? 'scripted run' : 'path'}`];
   return [
-    verdict,
+    ...verdicts.flatMap((v, i) => (i === 0 ? [v] : ['', v])),
     '',
     '```mermaid',
     formatMermaid(t).trimEnd(),

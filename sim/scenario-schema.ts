@@ -1,97 +1,298 @@
 /**
- * Scenario files: JSON validated here with one clear error naming the JSON path. The same schema
- * is published as docs/scenario.schema.json (z.toJSONSchema).
+ * Scenario files: JSON validated here with one clear error naming the JSON path. The same schema,
+ * with a description and an example for every field, is published as docs/scenario.schema.json
+ * (z.toJSONSchema). A field the model would silently ignore is an error, never a no-op.
  */
 import { z } from 'zod';
 import type { Scenario } from '../model/nix/index.js';
-import { BUILD_EVENT_TYPES } from '../model/nix/index.js';
+import { BUILD_EVENT_TYPES, initialLayoutErrors } from '../model/nix/index.js';
+import { referenceProblems, scriptedRunProblem } from './scenario-check.js';
 
-const id = z.string().regex(/^[A-Za-z0-9_-]+$/, 'an id of letters, digits, - and _');
-const rel = z.string().regex(/^(?!\/)(?!.*\.\.)[A-Za-z0-9._/+-]*$/, 'a path relative to $out, without ..');
-const mode = z.string().regex(/^[0-7]{3,4}$/, 'an octal mode such as "755"');
+/** A schema with the description and examples the published JSON schema shows for it. */
+function doc<T extends z.ZodType>(schema: T, description: string, ...examples: readonly unknown[]): T {
+  return schema.meta({ description, examples: [...examples] });
+}
 
-const action = z.discriminatedUnion('op', [
-  z.strictObject({ op: z.literal('mkdirP'), path: rel }),
-  z.strictObject({ op: z.literal('mkdir'), path: rel }),
-  z.strictObject({ op: z.literal('writeFile'), path: rel, content: z.string() }),
-  z.strictObject({ op: z.literal('symlink'), target: z.string().min(1), path: rel }),
-  z.strictObject({ op: z.literal('chmod'), path: rel, mode }),
-  z.strictObject({ op: z.literal('writeIfFlag'), flag: id, path: rel, content: z.string() }),
-  z.strictObject({ op: z.literal('exitIfFlag'), flag: id, code: z.int().min(0).max(255) }),
-  z.strictObject({ op: z.literal('exit'), code: z.int().min(0).max(255) }),
-  z.strictObject({ op: z.literal('plant'), drv: id, path: rel, content: z.string() }),
-  z.strictObject({ op: z.literal('plantSymlink'), drv: id, target: z.string().min(1) }),
-]);
+const idPattern = z.string().regex(/^[A-Za-z0-9_-]+$/, 'an id of letters, digits, - and _');
+const id = (what: string, ...examples: string[]): z.ZodString => doc(idPattern, what, ...examples);
+const rel = doc(
+  z.string().regex(/^(?!\/)(?!.*\.\.)[A-Za-z0-9._/+-]*$/, 'a path relative to $out, without ..'),
+  'A path relative to the output ($out), without "..". The empty string "" is $out itself.',
+  '',
+  'bin/tool',
+);
+const mode = (what: string): z.ZodString => doc(z.string().regex(/^[0-7]{3,4}$/, 'an octal mode such as "755"'), `${what} (octal, as chmod takes it).`, '755', '0444');
+const content = doc(z.string(), "The file's content.", 'archive');
+const flag = id('A harness flag: a name that setFlag and clearFlag actors set and clear, and builders test.', 'attempt1');
+const code = doc(z.int().min(0).max(255), 'The exit status (0-255).', 1);
+const op = <const L extends string>(name: L, what: string): z.ZodLiteral<L> => doc(z.literal(name), what, name);
 
-const buildEvent = z.enum(BUILD_EVENT_TYPES);
-const faultKind = z.enum(['interrupt', 'crash', 'builderFailure']);
-const pathRef = z.strictObject({ drv: id, which: z.enum(['scratch', 'final', 'lock']) });
+const symbolicPath = doc(
+  z.strictObject({
+    drv: id('The derivation whose path this names.', 'godyn'),
+    which: doc(z.enum(['scratch', 'final', 'lock']), 'Its scratch output ($out while it builds), its final output path, or its output lock file.', 'final'),
+    path: rel.optional(),
+  }),
+  "Another derivation's store path named symbolically, resolved when it is used; a floating CA output's final path is unknown until that derivation is built (the command then fails, exit 1).",
+  { drv: 'godyn', which: 'final', path: 'bin/tool' },
+);
+const linkTarget = doc(
+  z.union([z.string().min(1), symbolicPath]),
+  "The symlink body: a literal string, as ln -s takes it, or {drv, which, path?} naming another derivation's path.",
+  '/nix/var/nix/builds',
+  { drv: 'godyn', which: 'scratch' },
+);
+
+const action = doc(
+  z.discriminatedUnion('op', [
+    z.strictObject({ op: op('mkdirP', 'mkdir -p: create the directory and its parents.'), path: rel }),
+    z.strictObject({ op: op('mkdir', 'mkdir: create one directory; fails if its parent is missing.'), path: rel }),
+    z.strictObject({ op: op('writeFile', 'Write a regular file (created 0644, truncated if it exists).'), path: rel, content }),
+    z.strictObject({ op: op('symlink', 'Create a symlink at `path` pointing at `target`.'), target: linkTarget, path: rel }),
+    z.strictObject({ op: op('chmod', 'chmod the path.'), path: rel, mode: mode('The new mode') }),
+    z.strictObject({ op: op('writeIfFlag', 'Write the file only while the harness flag is set: content only one attempt writes.'), flag, path: rel, content }),
+    z.strictObject({ op: op('exitIfFlag', 'Exit with `code` while the harness flag is set (the commands after it do not run).'), flag, code }),
+    z.strictObject({ op: op('exit', 'Exit with `code` here (the commands after it do not run).'), code }),
+    z.strictObject({
+      op: op('plant', "A hostile builder writes a file into another derivation's predictable scratch path."),
+      drv: id('The derivation whose scratch path is written into.', 'godyn'),
+      path: doc(rel, 'The file to write below the planted directory ("" = the directory alone).', 'backdoor', ''),
+      content,
+      mode: mode('chmod the planted directory to this mode last ("777" lets the victim\'s builder write into it)').optional(),
+    }),
+    z.strictObject({
+      op: op('plantSymlink', "A hostile builder puts a symlink at another derivation's predictable scratch path."),
+      drv: id('The derivation whose scratch path the symlink takes.', 'godyn'),
+      target: linkTarget,
+    }),
+    z.strictObject({
+      op: op(
+        'spawn',
+        'The builder starts a process (as make would) that runs the remaining commands while the builder waits. On Linux without a sandbox that process survives a daemon crash (PR_SET_PDEATHSIG reaches the builder alone) until its uid is handed out again.',
+      ),
+    }),
+    z.strictObject({
+      op: op('loop', 'Jump back to command `to`.'),
+      to: doc(z.int().min(0), 'The 0-based index of the command to jump back to (an earlier one).', 0),
+      times: doc(
+        z.int().min(1).max(16),
+        'How often to jump back; omitted: forever (the process never exits on its own: a hostile builder that keeps re-planting, or an orphan that never ends).',
+        2,
+      ).optional(),
+    }),
+  ]),
+  'One builder command, run as the build user (or as the daemon without build users).',
+  { op: 'writeFile', path: 'pkg.a', content: 'archive' },
+);
+
+const buildEvent = doc(z.enum(BUILD_EVENT_TYPES), 'A build event type (one step of a build, as traces name them).', 'builderAction');
+const nth = doc(z.int().min(0), 'Which occurrence of that event, counted from 0: 0 is just before the first.', 0, 2);
+const faultKind = doc(
+  z.enum(['interrupt', 'crash', 'builderFailure']),
+  'interrupt: SIGINT, the goal is destroyed and its cleanup runs; crash: the daemon worker is killed and nothing runs; builderFailure: the builder exits non-zero.',
+  'interrupt',
+);
+const pathRef = doc(
+  z.strictObject({
+    drv: id('The derivation.', 'godyn'),
+    which: doc(
+      z.enum(['scratch', 'final', 'lock']),
+      "scratch: where the builder writes $out (a floating CA output's fallback path, else the output path); final: the output path (a floating CA output has one only once built); lock: <drv>.drv.out.lock.",
+      'scratch',
+    ),
+  }),
+  'A store path of a derivation.',
+  { drv: 'godyn', which: 'scratch' },
+);
+
 const base = {
-  id,
-  after: z.array(id).optional(),
-  during: z.strictObject({ actor: id, before: buildEvent, nth: z.int().min(0) }).optional(),
+  id: id('The actor\'s name: unique; events and traces name it.', 'a1'),
+  after: doc(z.array(idPattern), 'Actors that must have done their part first: finished, or for holdUser, holding its build user.', ['a1']).optional(),
+  during: doc(
+    z.strictObject({
+      actor: id('The build this actor joins (not itself).', 'a1'),
+      before: buildEvent,
+      nth,
+    }),
+    'Start when build `actor` is about to take its `nth` event of type `before`; that build waits until this actor has finished. A deterministic way to place a concurrent actor.',
+    { actor: 'a1', before: 'builderAction', nth: 1 },
+  ).optional(),
+  afterUserRelease: doc(
+    z.array(idPattern),
+    'Start only once each of these actors has released the build user it took (a holdUser after it lets go; a build once it has given its user back). Unlike `after`, which waits for a holdUser only until it holds its user.',
+    ['other'],
+  ).optional(),
 };
+const scriptedFault = doc(
+  z.strictObject({ kind: faultKind, before: buildEvent, nth }),
+  "A fault scripted into `outpath run` and repro scripts: it fires just before this build's `nth` event of type `before`. Exploration drops it and tries every fault point instead.",
+  { kind: 'interrupt', before: 'builderAction', nth: 2 },
+);
 
-const actor = z.discriminatedUnion('kind', [
-  z.strictObject({ ...base, kind: z.literal('build'), drv: id, fault: z.strictObject({ kind: faultKind, before: buildEvent, nth: z.int().min(0) }).optional() }),
-  z.strictObject({ ...base, kind: z.literal('holdUser'), releaseAfter: z.array(id) }),
-  z.strictObject({ ...base, kind: z.literal('pathInfo'), target: pathRef }),
-  z.strictObject({ ...base, kind: z.literal('storeDelete'), command: z.enum(['nix store delete', 'nix-store --delete']), target: pathRef }),
-  z.strictObject({ ...base, kind: z.literal('gc') }),
-  z.strictObject({ ...base, kind: z.enum(['setFlag', 'clearFlag']), flag: id }),
-]);
+const kind = <const L extends string>(name: L, what: string): z.ZodLiteral<L> => doc(z.literal(name), what, name);
+
+const actor = doc(
+  z.discriminatedUnion('kind', [
+    z.strictObject({
+      ...base,
+      kind: kind('build', 'A build of one derivation by the daemon (nix-build / nix build).'),
+      drv: id('The derivation it builds.', 'godyn'),
+      mode: doc(z.literal('check'), '--check (bmCheck): rebuild a valid output and compare, registering nothing.', 'check').optional(),
+      fault: scriptedFault.optional(),
+      faults: doc(
+        z.array(scriptedFault).max(4),
+        'More scripted faults for this build, each firing just before its own point, of any kinds (e.g. an interrupt, then a crash while cleaning up). Exploration drops scripted faults.',
+        [{ kind: 'interrupt', before: 'builderAction', nth: 1 }, { kind: 'crash', before: 'cleanupBuild', nth: 0 }],
+      ).optional(),
+    }),
+    z.strictObject({
+      ...base,
+      kind: kind('holdUser', 'Another build holding a build user (it ran prepareUser first) until every `releaseAfter` actor is done.'),
+      releaseAfter: doc(z.array(idPattern), 'The actors whose end releases the build user (not itself).', ['a2']),
+    }),
+    z.strictObject({ ...base, kind: kind('pathInfo', 'nix path-info on a path.'), target: pathRef }),
+    z.strictObject({
+      ...base,
+      kind: kind('storeDelete', 'A delete of one path by the user.'),
+      command: doc(z.enum(['nix store delete', 'nix-store --delete']), 'Which command: their messages differ.', 'nix store delete'),
+      target: pathRef,
+    }),
+    z.strictObject({ ...base, kind: kind('gc', 'nix store gc: deletes every invalid path not held by a temp root or a lock.') }),
+    z.strictObject({
+      ...base,
+      kind: doc(z.enum(['setFlag', 'clearFlag']), 'Set or clear a harness flag (what writeIfFlag and exitIfFlag test).', 'setFlag'),
+      flag,
+    }),
+  ]),
+  'One step of the schedule: a build, a command, or a harness action.',
+  { id: 'a1', kind: 'build', drv: 'godyn' },
+);
+
+const fileName = doc(
+  z.string().regex(/^(?!\.\.?$)[^/]+$/, 'one path component (no "/", not "." or ".."); nest directories with `entries`'),
+  'A file name inside the entry: one path component, no "/".',
+  'pkg.a',
+);
+const owner = doc(z.enum(['builder1', 'builder2', 'root']), 'Who created it: the first or second build user, or root.', 'builder1');
+// recursive: the annotation breaks the cycle; parseScenario casts the parsed data to Scenario as for every other field
+const initialNode: z.ZodType = z.lazy(() =>
+  doc(
+    z.discriminatedUnion('kind', [
+      z.strictObject({ kind: doc(z.literal('file'), 'A regular file.', 'file'), name: fileName, content, owner: owner.optional(), mode: mode('The file\'s mode (default 644)').optional() }),
+      z.strictObject({ kind: doc(z.literal('symlink'), 'A symlink.', 'symlink'), name: fileName, target: linkTarget, owner: owner.optional() }),
+      z.strictObject({
+        kind: doc(z.literal('dir'), 'A directory.', 'dir'),
+        name: fileName,
+        entries: doc(z.array(initialNode), 'What the directory holds.', [{ kind: 'file', name: 'x', content: 'y' }]).optional(),
+        owner: owner.optional(),
+        mode: mode('The directory\'s mode (default 755)').optional(),
+      }),
+    ]),
+    "An entry of an initial tree; owner defaults to the enclosing directory's, mode to 644 (file) or 755 (dir).",
+    { kind: 'dir', name: 'lib', owner: 'root', entries: [{ kind: 'file', name: 'libx.so', content: 'x' }] },
+  ),
+).meta({ id: 'InitialNode' });
+
+/** The bounds of exploration; a flag of `outpath explore` overrides each one. */
+export const exploreBoundsSchema = z.strictObject({
+  faults: doc(z.array(faultKind).min(1), 'The fault models explored, one column each (--faults).', ['interrupt', 'crash', 'builderFailure']),
+  maxFaults: doc(z.int().min(0).max(3), 'How many faults one run may contain (--max-faults); 0 explores interleavings alone.', 1),
+  faultTargets: doc(z.array(idPattern), 'The builds faults may hit (--fault-targets); default: every build.', ['a1']).optional(),
+  maxDepth: doc(z.int().min(1), 'The longest run explored, in events (--max-depth); default 200.', 200).optional(),
+});
 
 export const scenarioSchema = z
   .strictObject({
-    name: id,
-    doc: z.string(),
-    settings: z.strictObject({
-      platform: z.enum(['linux', 'darwin']),
-      sandbox: z.boolean(),
-      buildUsers: z.int().min(0).max(8),
-      keepFailed: z.boolean(),
-      nixVersion: z.enum(['2.34.8', '2.8']),
-    }),
-    derivations: z
-      .array(z.strictObject({ id, name: z.string().regex(/^[A-Za-z0-9+\-_?=][A-Za-z0-9+\-._?=]*$/, 'a store path name'), kind: z.enum(['input-addressed', 'ca-floating']), program: z.array(action).max(20) }))
-      .min(1)
-      .max(4),
-    actors: z.array(actor).min(1).max(12),
-    initial: z.array(z.strictObject({ at: pathRef, owner: z.enum(['builder1', 'builder2', 'root']), mode, files: z.record(z.string(), z.string()).optional() })).optional(),
-    explore: z
-      .strictObject({ faults: z.array(faultKind), maxFaults: z.int().min(0).max(3), faultTargets: z.array(id).optional(), maxDepth: z.int().min(1).optional() })
-      .optional(),
+    name: id('The scenario\'s name: reports and trace file names carry it.', 'seed-487'),
+    doc: doc(z.string(), 'What the scenario shows, in a sentence or two.', 'An interrupted floating CA build, retried as another build user.'),
+    settings: doc(
+      z.strictObject({
+        platform: doc(z.enum(['linux', 'darwin']), 'Where the daemon runs: darwin never has a chroot; on linux `sandbox` decides.', 'darwin'),
+        sandbox: doc(z.boolean(), 'Linux `sandbox = true`: the output is built in <drv>.chroot, deleted before and after each build. Must be false on darwin.', false),
+        buildUsers: doc(z.int().min(0).max(8), 'Members of build-users-group; 0: the setting is empty and builders run as the daemon (single-user).', 4),
+        keepFailed: doc(z.boolean(), '`keep-failed = true`: the build directory of a failed or interrupted build is kept.', false),
+        nixVersion: doc(z.enum(['2.34.8', '2.8']), "Whose behaviour where they differ: upstream 2.34.8, or Debian's 2.8 (the real-daemon oracle's).", '2.34.8'),
+      }),
+      'The Nix settings that change the outcome.',
+      { platform: 'darwin', sandbox: false, buildUsers: 4, keepFailed: false, nixVersion: '2.34.8' },
+    ),
+    derivations: doc(
+      z
+        .array(
+          doc(
+            z.strictObject({
+              id: id('What actors and path references call this derivation.', 'godyn'),
+              name: doc(z.string().regex(/^[A-Za-z0-9+\-_?=][A-Za-z0-9+\-._?=]*$/, 'a store path name'), 'The store path name (after the hash).', 'godyn-compile-glob-match'),
+              kind: doc(
+                z.enum(['input-addressed', 'ca-floating']),
+                'input-addressed: the output path is known from the .drv; ca-floating: known only after the build, so the builder writes a scratch path.',
+                'ca-floating',
+              ),
+              program: doc(z.array(action).max(20), 'The builder: at most 20 commands, run in order with $out = the scratch path.', [{ op: 'mkdirP', path: '' }]),
+            }),
+            'A derivation with one output, `out`.',
+            { id: 'godyn', name: 'godyn', kind: 'ca-floating', program: [{ op: 'mkdirP', path: '' }] },
+          ),
+        )
+        .min(1)
+        .max(4),
+      'The derivations (1-4) the actors build.',
+      [{ id: 'godyn', name: 'godyn', kind: 'ca-floating', program: [{ op: 'mkdirP', path: '' }] }],
+    ),
+    actors: doc(z.array(actor).min(1).max(12), 'The schedule (1-12 actors). Each starts once its `after` actors are done, or at its `during` point.', [
+      { id: 'a1', kind: 'build', drv: 'godyn' },
+    ]),
+    initial: doc(
+      z.array(
+        doc(
+          z.strictObject({
+            at: pathRef,
+            owner,
+            mode: mode("The directory's mode, set after its files are written"),
+            files: doc(z.record(fileName, z.string()), 'Files directly in the directory: name -> content, owned by `owner`, mode 644. For subdirectories use `entries`.', { stale: 'attempt1' }).optional(),
+            entries: doc(z.array(initialNode), 'A nested tree in the directory, each entry with its own owner and mode.', [{ kind: 'dir', name: 'sub', entries: [{ kind: 'file', name: 'x', content: 'y' }] }]).optional(),
+          }),
+          'A directory present before the scenario starts.',
+          { at: { drv: 'godyn', which: 'scratch' }, owner: 'builder1', mode: '755', files: { stale: 'attempt1' } },
+        ),
+      ),
+      'Debris in the store before the scenario starts (for example, from an earlier crash).',
+      [{ at: { drv: 'godyn', which: 'scratch' }, owner: 'builder1', mode: '755' }],
+    ).optional(),
+    explore: doc(exploreBoundsSchema, 'What exploration may vary on top of the schedule, and its bounds (each overridden by a flag of `outpath explore`).', {
+      faults: ['interrupt'],
+      maxFaults: 1,
+      faultTargets: ['a1'],
+    }).optional(),
   })
   .superRefine((s, ctx) => {
-    const drvs = new Set(s.derivations.map((d) => d.id));
-    const actors = new Set(s.actors.map((a) => a.id));
-    if (drvs.size !== s.derivations.length) ctx.addIssue({ code: 'custom', path: ['derivations'], message: 'derivation ids must be unique' });
-    if (actors.size !== s.actors.length) ctx.addIssue({ code: 'custom', path: ['actors'], message: 'actor ids must be unique' });
-    s.actors.forEach((a, i) => {
-      if ('drv' in a && !drvs.has(a.drv)) ctx.addIssue({ code: 'custom', path: ['actors', i, 'drv'], message: `unknown derivation '${a.drv}'` });
-      if ('target' in a && !drvs.has(a.target.drv)) ctx.addIssue({ code: 'custom', path: ['actors', i, 'target', 'drv'], message: `unknown derivation '${a.target.drv}'` });
-      for (const dep of [...(a.after ?? []), ...(a.kind === 'holdUser' ? a.releaseAfter : []), ...(a.during ? [a.during.actor] : [])]) {
-        if (!actors.has(dep)) ctx.addIssue({ code: 'custom', path: ['actors', i], message: `unknown actor '${dep}'` });
-      }
-    });
-    s.derivations.forEach((d, i) => {
-      d.program.forEach((p, j) => {
-        if ('drv' in p && !drvs.has(p.drv)) ctx.addIssue({ code: 'custom', path: ['derivations', i, 'program', j, 'drv'], message: `unknown derivation '${p.drv}'` });
-      });
-    });
-    if (s.settings.platform === 'darwin' && s.settings.sandbox) {
-      // darwin never has a chroot (DarwinDerivationBuilder): sandbox only changes the seatbelt profile, which the model does not need
-      ctx.addIssue({ code: 'custom', path: ['settings', 'sandbox'], message: 'darwin has no chroot sandbox in this model; set sandbox: false (the seatbelt profile does not change the outcome)' });
-    }
+    for (const p of referenceProblems(s as Scenario)) ctx.addIssue({ code: 'custom', path: [...p.path], message: p.message });
   });
 
-/** Parses and validates; the error is one line naming the JSON path. */
-export function parseScenario(json: unknown): { ok: true; scenario: Scenario } | { ok: false; error: string } {
+/** `.a[0].b`, with keys that are not plain names quoted: `.files["sub/x"]`. */
+export function jsonPath(path: readonly PropertyKey[]): string {
+  return path.map((p) => (typeof p === 'number' ? `[${String(p)}]` : /^[A-Za-z_$][\w$]*$/.test(String(p)) ? `.${String(p)}` : `[${JSON.stringify(String(p))}]`)).join('');
+}
+
+/** The first issue as one line; a bad record key says what a key must be, not only that it is bad. */
+export function issueLine(prefix: string, error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return `${prefix}: invalid`;
+  const inner = issue.code === 'invalid_key' ? issue.issues[0]?.message : undefined;
+  return `${prefix}${jsonPath(issue.path)}: ${inner ?? issue.message}`;
+}
+
+/** Parses and validates; the error is one line naming the JSON path (under `prefix`). */
+export function parseScenario(json: unknown, prefix = 'scenario'): { ok: true; scenario: Scenario } | { ok: false; error: string } {
   const r = scenarioSchema.safeParse(json);
-  if (r.success) return { ok: true, scenario: r.data as Scenario };
-  const issue = r.error.issues[0];
-  const path = issue ? issue.path.map((p) => (typeof p === 'number' ? `[${String(p)}]` : `.${String(p)}`)).join('') : '';
-  return { ok: false, error: `scenario${path}: ${issue?.message ?? 'invalid'}` };
+  if (!r.success) return { ok: false, error: issueLine(prefix, r.error) };
+  const scenario = r.data as Scenario;
+  // what the schema cannot see: an initial tree that cannot be laid out (a path not known yet, a clash)
+  const [layout] = initialLayoutErrors(scenario);
+  if (layout !== undefined) return { ok: false, error: `${prefix}.${layout}` };
+  const problem = scriptedRunProblem(scenario);
+  if (problem) return { ok: false, error: `${prefix}${jsonPath(problem.path)}: ${problem.message}` };
+  return { ok: true, scenario };
 }
 
 /** The JSON Schema published at docs/scenario.schema.json (cross-reference checks are in the CLI only). */

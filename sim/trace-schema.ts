@@ -1,10 +1,9 @@
 /** Trace files as `replay`, `show` and `repro` read them: validated, with errors naming the JSON path. */
 import { z } from 'zod';
-import { EVENT_TYPES, VARIANT_SLUGS } from '../model/nix/index.js';
+import { EVENT_TYPES, parseVariant } from '../model/nix/index.js';
+import { issueLine, parseScenario } from './scenario-schema.js';
 import { TRACE_FORMAT } from './trace.js';
 import type { Trace } from './trace.js';
-
-
 
 const state = z.strictObject({
   n: z.int(),
@@ -16,14 +15,25 @@ const state = z.strictObject({
   changes: z.array(z.string()),
 });
 
+const hex = (n: number): z.ZodString => z.string().regex(new RegExp(`^[0-9a-f]{${String(n)}}$`), `${String(n)} hex digits`);
+const faultKind = z.enum(['interrupt', 'crash', 'builderFailure']);
+
 export const traceSchema = z.strictObject({
-  format: z.literal(TRACE_FORMAT, { error: `.format must be '${TRACE_FORMAT}'` }),
-  scenario: z.string(),
-  variant: z.string().refine((v) => v === 'upstream' || v === 'recommended' || v.split('+').every((p) => (VARIANT_SLUGS as readonly string[]).includes(p)), 'unknown variant'),
+  format: z.string().refine((f) => f === TRACE_FORMAT, {
+    error: (i) =>
+      i.input === 'nix-output-model-trace/1'
+        ? `must be '${TRACE_FORMAT}': this trace is of format 1, which did not carry its scenario; explore again to record it anew`
+        : `must be '${TRACE_FORMAT}'`,
+  }),
+  // the scenario's own fields are checked by parseScenario, which names their JSON path
+  scenario: z.strictObject({ name: z.string(), source: z.enum(['builtin', 'file']), file: z.string().optional(), sha256: hex(64), spec: z.unknown() }),
+  variant: z.string().refine((v) => parseVariant(v).ok, 'unknown variant'),
+  search: z.strictObject({ mode: z.enum(['scripted', 'bfs', 'random']), faults: z.array(faultKind), maxFaults: z.int().min(0), faultTargets: z.array(z.string()).optional() }),
+  model: z.strictObject({ sha256: hex(64), commit: hex(40).optional() }),
   nixRev: z.string(),
   foundBy: z.string(),
   replay: z.string(),
-  violation: z.strictObject({ invariant: z.string(), message: z.string() }).nullable(),
+  violations: z.array(z.strictObject({ invariant: z.string(), message: z.string(), state: z.int().min(1) })),
   events: z.array(z.strictObject({ type: z.enum(EVENT_TYPES), actor: z.string().min(1) })),
   initial: z.array(z.string()),
   states: z.array(state),
@@ -31,9 +41,8 @@ export const traceSchema = z.strictObject({
 
 export function parseTrace(json: unknown): { ok: true; trace: Trace } | { ok: false; error: string } {
   const r = traceSchema.safeParse(json);
-  if (r.success) return { ok: true, trace: r.data };
-  const issue = r.error.issues[0];
-  const path = issue ? issue.path.map((p) => (typeof p === 'number' ? `[${String(p)}]` : `.${String(p)}`)).join('') : '';
-  const msg = issue?.message ?? 'invalid';
-  return { ok: false, error: msg.startsWith('.') ? msg : `trace${path}: ${msg}` };
+  if (!r.success) return { ok: false, error: issueLine('trace', r.error) };
+  const spec = parseScenario(r.data.scenario.spec, 'trace.scenario.spec');
+  if (!spec.ok) return { ok: false, error: spec.error };
+  return { ok: true, trace: { ...r.data, scenario: { ...r.data.scenario, spec: spec.scenario } } as Trace };
 }

@@ -5,33 +5,93 @@
  * document cannot drift from the model; a test regenerates it and compares.
  */
 import type { FaultKind, Scenario, VariantSlug } from '../model/nix/index.js';
-import { NIX_REV, NIX_TAG, RECOMMENDED, VARIANT_SLUGS } from '../model/nix/index.js';
+import { NIX_REV, NIX_TAG, RECOMMENDED, UPSTREAM_VARIANTS, VARIANT_SLUGS } from '../model/nix/index.js';
 import { INVARIANTS } from '../model/verify/index.js';
-import type { InvariantName } from '../model/verify/index.js';
-import { BUILTIN } from './scenarios/builtin.js';
-import { formatText } from './trace.js';
+import type { ExploreLimit, InvariantName } from '../model/verify/index.js';
+import { BUILTIN, seed487 } from './scenarios/builtin.js';
+import { FINDINGS } from './scenarios/findings.js';
+import { computeVerdicts, fixedBy, type Verdicts } from './patch-claims.js';
+import { formatText, traceScenario } from './trace.js';
 import type { Cell } from './verdicts.js';
-import { allVariants, exploreCell, FAULT_MODELS, traceOf } from './verdicts.js';
+import { allVariants, boundedScenario, DEFAULT_MAX_DEPTH, exploreCell, exploreCells, FAULT_LETTER, FAULT_MODELS, scenarioBounds, traceOf, verdictOf } from './verdicts.js';
 
-export const BOUNDS = { maxDepth: 200, maxStates: 50_000, maxFaults: 1 } as const;
+/** The state bound of every cell; the other bounds are each scenario's own explore block. */
+export const BOUNDS = { maxStates: 50_000 } as const;
 
 export interface GeneratedDoc {
   /** path relative to docs/ -> content */
   readonly files: ReadonlyMap<string, string>;
+  /** `scenario: invariant` cells where recommended fails and FINDINGS does not say why. */
+  readonly unexplained: readonly string[];
+  /** FINDINGS entries (`scenario: invariant`) for which recommended does not fail. */
+  readonly unused: readonly string[];
 }
 
-const LETTER: Readonly<Record<FaultKind, string>> = { interrupt: 'i', crash: 'c', builderFailure: 'b' };
+/** Every cell is explored once per generation, whichever section asks for it first. */
+const cellCache = new Map<string, Cell>();
+
+function cellOf(s: Scenario, v: string, f: FaultKind): Cell {
+  const key = `${s.name}|${v}|${f}`;
+  let c = cellCache.get(key);
+  if (!c) {
+    const b = scenarioBounds(s, BOUNDS);
+    c = exploreCell(boundedScenario(s, b), v, f, { maxDepth: b.maxDepth, maxStates: b.maxStates, maxFaults: b.maxFaults, now: () => 0 });
+    cellCache.set(key, c);
+  }
+  return c;
+}
 
 function cellsOf(s: Scenario, variants: readonly string[]): Cell[] {
   const out: Cell[] = [];
-  for (const v of variants) for (const f of FAULT_MODELS) out.push(exploreCell(s, v, f, { ...BOUNDS, now: () => 0 }));
+  for (const v of variants) for (const f of scenarioBounds(s, BOUNDS).faults) out.push(cellOf(s, v, f));
   return out;
+}
+
+/** The variants that stand for a patch of ours (every variant but upstream's own changes). */
+export function patchSlugs(): VariantSlug[] {
+  return VARIANT_SLUGS.filter((s) => UPSTREAM_VARIANTS[s] === undefined);
+}
+
+/** The verdicts patches/README's claims are checked against (`outpath patches check`). */
+export function patchVerdicts(): Verdicts {
+  return computeVerdicts(BUILTIN, patchSlugs(), RECOMMENDED, FAULT_MODELS, cellOf, { maxDepth: DEFAULT_MAX_DEPTH, maxStates: BOUNDS.maxStates, maxFaults: 1 });
 }
 
 function broken(cells: readonly Cell[]): Set<string> {
   const out = new Set<string>();
   for (const c of cells) for (const x of c.counterexamples) out.add(`${x.invariant}/${c.fault}`);
   return out;
+}
+
+const LIMIT_WORDS: Readonly<Record<ExploreLimit, string>> = { maxStates: 'state bound', maxDepth: 'depth bound', time: 'time bound' };
+
+/** A Markdown cell: ✓, or ✗ with a link per fault model and/or ? with the bound that cut each. */
+function markdownCell(s: Scenario, v: string, n: InvariantName, mine: readonly Cell[], files: Map<string, string>): string {
+  const parts: string[] = [];
+  const violated = mine.filter((c) => verdictOf(c, n) === 'violated');
+  if (violated.length > 0) {
+    const links = violated.map((c) => {
+      const cx = c.counterexamples.find((x) => x.invariant === n);
+      if (!cx) return '';
+      const file = `verification/${s.name}/${v}.${n}.${c.fault}.txt`;
+      const b = scenarioBounds(s, BOUNDS);
+      const search = { mode: 'bfs' as const, faults: [c.fault], maxFaults: b.maxFaults, ...(b.faultTargets ? { faultTargets: b.faultTargets } : {}) };
+      const trace = traceOf({
+        scenario: traceScenario(s, { kind: 'builtin' }),
+        variant: v,
+        search,
+        cx,
+        foundBy: `bfs, fault model ${c.fault}, ${String(c.states)} distinct states (shortest)`,
+        replay: `outpath explore ${s.name} --variant ${v} --faults ${c.fault} --out DIR`,
+      });
+      files.set(file, formatText(trace));
+      return `[${FAULT_LETTER[c.fault]}](${file})`;
+    });
+    parts.push(`✗ ${links.join(' ')}`);
+  }
+  const open = mine.filter((c) => verdictOf(c, n) === 'inconclusive');
+  if (open.length > 0) parts.push(`? ${open.map((c) => `${FAULT_LETTER[c.fault]} (${c.coverage.kind === 'cut' ? LIMIT_WORDS[c.coverage.limit] : 'sampled'})`).join(' ')}`);
+  return parts.length > 0 ? parts.join(' · ') : '✓';
 }
 
 export function generateVerification(): GeneratedDoc {
@@ -42,59 +102,206 @@ export function generateVerification(): GeneratedDoc {
     '',
     `Generated by \`npm run docs:verification\` from the model (Nix ${NIX_TAG}, \`${NIX_REV.slice(0, 8)}\`); a test fails when it is stale. Do not edit by hand.`,
     '',
-    `Every cell is an exhaustive breadth-first exploration of the scenario (bounds: depth ${String(BOUNDS.maxDepth)}, ${String(BOUNDS.maxStates)} states, at most ${String(BOUNDS.maxFaults)} fault) under one fault model: **i** = interrupt (SIGINT; the goal's destructors run), **c** = daemon crash (nothing runs; on darwin the builder survives), **b** = builder failure (non-zero exit). Interleavings and build-user draws are free; scripted faults become free choices. ✓ = holds over the whole bounded space; ✗ lists the fault models under which it fails, each linking to a shortest counterexample trace.`,
+    `Every cell is a breadth-first exploration of the scenario under one fault model: **i** = interrupt (SIGINT; the goal's destructors run), **c** = daemon crash (nothing runs; on darwin the builder survives, on Linux without a sandbox a process it started does), **b** = builder failure (non-zero exit). Interleavings and build-user draws are free; scripted faults become free choices. Each scenario's own \`explore\` block sets the fault models, the faults per run and the builds they may hit (shown under its heading); every cell stops at ${String(BOUNDS.maxStates)} distinct states or at the scenario's depth bound (default ${String(DEFAULT_MAX_DEPTH)} events).`,
+    '',
+    'Each verdict is one of three:',
+    '',
+    '- **✗** violated: the links are a shortest counterexample trace for each fault model that breaks it;',
+    '- **✓** holds: the search covered every state reachable within the bounds, under every fault model;',
+    '- **?** inconclusive: nothing was violated in what the search covered, but a bound (named in the cell) stopped it before it covered everything, so the cell shows neither.',
     '',
     '## Invariants',
     '',
     ...INVARIANTS.map((i) => `- **${i.name}**: ${i.doc}`),
     '',
   ];
+  const recommended = new Map<string, Cell[]>();
+  let cut = 0;
   for (const s of BUILTIN) {
     const cells = cellsOf(s, allVariants());
-    md.push(`## ${s.name}`, '', s.doc, '', `| variant | ${names.join(' | ')} | states |`, `|---|${names.map(() => '---').join('|')}|---:|`);
+    recommended.set(s.name, cells.filter((c) => c.variant === 'recommended'));
+    cut += cells.filter((c) => c.coverage.kind !== 'exhaustive').length;
+    const b = scenarioBounds(s, BOUNDS);
+    md.push(
+      `## ${s.name}`,
+      '',
+      s.doc,
+      '',
+      `Explored under ${b.faults.map((f) => FAULT_LETTER[f]).join(', ')}, at most ${String(b.maxFaults)} fault${b.maxFaults === 1 ? '' : 's'} per run${b.faultTargets ? ` on ${b.faultTargets.join(', ')}` : ' on any build'}, depth ${String(b.maxDepth)}.`,
+      '',
+      `| variant | ${names.join(' | ')} | states |`,
+      `|---|${names.map(() => '---').join('|')}|---:|`,
+    );
     for (const v of allVariants()) {
       const mine = cells.filter((c) => c.variant === v);
-      const row = names.map((n) => {
-        const hits = mine.filter((c) => c.counterexamples.some((x) => x.invariant === n));
-        if (hits.length === 0) return '✓';
-        const links = hits.map((c) => {
-          const cx = c.counterexamples.find((x) => x.invariant === n);
-          if (!cx) return '';
-          const file = `verification/${s.name}/${v}.${n}.${c.fault}.txt`;
-          files.set(file, formatText(traceOf(s, v, cx, `bfs, fault model ${c.fault}, ${String(c.states)} distinct states (shortest)`, `outpath explore ${s.name} --variant ${v} --faults ${c.fault} --out DIR`)));
-          return `[${LETTER[c.fault]}](${file})`;
-        });
-        return `✗ ${links.join(' ')}`;
-      });
-      md.push(`| ${v} | ${row.join(' | ')} | ${String(mine.reduce((a, c) => a + c.states, 0))} |`);
+      md.push(`| ${v} | ${names.map((n) => markdownCell(s, v, n, mine, files)).join(' | ')} | ${String(mine.reduce((a, c) => a + c.states, 0))} |`);
     }
     md.push('');
   }
-  md.push(...necessity());
+  md.splice(md.indexOf('## Invariants'), 0, cut === 0 ? 'No cell below met a bound: every ✓ is exhaustive within the bounds stated, and no cell is inconclusive.' : `${String(cut)} (scenario, variant, fault model) explorations below met a bound; their cells say which.`, '');
+  md.push(...cutShort());
+  const findings = knownFailures(recommended);
+  md.push(...findings.md, ...necessity(recommended));
+  const verdicts = patchVerdicts();
+  md.push(...claimsSection(verdicts), ...pr16465());
   files.set('verification.md', md.join('\n') + '\n');
-  return { files };
+  files.set('verification/verdicts.json', JSON.stringify(verdicts, null, 2) + '\n');
+  return { files, unexplained: findings.unexplained, unused: findings.unused };
+}
+
+/** Every ✗ of the recommended series, with why it is a known limit (sim/scenarios/findings.ts). */
+function knownFailures(recommended: ReadonlyMap<string, readonly Cell[]>): { md: string[]; unexplained: string[]; unused: string[] } {
+  const md = [
+    '## Where the recommended series is ✗, and why',
+    '',
+    'Each ✗ of the `recommended` rows above is a limit of the series that upstream Nix shares (`sim/scenarios/findings.ts`; a test fails when a ✗ appears that is not listed here):',
+    '',
+  ];
+  const unexplained: string[] = [];
+  const unused: string[] = [];
+  for (const s of BUILTIN) {
+    const cells = recommended.get(s.name) ?? [];
+    const broken = INVARIANTS.map((i) => i.name).filter((n) => cells.some((c) => c.counterexamples.some((x) => x.invariant === n)));
+    const finding = FINDINGS[s.name];
+    const expected = finding?.invariants ?? [];
+    for (const n of broken) if (!expected.includes(n)) unexplained.push(`${s.name}: ${n}`);
+    for (const n of expected) if (!broken.includes(n)) unused.push(`${s.name}: ${n}`);
+    if (broken.length === 0 || !finding) continue;
+    const where = broken.map((n) => {
+      const links = cells.filter((c) => c.counterexamples.some((x) => x.invariant === n)).map((c) => `[${FAULT_LETTER[c.fault]}](verification/${s.name}/recommended.${n}.${c.fault}.txt)`);
+      return `${n} ${links.join(' ')}`;
+    });
+    md.push(`- **${s.name}** (${where.join('; ')}): ${finding.why}`);
+  }
+  for (const name of Object.keys(FINDINGS)) if (!BUILTIN.some((s) => s.name === name)) unused.push(`${name}: not a built-in scenario`);
+  md.push('');
+  return { md, unexplained, unused };
+}
+
+/** The state bound of the side-by-side example: small enough that most seed-487 cells stop before the end. */
+export const EXAMPLE_MAX_STATES = 400;
+
+/** The three verdicts side by side: seed-487 explored again with a state bound too small to finish most cells. */
+function cutShort(): string[] {
+  const s = seed487;
+  const b = scenarioBounds(s, { maxStates: EXAMPLE_MAX_STATES });
+  const variants = ['upstream', 'recommended'];
+  const cells = exploreCells(s, variants, b, () => 0);
+  const names: InvariantName[] = INVARIANTS.map((i) => i.name);
+  const letters = (cs: readonly Cell[]): string => cs.map((c) => FAULT_LETTER[c.fault]).join(' ');
+  const cut = cells.filter((c) => c.coverage.kind === 'cut');
+  return [
+    '## The three verdicts side by side',
+    '',
+    `Not a result: ${s.name} explored again with \`--max-states ${String(EXAMPLE_MAX_STATES)}\` (\`outpath explore ${s.name} --variant ${variants.join(',')} --max-states ${String(EXAMPLE_MAX_STATES)}\`), so that the state bound stops ${String(cut.length)} of its ${String(cells.length)} explorations (${cut.map((c) => `${c.variant} under ${FAULT_LETTER[c.fault]}`).join(', ')}) before they cover the space. A violation found before the bound is still a violation; an invariant not violated in a cut-short search is **?**, not ✓. The matrices above met no bound.`,
+    '',
+    `| variant | ${names.join(' | ')} |`,
+    `|---|${names.map(() => '---').join('|')}|`,
+    ...variants.map((v) => {
+      const mine = cells.filter((c) => c.variant === v);
+      const row = names.map((n) => {
+        const parts: string[] = [];
+        const violated = mine.filter((c) => verdictOf(c, n) === 'violated');
+        const open = mine.filter((c) => verdictOf(c, n) === 'inconclusive');
+        const holds = mine.filter((c) => verdictOf(c, n) === 'holds');
+        if (violated.length > 0) parts.push(`✗ ${letters(violated)}`);
+        if (open.length > 0) parts.push(`? ${letters(open)} (state bound)`);
+        if (holds.length > 0) parts.push(`✓ ${letters(holds)}`);
+        return parts.join(' · ');
+      });
+      return `| ${v} | ${row.join(' | ')} |`;
+    }),
+    '',
+  ];
 }
 
 /**
  * Why each member is in the recommended series: drop it and list the (scenario, invariant, fault)
  * cells that break; add a left-out variant and list the cells that it would heal.
  */
-function necessity(): string[] {
+function necessity(recommended: ReadonlyMap<string, readonly Cell[]>): string[] {
   const md = ['## What the recommended series contains, and why', ''];
-  const full = new Map(BUILTIN.map((s) => [s.name, broken(cellsOf(s, ['recommended']))]));
+  const full = new Map(BUILTIN.map((s) => [s.name, broken(recommended.get(s.name) ?? [])]));
   const explain = (label: string, slugs: readonly VariantSlug[], sign: 'breaks' | 'heals'): void => {
     const variant = slugs.join('+');
     const changed: string[] = [];
+    const open: string[] = [];
     for (const s of BUILTIN) {
+      const mine = recommended.get(s.name) ?? [];
+      const theirs = cellsOf(s, [variant]);
       const base = full.get(s.name) ?? new Set<string>();
-      const other = broken(cellsOf(s, [variant]));
+      const other = broken(theirs);
       const diff = sign === 'breaks' ? [...other].filter((x) => !base.has(x)) : [...base].filter((x) => !other.has(x));
       for (const d of diff.sort()) changed.push(`${s.name}: ${d.replace('/', ' under ')}`);
+      // a cell a bound cut short shows no violation without showing that none exists
+      for (const c of [...mine, ...theirs]) if (c.coverage.kind !== 'exhaustive') open.push(`${s.name} (${c.variant}) under ${c.fault}`);
     }
-    md.push(`- **${label}**: ${changed.length === 0 ? (sign === 'breaks' ? 'removing it breaks no invariant in any scenario (it changes user-visible messages only)' : 'adding it heals no cell') : `${sign === 'breaks' ? 'without it these break' : 'it would heal'}: ${changed.join('; ')}`}`);
+    const verdict =
+      changed.length === 0
+        ? sign === 'breaks'
+          ? 'removing it breaks no invariant in any scenario (it changes user-visible messages only)'
+          : 'adding it heals no cell'
+        : `${sign === 'breaks' ? 'without it these break' : 'it would heal'}: ${changed.join('; ')}`;
+    md.push(`- **${label}**: ${verdict}${open.length > 0 ? `; inconclusive, so not counted: ${[...new Set(open)].join('; ')}` : ''}`);
   };
   for (const m of RECOMMENDED) explain(`${m} (in)`, RECOMMENDED.filter((x) => x !== m), 'breaks');
   for (const m of VARIANT_SLUGS.filter((x) => !RECOMMENDED.includes(x))) explain(`${m} (left out)`, [...RECOMMENDED, m], 'heals');
   md.push('');
   return md;
+}
+
+/** patches/README's two claim columns, as the model computes them. */
+function claimsSection(v: Verdicts): string[] {
+  const list = (xs: readonly string[]): string => (xs.length === 0 ? 'none' : xs.join(', '));
+  const md = [
+    '## What each patch fixes',
+    '',
+    'A scenario counts for a patch when the base breaks some invariant in it under some fault model and the fix breaks none under any. *Alone*: base `upstream` (2.34.8), fix the patch alone. *In the series*: base `recommended` without the patch, fix `recommended` (for a patch left out of the series: base `recommended`, fix `recommended` with it); `recommended` includes upstream `d027dc38e8`, as master does. `outpath patches check` compares patches/README\'s table with these (from `verification/verdicts.json`).',
+    '',
+    '| variant | fails upstream, passes with it alone (2.34.8) | fails without it, passes with it in the series (as on master) |',
+    '|---|---|---|',
+  ];
+  for (const slug of patchSlugs()) {
+    const f = fixedBy(v, slug);
+    md.push(`| ${slug} | ${list(f.alone)} | ${list(f.inSeries)} |`);
+  }
+  md.push('');
+  return md;
+}
+
+/**
+ * NixOS/nix#16465 against upstream and against the series: where it breaks what upstream keeps,
+ * and whether prepare-deletes-stale-scratch (0001) heals it on top.
+ */
+function pr16465(): string[] {
+  const pr = 'floating-ca-same-scratch-path';
+  const rows: [string, string][] = [
+    ['upstream', 'upstream'],
+    [pr, `NixOS/nix#16465 alone`],
+    [`${pr}+prepare-deletes-stale-scratch`, '#16465 + 0001 (2.34.8)'],
+    [`${pr}+prepare-deletes-stale-scratch+rewrite-in-store-temp-dir`, '#16465 + 0001 + d027dc38e8'],
+    ['recommended', 'recommended'],
+    [`recommended+${pr}`, 'recommended + #16465'],
+  ];
+  const md = [
+    '## NixOS/nix#16465 and the series',
+    '',
+    `NixOS/nix#16465 (open) builds a floating output at \`makeFallbackPath(outputName)\` even when a realisation is known, so a \`--check\` (and, on master, where a build trace outlives its output, a rebuild after GC) sees the same \`$out\` as the first build. The model's variant \`${pr}\` is that one change. Cells each combination breaks (\`Invariant/fault model\`), in the scenarios where adding #16465 changes a verdict (to upstream, to 0001 alone, or to \`recommended\`):`,
+    '',
+    `| scenario | ${rows.map(([, label]) => label).join(' | ')} |`,
+    `|---|${rows.map(() => '---').join('|')}|`,
+  ];
+  const fmt = (cells: readonly string[]): string => (cells.length === 0 ? '✓' : cells.join(', '));
+  const same = (s: Scenario, a: string, b: string): boolean => brokenOf(s, a).join() === brokenOf(s, b).join();
+  for (const s of BUILTIN) {
+    const differs = !same(s, pr, 'upstream') || !same(s, `${pr}+prepare-deletes-stale-scratch`, 'prepare-deletes-stale-scratch') || !same(s, `recommended+${pr}`, 'recommended');
+    if (!differs) continue;
+    md.push(`| ${s.name} | ${rows.map(([v]) => fmt(brokenOf(s, v))).join(' | ')} |`);
+  }
+  md.push('');
+  return md;
+}
+
+function brokenOf(s: Scenario, v: string): string[] {
+  return [...broken(cellsOf(s, [v]))].sort();
 }

@@ -9,6 +9,11 @@ export function creds(uid: number, gid: number, groups: readonly number[] = [gid
   return Object.freeze({ uid, gid, groups: Object.freeze([...groups]), umask: umask & 0o777 });
 }
 
+/** The same process after chroot(2) into `root` (a path from the real root). Linux fs/open.c:SYSCALL_DEFINE1(chroot). */
+export function chroot(c: Creds, root: string): Creds {
+  return Object.freeze({ ...c, root });
+}
+
 /**
  * capable(CAP_*): the model has no capability sets, so uid 0 holds them all and no one else holds
  * any. Linux kernel/capability.c:capable(); the simplification is listed in docs/fs-model.md.

@@ -40,8 +40,19 @@ function components(path: string): string[] {
   return path.split('/').filter((p) => p !== '');
 }
 
-function root(s: FsState): DirInode {
-  return getInode(s, ROOT_INO) as DirInode;
+/**
+ * The directory `/` names for `c`: the real root, or the directory it chroot(2)ed into. The process
+ * holds that directory, so none of its ancestors is searched; a root that is gone resolves nothing
+ * (ENOENT), as lookups in a deleted directory do.
+ */
+function processRoot(s: FsState, c: Creds): DirInode | Errno {
+  let cur = getInode(s, ROOT_INO) as DirInode;
+  for (const name of components(c.root ?? '/')) {
+    const child = lookupChild(s, cur, name);
+    if (child?.kind !== 'dir') return 'ENOENT';
+    cur = child;
+  }
+  return cur;
 }
 
 /**
@@ -52,13 +63,16 @@ function root(s: FsState): DirInode {
 export type LastMode = 'follow' | 'nofollow' | 'parent';
 
 /**
- * Walks `path` to its last component. Relative paths start at `/` (the model has no cwd).
+ * Walks `path` to its last component. Relative paths start at `/` (the model has no cwd), which is
+ * the process root for a chrooted caller.
  * Errors: ENOENT, ENOTDIR, EACCES (search), ELOOP.
  */
 export function walk(ctx: Ctx, c: Creds, path: string, mode: LastMode): Last | Errno {
   if (path === '') return 'ENOENT';
+  const top = processRoot(ctx.s, c);
+  if (typeof top === 'string') return top;
   let queue = components(path);
-  let cur = root(ctx.s);
+  let cur = top;
   if (queue.length === 0) return { dir: cur, name: '', type: 'root', child: cur, trailing: false };
   const trailing = path.endsWith('/');
   const follow = mode === 'follow' || (mode === 'nofollow' && trailing);
@@ -69,7 +83,8 @@ export function walk(ctx: Ctx, c: Creds, path: string, mode: LastMode): Last | E
     const name = queue[i] ?? '';
     const last = i === queue.length - 1;
     if (name === '.' || name === '..') {
-      const next = name === '.' ? cur : (getInode(ctx.s, cur.parent) as DirInode);
+      // follow_dotdot: `..` of the process root is the root itself
+      const next = name === '.' || cur.ino === top.ino ? cur : (getInode(ctx.s, cur.parent) as DirInode);
       if (last) return { dir: cur, name, type: name === '.' ? 'dot' : 'dotdot', child: next, trailing };
       cur = next;
       continue;
@@ -82,7 +97,7 @@ export function walk(ctx: Ctx, c: Creds, path: string, mode: LastMode): Last | E
       hops++;
       const refused = mayFollowLink(c, cur, child, ctx.protectedSymlinks);
       if (refused) return refused;
-      if (child.target.startsWith('/')) cur = root(ctx.s);
+      if (child.target.startsWith('/')) cur = top;
       queue = [...components(child.target), ...queue.slice(i + 1)];
       if (queue.length === 0) return { dir: cur, name: '', type: 'root', child: cur, trailing };
       i = -1;

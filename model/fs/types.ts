@@ -53,14 +53,20 @@ export type FsResult<T> = { readonly ok: true; readonly value: T } | { readonly 
 
 /**
  * The credentials and per-process state a syscall runs with: effective uid/gid (Linux fsuid/fsgid),
- * supplementary groups and the umask. uid 0 holds every capability (CAP_DAC_OVERRIDE, CAP_FOWNER,
- * CAP_CHOWN ...), as root does on a stock kernel.
+ * supplementary groups, the umask and the root directory. uid 0 holds every capability
+ * (CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_CHOWN ...), as root does on a stock kernel.
  */
 export interface Creds {
   readonly uid: number;
   readonly gid: number;
   readonly groups: readonly number[];
   readonly umask: number;
+  /**
+   * The process's root directory after chroot(2), as a path from the real root; absent: `/`. Every
+   * path, relative or absolute, and every absolute symlink body resolves from it, and `..` never
+   * leaves it (Linux fs->root: set_root, follow_dotdot in fs/namei.c). Its ancestors are not searched.
+   */
+  readonly root?: string;
 }
 
 /** Which kernel's rules apply where Linux and Darwin differ (new-inode group, unlink of a directory). */

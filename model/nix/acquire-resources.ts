@@ -1,22 +1,26 @@
 /**
  * Nix: derivation-building-goal.cc tryToBuild/acquireResources @2.34.8: take the output locks,
  * recheck validity ("someone beat us to it"), and delete outputs that are known but invalid.
- * Floating CA outputs have no `known` path, so "removing invalid path" skips them (l.436).
+ * Floating CA outputs have no `known` path, so "removing invalid path" skips them (l.436). A
+ * `--check` build (bmCheck) goes on with a valid output (l.425).
  */
 import type { Ctx } from './context.js';
 import { drvOf } from './context.js';
 import { startDelete } from './delete-path.js';
 import { SRC } from './sources.js';
-import { addTempRoot, gcPending, putActor, releaseAll, withPhase } from './state.js';
+import { addTempRoot, putActor, releaseAll, withPhase } from './state.js';
 import { disabled, next } from './step.js';
 import { hashPartOf } from './store-path.js';
 import type { BuildActor, KnownOutput, ModelState, Step } from './types.js';
 
-/** The goal is created: its constructor adds the drv as a temp root (and derivation-goal.cc roots known outputs). */
+/**
+ * The goal is created: derivation-goal.cc roots the known outputs (l.83) and the building goal's
+ * constructor the drv (l.43). Each addTempRoot waits while the collector deletes that hash part
+ * (waits.ts): the step runs only once neither is pending.
+ */
 export function startGoal(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   if (a.phase.kind !== 'waiting') return disabled('already started');
   const d = drvOf(ctx, a.drv);
-  if (gcPending(s, hashPartOf(d.drvPath))) return disabled('addTempRoot waits: the garbage collector is deleting that path');
   let st = addTempRoot(s, a.id, hashPartOf(d.drvPath));
   if (d.knownPath) st = addTempRoot(st, a.id, hashPartOf(d.knownPath));
   return next(putActor(st, withPhase({ ...a, flagsAtStart: s.flags }, { kind: 'lockOutputs' })), `goal for ${d.spec.name}`, SRC.goalCtor);
@@ -34,15 +38,13 @@ export function checkPathValidity(ctx: Ctx, s: ModelState, drv: string): KnownOu
 export function lockOutputs(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   if (a.phase.kind !== 'lockOutputs') return disabled('not acquiring resources');
   const d = drvOf(ctx, a.drv);
-  const holder = s.locks[d.lockPath];
-  if (holder !== undefined && holder !== a.id) return disabled(`waiting for lock on '${d.lockPath}' (held by ${holder})`);
   // pathlocks.cc openLockFile: open(O_RDWR|O_CREAT, 0600) as the daemon
   const fd = ctx.fs.open(ctx.daemon, d.lockPath, { access: 'rw', creat: true }, 0o600);
   if (fd.ok) ctx.fs.close(ctx.daemon, fd.value);
   let st: ModelState = { ...s, locks: { ...s.locks, [d.lockPath]: a.id } };
   const known = checkPathValidity(ctx, st, a.drv);
   const withKnown: BuildActor = { ...a, ...(known ? { known } : {}) };
-  if (known?.status === 'valid') {
+  if (known?.status === 'valid' && a.mode !== 'check') {
     // "someone beat us to it": setDeletion(true) then unlock (l.425)
     ctx.fs.unlink(ctx.daemon, d.lockPath);
     // the goal ends here: its lock and its temp roots go with it (as at the end of any build)
@@ -50,12 +52,16 @@ export function lockOutputs(ctx: Ctx, s: ModelState, a: BuildActor): Step {
     const done = withPhase(withKnown, { kind: 'done', outcome: { kind: 'success', path: known.path, skipped: true } });
     return next(putActor(st, done), `all outputs valid: skipping build (someone beat us to it)`, SRC.acquireResources);
   }
-  if (known && ctx.fs.lstat(ctx.daemon, known.path).ok) {
+  if (known && known.status !== 'valid' && ctx.fs.lstat(ctx.daemon, known.path).ok) {
     const deleting: BuildActor = { ...withPhase(withKnown, { kind: 'deleteInvalidOutputs' }), job: startDelete(known.path) };
     return next(putActor(st, deleting), `locked ${d.lockPath}; removing invalid path '${known.path}'`, SRC.removeInvalid);
   }
   // upstream logs "removing invalid path" for every known, invalid output, and deletePath of a
   // missing path is a no-op: only the message is left of it
+  if (known?.status === 'valid') {
+    const note = `locked ${d.lockPath}; --check: ${known.path} is valid, building it again to compare`;
+    return next(putActor(st, withPhase(withKnown, { kind: 'acquireUser' })), note, SRC.checkNotSkipped);
+  }
   const note = known ? `locked ${d.lockPath}; removing invalid path '${known.path}' (absent)` : `locked ${d.lockPath}`;
   return next(putActor(st, withPhase(withKnown, { kind: 'acquireUser' })), note, known ? SRC.removeInvalid : SRC.acquireResources);
 }

@@ -1,13 +1,20 @@
 /**
- * Nix: what runs when a build ends, made explicit. On failure or interrupt the builder is destroyed
- * (cleanupOnDestruction: killChild, cleanupBuild(false)) and only then ~PathLocks releases the
- * output locks without deleting their files. On success cleanupBuild(true) runs and the lock
- * files are deleted (setDeletion(true)). Neither path touches a floating CA scratch output:
- * only the variant cleanup-deletes-scratch does.
+ * Nix: what runs when a build ends, made explicit (derivation-builder.cc @2.34.8). The processes
+ * of the build user are killed (killSandbox), then cleanupBuild runs: the variant
+ * cleanup-deletes-scratch first deletes an unregistered floating CA scratch output (its patch puts
+ * that at the top of cleanupBuild(false), unless keep-failed), then the temp dir is chmod 0000 and
+ * deleted (or kept, under keep-failed, when the build did not succeed), then a chroot is deleted
+ * (ChrootDerivationBuilder::cleanupBuild). Last, the builder goes (its build user is released) and
+ * the goal's output locks are released, their files deleted only on success (setDeletion(true)).
+ * Who runs this depends on how the build ended: unprepareBuild for a builder that exited (non-zero:
+ * cleanupBuild(false); success: cleanupBuild(true)), the builder's destructor otherwise.
+ * A redirected output (the hash-rewrite fallback path of a --check) is deleted on success only
+ * (cleanupBuild(true), l.2004-2008).
  */
 import type { Ctx } from './context.js';
-import { chrootParent, drvOf, realScratch, usesChroot } from './context.js';
-import { deletePathAll, startDelete } from './delete-path.js';
+import { drvOf, realScratch, usesChroot } from './context.js';
+import { teardownChroot } from './chroot.js';
+import { startDelete } from './delete-path.js';
 import { SRC } from './sources.js';
 import { putActor, releaseAll, withPhase } from './state.js';
 import { disabled, next } from './step.js';
@@ -18,55 +25,71 @@ function at(s: ModelState, a: BuildActor, outcome: BuildOutcome, step: CleanupSt
   return next(putActor(s, job ? { ...base, job: startDelete(job) } : base), note, source);
 }
 
+/** Who starts the cleanup: unprepareBuild when the builder exited, the builder's destructor otherwise. */
+function startedBy(outcome: BuildOutcome): string {
+  if (outcome.kind === 'success') return SRC.cleanupAfterSuccess;
+  if (outcome.kind === 'failure' && outcome.failure === 'builderFailed') return SRC.cleanupAfterBuilderFailure;
+  return SRC.cleanupOnDestruction;
+}
+
 export function cleanupBuild(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   if (a.phase.kind !== 'cleanup' || a.job) return disabled('not cleaning up');
   const { outcome, step } = a.phase;
-  const fs = ctx.fs;
   switch (step) {
     case 'killChild': {
-      // killChild -> killSandbox -> killUser(uid): every process of the build uid, orphans included
+      // killSandbox -> killUser(uid): every process of the build uid, orphans of crashed builds included
       const st: ModelState = a.uid === undefined || a.uid === 0 ? s : { ...s, orphans: s.orphans.filter((o) => o.uid !== a.uid) };
-      // AutoDelete of the hash-rewrite store temp dir runs while the goal unwinds (rewrite-in-store-temp-dir)
-      if (a.rewriteTmp) deletePathAll(fs, ctx.daemon, a.rewriteTmp);
-      if (a.tmpDir === undefined) return afterTmpDir(ctx, st, a, outcome);
-      fs.chmod(ctx.daemon, a.tmpDir, 0o000);
-      const keep = ctx.scenario.settings.keepFailed && outcome.kind !== 'success';
-      if (keep) {
-        fs.chmod(ctx.daemon, a.tmpDir, 0o755);
-        return at(st, a, outcome, 'removeTmpDir', `note: keeping build directory '${a.tmpDir}'`, SRC.cleanupBuild);
+      const scratch = unregisteredScratch(ctx, st, a, outcome);
+      if (scratch !== undefined) {
+        return at(st, a, outcome, 'deleteScratch', `deleting unregistered scratch output '${scratch}' [cleanup-deletes-scratch]`, startedBy(outcome), scratch);
       }
-      return at(st, a, outcome, 'removeTmpDir', `killChild; chmod ${a.tmpDir} 0000; deleting it`, SRC.cleanupBuild, a.tmpDir);
+      // cleanupBuild(true) first deletes the redirected outputs: only a build that succeeded does (l.2004-2008)
+      if (outcome.kind === 'success' && a.redirected && a.scratch !== undefined) {
+        return at(st, a, outcome, 'deleteRedirected', `deleting redirected output '${a.scratch}'`, SRC.deleteRedirected, a.scratch);
+      }
+      return tmpDir(ctx, st, a, outcome, startedBy(outcome));
     }
+    case 'deleteScratch':
+    case 'deleteRedirected':
+      return tmpDir(ctx, s, a, outcome, SRC.cleanupBuild);
     case 'removeTmpDir':
       return afterTmpDir(ctx, s, a, outcome);
-    case 'deleteScratch':
     case 'release':
       return release(ctx, s, a, outcome);
   }
 }
 
-/** After the temp dir: the variant cleanup-deletes-scratch deletes an unregistered floating CA scratch output. */
-function afterTmpDir(ctx: Ctx, s: ModelState, a: BuildActor, outcome: BuildOutcome): Step {
-  const d = drvOf(ctx, a.drv);
-  const scratch = a.scratch;
-  if (
-    ctx.variant.has('cleanup-deletes-scratch') &&
-    outcome.kind !== 'success' &&
-    d.spec.kind === 'ca-floating' &&
-    scratch !== undefined &&
-    !s.valid[scratch]
-  ) {
-    const real = realScratch(ctx, d, scratch);
-    return at(s, a, outcome, 'deleteScratch', `deleting unregistered scratch output '${scratch}' [cleanup-deletes-scratch]`, SRC.cleanupBuild, real);
+/** The variant cleanup-deletes-scratch: a floating output's scratch path, unless valid, on failure, without keep-failed. */
+function unregisteredScratch(ctx: Ctx, s: ModelState, a: BuildActor, outcome: BuildOutcome): string | undefined {
+  if (!ctx.variant.has('cleanup-deletes-scratch') || outcome.kind === 'success' || ctx.scenario.settings.keepFailed) return undefined;
+  if (a.known !== undefined || a.scratch === undefined || s.valid[a.scratch]) return undefined;
+  return realScratch(ctx, drvOf(ctx, a.drv), a.scratch);
+}
+
+/** cleanupBuild (l.2010-2030): chmod 0000, then keep it (keep-failed, not forced) or deletePath(topTmpDir). */
+function tmpDir(ctx: Ctx, s: ModelState, a: BuildActor, outcome: BuildOutcome, source: string): Step {
+  if (a.tmpDir === undefined) return afterTmpDir(ctx, s, a, outcome);
+  ctx.fs.chmod(ctx.daemon, a.tmpDir, 0o000);
+  if (ctx.scenario.settings.keepFailed && outcome.kind !== 'success') {
+    ctx.fs.chmod(ctx.daemon, a.tmpDir, 0o755);
+    return at(s, a, outcome, 'removeTmpDir', `note: keeping build directory '${a.tmpDir}'`, source);
   }
-  return release(ctx, s, a, outcome);
+  return at(s, a, outcome, 'removeTmpDir', `chmod ${a.tmpDir} 0000; deleting it`, source, a.tmpDir);
+}
+
+/**
+ * ChrootDerivationBuilder::cleanupBuild (l.157-176), on success and failure alike: on failure a known
+ * output that is not valid is first moved out of the chroot, then autoDelChroot.reset() (l.175).
+ */
+function afterTmpDir(ctx: Ctx, s: ModelState, a: BuildActor, outcome: BuildOutcome): Step {
+  if (!usesChroot(ctx) || a.scratch === undefined) return release(ctx, s, a, outcome);
+  const notes = teardownChroot(ctx, drvOf(ctx, a.drv), a, outcome);
+  return at(s, a, outcome, 'release', notes.join('; '), SRC.chrootCleanup);
 }
 
 /** The builder object goes (build user released), then ~PathLocks: lock files deleted only on success. */
 function release(ctx: Ctx, s: ModelState, a: BuildActor, outcome: BuildOutcome): Step {
   const d = drvOf(ctx, a.drv);
-  // chroot-derivation-builder.cc cleanupBuild (l.175): autoDelChroot.reset() on success and failure alike
-  if (usesChroot(ctx) && a.scratch !== undefined) deletePathAll(ctx.fs, ctx.daemon, chrootParent(d));
   if (outcome.kind === 'success') ctx.fs.unlink(ctx.daemon, d.lockPath);
   const st = releaseAll(s, a.id);
   const note = outcome.kind === 'success' ? `unlock and delete ${d.lockPath}; release build user` : `unlock ${d.lockPath} (file kept); release build user`;

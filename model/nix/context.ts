@@ -5,7 +5,7 @@
 import type { Creds, FsKernel } from '../fs/index.js';
 import { creds, ROOT } from '../fs/index.js';
 import { makeFallbackPath, makeStorePath, outputPathName, STORE_DIR } from './store-path.js';
-import type { DerivationSpec, PathRef, Scenario } from './types.js';
+import type { DerivationSpec, LinkTarget, PathRef, Scenario } from './types.js';
 import type { Variant } from './variants.js';
 
 export const NIXBLD_GID = 30000;
@@ -86,6 +86,13 @@ export function resolveRef(ctx: Ctx, ref: PathRef, realisations: Readonly<Record
   }
 }
 
+/** A symlink body as the builder writes it: literal, or another derivation's path once it is known. */
+export function resolveLinkTarget(ctx: Ctx, t: LinkTarget, realisations: Readonly<Record<string, string>>): string | undefined {
+  if (typeof t === 'string') return t;
+  const base = resolveRef(ctx, t, realisations);
+  return base === undefined ? undefined : t.path ? `${base}/${t.path}` : base;
+}
+
 export { STORE_DIR };
 
 /**
@@ -103,7 +110,7 @@ export function chrootParent(d: DrvInfo): string {
   return `${d.drvPath}.chroot`;
 }
 
-/** Where the scratch output really lives on the host (realPathInHost). */
+/** Where the scratch output really lives on the host (chroot-derivation-builder.cc realPathInHost, l.150). */
 export function realScratch(ctx: Ctx, d: DrvInfo, scratch: string): string {
   return usesChroot(ctx) ? `${chrootParent(d)}/root${scratch}` : scratch;
 }

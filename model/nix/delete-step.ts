@@ -6,13 +6,14 @@ import type { FsError } from '../fs/index.js';
 import type { Ctx } from './context.js';
 import { deletePathStep as step1 } from './delete-path.js';
 import { SRC } from './sources.js';
+import { enterCleanup } from './unwind.js';
 import { putActor, withPhase } from './state.js';
 import { disabled, next } from './step.js';
 import type { BuildActor, ModelState, Step } from './types.js';
 
-function sysError(a: BuildActor, e: FsError): BuildActor {
+function sysError(ctx: Ctx, s: ModelState, a: BuildActor, e: FsError): ModelState {
   const message = `cannot unlink '${e.path}': ${e.errno}`;
-  return withPhase(a, { kind: 'cleanup', outcome: { kind: 'failure', failure: 'sysError', message, errno: e.errno }, step: 'killChild' });
+  return enterCleanup(ctx, s, a, { kind: 'failure', failure: 'sysError', message, errno: e.errno });
 }
 
 export function deletePathStep(ctx: Ctx, s: ModelState, a: BuildActor): Step {
@@ -22,7 +23,7 @@ export function deletePathStep(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   if (p.kind === 'stepped') return next(putActor(s, { ...a, job: p.job }), `deletePath ${job.root}`, SRC.deletePath);
   const { job: _done, ...rest } = a;
   const done: BuildActor = rest;
-  if (p.error && done.phase.kind !== 'cleanup') return next(putActor(s, sysError(done, p.error)), `deletePath ${job.root} failed: ${p.error.errno}`, SRC.deletePath);
+  if (p.error && done.phase.kind !== 'cleanup') return next(sysError(ctx, s, done, p.error), `deletePath ${job.root} failed: ${p.error.errno}`, SRC.deletePath);
   const after = continuation(done);
   return next(putActor(s, after), `deleted ${job.root}`, SRC.deletePath);
 }
@@ -32,11 +33,8 @@ function continuation(a: BuildActor): BuildActor {
   switch (a.phase.kind) {
     case 'deleteInvalidOutputs':
       return withPhase(a, { kind: 'acquireUser' });
-    case 'cleanup':
-      // the temp dir done, cleanupBuild goes on to the variant's scratch deletion; that done, to release
-      return a.phase.step === 'deleteScratch' ? withPhase(a, { ...a.phase, step: 'release' }) : a;
     default:
-      // building (the variant's stale-scratch deletion) and registering resume at their next event
+      // cleanup goes on from its step, building (the variant's stale-scratch deletion) and registering at their next event
       return a;
   }
 }

@@ -4,9 +4,8 @@
  */
 import type { Ctx } from './context.js';
 import { canCrash, canFailBuilder, canInterrupt } from './faults.js';
-import { actorById, gcPending, isDone } from './state.js';
-import { hashPartOf } from './store-path.js';
-import { buildUserUids, drvOf } from './context.js';
+import { actorById, isDone, scriptedFaults } from './state.js';
+import { waitingFor } from './waits.js';
 import type { Actor, ActorSpec, BuildActor, BuildEventType, FaultKind, ModelEvent, ModelState } from './types.js';
 
 /** The event a build takes next, from its phase (whether it is enabled is step()'s guard). */
@@ -58,37 +57,9 @@ function simpleEvent(a: Actor): ModelEvent['type'] | undefined {
   }
 }
 
-/** Why an actor whose turn it is cannot move (a lock or a build user held by someone else), without side effects. */
+/** Whether an actor whose turn it is must wait (waits.ts decides, for step() too). */
 function blocked(ctx: Ctx, s: ModelState, a: Actor, spec: ActorSpec): boolean {
-  const freeUser = (): boolean => buildUserUids(ctx).some((u) => s.userLeases[String(u)] === undefined);
-  switch (a.kind) {
-    case 'build': {
-      const held = (lock: string): boolean => s.locks[lock] !== undefined && s.locks[lock] !== a.id;
-      if (a.job) return false;
-      const d = drvOf(ctx, a.drv);
-      if (a.phase.kind === 'waiting') return gcPending(s, hashPartOf(d.drvPath));
-      if (a.phase.kind === 'prepareScratch') return !a.known && ctx.variant.has('temp-root-scratch') && gcPending(s, hashPartOf(d.fallbackPath));
-      if (a.phase.kind === 'lockOutputs') return held(d.lockPath);
-      if (a.phase.kind === 'acquireUser') return ctx.scenario.settings.buildUsers > 0 && !freeUser();
-      if (a.phase.kind === 'registering' && a.phase.step.kind === 'lockFinal') {
-        const final = a.phase.step.finalPath;
-        return held(`${final}.lock`) || (ctx.variant.has('temp-root-final-path') && gcPending(s, hashPartOf(final)));
-      }
-      return false;
-    }
-    case 'holdUser':
-      if (a.state === 'waiting') return !freeUser();
-      return spec.kind === 'holdUser' && !spec.releaseAfter.every((id) => {
-        const o = actorById(s, id);
-        return o !== undefined && isDone(o);
-      });
-    case 'pathInfo':
-    case 'storeDelete':
-    case 'gc':
-    case 'setFlag':
-    case 'clearFlag':
-      return false;
-  }
+  return waitingFor(ctx, s, a, spec) !== undefined;
 }
 
 /** `after: [x]` waits for x to have done its part: finished, or, for a process holding a user, holding it. */
@@ -96,12 +67,30 @@ function partDone(a: Actor): boolean {
   return a.kind === 'holdUser' ? a.state !== 'waiting' : isDone(a);
 }
 
+/** Has `a` released the build user it took (afterUserRelease)? A build that never took one has not. */
+function releasedUser(s: ModelState, a: Actor): boolean {
+  const holds = Object.values(s.userLeases).includes(a.id);
+  switch (a.kind) {
+    case 'holdUser':
+      return a.state === 'done';
+    case 'build':
+      return a.phase.kind === 'done' || (a.uid !== undefined && !holds);
+    case 'pathInfo':
+    case 'storeDelete':
+    case 'gc':
+    case 'setFlag':
+    case 'clearFlag':
+      return isDone(a);
+  }
+}
+
 function depsDone(s: ModelState, spec: ActorSpec): boolean {
-  const after = (spec.after ?? []).every((id) => {
-    const o = actorById(s, id);
-    return o !== undefined && partDone(o);
-  });
-  return after && (spec.during === undefined || atPoint(s, spec.during));
+  const done = (ids: readonly string[] | undefined, test: (a: Actor) => boolean): boolean =>
+    (ids ?? []).every((id) => {
+      const o = actorById(s, id);
+      return o !== undefined && test(o);
+    });
+  return done(spec.after, partDone) && done(spec.afterUserRelease, (o) => releasedUser(s, o)) && (spec.during === undefined || atPoint(s, spec.during));
 }
 
 /** Is build `d.actor` at (or past) the point where a `during` actor joins? */
@@ -119,7 +108,11 @@ function pausedBy(ctx: Ctx, s: ModelState, build: string): boolean {
     const o = actorById(s, spec.id);
     // the build waits only while the joining actor can move: one blocked on this build's lock must not deadlock it
     const busy = o !== undefined && (o.kind === 'holdUser' ? o.state === 'waiting' : !isDone(o)) && !blocked(ctx, s, o, spec);
-    return busy && atPoint(s, spec.during) && (spec.after ?? []).every((id) => {
+    const ready = (spec.afterUserRelease ?? []).every((id) => {
+      const x = actorById(s, id);
+      return x !== undefined && releasedUser(s, x);
+    });
+    return busy && ready && atPoint(s, spec.during) && (spec.after ?? []).every((id) => {
       const x = actorById(s, id);
       return x !== undefined && isDone(x);
     });
@@ -135,8 +128,8 @@ export interface EnabledOptions {
   readonly freeFaults?: { readonly kinds: readonly FaultKind[]; readonly targets?: readonly string[]; readonly max: number };
 }
 
-function faultEnabled(kind: FaultKind, a: BuildActor): boolean {
-  return kind === 'interrupt' ? canInterrupt(a) : kind === 'crash' ? canCrash(a) : canFailBuilder(a);
+function faultEnabled(ctx: Ctx, kind: FaultKind, a: BuildActor): boolean {
+  return kind === 'interrupt' ? canInterrupt(ctx, a) : kind === 'crash' ? canCrash(a) : canFailBuilder(a);
 }
 
 /** Every event enabled in `s`, in a fixed order (actors in scenario order, then orphans). */
@@ -149,15 +142,15 @@ export function enabledEvents(ctx: Ctx, s: ModelState, opts: EnabledOptions = {}
     if (a.kind === 'build') {
       const type = nextBuildEvent(a);
       if (pausedBy(ctx, s, a.id)) continue;
-      const scripted = spec.kind === 'build' ? spec.fault : undefined;
-      if (scripted && type === scripted.before && (a.counts[scripted.before] ?? 0) === scripted.nth && faultEnabled(scripted.kind, a)) {
+      const scripted = scriptedFaults(spec).find((f) => type === f.before && (a.counts[f.before] ?? 0) === f.nth && faultEnabled(ctx, f.kind, a));
+      if (scripted) {
         out.push({ type: scripted.kind, actor: a.id });
         continue; // the scripted fault lands exactly here
       }
       if (type && !blocked(ctx, s, a, spec)) out.push({ type, actor: a.id });
       const ff = opts.freeFaults;
       if (ff && s.faultsUsed < ff.max && (ff.targets === undefined || ff.targets.includes(a.id))) {
-        for (const kind of ff.kinds) if (faultEnabled(kind, a)) out.push({ type: kind, actor: a.id });
+        for (const kind of ff.kinds) if (faultEnabled(ctx, kind, a)) out.push({ type: kind, actor: a.id });
       }
       continue;
     }

@@ -1,26 +1,26 @@
 /**
  * Faults, each a way a build can stop early. An interrupt (client Ctrl-C or hang-up: MonitorFdHup
- * -> triggerInterrupt; checkInterrupt throws at the next check point) destroys the goal, which runs
- * the destructor cleanup. A crash (SIGKILL of the daemon worker) runs nothing: the kernel drops its
- * flocks; on Linux the builder dies with it (PR_SET_PDEATHSIG), on macOS it keeps running.
- * A builder failure is a non-zero exit at that point.
+ * -> triggerInterrupt) stops the goal at the next upstream check point (interrupt-points.ts), and
+ * its destructors run the cleanup. A crash (SIGKILL of the daemon worker) can land anywhere and runs
+ * nothing: the kernel drops its flocks; on Linux the builder dies with it (PR_SET_PDEATHSIG), on
+ * macOS it keeps running (builderFate). A builder failure is a non-zero exit at that point.
  */
 import type { Ctx } from './context.js';
+import { usesChroot } from './context.js';
 import { SRC } from './sources.js';
+import { enterCleanup } from './unwind.js';
+import { interruptPoint } from './interrupt-points.js';
 import { putActor, releaseAll, withPhase } from './state.js';
 import { disabled, next } from './step.js';
-import { BUILD_PHASES } from './types.js';
-import type { BuildActor, ModelState, Step } from './types.js';
-
-/** A goal exists and its destructors have not started: every phase but the first and the last two. */
-const INTERRUPTIBLE: ReadonlySet<string> = new Set(BUILD_PHASES.filter((p) => p !== 'waiting' && p !== 'cleanup' && p !== 'done'));
+import type { BuildActor, ModelState, Orphan, Step } from './types.js';
 
 function counted(s: ModelState): ModelState {
   return { ...s, faultsUsed: s.faultsUsed + 1 };
 }
 
-export function canInterrupt(a: BuildActor): boolean {
-  return INTERRUPTIBLE.has(a.phase.kind);
+/** Only at an upstream check point (interrupt-points.ts). */
+export function canInterrupt(ctx: Ctx, a: BuildActor): boolean {
+  return interruptPoint(ctx, a) !== undefined;
 }
 
 export function canCrash(a: BuildActor): boolean {
@@ -31,25 +31,39 @@ export function canFailBuilder(a: BuildActor): boolean {
   return a.phase.kind === 'building' && !a.job;
 }
 
-export function interrupt(_ctx: Ctx, s: ModelState, a: BuildActor): Step {
-  if (!canInterrupt(a)) return disabled('nothing to interrupt');
-  const { job: _dropped, ...rest } = a;
+export function interrupt(ctx: Ctx, s: ModelState, a: BuildActor): Step {
+  const point = interruptPoint(ctx, a);
+  if (point === undefined) return disabled('no check point: an interrupt would land later');
   const outcome = { kind: 'interrupted' as const, message: 'interrupted by the user' };
-  return next(putActor(counted(s), withPhase(rest, { kind: 'cleanup', outcome, step: 'killChild' })), 'SIGINT: goal destroyed', SRC.interrupt);
+  return next(enterCleanup(ctx, counted(s), a, outcome), `SIGINT: goal destroyed at ${point}`, SRC.interrupt);
+}
+
+/**
+ * What happens to a running builder when its daemon worker dies. macOS: the builder and everything
+ * it started keep running, as any uid, root included (no death signal there). Linux: PR_SET_PDEATHSIG
+ * kills the builder, and fork(2) does not pass it on, so a process the builder started (`spawn`)
+ * survives; in a chroot the builder is PID 1 of its own PID namespace, whose death kills the rest.
+ */
+function builderFate(ctx: Ctx, a: BuildActor): { readonly orphan?: Orphan; readonly note: string; readonly source: string } | undefined {
+  if (a.phase.kind !== 'building' || a.job || a.uid === undefined || a.scratch === undefined) return undefined;
+  const { kind: _building, ...cursor } = a.phase;
+  const orphan: Orphan = { id: `${a.id}~orphan`, drv: a.drv, uid: a.uid, scratch: a.scratch, ...cursor };
+  if (ctx.scenario.settings.platform === 'darwin') return { orphan, note: 'builder keeps running as its uid (macOS: no death signal)', source: SRC.noDeathSignal };
+  if (usesChroot(ctx)) return { note: 'the builder dies (PR_SET_PDEATHSIG), and with it, PID 1 of its namespace, every process it started', source: `${SRC.pdeathsig}; ${SRC.pidNamespace}` };
+  if (cursor.child !== true) return { note: 'the builder dies (PR_SET_PDEATHSIG)', source: SRC.pdeathsig };
+  return { orphan, note: 'the builder dies (PR_SET_PDEATHSIG); the process it started keeps running as its uid', source: SRC.pdeathsig };
 }
 
 export function crash(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   if (!canCrash(a)) return disabled('not running');
   let st = releaseAll(counted(s), a.id);
-  const builderRunning = a.phase.kind === 'building' && !a.job && a.uid !== undefined && a.uid !== 0 && a.scratch !== undefined;
-  const darwin = ctx.scenario.settings.platform === 'darwin';
-  if (builderRunning && darwin && a.phase.kind === 'building' && a.uid !== undefined && a.scratch !== undefined) {
-    st = { ...st, orphans: [...st.orphans, { id: `${a.id}~orphan`, drv: a.drv, uid: a.uid, scratch: a.scratch, pc: a.phase.pc }] };
-  }
+  const fate = builderFate(ctx, a);
+  if (fate?.orphan) st = { ...st, orphans: [...st.orphans, fate.orphan] };
   // the store temp dir's lock dies with the process: GC may take it (gc.cc: tmp- dirs whose lock is free)
   const { job: _dropped, rewriteTmp: _unlocked, ...rest } = a;
-  const note = builderRunning && darwin ? 'daemon worker killed; builder keeps running as its uid (macOS)' : 'daemon worker killed; nothing cleaned up';
-  return next(putActor(st, withPhase(rest, { kind: 'done', outcome: { kind: 'crashed' } })), note, SRC.crash);
+  const note = fate ? `daemon worker killed; ${fate.note}` : 'daemon worker killed; nothing cleaned up';
+  const source = fate ? `${SRC.crash}; ${fate.source}` : SRC.crash;
+  return next(putActor(st, withPhase(rest, { kind: 'done', outcome: { kind: 'crashed' } })), note, source);
 }
 
 export function builderFailure(_ctx: Ctx, s: ModelState, a: BuildActor): Step {

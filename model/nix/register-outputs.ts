@@ -2,21 +2,22 @@
  * Nix: derivation-builder.cc unprepareBuild + registerOutputs @2.34.8, one step per syscall where
  * upstream can be interrupted: the top-level ownership check, canonicalisePathMetaData (one entry
  * per step; checkInterrupt per file), the `.tmp` hash rewrite, the final-path lock, the move and
- * the database registration.
+ * the database registration, or under --check (bmCheck) the comparison that replaces the last two.
  */
 import type { FsKernel } from '../fs/index.js';
 import type { Ctx } from './context.js';
 import { drvOf, realScratch, usesChroot } from './context.js';
 import { caFinalPath, narText, rewriteHash } from './content.js';
-import { startDelete } from './delete-path.js';
+import { deletePathAll, startDelete } from './delete-path.js';
 import { SRC } from './sources.js';
-import { addTempRoot, gcPending, putActor, withPhase } from './state.js';
+import { enterCleanup } from './unwind.js';
+import { addTempRoot, putActor, withPhase } from './state.js';
 import { disabled, next } from './step.js';
 import { hashPartOf, outputPathName, STORE_DIR } from './store-path.js';
 import type { BuildActor, BuildOutcome, ModelState, RegisterStep, Step } from './types.js';
 
-function toCleanup(s: ModelState, a: BuildActor, outcome: BuildOutcome, note: string, source: string): Step {
-  return next(putActor(s, withPhase(a, { kind: 'cleanup', outcome, step: 'killChild' })), note, source);
+function toCleanup(ctx: Ctx, s: ModelState, a: BuildActor, outcome: BuildOutcome, note: string, source: string): Step {
+  return next(enterCleanup(ctx, s, a, outcome), note, source);
 }
 
 function registering(s: ModelState, a: BuildActor, step: RegisterStep, note: string, source: string, job?: string): Step {
@@ -30,7 +31,7 @@ export function builderExit(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   const d = drvOf(ctx, a.drv);
   if (a.phase.status !== 0) {
     const message = `builder for '${d.drvPath}' failed with exit code ${String(a.phase.status)}`;
-    return toCleanup(s, a, { kind: 'failure', failure: 'builderFailed', message }, message, SRC.unprepareBuild);
+    return toCleanup(ctx, s, a, { kind: 'failure', failure: 'builderFailed', message }, message, SRC.unprepareBuild);
   }
   return registering(s, a, { kind: 'checkOutput' }, 'builder exited 0', SRC.unprepareBuild);
 }
@@ -47,7 +48,7 @@ export function registerOutputs(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   const actual = realScratch(ctx, d, a.scratch);
   const step = a.phase.step;
   const fail = (message: string, kind: 'outputRejected' | 'sysError', source: string): Step =>
-    toCleanup(s, a, { kind: 'failure', failure: kind, message }, message, source);
+    toCleanup(ctx, s, a, { kind: 'failure', failure: kind, message }, message, source);
   switch (step.kind) {
     case 'checkOutput': {
       const st = fs.lstat(ctx.daemon, actual);
@@ -71,7 +72,8 @@ export function registerOutputs(ctx: Ctx, s: ModelState, a: BuildActor): Step {
         const mode = 0o444 | (v.kind === 'dir' || (v.mode & 0o100) !== 0 ? 0o111 : 0);
         if (v.mode !== mode) fs.chmod(ctx.daemon, path, mode);
       }
-      if (v.uid !== 0 || v.gid !== 0) fs.lchown(ctx.daemon, path, 0, 0);
+      // "Change ownership to the current uid" only if it differs (l.111): a root-owned entry keeps its group
+      if (v.uid !== 0) fs.lchown(ctx.daemon, path, 0, 0);
       return registering(s, a, { ...step, done: [...step.done, path] }, `canonicalise ${path}`, SRC.canonicalise);
     }
     case 'rewriteCopy': {
@@ -101,11 +103,8 @@ export function registerOutputs(ctx: Ctx, s: ModelState, a: BuildActor): Step {
     }
     case 'lockFinal': {
       const lock = `${step.finalPath}.lock`;
-      const holder = s.locks[lock];
-      if (holder !== undefined && holder !== a.id) return disabled(`waiting for lock on '${lock}'`);
       // temp-root-final-path: root the final path before moving there, so GC cannot take it before registration
       const rootFinal = ctx.variant.has('temp-root-final-path');
-      if (rootFinal && gcPending(s, hashPartOf(step.finalPath))) return disabled('addTempRoot waits: the garbage collector is deleting that path');
       const fd = fs.open(ctx.daemon, lock, { access: 'rw', creat: true }, 0o600);
       if (fd.ok) fs.close(ctx.daemon, fd.value);
       const locked: ModelState = { ...s, locks: { ...s.locks, [lock]: a.id } };
@@ -115,22 +114,42 @@ export function registerOutputs(ctx: Ctx, s: ModelState, a: BuildActor): Step {
     case 'moveOutput': {
       const r = fs.rename(ctx.daemon, actual, step.finalPath);
       if (!r.ok) return fail(`moving '${actual}' to '${step.finalPath}': ${r.error.errno}`, 'sysError', SRC.moveOutput);
-      return registering(s, a, { kind: 'register', finalPath: step.finalPath }, `movePath ${actual} -> ${step.finalPath}`, SRC.moveOutput);
+      return registering(s, a, { kind: 'register', finalPath: step.finalPath, afterMove: true }, `movePath ${actual} -> ${step.finalPath}`, SRC.moveOutput);
+    }
+    case 'compare': {
+      const valid = s.valid[step.finalPath];
+      const st = dropFinalLock(ctx, s, a);
+      if (valid && narText(fs, actual) !== valid.content) {
+        const message = `derivation '${d.drvPath}' may not be deterministic: output '${step.finalPath}' differs`;
+        if (ctx.scenario.settings.keepFailed) {
+          // keep-failed: the new output goes to `<path>.check` for inspection (l.1883-1886)
+          deletePathAll(fs, ctx.daemon, `${step.finalPath}.check`);
+          fs.rename(ctx.daemon, actual, `${step.finalPath}.check`);
+        }
+        return toCleanup(ctx, st, a, { kind: 'failure', failure: 'notDeterministic', message }, message, SRC.checkCompare);
+      }
+      // bmCheck registers nothing (l.1961); the goal reports the output it already had
+      const outcome: BuildOutcome = { kind: 'success', path: a.known?.path ?? step.finalPath, skipped: false };
+      const note = valid ? `--check: ${actual} matches the valid ${step.finalPath}` : `--check: ${step.finalPath} is not valid, nothing to compare`;
+      return toCleanup(ctx, st, a, outcome, note, SRC.checkCompare);
     }
     case 'register': {
       const info = { deriver: d.drvPath, content: narText(fs, step.finalPath), flags: a.flagsAtStart ?? [] };
       let st: ModelState = { ...s, valid: { ...s.valid, [step.finalPath]: info } };
       if (d.spec.kind === 'ca-floating') st = { ...st, realisations: { ...st.realisations, [`${d.drvPath}!out`]: step.finalPath } };
-      if (a.finalLock) {
-        // dynamicOutputLock.setDeletion(true): the final-path lock file goes when the iteration ends
-        fs.unlink(ctx.daemon, a.finalLock);
-        const { [a.finalLock]: _gone, ...locks } = st.locks;
-        st = { ...st, locks };
-      }
+      st = dropFinalLock(ctx, st, a);
       const outcome: BuildOutcome = { kind: 'success', path: step.finalPath, skipped: false };
-      return toCleanup(st, a, outcome, `registered ${step.finalPath} valid`, SRC.registerValidPaths);
+      return toCleanup(ctx, st, a, outcome, `registered ${step.finalPath} valid`, SRC.registerValidPaths);
     }
   }
+}
+
+/** dynamicOutputLock.setDeletion(true): the final-path lock file goes when the iteration ends. */
+function dropFinalLock(ctx: Ctx, s: ModelState, a: BuildActor): ModelState {
+  if (!a.finalLock) return s;
+  ctx.fs.unlink(ctx.daemon, a.finalLock);
+  const { [a.finalLock]: _gone, ...locks } = s.locks;
+  return { ...s, locks };
 }
 
 function afterCanonicalise(ctx: Ctx, s: ModelState, a: BuildActor, pass: 1 | 2, actual: string, rewritten?: string): Step {
@@ -139,23 +158,29 @@ function afterCanonicalise(ctx: Ctx, s: ModelState, a: BuildActor, pass: 1 | 2, 
     const finalPath = caFinalPath(narText(ctx.fs, actual), a.scratch, outputPathName(d.spec.name, 'out'));
     if (finalPath !== a.scratch) return registering(s, a, { kind: 'rewriteCopy', finalPath }, `content-addressed: final path ${finalPath}`, SRC.rewriteOutput);
   }
+  if (d.spec.kind === 'input-addressed' && pass === 1 && a.known && a.scratch !== undefined && a.known.path !== a.scratch) {
+    // built at the hash-rewrite fallback path (--check): its hash is rewritten to the known path's
+    return registering(s, a, { kind: 'rewriteCopy', finalPath: a.known.path }, `input-addressed: rewriting ${a.scratch} to ${a.known.path}`, SRC.rewriteInputAddressed);
+  }
   const finalPath = d.spec.kind === 'ca-floating' ? (rewritten ?? actual) : (a.known?.path ?? actual);
   if (d.spec.kind === 'ca-floating') return registering(s, a, { kind: 'lockFinal', finalPath }, 'canonicalised', SRC.lockFinal);
-  if (usesChroot(ctx)) return moveOutput(ctx, s, a, finalPath, actual);
+  if (usesChroot(ctx) || a.mode === 'check') return moveOutput(ctx, s, a, finalPath, actual);
   return registering(s, a, { kind: 'register', finalPath }, 'canonicalised', SRC.registerOutputs);
 }
 
 /**
- * The move (derivation-builder.cc registerOutputs, l.1853): the final path already valid -> delete our copy (2.34.8; Nix 2.8 leaves it,
+ * The move (l.1853): --check leaves the output in place; the final path already valid -> delete our copy (2.34.8; Nix 2.8 leaves it,
  * see docs/fidelity.md); otherwise deletePath(dest) then movePath(actual, dest).
  */
 function moveOutput(ctx: Ctx, s: ModelState, a: BuildActor, finalPath: string, actual: string): Step {
-  if (actual === finalPath) return registering(s, a, { kind: 'register', finalPath }, 'output already at its final path', SRC.moveOutput);
+  // bmCheck (l.1858): the new output stays where it was built, to be compared
+  if (a.mode === 'check') return registering(s, a, { kind: 'compare', finalPath }, `--check: leaving ${actual} in place to compare`, SRC.moveOutput);
+  if (actual === finalPath) return registering(s, a, { kind: 'register', finalPath, afterMove: true }, 'output already at its final path', SRC.moveOutput);
   if (s.valid[finalPath] && !ctx.variant.has('bug-move-ignores-valid-final')) {
     if (ctx.scenario.settings.nixVersion === '2.8') {
-      return registering(s, a, { kind: 'register', finalPath }, 'final path already valid: no moving needed (2.8 keeps the scratch copy)', SRC.moveOutput);
+      return registering(s, a, { kind: 'register', finalPath, afterMove: true }, 'final path already valid: no moving needed (2.8 keeps the scratch copy)', SRC.moveOutput);
     }
-    return registering(s, a, { kind: 'register', finalPath }, `final path already valid: deleting scratch copy ${actual}`, SRC.moveOutput, actual);
+    return registering(s, a, { kind: 'register', finalPath, afterMove: true }, `final path already valid: deleting scratch copy ${actual}`, SRC.moveOutput, actual);
   }
   return registering(s, a, { kind: 'moveOutput', finalPath }, `deletePath ${finalPath} before moving`, SRC.moveOutput, finalPath);
 }

@@ -6,11 +6,12 @@
  */
 import type { Creds, FsResult } from '../fs/index.js';
 import type { Ctx } from './context.js';
-import { builderCreds, drvOf, realScratch } from './context.js';
+import { drvOf, resolveLinkTarget, usesChroot } from './context.js';
+import { builderView } from './chroot.js';
 import { SRC } from './sources.js';
 import { putActor, withPhase } from './state.js';
 import { disabled, next } from './step.js';
-import type { BuilderAction, BuilderCall, BuildActor, ModelState, Orphan, Step } from './types.js';
+import type { BuilderAction, BuilderCall, BuilderCursor, BuildActor, LinkTarget, ModelState, Orphan, Step } from './types.js';
 
 export type ActionResult =
   | { readonly kind: 'ran'; readonly call: BuilderCall; readonly status: number }
@@ -24,14 +25,30 @@ function statusOf(r: FsResult<unknown>, failStatus: number): { ok: boolean; stat
   return r.ok ? { ok: true, status: 0 } : { ok: false, status: failStatus, errno: r.error.errno };
 }
 
-/** Runs builder command `i` as `c` with $out = `out`. */
-export function runAction(ctx: Ctx, c: Creds, out: string, act: BuilderAction, i: number, flags: readonly string[]): ActionResult {
+type FsAction = Exclude<BuilderAction, { op: 'spawn' } | { op: 'loop' }>;
+
+/**
+ * Runs builder command `i` as `c` with $out = `out`, both as the builder sees them (inside its
+ * chroot, if any). Symbolic symlink bodies resolve against `realisations`; one that names a path not
+ * known yet (a floating CA output not built) fails as `ln` of an empty name would.
+ */
+export function runAction(
+  ctx: Ctx,
+  c: Creds,
+  out: string,
+  act: FsAction,
+  i: number,
+  flags: readonly string[],
+  realisations: Readonly<Record<string, string>> = {},
+): ActionResult {
   const fs = ctx.fs;
   const call = (r: FsResult<unknown>, failStatus: number): ActionResult => {
     const st = statusOf(r, failStatus);
     const base: BuilderCall = { i, op: act.op, ok: st.ok };
     return { kind: 'ran', call: r.ok ? base : { ...base, errno: r.error.errno }, status: st.status };
   };
+  const noTarget: ActionResult = { kind: 'ran', call: { i, op: act.op, ok: false, errno: 'ENOENT' }, status: 1 };
+  const link = (t: LinkTarget): string | undefined => resolveLinkTarget(ctx, t, realisations);
   switch (act.op) {
     case 'mkdirP':
       // plain `mkdir -p` (no -m): the kernel's mkdirP takes the final mode, 0777 less the umask
@@ -40,8 +57,10 @@ export function runAction(ctx: Ctx, c: Creds, out: string, act: BuilderAction, i
       return call(fs.mkdir(c, join(out, act.path), 0o777), 1);
     case 'writeFile':
       return call(fs.writeFile(c, join(out, act.path), act.content, 0o666), 2);
-    case 'symlink':
-      return call(fs.symlink(c, act.target, join(out, act.path)), 1);
+    case 'symlink': {
+      const target = link(act.target);
+      return target === undefined ? noTarget : call(fs.symlink(c, target, join(out, act.path)), 1);
+    }
     case 'chmod':
       return call(fs.chmod(c, join(out, act.path), parseInt(act.mode, 8)), 1);
     case 'writeIfFlag':
@@ -53,45 +72,83 @@ export function runAction(ctx: Ctx, c: Creds, out: string, act: BuilderAction, i
     case 'exit':
       return { kind: 'exit', code: act.code };
     case 'plant': {
-      const target = realScratch(ctx, drvOf(ctx, act.drv), drvOf(ctx, act.drv).fallbackPath);
+      // the path as the builder names it: in a chroot it is the builder's own chroot store
+      const target = drvOf(ctx, act.drv).fallbackPath;
       const made = fs.mkdirP(c, target, 0o777 & ~c.umask);
       if (!made.ok) return call(made, 1);
-      return call(fs.writeFile(c, join(target, act.path), act.content, 0o666), 2);
+      if (act.path !== '') {
+        const wrote = fs.writeFile(c, join(target, act.path), act.content, 0o666);
+        if (!wrote.ok) return call(wrote, 2);
+      }
+      return call(act.mode === undefined ? made : fs.chmod(c, target, parseInt(act.mode, 8)), 1);
     }
     case 'plantSymlink': {
-      const target = realScratch(ctx, drvOf(ctx, act.drv), drvOf(ctx, act.drv).fallbackPath);
-      return call(fs.symlink(c, act.target, target), 1);
+      const target = link(act.target);
+      return target === undefined ? noTarget : call(fs.symlink(c, target, drvOf(ctx, act.drv).fallbackPath), 1);
     }
   }
+}
+
+/** What one step of a program did: moved on (maybe with a call to log), or ended with a status. */
+type Advance =
+  | { readonly kind: 'next'; readonly cursor: BuilderCursor; readonly call?: BuilderCall; readonly note: string }
+  | { readonly kind: 'exit'; readonly status: number; readonly call?: BuilderCall; readonly note: string };
+
+/** One command of `program` at `cur`, as `c` with $out = `out`: `spawn` and `loop` move the cursor, the rest run. */
+function advance(ctx: Ctx, c: Creds, out: string, program: readonly BuilderAction[], cur: BuilderCursor, s: ModelState): Advance {
+  const act = program[cur.pc];
+  if (act === undefined) return { kind: 'exit', status: cur.lastStatus, note: 'exit' };
+  const onward = (cursor: BuilderCursor, note: string, call?: BuilderCall): Advance =>
+    cursor.pc < program.length
+      ? { kind: 'next', cursor, note, ...(call ? { call } : {}) }
+      : { kind: 'exit', status: cursor.lastStatus, note, ...(call ? { call } : {}) };
+  if (act.op === 'spawn') return onward({ ...cur, pc: cur.pc + 1, lastStatus: 0, child: true }, describe(act));
+  if (act.op === 'loop') {
+    const key = String(cur.pc);
+    const taken = cur.loops?.[key] ?? 0;
+    if (act.times === undefined) return onward({ ...cur, pc: act.to }, describe(act));
+    if (taken < act.times) return onward({ ...cur, pc: act.to, loops: { ...cur.loops, [key]: taken + 1 } }, `${describe(act)} (${String(taken + 1)}/${String(act.times)})`);
+    // done: forget the count, so an enclosing loop starts it afresh
+    const { [key]: _done, ...loops } = cur.loops ?? {};
+    const { loops: _old, ...rest } = cur;
+    return onward({ ...rest, pc: cur.pc + 1, ...(Object.keys(loops).length > 0 ? { loops } : {}) }, `${describe(act)}: done`);
+  }
+  const r = runAction(ctx, c, out, act, cur.pc, s.flags, s.realisations);
+  if (r.kind === 'exit') return { kind: 'exit', status: r.code, note: `exit ${String(r.code)}` };
+  const note = `${describe(act)}${r.call.ok ? '' : ` -> ${r.call.errno ?? 'error'}`}`;
+  return onward({ ...cur, pc: cur.pc + 1, lastStatus: r.status }, note, r.call);
+}
+
+/** The builder runs as the build user (runChild/setUser), inside its chroot when it has one (enterChroot). */
+function builderSource(ctx: Ctx): string {
+  return usesChroot(ctx) ? `${SRC.runChild}; ${SRC.enterChroot}` : SRC.runChild;
 }
 
 export function builderAction(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   if (a.phase.kind !== 'building' || a.job) return disabled('builder not running');
   const d = drvOf(ctx, a.drv);
-  const program = d.spec.program;
-  const act = program[a.phase.pc];
-  if (act === undefined || a.uid === undefined || a.scratch === undefined) return disabled('builder has finished');
-  const r = runAction(ctx, builderCreds(a.uid), realScratch(ctx, d, a.scratch), act, a.phase.pc, s.flags);
-  if (r.kind === 'exit') {
-    return next(putActor(s, withPhase(a, { kind: 'builderExit', status: r.code })), `builder: exit ${String(r.code)}`, SRC.runChild);
-  }
-  const pc = a.phase.pc + 1;
-  const phase = pc < program.length ? { kind: 'building' as const, pc, lastStatus: r.status } : { kind: 'builderExit' as const, status: r.status };
-  const note = `builder: ${describe(act)}${r.call.ok ? '' : ` -> ${r.call.errno ?? 'error'}`}`;
-  return next(putActor(s, { ...withPhase(a, phase), calls: [...a.calls, r.call] }), note, SRC.runChild);
+  if (a.uid === undefined || a.scratch === undefined || d.spec.program[a.phase.pc] === undefined) return disabled('builder has finished');
+  const { kind: _building, ...cursor } = a.phase;
+  const r = advance(ctx, builderView(ctx, d, a.uid), a.scratch, d.spec.program, cursor, s);
+  const calls = r.call ? [...a.calls, r.call] : a.calls;
+  const phase = r.kind === 'next' ? { kind: 'building' as const, ...r.cursor } : { kind: 'builderExit' as const, status: r.status };
+  return next(putActor(s, { ...withPhase(a, phase), calls }), `builder: ${r.note}`, builderSource(ctx));
 }
 
-/** A darwin builder whose daemon worker crashed keeps running as its uid (no PDEATHSIG on macOS). */
+/** A process a crashed build left running as its uid takes its next command (see Orphan). */
 export function orphanAction(ctx: Ctx, s: ModelState, o: Orphan): Step {
   const d = drvOf(ctx, o.drv);
-  const act = d.spec.program[o.pc];
   const rest = s.orphans.filter((x) => x.id !== o.id);
-  if (act === undefined) return next({ ...s, orphans: rest }, `orphaned builder exits`, SRC.crash);
-  const r = runAction(ctx, builderCreds(o.uid), realScratch(ctx, d, o.scratch), act, o.pc, s.flags);
-  const done = r.kind === 'exit' || o.pc + 1 >= d.spec.program.length;
-  const orphans = done ? rest : s.orphans.map((x) => (x.id === o.id ? { ...x, pc: x.pc + 1 } : x));
-  const result = r.kind === 'exit' ? `exit ${String(r.code)}` : r.call.ok ? 'ok' : (r.call.errno ?? 'error');
-  return next({ ...s, orphans }, `orphaned builder (uid ${String(o.uid)}): ${describe(act)} -> ${result}`, SRC.crash);
+  const who = `${o.child ? 'process started by the crashed build' : 'orphaned builder'} (uid ${String(o.uid)})`;
+  if (d.spec.program[o.pc] === undefined) return next({ ...s, orphans: rest }, `${who} exits`, SRC.crash);
+  const { id: _id, drv: _drv, uid: _uid, scratch: _scratch, ...cursor } = o;
+  const r = advance(ctx, builderView(ctx, d, o.uid), o.scratch, d.spec.program, cursor, s);
+  const orphans = r.kind === 'exit' ? rest : s.orphans.map((x) => (x.id === o.id ? { id: o.id, drv: o.drv, uid: o.uid, scratch: o.scratch, ...r.cursor } : x));
+  return next({ ...s, orphans }, `${who}: ${r.note}${r.kind === 'exit' ? ' (exits)' : ''}`, SRC.orphan);
+}
+
+function linkText(t: LinkTarget): string {
+  return typeof t === 'string' ? t : `<${t.which} path of ${t.drv}>${t.path ? `/${t.path}` : ''}`;
 }
 
 export function describe(act: BuilderAction): string {
@@ -103,7 +160,7 @@ export function describe(act: BuilderAction): string {
     case 'writeFile':
       return `echo … > $out/${act.path}`;
     case 'symlink':
-      return `ln -s ${act.target} $out/${act.path}`;
+      return `ln -s ${linkText(act.target)} $out/${act.path}`;
     case 'chmod':
       return `chmod ${act.mode} $out/${act.path}`;
     case 'writeIfFlag':
@@ -113,8 +170,12 @@ export function describe(act: BuilderAction): string {
     case 'exit':
       return `exit ${String(act.code)}`;
     case 'plant':
-      return `plant ${act.path} at the scratch path of ${act.drv}`;
+      return `plant ${act.path === '' ? 'a directory' : act.path} at the scratch path of ${act.drv}${act.mode ? ` (mode ${act.mode})` : ''}`;
     case 'plantSymlink':
-      return `ln -s ${act.target} <scratch path of ${act.drv}>`;
+      return `ln -s ${linkText(act.target)} <scratch path of ${act.drv}>`;
+    case 'spawn':
+      return 'start a process that runs the rest, and wait for it';
+    case 'loop':
+      return `loop back to command ${String(act.to)}`;
   }
 }

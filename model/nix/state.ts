@@ -1,6 +1,5 @@
 /** Immutable updates of the model state: the only place that rebuilds actor lists. */
-import { hashPartOf } from './store-path.js';
-import type { Actor, BuildActor, BuildEventType, BuildPhase, ModelState } from './types.js';
+import type { Actor, ActorSpec, BuildActor, BuildEventType, BuildPhase, ModelState, ScriptedFault } from './types.js';
 
 export function actorById(s: ModelState, id: string): Actor | undefined {
   return s.actors.find((a) => a.id === id);
@@ -25,6 +24,12 @@ export function counted(a: BuildActor, type: BuildEventType): BuildActor {
 
 export function isDone(a: Actor): boolean {
   return a.kind === 'build' ? a.phase.kind === 'done' : a.state === 'done';
+}
+
+/** Every fault scripted on a build actor (`fault` and `faults` together). */
+export function scriptedFaults(spec: ActorSpec): readonly ScriptedFault[] {
+  if (spec.kind !== 'build') return [];
+  return [...(spec.fault ? [spec.fault] : []), ...(spec.faults ?? [])];
 }
 
 export function isStarted(a: Actor): boolean {
@@ -58,13 +63,4 @@ export function invalidate(s: ModelState, path: string): ModelState {
   const { [path]: _gone, ...valid } = s.valid;
   const realisations = Object.fromEntries(Object.entries(s.realisations).filter(([, out]) => out !== path));
   return { ...s, valid, realisations };
-}
-
-/**
- * gc.cc: while the collector deletes a path it marks that path's hash part `pending`, and a client's
- * addTempRoot for that hash part waits until the collector is done with it (the roots socket
- * handshake). The model's builds wait the same way.
- */
-export function gcPending(s: ModelState, hashPart: string): boolean {
-  return s.actors.some((a) => a.kind === 'gc' && a.job !== undefined && hashPartOf(a.job.root) === hashPart);
 }

@@ -5,7 +5,8 @@
 import { match } from 'ts-pattern';
 import { lockOutputs, startGoal } from './acquire-resources.js';
 import { cleanupBuild } from './cleanup-build.js';
-import { gcStep, holdUser, pathInfo, releaseUser, setFlag, storeDelete } from './commands.js';
+import { gcStep, storeDelete } from './collector.js';
+import { holdUser, pathInfo, releaseUser, setFlag } from './commands.js';
 import type { Ctx } from './context.js';
 import { deletePathStep } from './delete-step.js';
 import { builderFailure, crash, interrupt } from './faults.js';
@@ -14,6 +15,7 @@ import { builderAction, orphanAction } from './run-builder.js';
 import { acquireUser, chownToBuilder, createTempDir, prepareScratch } from './start-build.js';
 import { actorById } from './state.js';
 import { disabled } from './step.js';
+import { waitingFor } from './waits.js';
 import type { Actor, ActorSpec, BuildActor, ModelEvent, ModelState, SimpleActor, Step } from './types.js';
 
 type BuildFn = (ctx: Ctx, s: ModelState, a: BuildActor) => Step;
@@ -21,6 +23,15 @@ type BuildFn = (ctx: Ctx, s: ModelState, a: BuildActor) => Step;
 function onBuild(ctx: Ctx, s: ModelState, id: string, f: BuildFn): Step {
   const a = actorById(s, id);
   return a?.kind === 'build' ? f(ctx, s, a) : disabled(`${id} is not a build`);
+}
+
+/** A build's own event: taken only when nothing makes it wait (waits.ts, which enabledEvents asks too). */
+function ownBuildEvent(ctx: Ctx, s: ModelState, id: string, f: BuildFn): Step {
+  return onBuild(ctx, s, id, (c, st, a) => {
+    const spec = c.scenario.actors.find((x) => x.id === id);
+    const wait = spec ? waitingFor(c, st, a, spec) : undefined;
+    return wait === undefined ? f(c, st, a) : disabled(wait);
+  });
 }
 
 function onSimple<K extends SimpleActor['kind']>(
@@ -33,23 +44,24 @@ function onSimple<K extends SimpleActor['kind']>(
   const a = actorById(s, id);
   const spec = ctx.scenario.actors.find((x) => x.id === id);
   if (!a || !spec || !(kinds as readonly string[]).includes(a.kind)) return disabled(`${id} cannot do that`);
-  return f(ctx, s, a as Extract<Actor, { kind: K }>, spec);
+  const wait = waitingFor(ctx, s, a, spec);
+  return wait === undefined ? f(ctx, s, a as Extract<Actor, { kind: K }>, spec) : disabled(wait);
 }
 
 export function step(ctx: Ctx, s: ModelState, e: ModelEvent): Step {
   return match(e.type)
     .returnType<Step>()
-    .with('start', () => onBuild(ctx, s, e.actor, startGoal))
-    .with('lockOutputs', () => onBuild(ctx, s, e.actor, lockOutputs))
-    .with('deletePathStep', () => onBuild(ctx, s, e.actor, deletePathStep))
-    .with('acquireUser', () => onBuild(ctx, s, e.actor, acquireUser))
-    .with('createTempDir', () => onBuild(ctx, s, e.actor, createTempDir))
-    .with('chownToBuilder', () => onBuild(ctx, s, e.actor, chownToBuilder))
-    .with('prepareScratch', () => onBuild(ctx, s, e.actor, prepareScratch))
-    .with('builderAction', () => onBuild(ctx, s, e.actor, builderAction))
-    .with('builderExit', () => onBuild(ctx, s, e.actor, builderExit))
-    .with('registerOutputs', () => onBuild(ctx, s, e.actor, registerOutputs))
-    .with('cleanupBuild', () => onBuild(ctx, s, e.actor, cleanupBuild))
+    .with('start', () => ownBuildEvent(ctx, s, e.actor, startGoal))
+    .with('lockOutputs', () => ownBuildEvent(ctx, s, e.actor, lockOutputs))
+    .with('deletePathStep', () => ownBuildEvent(ctx, s, e.actor, deletePathStep))
+    .with('acquireUser', () => ownBuildEvent(ctx, s, e.actor, acquireUser))
+    .with('createTempDir', () => ownBuildEvent(ctx, s, e.actor, createTempDir))
+    .with('chownToBuilder', () => ownBuildEvent(ctx, s, e.actor, chownToBuilder))
+    .with('prepareScratch', () => ownBuildEvent(ctx, s, e.actor, prepareScratch))
+    .with('builderAction', () => ownBuildEvent(ctx, s, e.actor, builderAction))
+    .with('builderExit', () => ownBuildEvent(ctx, s, e.actor, builderExit))
+    .with('registerOutputs', () => ownBuildEvent(ctx, s, e.actor, registerOutputs))
+    .with('cleanupBuild', () => ownBuildEvent(ctx, s, e.actor, cleanupBuild))
     .with('interrupt', () => onBuild(ctx, s, e.actor, interrupt))
     .with('crash', () => onBuild(ctx, s, e.actor, crash))
     .with('builderFailure', () => onBuild(ctx, s, e.actor, builderFailure))

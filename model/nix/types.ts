@@ -25,19 +25,39 @@ export interface Settings {
   readonly nixVersion: '2.34.8' | '2.8';
 }
 
+/** A store path named by the derivation it belongs to (a PathRef), plus a path below it; resolved when used. */
+export interface SymbolicPath {
+  readonly drv: string;
+  readonly which: 'scratch' | 'final' | 'lock';
+  readonly path?: string;
+}
+
+/** A symlink body: a literal string, or another derivation's path named symbolically. */
+export type LinkTarget = string | SymbolicPath;
+
 /** A builder command, run as the build user with $out = the scratch path. Paths are relative to $out. */
 export type BuilderAction =
   | { readonly op: 'mkdirP'; readonly path: string }
   | { readonly op: 'mkdir'; readonly path: string }
   | { readonly op: 'writeFile'; readonly path: string; readonly content: string }
-  | { readonly op: 'symlink'; readonly target: string; readonly path: string }
+  | { readonly op: 'symlink'; readonly target: LinkTarget; readonly path: string }
   | { readonly op: 'chmod'; readonly path: string; readonly mode: string }
   | { readonly op: 'writeIfFlag'; readonly flag: string; readonly path: string; readonly content: string }
   | { readonly op: 'exitIfFlag'; readonly flag: string; readonly code: number }
   | { readonly op: 'exit'; readonly code: number }
-  /** A hostile builder writing at another derivation's predictable scratch path (`drv`), not its own. */
-  | { readonly op: 'plant'; readonly drv: string; readonly path: string; readonly content: string }
-  | { readonly op: 'plantSymlink'; readonly drv: string; readonly target: string };
+  /**
+   * A hostile builder writing at another derivation's predictable scratch path (`drv`), not its own:
+   * `mkdir -p` of it, a file at `path` below it (none when `path` is ''), then `chmod mode` of the directory.
+   */
+  | { readonly op: 'plant'; readonly drv: string; readonly path: string; readonly content: string; readonly mode?: string }
+  | { readonly op: 'plantSymlink'; readonly drv: string; readonly target: LinkTarget }
+  /**
+   * The builder starts a process (as `make` would) that runs the remaining commands while the builder
+   * waits for it. It is not the builder: PR_SET_PDEATHSIG does not reach it (see `Orphan`).
+   */
+  | { readonly op: 'spawn' }
+  /** Jump back to command `to`, `times` times (omitted: forever; the process never exits on its own). */
+  | { readonly op: 'loop'; readonly to: number; readonly times?: number };
 
 /** input-addressed: output path known from the drv; ca-floating: known only after the build (no `known`). */
 export type DrvKind = 'input-addressed' | 'ca-floating';
@@ -74,10 +94,23 @@ export interface ActorBase {
    * build waits until this actor has finished: a deterministic way to place a concurrent actor.
    */
   readonly during?: { readonly actor: string; readonly before: BuildEventType; readonly nth: number };
+  /**
+   * The actor starts only once each of these actors has released the build user it took: a holdUser
+   * after its releaseUser, a build once it took a user and no longer holds one (or finished).
+   */
+  readonly afterUserRelease?: readonly string[];
 }
 
+/**
+ * Nix: BuildMode (store-api.hh). `check` is `--check` (bmCheck): rebuild an output that is already
+ * valid and compare, without registering anything. Normal builds (bmNormal) leave it out; --repair
+ * is not modelled.
+ */
+export type BuildMode = 'check';
+
 export type ActorSpec =
-  | (ActorBase & { readonly kind: 'build'; readonly drv: string; readonly fault?: ScriptedFault })
+  /** `fault` and `faults` together are the build's scripted faults, each firing at its own point. */
+  | (ActorBase & { readonly kind: 'build'; readonly drv: string; readonly mode?: BuildMode; readonly fault?: ScriptedFault; readonly faults?: readonly ScriptedFault[] })
   /**
    * Another build holding a build user (userpool/<uid>) until every `releaseAfter` actor is done. Like
    * any build it ran prepareUser first, killing stray processes of that uid.
@@ -90,12 +123,24 @@ export type ActorSpec =
 
 export type DeleteCommand = 'nix store delete' | 'nix-store --delete';
 
-/** An entry present in the store before the scenario starts (e.g. debris from an earlier crash). */
+/** Who owns an initial entry: root, or the first or second build user. */
+export type InitialOwner = 'builder1' | 'builder2' | 'root';
+
+/** One entry below an initial directory; `owner` defaults to the enclosing directory's, `mode` to 755 / 644. */
+export type InitialNode =
+  | { readonly kind: 'file'; readonly name: string; readonly content: string; readonly owner?: InitialOwner; readonly mode?: string }
+  | { readonly kind: 'symlink'; readonly name: string; readonly target: LinkTarget; readonly owner?: InitialOwner }
+  | { readonly kind: 'dir'; readonly name: string; readonly entries?: readonly InitialNode[]; readonly owner?: InitialOwner; readonly mode?: string };
+
+/** A directory present in the store before the scenario starts (e.g. debris from an earlier crash). */
 export interface InitialEntry {
   readonly at: PathRef;
-  readonly owner: 'builder1' | 'builder2' | 'root';
+  readonly owner: InitialOwner;
   readonly mode: string;
+  /** Files directly in it: name (no `/`) -> content, owned by `owner`, 0644. */
   readonly files?: Readonly<Record<string, string>>;
+  /** A nested tree below it, each entry with its own owner and mode. */
+  readonly entries?: readonly InitialNode[];
 }
 
 /** What exploration may vary on top of the scripted actors. */
@@ -127,12 +172,18 @@ export interface KnownOutput {
   readonly status: PathStatus;
 }
 
-/** An incremental _deletePath: the root, the paths whose unlink failed (skipped), and the first error. */
+/** What _deletePath's recursion has still to do: enter an entry, list a directory made accessible, or remove a walked directory. */
+export type DeleteTask =
+  | { readonly kind: 'visit'; readonly path: string }
+  | { readonly kind: 'list'; readonly path: string }
+  | { readonly kind: 'rmdir'; readonly path: string };
+
+/** An incremental _deletePath: the root, the walk still to do (innermost first), and the first unlink error. */
 export interface DeleteJob {
   readonly root: string;
   /** Planted bug bug-delete-follows-symlinks: stat() instead of lstat() at the top. */
   readonly followTop?: boolean;
-  readonly failed: readonly string[];
+  readonly todo: readonly DeleteTask[];
   readonly firstError?: FsError;
 }
 
@@ -143,7 +194,7 @@ export type BuildOutcome =
   | { readonly kind: 'crashed' };
 
 /** Nix: BuildResult::Failure kinds this model can produce, plus SysError escaping the goal. */
-export type FailureKind = 'builderFailed' | 'outputRejected' | 'sysError';
+export type FailureKind = 'builderFailed' | 'outputRejected' | 'sysError' | 'notDeterministic';
 
 /** Registration sub-steps (derivation-builder.cc registerOutputs), in upstream order. */
 export type RegisterStep =
@@ -153,7 +204,10 @@ export type RegisterStep =
   | { readonly kind: 'rewriteMove'; readonly finalPath: string }
   | { readonly kind: 'lockFinal'; readonly finalPath: string }
   | { readonly kind: 'moveOutput'; readonly finalPath: string }
-  | { readonly kind: 'register'; readonly finalPath: string };
+  /** bmCheck: the output stays where it was built and is compared with the valid one (l.1874). */
+  | { readonly kind: 'compare'; readonly finalPath: string }
+  /** `afterMove`: reached through the move block (l.1853-1872), after which nothing checks for an interrupt before registerValidPaths. */
+  | { readonly kind: 'register'; readonly finalPath: string; readonly afterMove?: true };
 
 /** Every build phase kind, in the order a build passes through them. */
 export const BUILD_PHASES = [
@@ -179,14 +233,24 @@ export type BuildPhase =
   | { readonly kind: 'createTempDir' }
   | { readonly kind: 'chownToBuilder' }
   | { readonly kind: 'prepareScratch' }
-  | { readonly kind: 'building'; readonly pc: number; readonly lastStatus: number }
+  | ({ readonly kind: 'building' } & BuilderCursor)
   | { readonly kind: 'builderExit'; readonly status: number }
   | { readonly kind: 'registering'; readonly step: RegisterStep }
   | { readonly kind: 'cleanup'; readonly outcome: BuildOutcome; readonly step: CleanupStep }
   | { readonly kind: 'done'; readonly outcome: BuildOutcome };
 
+/** Where a builder (or a process it left behind) is in its program. */
+export interface BuilderCursor {
+  readonly pc: number;
+  readonly lastStatus: number;
+  /** A `spawn` ran: the commands from here on run in a process the builder started. */
+  readonly child?: true;
+  /** Jumps taken by each bounded `loop` (by its index), so `times` can end it. */
+  readonly loops?: Readonly<Record<string, number>>;
+}
+
 /** Nix: cleanupOnDestruction / unprepareBuild failure path / success, made explicit (cleanup-build.ts). */
-export type CleanupStep = 'killChild' | 'removeTmpDir' | 'deleteScratch' | 'release';
+export type CleanupStep = 'killChild' | 'deleteRedirected' | 'removeTmpDir' | 'deleteScratch' | 'release';
 
 /** One builder syscall as the builder saw it (for the trace and the real-daemon comparison). */
 export interface BuilderCall {
@@ -200,11 +264,16 @@ export interface BuildActor {
   readonly kind: 'build';
   readonly id: string;
   readonly drv: string;
+  /** `check` for `--check` (bmCheck); absent for a normal build. */
+  readonly mode?: BuildMode;
   readonly phase: BuildPhase;
   readonly known?: KnownOutput;
   readonly uid?: number;
   readonly scratch?: string;
-  /** Set when startBuild deletes a fallback scratch path for a known output (redirectedOutputs). */
+  /**
+   * The scratch path is a fallback path of a known output (startBuild's redirectedOutputs, l.824):
+   * cleanupBuild(true) deletes it after a successful build, a failed one leaves it (l.2004).
+   */
   readonly redirected?: boolean;
   readonly tmpDir?: string;
   readonly finalLock?: string;
@@ -226,6 +295,8 @@ export type SimpleActor =
       readonly id: string;
       readonly state: 'waiting' | 'deleting' | 'done';
       readonly job?: DeleteJob;
+      /** gc.cc `shared->pending`: the hash part being deleted, for which addTempRoot waits. */
+      readonly pending?: string;
       readonly result?: CommandResult;
     }
   | {
@@ -235,7 +306,11 @@ export type SimpleActor =
       /** Entries still to consider, in readdir order, and the deletion under way. */
       readonly queue: readonly string[];
       readonly job?: DeleteJob;
+      /** gc.cc `shared->pending`: set while a store path (not other garbage) is being deleted. */
+      readonly pending?: string;
       readonly deleted: readonly string[];
+      /** Set when a deletion failed: deleteStorePath rethrows and the run stops there. */
+      readonly error?: string;
     }
   | { readonly kind: 'setFlag' | 'clearFlag'; readonly id: string; readonly state: 'waiting' | 'done' };
 
@@ -247,13 +322,17 @@ export interface CommandResult {
 
 export type Actor = BuildActor | SimpleActor;
 
-/** A darwin builder left running as its uid after its daemon worker crashed (no PDEATHSIG on macOS). */
-export interface Orphan {
+/**
+ * A process of a crashed build that keeps running as its uid: on macOS the builder itself (no
+ * PR_SET_PDEATHSIG there), on Linux without a chroot a process the builder started (the death signal
+ * reaches the builder alone). Nothing ends it but its program's end or killUser(uid), which runs only
+ * when a build takes that uid; with no build users (uid 0) nothing ever does.
+ */
+export interface Orphan extends BuilderCursor {
   readonly id: string;
   readonly drv: string;
   readonly uid: number;
   readonly scratch: string;
-  readonly pc: number;
 }
 
 export interface ValidPathInfo {

@@ -8,10 +8,23 @@ export const VARIANT_SLUGS = [
   'store-delete-explains',
   'temp-root-final-path',
   'cleanup-deletes-scratch',
+  'print-missing-built-only',
   /** Not ours: upstream commit d027dc38e8 (NixOS/nix#15860, 2.35.0), the hash-rewrite copy in a store temp dir. */
   'rewrite-in-store-temp-dir',
+  /** Not ours: NixOS/nix#16465 (open), floating CA outputs always built at makeFallbackPath(outputName). */
+  'floating-ca-same-scratch-path',
 ] as const;
 export type VariantSlug = (typeof VARIANT_SLUGS)[number];
+
+/**
+ * Variants that stand for upstream's own changes, not for a patch of ours: patches/ carries no
+ * patch for them (`outpath patches check` holds every other slug to having one), and this says
+ * where each comes from.
+ */
+export const UPSTREAM_VARIANTS: Readonly<Partial<Record<VariantSlug, string>>> = {
+  'rewrite-in-store-temp-dir': 'NixOS/nix commit d027dc38e8 (NixOS/nix#15860), in 2.35.0',
+  'floating-ca-same-scratch-path': 'NixOS/nix#16465 (open)',
+};
 
 /**
  * Deliberate model bugs, for tests only: each breaks one invariant on purpose, so the checker is
@@ -42,20 +55,26 @@ function isSlug(s: string): s is VariantSlug | PlantedBug {
   return (VARIANT_SLUGS as readonly string[]).includes(s) || (PLANTED_BUGS as readonly string[]).includes(s);
 }
 
-/** Parses `upstream`, `recommended`, a slug, or slugs joined with '+'; null names what is unknown. */
+/**
+ * Parses `upstream`, `recommended`, a slug, or any of these joined with '+' (`recommended+cleanup-deletes-scratch`);
+ * `unknown` names the first part that is none of them.
+ */
 export function parseVariant(name: string): { ok: true; variant: Variant } | { ok: false; unknown: string } {
-  const named = NAMED_VARIANTS[name];
-  if (named) return { ok: true, variant: new Set(named) };
-  const parts = name.split('+');
-  for (const p of parts) if (!isSlug(p)) return { ok: false, unknown: p };
-  return { ok: true, variant: new Set(parts as (VariantSlug | PlantedBug)[]) };
+  const out = new Set<VariantSlug | PlantedBug>();
+  for (const p of name.split('+')) {
+    const named = Object.hasOwn(NAMED_VARIANTS, p) ? NAMED_VARIANTS[p] : undefined;
+    if (named) for (const s of named) out.add(s);
+    else if (isSlug(p)) out.add(p);
+    else return { ok: false, unknown: p };
+  }
+  return { ok: true, variant: out };
 }
 
 /** The canonical name of a variant: 'upstream', or its slugs in declaration order joined with '+'. */
 export function variantName(v: Variant): string {
   if (v.size === 0) return 'upstream';
   const slugs = [...VARIANT_SLUGS, ...PLANTED_BUGS].filter((s) => v.has(s));
-  if (slugs.length === RECOMMENDED.length && RECOMMENDED.every((s) => v.has(s))) return 'recommended';
   if (slugs.length === 0) return 'upstream';
-  return slugs.join('+');
+  if (!RECOMMENDED.every((s) => v.has(s))) return slugs.join('+');
+  return ['recommended', ...slugs.filter((s) => !(RECOMMENDED as readonly string[]).includes(s))].join('+');
 }

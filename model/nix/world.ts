@@ -4,11 +4,12 @@
  * syscalls it made, the fs diff and the upstream function it models.
  */
 import type { FsKernel, SyscallRecord, TreeEntry } from '../fs/index.js';
-import { createKernel, creds } from '../fs/index.js';
+import { createKernel } from '../fs/index.js';
 import type { Ctx } from './context.js';
-import { BUILD_DIR, drvOf, FIRST_BUILD_UID, makeCtx, NIXBLD_GID, realScratch, resolveRef, USERPOOL_DIR } from './context.js';
+import { BUILD_DIR, drvOf, makeCtx, NIXBLD_GID, USERPOOL_DIR } from './context.js';
+import { layInitial } from './initial.js';
 import { canonicalJson, digest } from './hash.js';
-import { counted, putActor } from './state.js';
+import { counted, putActor, scriptedFaults } from './state.js';
 import { STORE_DIR } from './store-path.js';
 import { enabledEvents } from './enabled.js';
 import { step } from './transition.js';
@@ -24,7 +25,7 @@ export interface World {
 function initialActor(spec: ActorSpec): Actor {
   switch (spec.kind) {
     case 'build':
-      return { kind: 'build', id: spec.id, drv: spec.drv, phase: { kind: 'waiting' }, calls: [], counts: {} };
+      return { kind: 'build', id: spec.id, drv: spec.drv, ...(spec.mode ? { mode: spec.mode } : {}), phase: { kind: 'waiting' }, calls: [], counts: {} };
     case 'holdUser':
       return { kind: 'holdUser', id: spec.id, state: 'waiting' };
     case 'pathInfo':
@@ -50,25 +51,12 @@ function layStore(fs: FsKernel, ctx: Ctx): void {
   fs.mkdir(root, USERPOOL_DIR, 0o755);
 }
 
-/** Debris a scenario starts with, made by whoever the entry says owns it. */
-function layInitial(fs: FsKernel, ctx: Ctx): void {
-  for (const e of ctx.scenario.initial ?? []) {
-    const path = resolveRef(ctx, e.at, {});
-    if (path === undefined) continue;
-    const real = e.at.which === 'scratch' ? realScratch(ctx, drvOf(ctx, e.at.drv), path) : path;
-    const uid = e.owner === 'root' ? 0 : FIRST_BUILD_UID + (e.owner === 'builder1' ? 0 : 1);
-    const c = uid === 0 ? ctx.daemon : creds(uid, NIXBLD_GID, [NIXBLD_GID], 0o022);
-    fs.mkdir(c, real, 0o755);
-    for (const [name, content] of Object.entries(e.files ?? {})) fs.writeFile(c, `${real}/${name}`, content, 0o644);
-    fs.chmod(c, real, parseInt(e.mode, 8));
-  }
-}
-
 export function initialWorld(scenario: Scenario, variant: Variant): World {
   const fs = createKernel({ personality: scenario.settings.platform === 'darwin' ? 'darwin' : 'linux' });
   const ctx = makeCtx(scenario, variant, fs);
   layStore(fs, ctx);
-  layInitial(fs, ctx);
+  const [error] = layInitial(fs, ctx);
+  if (error !== undefined) throw new Error(`scenario ${scenario.name}: ${error} (initialLayoutErrors reports this for scenario files)`);
   const state: ModelState = {
     valid: {},
     realisations: {},
@@ -82,6 +70,14 @@ export function initialWorld(scenario: Scenario, variant: Variant): World {
     tmpCounter: 1,
   };
   return { ctx, state };
+}
+
+/** What of the scenario's `initial` entries cannot be laid out (a path not known yet, a name that clashes, ...). */
+export function initialLayoutErrors(scenario: Scenario): string[] {
+  const fs = createKernel({ personality: scenario.settings.platform === 'darwin' ? 'darwin' : 'linux' });
+  const ctx = makeCtx(scenario, new Set(), fs);
+  layStore(fs, ctx);
+  return layInitial(fs, ctx);
 }
 
 const BUILD_EVENTS: ReadonlySet<string> = new Set<string>(BUILD_EVENT_TYPES);
@@ -140,7 +136,7 @@ export function restoreWorld(w: World, s: WorldSnapshot): void {
  * history, not state; event counts matter only to scripted faults.
  */
 export function hashWorld(w: World): string {
-  const scripted = w.ctx.scenario.actors.some((a) => a.kind === 'build' && a.fault !== undefined);
+  const scripted = w.ctx.scenario.actors.some((a) => scriptedFaults(a).length > 0);
   const actors = w.state.actors.map((a) => (a.kind === 'build' ? { ...a, calls: [], counts: scripted ? a.counts : {} } : a));
   return digest(canonicalJson({ ...w.state, actors })) + w.ctx.fs.hash();
 }

@@ -4,10 +4,12 @@
  * deduplicating states by a canonical hash of model and filesystem, so the first counterexample
  * found for an invariant is a shortest one.
  */
-import type { FaultKind, ModelEvent, ModelState, Scenario, Variant, WorldSnapshot } from '../nix/index.js';
-import { apply, enabledEvents, hashWorld, initialWorld, observedTree, restoreWorld, snapshotWorld } from '../nix/index.js';
+import type { FaultKind, ModelEvent, ModelState, Scenario, Variant } from '../nix/index.js';
+import { initialWorld } from '../nix/index.js';
 import type { InvariantName, Violation } from './invariants.js';
 import { checkQuiescent, checkTransition } from './invariants.js';
+import { walkStates } from './walk.js';
+import type { WalkLimit } from './walk.js';
 
 export interface ExploreOptions {
   readonly variant: Variant;
@@ -16,6 +18,11 @@ export interface ExploreOptions {
   readonly maxFaults: number;
   readonly maxDepth: number;
   readonly maxStates: number;
+  /**
+   * The caller's clock, asked before each state is expanded: true stops the search (limit 'time').
+   * The model never reads a clock itself.
+   */
+  readonly timeUp?: () => boolean;
   /** Called every `progressEvery` states (the CLI draws progress with it); the model never prints. */
   readonly onProgress?: (p: { states: number; depth: number; transitions: number }) => void;
   readonly progressEvery?: number;
@@ -27,20 +34,21 @@ export interface Counterexample {
   readonly events: readonly ModelEvent[];
 }
 
+/** The bound that stopped a search before it had covered every reachable state. */
+export type ExploreLimit = WalkLimit;
+
 export interface ExploreResult {
   readonly distinctStates: number;
   readonly transitions: number;
   readonly depth: number;
-  /** False when maxDepth or maxStates cut the search short. */
+  /** False when a bound cut the search short: then an invariant not violated is not shown to hold. */
   readonly complete: boolean;
+  /**
+   * Which bound cut it (null when complete). A state or time limit stops the whole search and wins
+   * over a depth limit met earlier; maxDepth alone means some states at that depth were not expanded.
+   */
+  readonly limit: ExploreLimit | null;
   readonly counterexamples: readonly Counterexample[];
-}
-
-interface Node {
-  readonly snap: WorldSnapshot;
-  readonly parent: number;
-  readonly event?: ModelEvent;
-  readonly depth: number;
 }
 
 /** No build between start and end, and no stray builder process: a point where a user could start a clean build. */
@@ -54,16 +62,10 @@ export function freeScenario(s: Scenario): Scenario {
     ...s,
     actors: s.actors.map((a) => {
       if (a.kind !== 'build') return a;
-      const { fault: _scripted, ...free } = a;
+      const { fault: _scripted, faults: _scriptedToo, ...free } = a;
       return free;
     }),
   };
-}
-
-function pathTo(nodes: readonly Node[], i: number): ModelEvent[] {
-  const out: ModelEvent[] = [];
-  for (let n = nodes[i]; n?.event; n = nodes[n.parent]) out.push(n.event);
-  return out.reverse();
 }
 
 export function explore(scenario: Scenario, opts: ExploreOptions): ExploreResult {
@@ -71,52 +73,23 @@ export function explore(scenario: Scenario, opts: ExploreOptions): ExploreResult
   const world = initialWorld(s, opts.variant);
   const targets = s.explore?.faultTargets;
   const enabledOpts = { freeFaults: { kinds: opts.faults, max: opts.maxFaults, ...(targets ? { targets } : {}) } };
-  const nodes: Node[] = [{ snap: snapshotWorld(world), parent: -1, depth: 0 }];
-  const seen = new Set<string>([hashWorld(world)]);
   const found = new Map<InvariantName, Counterexample>();
-  const record = (v: Violation, events: ModelEvent[]): void => {
-    if (!found.has(v.invariant)) found.set(v.invariant, { invariant: v.invariant, message: v.message, events });
+  const record = (v: Violation, events: () => ModelEvent[]): void => {
+    if (!found.has(v.invariant)) found.set(v.invariant, { invariant: v.invariant, message: v.message, events: events() });
   };
   const probed = new Map<string, Violation[]>();
-  let transitions = 0;
-  let depth = 0;
-  let complete = true;
-  for (let i = 0; i < nodes.length; i++) {
-    const node = nodes[i];
-    if (!node) break;
-    restoreWorld(world, node.snap);
-    const events = enabledEvents(world.ctx, world.state, enabledOpts);
+  const every = opts.progressEvery ?? 500;
+  const walked = walkStates(world, enabledOpts, opts, {
     // NoWedge and friends hold "from every state where no build is running": not only at the end
-    if (events.length === 0 || idle(world.state)) {
-        for (const v of checkQuiescent(world, probed)) record(v, pathTo(nodes, i));
-    }
-    if (events.length === 0) continue;
-    if (node.depth >= opts.maxDepth) {
-      complete = false;
-      continue;
-    }
-    restoreWorld(world, node.snap);
-    const treeBefore = observedTree(world);
-    for (const e of events) {
-      restoreWorld(world, node.snap);
-      const prev = world.state;
-      const r = apply(world, e, treeBefore);
-      if (!r.ok) throw new Error(`model bug: enabled event ${e.type}(${e.actor}) is disabled: ${r.reason}`);
-      transitions++;
-      const violations = checkTransition(world, prev, r.step);
-      if (violations.length > 0) for (const v of violations) record(v, [...pathTo(nodes, i), e]);
-      const h = hashWorld(world);
-      if (seen.has(h)) continue;
-      seen.add(h);
-      if (seen.size > opts.maxStates) {
-        complete = false;
-        break;
-      }
-      nodes.push({ snap: snapshotWorld(world), parent: i, event: e, depth: node.depth + 1 });
-      depth = Math.max(depth, node.depth + 1);
-      if (opts.onProgress && seen.size % (opts.progressEvery ?? 500) === 0) opts.onProgress({ states: seen.size, depth, transitions });
-    }
-    if (seen.size > opts.maxStates) break;
-  }
-  return { distinctStates: seen.size, transitions, depth, complete, counterexamples: [...found.values()] };
+    state: (w, events, path) => {
+      if (events.length === 0 || idle(w.state)) for (const v of checkQuiescent(w, probed)) record(v, path);
+    },
+    transition: (w, prev, step, path) => {
+      for (const v of checkTransition(w, prev, step)) record(v, path);
+    },
+    found: (states, depth, transitions) => {
+      if (opts.onProgress && states % every === 0) opts.onProgress({ states, depth, transitions });
+    },
+  });
+  return { ...walked, counterexamples: [...found.values()] };
 }

@@ -3,37 +3,45 @@
  * checked on every step; quiescent ones where nothing is enabled any more, with probes ("does a
  * clean build succeed from here?") run on a copy of the world.
  */
-import type { ActorSpec, ModelEvent, ModelState, TraceStep, World } from '../nix/index.js';
-import { canonicalJson, drvOf, extendWorld, hashPartOf, initialWorld, narOf, runToQuiescence, snapshotWorld, STORE_DIR } from '../nix/index.js';
+import type { ActorSpec, DerivationSpec, ModelEvent, ModelState, TraceStep, World } from '../nix/index.js';
+import { canonicalJson, drvOf, extendWorld, hashPartOf, initialWorld, narOf, realScratch, resolveLinkTarget, runToQuiescence, snapshotWorld, STORE_DIR } from '../nix/index.js';
 import type { TreeEntry } from '../fs/index.js';
 
+/** Each invariant: its name, a few words for a legend under a matrix (`short`), and its full statement (`doc`). */
 export const INVARIANTS = [
   {
     name: 'NoWedge',
+    short: 'a clean retry builds, as any build user',
     doc: 'From every quiescent state, a clean build of every derivation succeeds, whichever build user it draws (the next build heals, if anything does).',
   },
   {
     name: 'CleanOutput',
+    short: "outputs equal a clean build's",
     doc: "A registered output's content equals a clean build's: no stale file from an earlier attempt, another build or another user.",
   },
   {
     name: 'ValidPathsIntact',
+    short: 'valid paths stay as registered',
     doc: 'No valid path is deleted or changed, except by garbage collection or an explicit delete of that path.',
   },
   {
     name: 'NoDebrisAfterRecovery',
+    short: 'the next build or GC leaves no debris',
     doc: 'After the next build of a derivation (one that builds, not one that finds its output valid), none of its scratch dirs, .tmp copies or lock files are left; after nix store gc, nothing invalid is left.',
   },
   {
     name: 'DeleteStaysInTarget',
+    short: 'a delete changes nothing outside its target',
     doc: 'No deletion by the daemon changes anything outside the entry it targets (a planted symlink is removed, never followed).',
   },
   {
     name: 'InProgressOutputSafe',
+    short: "nothing else writes a running build's output",
     doc: "While a builder runs, nothing but that builder changes its output (not GC, another build, or a stray process of a crashed build).",
   },
   {
     name: 'NoForeignContent',
+    short: "no output holds another builder's file",
     doc: 'A registered output contains nothing planted by the builder of another derivation.',
   },
 ] as const;
@@ -63,6 +71,14 @@ function contentAt(entries: readonly TreeEntry[], root: string): string {
   return narOf(entries.filter((e) => under(e.path, root)), root);
 }
 
+/** What an actor that left for cleanup in this step had unwound: its final-path lock file and rewrite temp dir. */
+function unwoundBy(prev: ModelState['actors'][number] | undefined, now: ModelState): string[] {
+  if (prev?.kind !== 'build') return [];
+  const after = now.actors.find((a) => a.id === prev.id);
+  if (after?.kind !== 'build' || after.phase.kind !== 'cleanup' || prev.phase.kind === 'cleanup') return [];
+  return [prev.finalLock, prev.rewriteTmp].filter((p): p is string => p !== undefined);
+}
+
 /** Checks made on every transition, given the model state before it. */
 export function checkTransition(w: World, prev: ModelState, step: TraceStep): Violation[] {
   const out: Violation[] = [];
@@ -86,7 +102,9 @@ export function checkTransition(w: World, prev: ModelState, step: TraceStep): Vi
   const prevActor = prev.actors.find((a) => a.id === e.actor);
   const job = prevActor && 'job' in prevActor ? prevActor.job : undefined;
   if (job && (e.type === 'deletePathStep' || explicitDelete)) {
-    const outside = changed.filter((p) => !under(p, job.root));
+    // a deletion that throws unwinds registerOutputs' locals in the same step (unwind.ts): those are not the deletion's
+    const unwound = unwoundBy(prevActor, w.state);
+    const outside = changed.filter((p) => !under(p, job.root) && !unwound.some((r) => under(p, r)));
     if (outside.length > 0) {
       out.push({ invariant: 'DeleteStaysInTarget', message: `deleting ${job.root} changed ${outside.join(', ')}` });
     }
@@ -94,8 +112,8 @@ export function checkTransition(w: World, prev: ModelState, step: TraceStep): Vi
   for (const a of prev.actors) {
     if (a.kind !== 'build' || a.phase.kind !== 'building' || a.job || a.scratch === undefined) continue;
     if (e.type === 'builderAction' && e.actor === a.id) continue;
-    const real = w.ctx.scenario.settings.platform === 'linux' && w.ctx.scenario.settings.sandbox ? undefined : a.scratch;
-    if (real === undefined) continue;
+    // where the output really is: inside the build's chroot when it has one
+    const real = realScratch(w.ctx, drvOf(w.ctx, a.drv), a.scratch);
     const hit = changed.filter((p) => under(p, real));
     if (hit.length > 0) {
       out.push({ invariant: 'InProgressOutputSafe', message: `${e.type}(${e.actor}) changed ${hit.join(', ')} while ${a.id}'s builder was writing ${real}` });
@@ -104,12 +122,20 @@ export function checkTransition(w: World, prev: ModelState, step: TraceStep): Vi
   return out;
 }
 
-/** What a clean build of each derivation produces, computed by the model (cached per scenario). */
-const cleanCache = new Map<string, string>();
+/**
+ * What a clean build of each derivation produces, computed by the model. Cached per derivation
+ * list (worlds of one scenario share it), not per name: two scenarios may share a name.
+ */
+const cleanCache = new WeakMap<readonly DerivationSpec[], Map<string, string>>();
 
 export function cleanContent(w: World, drv: string, flags: readonly string[] = []): string {
-  const key = `${w.ctx.scenario.name}|${JSON.stringify(w.ctx.scenario.settings)}|${drv}|${flags.join(',')}`;
-  const hit = cleanCache.get(key);
+  const key = `${JSON.stringify(w.ctx.scenario.settings)}|${drv}|${flags.join(',')}`;
+  let cache = cleanCache.get(w.ctx.scenario.derivations);
+  if (!cache) {
+    cache = new Map();
+    cleanCache.set(w.ctx.scenario.derivations, cache);
+  }
+  const hit = cache.get(key);
   if (hit !== undefined) return hit;
   const d = drvOf(w.ctx, drv);
   const scenario = { ...w.ctx.scenario, name: `${w.ctx.scenario.name}/clean-${drv}`, initial: [], actors: [{ id: 'clean', kind: 'build', drv } as const] };
@@ -118,7 +144,7 @@ export function cleanContent(w: World, drv: string, flags: readonly string[] = [
   runToQuiescence(clean);
   const out = Object.entries(clean.state.valid).find(([, info]) => info.deriver === d.drvPath);
   const content = out ? out[1].content : '<clean build failed>';
-  cleanCache.set(key, content);
+  cache.set(key, content);
   return content;
 }
 
@@ -142,8 +168,11 @@ function plantedBy(w: World, drv: string): { path: string; content: string }[] {
   const out: { path: string; content: string }[] = [];
   for (const d of w.ctx.scenario.derivations) {
     for (const act of d.program) {
-      if (act.op === 'plant' && act.drv === drv) out.push({ path: act.path, content: act.content });
-      if (act.op === 'plantSymlink' && act.drv === drv) out.push({ path: '', content: act.target });
+      if (act.op === 'plant' && act.drv === drv && act.path !== '') out.push({ path: act.path, content: act.content });
+      if (act.op === 'plantSymlink' && act.drv === drv) {
+        const target = resolveLinkTarget(w.ctx, act.target, w.state.realisations);
+        if (target !== undefined) out.push({ path: '', content: target });
+      }
     }
   }
   return out;

@@ -2,7 +2,7 @@
  * Machine-level pieces of the real-daemon oracle: the shared daemon lock, installing nix-bin,
  * build users, a throwaway nix.conf, and a nix-daemon we start and stop ourselves.
  *
- * Rules kept here (see /work/shared/reference/real-nix-repro.md for why):
+ * Rules kept here (each learnt on a real daemon):
  * - the daemon never inherits NIX_REMOTE (Nix 2.8's worker would connect back to the daemon,
  *   recursively: a fork bomb);
  * - every process is stopped by its PID (never by name), every wait is bounded;
@@ -71,12 +71,12 @@ export interface HeldLock {
  * (`flock FILE ...`), through a flock(1) child that holds it until its stdin closes: if this
  * process dies in any way, the pipe closes and the lock goes with it.
  */
-export async function acquireDaemonLock(
-  waitSec: number,
-  log: Log,
-  abort?: AbortSignal,
-  file = process.env['NOL_DAEMON_LOCK'] ?? DAEMON_LOCK,
-): Promise<HeldLock> {
+export function acquireDaemonLock(waitSec: number, log: Log, abort?: AbortSignal, file = process.env['NOL_DAEMON_LOCK'] ?? DAEMON_LOCK): Promise<HeldLock> {
+  return acquireLock(file, waitSec, log, abort);
+}
+
+/** An exclusive flock on `file`, held as {@link acquireDaemonLock} describes, for any lock file. */
+export async function acquireLock(file: string, waitSec: number, log: Log, abort?: AbortSignal): Promise<HeldLock> {
   // Own process group (detached): a Ctrl-C at the terminal must not drop the lock while we are
   // still stopping the daemon; only the end of our pipe (or our death) releases it.
   const child = spawn('flock', ['--exclusive', '--wait', String(waitSec), file, 'sh', '-c', 'echo locked; exec cat > /dev/null'], {
@@ -96,7 +96,7 @@ export async function acquireDaemonLock(
     });
   });
   const timer = setTimeout(() => {
-    log(`waiting for ${file} (someone else is using the daemon; up to ${waitSec}s)`);
+    log(`waiting for ${file} (someone else holds it; up to ${waitSec}s)`);
   }, 2000);
   // A signal while waiting: stop our flock child (by PID) instead of waiting out --wait.
   const onAbort = (): void => {
@@ -108,7 +108,7 @@ export async function acquireDaemonLock(
   abort?.removeEventListener('abort', onAbort);
   if (ok && abort?.aborted) {
     child.stdin.end();
-    throw new Error('stopped while waiting for the daemon lock');
+    throw new Error(`stopped while waiting for ${file}`);
   }
   if (!ok) throw new Error(`could not take ${file} within ${waitSec}s (flock exited ${String(child.exitCode)})`);
   log(`holding ${file} (flock PID ${String(child.pid)})`);
@@ -169,21 +169,24 @@ export function ensureBuildUsers(n: number, log: Log): void {
 
 /** Daemon configuration that differs between plans; plans with the same key share one daemon. */
 export function settingsKey(s: PlanSettings): string {
-  return `${s.buildUsers > 0 ? 'multi-user' : 'single-user'}${s.keepFailed ? '+keep-failed' : ''}`;
+  return `${s.buildUsers > 0 ? 'multi-user' : 'single-user'}${s.keepFailed ? '+keep-failed' : ''}${s.sandbox ? '+sandbox' : ''}`;
 }
 
 /**
- * Writes a throwaway nix.conf into `dir` for NIX_CONF_DIR. Nix 2.8 reads `$NIX_CONF_DIR/nix.conf`
+ * Writes a throwaway nix.conf into `dir` for NIX_CONF_DIR. Nix reads `$NIX_CONF_DIR/nix.conf`
  * instead of /etc/nix/nix.conf, in the daemon and in clients alike; NIX_USER_CONF_FILES points
- * at an empty file so no ~/.config/nix/nix.conf or /etc/xdg one leaks in either.
+ * at an empty file so no ~/.config/nix/nix.conf or /etc/xdg one leaks in either. `seenAs` is
+ * `dir` as the daemon sees it (inside a root), if that differs. With the sandbox on,
+ * `sandbox-fallback = false`: a daemon that cannot sandbox must fail, not build without one.
  */
-export function writeNixConf(dir: string, s: PlanSettings): NodeJS.ProcessEnv {
+export function writeNixConf(dir: string, s: PlanSettings, seenAs = dir): Record<string, string> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     path.join(dir, 'nix.conf'),
     [
       `build-users-group = ${s.buildUsers > 0 ? 'nixbld' : ''}`,
-      'sandbox = false',
+      `sandbox = ${String(s.sandbox ?? false)}`,
+      ...(s.sandbox ? ['sandbox-fallback = false'] : []),
       'experimental-features = nix-command ca-derivations',
       'substituters =',
       `keep-failed = ${String(s.keepFailed)}`,
@@ -191,7 +194,7 @@ export function writeNixConf(dir: string, s: PlanSettings): NodeJS.ProcessEnv {
     ].join('\n'),
   );
   writeFileSync(path.join(dir, 'user.conf'), '');
-  return { NIX_CONF_DIR: dir, NIX_USER_CONF_FILES: path.join(dir, 'user.conf') };
+  return { NIX_CONF_DIR: seenAs, NIX_USER_CONF_FILES: path.join(seenAs, 'user.conf') };
 }
 
 /** Does some daemon answer on the socket? */

@@ -5,8 +5,11 @@
  *
  * Applying the series to a Nix checkout is `applyToNixSource` (./apply.ts), re-exported here.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
+import type { Verdicts } from '../patch-claims.js';
+import { checkClaims, checkVariantCoverage, type PatchModel } from './claims.js';
 
 import { parseFormatPatch, patchChecks, type ParsedPatch } from './format-patch.js';
 import { parseReadme, type Readme } from './readme.js';
@@ -14,6 +17,7 @@ import { item, report, type Report, type ReportItem } from './report.js';
 import { EXTRA_DIR, PATCH_FILE, patchName, patchSets, type PatchSet } from './sets.js';
 
 export { applyToNixSource, type ApplyOptions } from './apply.js';
+export type { PatchModel } from './claims.js';
 export { formatReport, type Report, type ReportItem } from './report.js';
 
 /**
@@ -40,7 +44,44 @@ export function checkPatchesStructure(dir: string, variants: readonly string[]):
     items.push(...checkSeriesFile(set));
   }
   items.push(...checkReadmeTable(sets, readme));
+  items.push(...checkAssistedBy(dir, sets));
   return report(items);
+}
+
+/**
+ * The structural checks, and what the README claims against the model: a patch for every variant
+ * of ours, upstream's variants named, and each row's claim cells equal to what `verdicts` give
+ * (null: no verdicts to check against, which fails).
+ */
+export function checkPatches(dir: string, model: PatchModel, verdicts: Verdicts | null, verdictsSource: string): Report {
+  const items = [...checkPatchesStructure(dir, model.variants).items];
+  let readmeText = '';
+  try {
+    readmeText = readFileSync(join(dir, 'README.md'), 'utf8');
+  } catch {
+    // reported by the structural checks
+  }
+  items.push(...checkVariantCoverage(patchSets(dir), readmeText, model));
+  if (verdicts === null) items.push(item('', 'claims', false, `no verdicts at ${verdictsSource}: run npm run docs:verification, or pass --from-model`));
+  else items.push(...checkClaims(parseReadme(readmeText), verdicts, model.recommended));
+  return report(items);
+}
+
+/** Every patch discloses the same assistance: the trailer line kept once in `ASSISTED-BY`. */
+function checkAssistedBy(dir: string, sets: readonly PatchSet[]): ReportItem[] {
+  const file = join(dir, 'ASSISTED-BY');
+  if (!existsSync(file)) return [];
+  const expected = readFileSync(file, 'utf8').trim();
+  const items: ReportItem[] = [];
+  for (const set of sets) {
+    for (const f of set.patches) {
+      const { patch } = parseFormatPatch(readFileSync(join(dir, set.rel, f), 'utf8'));
+      const got = patch.trailers.filter((t) => /^assisted-by: /i.test(t));
+      const ok = got.length === 1 && got[0] === expected;
+      items.push(item(patchName(set, f), 'assisted-by', ok, ok ? 'as in ASSISTED-BY' : `has ${JSON.stringify(got)}, ASSISTED-BY says ${JSON.stringify(expected)}`));
+    }
+  }
+  return items;
 }
 
 interface Context {

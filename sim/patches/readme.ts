@@ -2,7 +2,8 @@
  * What patches/README.md declares about the patches, in the two places the checker reads:
  *
  * - the table whose header has a "patch" and a "variant" column: one row per patch, in series
- *   order; a row whose patch cell mentions `not-in-series/` is a patch left out of the series;
+ *   order; a row whose patch cell mentions `not-in-series/` is a patch left out of the series; its
+ *   two claim columns list the scenarios the patch fixes (CLAIM_COLUMNS);
  * - one `### NNNN-<slug>` section per patch, with a `Subject: \`...\`` line and a
  *   `Files: \`a\`, \`b\`` line.
  */
@@ -11,7 +12,17 @@ export interface TableRow {
   readonly number: string;
   readonly slug: string;
   readonly inSeries: boolean;
+  /**
+   * The row's "fails upstream, passes with it" cells: scenario names, [] for `none`, null when the
+   * table has no such column, or a string saying why the cell could not be read.
+   */
+  readonly claims: { readonly alone: Claim; readonly inSeries: Claim };
 }
+
+export type Claim = readonly string[] | null | { readonly unreadable: string };
+
+/** Column headers of the two claim columns (the same words as docs/verification.md's section). */
+export const CLAIM_COLUMNS = { alone: 'passes with it alone', inSeries: 'passes with it in the series' } as const;
 
 export interface Declaration {
   readonly subject: string | null;
@@ -46,15 +57,29 @@ function patchTable(lines: readonly string[]): TableRow[] {
     const columns = cells(head).map((c) => c.toLowerCase());
     const patchCol = columns.findIndex((c) => c.includes('patch'));
     if (patchCol < 0 || !columns.some((c) => c.includes('variant'))) continue;
+    const aloneCol = columns.findIndex((c) => c.includes(CLAIM_COLUMNS.alone));
+    const seriesCol = columns.findIndex((c) => c.includes(CLAIM_COLUMNS.inSeries));
     const rows: TableRow[] = [];
     for (let j = i + 2; (lines[j] ?? '').trimStart().startsWith('|'); j++) {
-      const cell = cells(lines[j] ?? '')[patchCol] ?? '';
+      const row = cells(lines[j] ?? '');
+      const cell = row[patchCol] ?? '';
       const m = PATCH_NAME.exec(cell);
-      if (m) rows.push({ number: m[1] ?? '', slug: m[2] ?? '', inSeries: !cell.includes('not-in-series/') });
+      const claims = { alone: claim(row, aloneCol), inSeries: claim(row, seriesCol) };
+      if (m) rows.push({ number: m[1] ?? '', slug: m[2] ?? '', inSeries: !cell.includes('not-in-series/'), claims });
     }
     return rows;
   }
   return [];
+}
+
+/** A claim cell: `none`, or scenario names separated by commas (backticks allowed). */
+function claim(row: readonly string[], col: number): Claim {
+  if (col < 0) return null;
+  const cell = (row[col] ?? '').trim();
+  if (cell === 'none') return [];
+  const names = cell.split(',').map((n) => n.trim().replace(/^`|`$/g, ''));
+  const bad = names.find((n) => !/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(n));
+  return bad === undefined ? names : { unreadable: `${JSON.stringify(bad)} is not a scenario name (write names separated by commas, or none)` };
 }
 
 function declarations(text: string): Map<string, Declaration> {

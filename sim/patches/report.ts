@@ -20,10 +20,15 @@ export function report(items: ReportItem[]): Report {
   return { ok: items.every((i) => i.ok), items };
 }
 
-/** Plain-text rendering, one line per item, failures marked; no colour, no IO. */
-export function formatReport(r: Report): string {
-  const lines = r.items.map((i) => `${i.ok ? 'ok  ' : 'FAIL'}  ${i.patch || '-'}  ${i.check}: ${i.detail}`);
+/**
+ * Plain-text rendering: every failure in full, then one summary line (with `verbose`, the passing
+ * checks too, before it); no colour, no IO.
+ */
+export function formatReport(r: Report, options: { readonly verbose?: boolean } = {}): string {
+  const shown = options.verbose ? r.items : r.items.filter((i) => !i.ok);
+  const lines = shown.map((i) => `${i.ok ? 'ok  ' : 'FAIL'}  ${i.patch || '-'}  ${i.check}: ${i.detail}`);
   const failed = r.items.filter((i) => !i.ok).length;
-  lines.push(`${r.items.length - failed} passed, ${failed} failed`);
+  const patches = new Set(r.items.map((i) => i.patch).filter((p) => p.endsWith('.patch'))).size;
+  lines.push(`${String(r.items.length - failed)} passed, ${String(failed)} failed (${String(patches)} patches)`);
   return lines.join('\n');
 }

@@ -7,7 +7,7 @@
 import type { TreeEntry } from '../../model/fs/index.js';
 import type { ActorSpec, BuildActor, DerivationSpec, ModelEvent, Run, Scenario, Settings } from '../../model/nix/index.js';
 import { FIRST_BUILD_UID, parseVariant, resolveRef, runScripted } from '../../model/nix/index.js';
-import type { AttemptObservation, BuilderAction, Observation, PlanStep, ReproPlan } from './plan.js';
+import type { AttemptObservation, BuilderAction, DeleteCommand, Observation, PlanStep, ReproPlan } from './plan.js';
 import { PLAN_FORMAT } from './plan.js';
 
 export type Converted<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
@@ -66,7 +66,7 @@ export function sequentialise(scenario: Scenario, events: readonly ModelEvent[])
     const { during: _during, after: _after, ...rest } = spec;
     if (rest.kind === 'holdUser') return { ...rest, after, releaseAfter: releasedBefore.get(id) ?? order.slice(i + 1) };
     if (rest.kind === 'build') {
-      const { fault: _fault, ...b } = rest;
+      const { fault: _fault, faults: _faults, ...b } = rest;
       return gate ? { ...b, after, fault: { kind: 'interrupt', before: 'builderAction', nth: gate.before } } : { ...b, after };
     }
     return { ...rest, after };
@@ -84,7 +84,13 @@ function planProgram(d: DerivationSpec, gates: readonly Gate[]): Converted<Build
   const out: BuilderAction[] = [];
   for (const [i, act] of d.program.entries()) {
     if (at.includes(i)) out.push({ op: 'gate', name: gateName(i) });
-    if (act.op === 'plant' || act.op === 'plantSymlink') return { ok: false, error: `${d.id}: '${act.op}' has no shell form in the harness` };
+    if (act.op === 'plant' || act.op === 'plantSymlink' || act.op === 'spawn' || act.op === 'loop') return { ok: false, error: `${d.id}: '${act.op}' has no shell form in the harness` };
+    if (act.op === 'symlink') {
+      const target = act.target;
+      if (typeof target !== 'string') return { ok: false, error: `${d.id}: a symlink to another derivation's path has no shell form in the harness` };
+      out.push({ op: 'symlink', target, path: act.path });
+      continue;
+    }
     out.push(act);
   }
   if (at.includes(d.program.length)) out.push({ op: 'gate', name: gateName(d.program.length) });
@@ -113,7 +119,8 @@ function filesOf(entries: readonly TreeEntry[], root: string): Record<string, st
   return out;
 }
 
-function attempt(r: Run, a: BuildActor, d: DerivationSpec, gatesAt: readonly number[], platform: Settings['platform']): AttemptObservation {
+function attempt(r: Run, a: BuildActor, d: DerivationSpec, gatesAt: readonly number[], settings: Settings): AttemptObservation {
+  const platform = settings.platform;
   const p = a.phase;
   const outcome = p.kind === 'done' ? (p.outcome.kind === 'success' ? 'success' : p.outcome.kind === 'interrupted' ? 'interrupted' : 'failed') : 'failed';
   const reached = (a.counts.builderAction ?? 0) > 0 || (outcome === 'interrupted' && a.scratch !== undefined);
@@ -124,14 +131,23 @@ function attempt(r: Run, a: BuildActor, d: DerivationSpec, gatesAt: readonly num
   }
   const stoppedAt = a.calls.length;
   if (outcome === 'interrupted' && gatesAt.includes(stoppedAt)) actions.push({ i: planIndex(stoppedAt, gatesAt) - 1, ok: true });
-  const base: AttemptObservation = { buildUser: reached ? userOf(a.uid, platform) : null, outcome, actions };
-  // the output as the attempt left it: a later step (a delete, a GC) may remove it before the run ends
+  // the output and the build dir as the attempt left them: a later step (a delete, a GC) may remove them
   const lastStep = [...r.steps].reverse().find((s) => s.event.actor === a.id);
+  // the builder reports its build dir, except through a sandbox (it sees the chroot's /build)
+  const tmpDir = reached && !settings.sandbox ? a.tmpDir : undefined;
+  const base: AttemptObservation = {
+    buildUser: reached ? userOf(a.uid, platform) : null,
+    outcome,
+    actions,
+    ...(tmpDir !== undefined ? { buildDirKept: (lastStep?.after ?? []).some((e) => e.path === tmpDir) } : {}),
+  };
   const withFiles =
     p.kind === 'done' && p.outcome.kind === 'success'
       ? { ...base, outputFiles: filesOf(lastStep?.after ?? r.world.ctx.fs.tree(p.outcome.path), p.outcome.path) }
       : base;
-  if (d.kind !== 'input-addressed') return withFiles;
+  // An interrupted attempt runs at the client's default verbosity (see harness.lib.sh), where the
+  // debug line "removing invalid path" is not shown: its removedInvalid is not observable.
+  if (d.kind !== 'input-addressed' || outcome === 'interrupted') return withFiles;
   const removed = r.steps.some((s) => s.event.actor === a.id && s.note.includes('removing invalid path'));
   return { ...withFiles, removedInvalid: removed };
 }
@@ -150,7 +166,7 @@ export function predict(s: Scenario, variant: string, gates: readonly Gate[]): O
       const d = s.derivations.find((x) => x.id === a.drv);
       if (!d) continue;
       const at = [...new Set(gates.filter((g) => g.drv === d.id).map((g) => g.before))];
-      attempts[a.id] = attempt(r, a, d, at, s.settings.platform);
+      attempts[a.id] = attempt(r, a, d, at, s.settings);
     } else if (a.kind === 'pathInfo' && spec?.kind === 'pathInfo') {
       const i = r.steps.findIndex((x) => x.event.actor === a.id);
       const path = resolveRef(r.world.ctx, spec.target, r.world.state.realisations) ?? '';
@@ -167,7 +183,31 @@ export function predict(s: Scenario, variant: string, gates: readonly Gate[]): O
   return { attempts, paths, commands };
 }
 
-function planSteps(s: Scenario, gates: readonly Gate[]): Converted<PlanStep[]> {
+/** How a plan spells what the model does in one way: which GC command runs a `gc` actor (all collect the same dead paths). */
+export interface PlanOptions {
+  readonly gcCommand?: DeleteCommand;
+}
+
+/** The plan step of a command actor (gc, delete, path-info), or an error. */
+function commandStep(s: Scenario, a: ActorSpec, opts: PlanOptions): Converted<PlanStep> {
+  switch (a.kind) {
+    case 'pathInfo':
+      if (a.target.which === 'lock') return { ok: false, error: `${a.id}: lock files have no PathRef in the harness` };
+      return { ok: true, value: { kind: 'pathInfo', target: { drv: a.target.drv, which: a.target.which }, label: a.id } };
+    case 'storeDelete':
+      if (a.target.which === 'lock') return { ok: false, error: `${a.id}: lock files have no PathRef in the harness` };
+      return { ok: true, value: { kind: 'delete', command: a.command, target: { drv: a.target.drv, which: a.target.which }, label: a.id } };
+    case 'gc': {
+      const first = s.derivations[0];
+      if (!first) return { ok: false, error: 'no derivation' };
+      return { ok: true, value: { kind: 'delete', command: opts.gcCommand ?? 'nix store gc', target: { drv: first.id, which: 'scratch' }, label: a.id } };
+    }
+    default:
+      return { ok: false, error: `${a.id}: a ${a.kind} actor is not a command` };
+  }
+}
+
+function planSteps(s: Scenario, gates: readonly Gate[], opts: PlanOptions): Converted<PlanStep[]> {
   const steps: PlanStep[] = [];
   const holding: string[] = [];
   const release = (after: string): void => {
@@ -192,17 +232,11 @@ function planSteps(s: Scenario, gates: readonly Gate[]): Converted<PlanStep[]> {
         holding.push(a.id);
         break;
       case 'pathInfo':
-        if (a.target.which === 'lock') return { ok: false, error: `${a.id}: lock files have no PathRef in the harness` };
-        steps.push({ kind: 'pathInfo', target: { drv: a.target.drv, which: a.target.which }, label: a.id });
-        break;
       case 'storeDelete':
-        if (a.target.which === 'lock') return { ok: false, error: `${a.id}: lock files have no PathRef in the harness` };
-        steps.push({ kind: 'delete', command: a.command, target: { drv: a.target.drv, which: a.target.which }, label: a.id });
-        break;
       case 'gc': {
-        const first = s.derivations[0];
-        if (!first) return { ok: false, error: 'no derivation' };
-        steps.push({ kind: 'delete', command: 'nix store gc', target: { drv: first.id, which: 'scratch' }, label: a.id });
+        const c = commandStep(s, a, opts);
+        if (!c.ok) return c;
+        steps.push(c.value);
         break;
       }
       case 'setFlag':
@@ -216,25 +250,74 @@ function planSteps(s: Scenario, gates: readonly Gate[]): Converted<PlanStep[]> {
   return { ok: true, value: steps };
 }
 
+/**
+ * A scenario with one actor placed `during` a build (before its builder's nth command): on a real
+ * daemon the build is held at a gate there (its builder blocks on a fifo), the other actor runs,
+ * then the build resumes. If the model has the other actor wait for the build (a second build of
+ * the same derivation waits for its output lock), it starts, is seen waiting, and is resumed
+ * after the build. The prediction is the model's own scripted run of the scenario as it stands.
+ */
+export function placeDuring(scenario: Scenario, events: readonly ModelEvent[], opts: PlanOptions = {}): Converted<{ gates: Gate[]; steps: PlanStep[] }> {
+  const joiners = scenario.actors.filter((a) => a.during !== undefined);
+  const x = joiners[0];
+  if (joiners.length !== 1 || x?.during === undefined) return { ok: false, error: 'only one actor can be placed during a build' };
+  const d = x.during;
+  const target = scenario.actors.find((a) => a.id === d.actor);
+  if (target?.kind !== 'build') return { ok: false, error: `${x.id} is placed during ${d.actor}, which is not a build` };
+  if (d.before !== 'builderAction') return { ok: false, error: `${x.id} joins before ${d.before}: only a point between builder commands can be held on a real daemon` };
+  if (scenario.actors.length !== 2) return { ok: false, error: 'a scenario with an actor placed during a build can have no other actors here' };
+  if (target.fault !== undefined || x.kind === 'holdUser' || x.kind === 'setFlag' || x.kind === 'clearFlag') return { ok: false, error: `${x.id} during ${target.id}: only a build or a command can join an unfaulted build` };
+  const bad = events.find((e) => e.type === 'crash' || e.type === 'builderFailure' || e.type === 'orphanAction' || e.type === 'interrupt');
+  if (bad) return { ok: false, error: `a ${bad.type} of ${bad.actor} cannot be placed on a real daemon together with a held build` };
+  const firstX = events.findIndex((e) => e.actor === x.id);
+  if (firstX < 0) return { ok: false, error: `${x.id} never runs` };
+  const k = events.slice(0, firstX).filter((e) => e.actor === target.id && e.type === 'builderAction').length;
+  const resumeA = events.findIndex((e, i) => i > firstX && e.actor === target.id);
+  // the other actor still acts after the build goes on: it was waiting for the build
+  const waited = resumeA >= 0 && events.slice(resumeA).some((e) => e.actor === x.id);
+  const held: PlanStep = { kind: 'build', attempt: target.id, drv: target.drv, holdAt: gateName(k) };
+  const gates: Gate[] = [{ actor: target.id, drv: target.drv, before: k }];
+  if (x.kind === 'build') {
+    if (waited) return { ok: true, value: { gates, steps: [held, { kind: 'build', attempt: x.id, drv: x.drv, waitsForLock: true }, { kind: 'resume', attempt: target.id }, { kind: 'resume', attempt: x.id }] } };
+    return { ok: true, value: { gates, steps: [held, { kind: 'build', attempt: x.id, drv: x.drv }, { kind: 'resume', attempt: target.id }] } };
+  }
+  if (waited) return { ok: false, error: `${x.id} waits for ${target.id}: only a build of the same derivation can be seen waiting` };
+  const c = commandStep(scenario, x, opts);
+  if (!c.ok) return c;
+  return { ok: true, value: { gates, steps: [held, c.value, { kind: 'resume', attempt: target.id }] } };
+}
+
 /** A plan for a real daemon: the sequential form of `events`, with the model's prediction per variant. */
 export function planFromEvents(
   scenario: Scenario,
   events: readonly ModelEvent[],
   variants: readonly string[],
   settings: Partial<Settings> = {},
+  opts: PlanOptions = {},
 ): Converted<ReproPlan> {
-  const seq = sequentialise(scenario, events);
-  if (!seq.ok) return seq;
-  const s: Scenario = { ...seq.value.scenario, settings: { ...seq.value.scenario.settings, ...settings } };
-  const { gates } = seq.value;
+  let s: Scenario;
+  let gates: Gate[];
+  let planned: PlanStep[];
+  if (scenario.actors.some((a) => a.during !== undefined)) {
+    const placed = placeDuring(scenario, events, opts);
+    if (!placed.ok) return placed;
+    s = { ...scenario, settings: { ...scenario.settings, ...settings } };
+    ({ gates, steps: planned } = placed.value);
+  } else {
+    const seq = sequentialise(scenario, events);
+    if (!seq.ok) return seq;
+    s = { ...seq.value.scenario, settings: { ...seq.value.scenario.settings, ...settings } };
+    gates = seq.value.gates;
+    const steps = planSteps(s, gates, opts);
+    if (!steps.ok) return steps;
+    planned = steps.value;
+  }
   const derivations = [];
   for (const d of s.derivations) {
     const program = planProgram(d, gates);
     if (!program.ok) return program;
     derivations.push({ id: d.id, kind: d.kind, name: d.name, program: program.value });
   }
-  const steps = planSteps(s, gates);
-  if (!steps.ok) return steps;
   const expect: Record<string, Observation> = {};
   for (const v of variants) {
     const p = parseVariant(v);
@@ -247,9 +330,10 @@ export function planFromEvents(
       format: PLAN_FORMAT,
       scenario: scenario.name,
       doc: scenario.doc,
-      settings: { buildUsers: s.settings.buildUsers, keepFailed: s.settings.keepFailed },
+      nix: s.settings.nixVersion,
+      settings: { buildUsers: s.settings.buildUsers, keepFailed: s.settings.keepFailed, ...(s.settings.sandbox ? { sandbox: true } : {}) },
       derivations,
-      steps: steps.value,
+      steps: planned,
       expect,
     },
   };

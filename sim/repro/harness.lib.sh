@@ -114,8 +114,9 @@ NONCE=$(date +%s)-$$
 CTL=$WORK/ctl
 PY=$WORK/oracle.py
 FACTS=$WORK/facts.jsonl
-mkdir -p "$CTL"/log "$CTL"/gate "$CTL"/arm "$CTL"/flags "$CTL"/blk || die "cannot create $CTL"
+mkdir -p "$CTL"/log "$CTL"/gate "$CTL"/arm "$CTL"/flags "$CTL"/blk "$CTL"/attempt || die "cannot create $CTL"
 chmod 777 "$CTL" "$CTL"/log "$CTL"/gate "$CTL"/arm "$CTL"/flags "$CTL"/blk
+chmod 755 "$CTL"/attempt
 rm -f "$CTL"/hold.fifo; mkfifo -m 666 "$CTL"/hold.fifo || die "mkfifo failed"
 : > "$FACTS"
 write_files   # rendered: oracle.py, drv.nix, the specs and expect.json
@@ -123,13 +124,24 @@ write_files   # rendered: oracle.py, drv.nix, the specs and expect.json
 # Clients talk to the daemon. A trusted (root) client sends every setting its own config sets,
 # and the daemon's worker applies them to that connection (seen on 2.8: a client with
 # `build-users-group =` makes a multi-user daemon build as root). So pin what a run depends on:
-# no substituters (nothing to fetch, no network waits), sandbox off, keep-failed as planned.
+# no substituters (nothing to fetch, no network waits), the sandbox as planned, keep-failed as planned.
+# With the sandbox on, the builder still needs the control dir and coreutils: both are bound into
+# it (sandbox-paths; /lib and /lib64, if present, for the ELF interpreter), and its /bin/sh is this
+# machine's, as without a sandbox (Debian's 2.34.8 would give bash-static, its 2.8 nothing).
+# sandbox-fallback is off so a daemon that cannot sandbox fails instead of building without one.
 # build-users-group is not pinned (the group name is the daemon's business): the probe checks
 # who builds. experimental-features is ignored by the daemon, so the probe checks that too.
 export NIX_REMOTE=daemon
+if [ "$SANDBOX" = 1 ]; then
+    SANDBOX_CONF="sandbox = true
+sandbox-fallback = false
+sandbox-paths = /bin/sh=$(readlink -f /bin/sh) $CTL /usr /lib? /lib64?"
+else
+    SANDBOX_CONF="sandbox = false"
+fi
 export NIX_CONFIG="experimental-features = nix-command ca-derivations
 substituters =
-sandbox = false
+$SANDBOX_CONF
 keep-failed = $KEEP_FAILED"
 
 # The daemon is NOT started here: this script assumes one runs (validate-real starts its own).
@@ -165,7 +177,11 @@ wait_user_free() {
         sleep 0.1
     done
 }
-# "U uid user out pid" line of a builder log -> BL_UID BL_USER BL_OUT BL_PID (empty if none)
+# "U uid user out pid" line of a builder log -> BL_UID BL_USER BL_OUT BL_PID (empty if none).
+# A sandboxed builder reports its real uid (its sandbox's passwd names every build user
+# "nixbld", so the name is looked up here), and its PID
+# is one of the sandbox's PID namespace: useless outside, so BL_PID stays empty (the build user's
+# lock, freed only once the sandbox is gone, is what the harness waits for then).
 read_builder_log() {
     BL_UID=""; BL_USER=""; BL_OUT=""; BL_PID=""
     local line
@@ -173,6 +189,8 @@ read_builder_log() {
     [ -n "$line" ] || return 0
     set -- $line
     BL_UID=$2; BL_USER=$3; BL_OUT=$4; BL_PID=$5
+    if [ "$BL_USER" = - ] || [ "$SANDBOX" = 1 ]; then BL_USER=$(python3 -c 'import pwd,sys; print(pwd.getpwuid(int(sys.argv[1])).pw_name)' "$BL_UID" 2>/dev/null || echo "$BL_UID"); fi
+    if [ "$SANDBOX" = 1 ]; then BL_PID=""; fi
 }
 # Path of a derivation's scratch/final output, as far as this run knows it; IA paths are known up front.
 resolve() { # $1 drv index, $2 scratch|final -> RESOLVED
@@ -188,53 +206,92 @@ fact() { printf '%s\n' "$1" >> "$FACTS"; }
 json_str() { python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$1"; }
 
 # Probe: one tiny build of the plan's kind, to check the daemon runs builders the way the plan
-# assumes (build users or root; no sandbox, since the builder must reach $CTL; ca-derivations).
+# assumes (build users or root; sandboxed or not, as planned; ca-derivations).
 probe() {
     : > "$CTL/log/nolprobe"; chmod 666 "$CTL/log/nolprobe"
     set_nix_args probe
     bounded "$STEP_TIMEOUT" "$WORK/probe.out" "$WORK/probe.err" nix-build "${NBA[@]}" --no-out-link \
         || die "probe build failed: $(grep -i error "$WORK/probe.err" | tail -3)"
     read_builder_log "$CTL/log/nolprobe"
-    [ -n "$BL_USER" ] || die "probe builder could not write to $CTL: is sandbox = false on the daemon?"
+    [ -n "$BL_USER" ] || die "probe builder could not write to $CTL (sandbox = $SANDBOX planned; a sandbox without $CTL in sandbox-paths hides it)"
+    # the probe builder logs 'S on' when it cannot see the daemon's database (inside a sandbox)
+    local seen; seen=$(grep '^S ' "$CTL/log/nolprobe" | tail -1 | cut -d' ' -f2)
+    if [ "$SANDBOX" = 1 ] && [ "$seen" != on ]; then die "plan needs the sandbox but the probe builder ran outside one (sees /nix/var/nix/db)"; fi
+    if [ "$SANDBOX" = 0 ] && [ "$seen" != off ]; then die "plan needs sandbox = false but the probe builder ran inside a sandbox"; fi
     if [ "$BUILD_USERS" -gt 0 ]; then
         case "$BL_USER" in "$USER_PREFIX"*) ;; *) die "plan needs build users ($USER_PREFIX*) but the daemon ran the builder as $BL_USER (build-users-group empty?)" ;; esac
     else
         [ "$BL_UID" = 0 ] || die "plan is single-user (build-users-group empty) but the daemon ran the builder as $BL_USER"
     fi
     wait_builder_gone "$BL_PID"; wait_user_free "$BL_UID"
-    say "probe: daemon builds as $BL_USER, sandbox off$([ "$HAS_CA" = 1 ] && echo ', ca-derivations on')"
+    say "probe: daemon builds as $BL_USER, sandbox $seen$([ "$HAS_CA" = 1 ] && echo ', ca-derivations on')"
 }
 
 # ------------------------------------------------------------------------------- steps ---
-h_build() { # $1 step, $2 attempt, $3 drv index, $4 gate ('' = no interrupt)
-    local step=$1 att=$2 d=$3 gate=$4 id; id=$(drv_var DRV_ID "$d")
+# Background attempts (holdAt / waitsForLock), until their resume: parallel arrays, no
+# associative arrays in bash 3.2.
+BG_ATT=(); BG_PID=(); BG_D=(); BG_GATE=(); BG_T0=(); BG_STEP=()
+
+h_build() { # $1 step, $2 attempt, $3 drv index, $4 run|interrupt|hold|lockwait, $5 gate ('' unless interrupt/hold)
+    local step=$1 att=$2 d=$3 mode=$4 gate=$5 id; id=$(drv_var DRV_ID "$d")
     local t0; t0=$(now_ms)
-    local blog="$CTL/log/$id" out="$WORK/attempt-$att.out" err="$WORK/attempt-$att.err"
+    local blog="$CTL/log/$id.$att" out="$WORK/attempt-$att.out" err="$WORK/attempt-$att.err"
     : > "$blog"; chmod 666 "$blog"
+    # the builder reads its attempt name here at start, so attempts of one .drv log apart
+    printf '%s' "$att" > "$CTL/attempt/$id"; chmod 644 "$CTL/attempt/$id"
     if [ -n "$gate" ]; then
         rm -f "$CTL/gate/$id.$gate" "$CTL/arm/$id.$gate"
         mkfifo -m 666 "$CTL/arm/$id.$gate" || die "mkfifo failed"
     fi
     set_nix_args "$d"
-    nix-build "${NBA[@]}" --no-out-link --debug > "$out" 2> "$err" < /dev/null &
+    # --debug shows "removing invalid path". Not for an attempt we interrupt: Nix 2.34.8's worker
+    # writes debug lines to the gone client while it unwinds, gets EPIPE in a destructor and
+    # aborts ("Nix crashed"), so none of its cleanup runs (build dir, the build user's processes).
+    local debug=1; [ "$mode" = interrupt ] && debug=0
+    nix-build "${NBA[@]}" --no-out-link $([ "$debug" = 1 ] && echo --debug) > "$out" 2> "$err" < /dev/null &
     local pid=$!; track "$pid"
-    local interrupted=0 rc
-    if [ -n "$gate" ]; then
-        local n=0
-        while [ ! -s "$CTL/gate/$id.$gate" ] && ! child_done "$pid"; do
-            n=$((n + 1)); [ "$n" -ge $(( GATE_TIMEOUT * 20 )) ] && die "attempt $att: builder never reached gate $gate"
-            sleep 0.05
-        done
-        if [ -s "$CTL/gate/$id.$gate" ]; then
-            stop_child "$pid" INT; rc=$CHILD_RC; interrupted=1
-        else
-            wait_child "$pid" 1; rc=$CHILD_RC
-            say "attempt $att: client exited (rc=$rc) before the builder reached gate $gate"
-        fi
-    else
-        wait_child "$pid" "$STEP_TIMEOUT" || { stop_child "$pid" INT; die "attempt $att: nix-build did not finish in ${STEP_TIMEOUT}s"; }
-        rc=$CHILD_RC
-    fi
+    local interrupted=0 rc n=0
+    case "$mode" in
+        interrupt|hold)
+            while [ ! -s "$CTL/gate/$id.$gate" ] && ! child_done "$pid"; do
+                n=$((n + 1)); [ "$n" -ge $(( GATE_TIMEOUT * 20 )) ] && die "attempt $att: builder never reached gate $gate"
+                sleep 0.05
+            done
+            if [ ! -s "$CTL/gate/$id.$gate" ]; then
+                wait_child "$pid" 1; rc=$CHILD_RC
+                say "attempt $att: client exited (rc=$rc) before the builder reached gate $gate"
+            elif [ "$mode" = interrupt ]; then
+                stop_child "$pid" INT; rc=$CHILD_RC; interrupted=1
+            else
+                # the held builder's $out is this attempt's scratch path for the steps meanwhile
+                read_builder_log "$blog"; [ -n "$BL_OUT" ] && printf -v "SCRATCH_$d" '%s' "$BL_OUT"
+                BG_ATT+=("$att"); BG_PID+=("$pid"); BG_D+=("$d"); BG_GATE+=("$gate"); BG_T0+=("$t0"); BG_STEP+=("$step")
+                say "step $step build $att ($id): builder held at gate $gate (client PID $pid)"
+                return 0
+            fi ;;
+        lockwait)
+            # until the client says it waits for the output lock, or it ends, or its builder starts
+            while ! grep -q 'waiting for lock on' "$err" 2>/dev/null && ! child_done "$pid" && ! grep -q '^U ' "$blog"; do
+                n=$((n + 1)); [ "$n" -ge $(( GATE_TIMEOUT * 20 )) ] && die "attempt $att: neither waited for a lock nor ran in ${GATE_TIMEOUT}s"
+                sleep 0.05
+            done
+            if ! child_done "$pid"; then
+                BG_ATT+=("$att"); BG_PID+=("$pid"); BG_D+=("$d"); BG_GATE+=(""); BG_T0+=("$t0"); BG_STEP+=("$step")
+                say "step $step build $att ($id): $(grep -q 'waiting for lock on' "$err" && echo 'waiting for the output lock' || echo 'running its builder') (client PID $pid)"
+                return 0
+            fi
+            wait_child "$pid" 1; rc=$CHILD_RC ;;
+        *)
+            wait_child "$pid" "$STEP_TIMEOUT" || { stop_child "$pid" INT; die "attempt $att: nix-build did not finish in ${STEP_TIMEOUT}s"; }
+            rc=$CHILD_RC ;;
+    esac
+    end_attempt "$step" "$att" "$d" "$gate" "$rc" "$interrupted" "$t0" "$debug"
+}
+
+# The attempt is over (its client exited): let its builder and build user go, record the fact.
+end_attempt() { # $1 step, $2 attempt, $3 drv index, $4 gate, $5 rc, $6 interrupted, $7 t0, $8 debug (1/0)
+    local step=$1 att=$2 d=$3 gate=$4 rc=$5 interrupted=$6 t0=$7 debug=$8 id; id=$(drv_var DRV_ID "$d")
+    local blog="$CTL/log/$id.$att" out="$WORK/attempt-$att.out" err="$WORK/attempt-$att.err"
     read_builder_log "$blog"
     # The next step must find the builder dead and its build user free, as the model assumes.
     wait_builder_gone "$BL_PID"; wait_user_free "$BL_UID"
@@ -247,8 +304,30 @@ h_build() { # $1 step, $2 attempt, $3 drv index, $4 gate ('' = no interrupt)
     fi
     cp "$blog" "$WORK/attempt-$att.builder.log"
     fact "$(python3 "$PY" attempt "$att" "$id" "$(drv_var DRV_NAME "$d")-$NONCE" "$rc" "$interrupted" \
-        "$blog" "$err" "$final" "$(secs_since "$t0")")"
+        "$blog" "$err" "$final" "$(secs_since "$t0")" "$SANDBOX" "$debug")"
     say "step $step build $att ($id): $([ "$interrupted" = 1 ] && echo "interrupted at $gate" || echo "rc=$rc") as ${BL_USER:-<no builder>}, \$out=${BL_OUT:-?}${final:+ -> $final} ($(secs_since "$t0")s)"
+}
+
+h_resume() { # $1 step, $2 attempt
+    local step=$1 att=$2 i k="" id
+    for i in ${BG_ATT[@]+"${!BG_ATT[@]}"}; do [ "${BG_ATT[$i]}" = "$att" ] && k=$i; done
+    [ -n "$k" ] || die "step $step: attempt $att is not running in the background"
+    local pid=${BG_PID[$k]} d=${BG_D[$k]} gate=${BG_GATE[$k]} t0=${BG_T0[$k]}
+    id=$(drv_var DRV_ID "$d")
+    if [ -n "$gate" ]; then
+        # unblock the builder's read; bounded, in case nothing reads the fifo any more
+        bounded 10 /dev/null "$WORK/resume-$att.err" sh -c 'echo go > "$1"' sh "$CTL/arm/$id.$gate" \
+            || say "step $step: attempt $att's gate $gate had no reader (builder gone?)"
+        rm -f "$CTL/arm/$id.$gate"
+    fi
+    wait_child "$pid" "$STEP_TIMEOUT" || { stop_child "$pid" INT; die "attempt $att: nix-build did not finish in ${STEP_TIMEOUT}s after resume"; }
+    local rc=$CHILD_RC
+    local keep=() j
+    for j in ${BG_ATT[@]+"${!BG_ATT[@]}"}; do [ "$j" != "$k" ] && keep+=("$j"); done
+    local a=() p=() dd=() g=() t=() st=()
+    for j in ${keep[@]+"${keep[@]}"}; do a+=("${BG_ATT[$j]}"); p+=("${BG_PID[$j]}"); dd+=("${BG_D[$j]}"); g+=("${BG_GATE[$j]}"); t+=("${BG_T0[$j]}"); st+=("${BG_STEP[$j]}"); done
+    BG_ATT=(${a[@]+"${a[@]}"}); BG_PID=(${p[@]+"${p[@]}"}); BG_D=(${dd[@]+"${dd[@]}"}); BG_GATE=(${g[@]+"${g[@]}"}); BG_T0=(${t[@]+"${t[@]}"}); BG_STEP=(${st[@]+"${st[@]}"})
+    end_attempt "$step" "$att" "$d" "" "$rc" 0 "$t0" 1
 }
 
 h_hold() { # $1 step, $2 count

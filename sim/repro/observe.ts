@@ -7,7 +7,8 @@
  * - always compared: `buildUser`, `outcome`, every action's `i` and `ok`; `exists`, `valid`;
  *   `removed`, `printedDontKnow`, `exitOk`.
  * - compared only when the expectation states them (a prediction may be partial there):
- *   an action's `errno`, `outputFiles`, `removedInvalid`, `owner`, `mode`, `files` (as a set).
+ *   an action's `errno`, `outputFiles`, `removedInvalid`, `buildDirKept`, `owner`, `mode`,
+ *   `files` (as a set).
  */
 import { z } from 'zod';
 import { OBSERVATION_FORMAT, observationSchema, type AttemptObservation, type Observation } from './plan.js';
@@ -82,6 +83,7 @@ export function compareObservation(expected: Observation, actual: Observation): 
           }
         }
         opt(`${f}.removedInvalid`, e, a, 'removedInvalid');
+        opt(`${f}.buildDirKept`, e, a, 'buildDirKept');
       } else if (section === 'paths') {
         const e = expected.paths[k];
         const a = actual.paths[k];
@@ -127,7 +129,7 @@ export function summarize(obs: Observation): string {
     for (const r of a.actions) if (!r.ok) errs.set(r.errno ?? 'err', (errs.get(r.errno ?? 'err') ?? 0) + 1);
     const e = [...errs].map(([k, n]) => (n > 1 ? `${k}×${n}` : k)).join(',');
     const files = a.outputFiles ? ` {${Object.keys(a.outputFiles).sort().join(',')}}` : '';
-    parts.push(`${name} ${a.outcome}@${a.buildUser ?? '-'}${e ? ` ${e}` : ''}${files}`);
+    parts.push(`${name} ${a.outcome}@${a.buildUser ?? '-'}${e ? ` ${e}` : ''}${files}${a.buildDirKept ? ' +builddir' : ''}`);
   }
   for (const [key, p] of Object.entries(obs.paths)) {
     const detail = p.owner !== undefined ? ` ${p.owner} ${p.mode ?? ''} [${(p.files ?? []).join(',')}]` : '';

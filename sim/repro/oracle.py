@@ -11,7 +11,7 @@
 # Subcommands (the bash harness calls them; each prints one JSON line or sets the exit status):
 #   inspect PATH                           -> {"exists","owner","mode","files"}
 #   lockfree FILE                          -> exit 0 if FILE is missing or flock(LOCK_EX|LOCK_NB) succeeds
-#   attempt  NAME DRV STORENAME RC INTERRUPTED BUILDERLOG CLIENTERR FINAL SECONDS
+#   attempt  NAME DRV STORENAME RC INTERRUPTED BUILDERLOG CLIENTERR FINAL SECONDS [SANDBOX [DEBUG]]
 #   finish   FACTS EXPECT OBS META...      -> writes the observation file, prints MATCH/MISMATCH, exit 0/1
 #   compare                                -> stdin: [[expected, actual], ...]; stdout: mismatch lists (tests)
 import json
@@ -90,8 +90,11 @@ def lockfree(path):
 
 
 def parse_builder_log(path):
-    """The builder's own log: 'U uid user out pid', 'P <ls -ld $out>', 'A i ok', 'A i err ERRNO msg'."""
-    info = {'uid': None, 'user': None, 'out': None, 'pid': None, 'actions': [], 'raw': []}
+    """The builder's own log: 'U uid user out pid', 'D builddir', 'P <ls -ld $out>', 'A i ok', 'A i err ERRNO msg'.
+
+    In a sandbox the builder only knows its real uid (from uid_map) and writes '-' as the user:
+    the name is looked up here, outside."""
+    info = {'uid': None, 'user': None, 'out': None, 'pid': None, 'dir': None, 'actions': [], 'raw': []}
     try:
         with open(path, encoding='utf-8', errors='replace') as f:
             lines = f.read().splitlines()
@@ -101,7 +104,9 @@ def parse_builder_log(path):
     for line in lines:
         w = line.split(' ')
         if w[0] == 'U' and len(w) >= 5:
-            info.update(uid=int(w[1]), user=w[2], out=w[3], pid=int(w[4]))
+            info.update(uid=int(w[1]), user=owner_name(int(w[1])) if w[2] == '-' else w[2], out=w[3], pid=int(w[4]))
+        elif w[0] == 'D' and len(w) >= 2 and w[1]:
+            info['dir'] = w[1]
         elif w[0] == 'A' and len(w) >= 3:
             if w[2] == 'ok':
                 info['actions'].append({'i': int(w[1]), 'ok': True})
@@ -110,8 +115,11 @@ def parse_builder_log(path):
     return info
 
 
-def attempt_fact(name, drv, store_name, rc, interrupted, blog, client_err, final, seconds):
+def attempt_fact(name, drv, store_name, rc, interrupted, blog, client_err, final, seconds, sandbox='0', debug='1'):
     b = parse_builder_log(blog)
+    if sandbox == '1' and b['uid'] is not None:
+        # the sandbox's /etc/passwd names every build user "nixbld": the real name is out here
+        b['user'] = owner_name(b['uid'])
     rc = int(rc)
     try:
         with open(client_err, encoding='utf-8', errors='replace') as f:
@@ -124,11 +132,16 @@ def attempt_fact(name, drv, store_name, rc, interrupted, blog, client_err, final
         't': 'attempt', 'name': name, 'drv': drv, 'rc': rc, 'seconds': float(seconds),
         'observation': {
             'buildUser': b['user'], 'outcome': outcome, 'actions': b['actions'],
-            'removedInvalid': bool(pat.search(err)),
         },
         'scratch': b['out'], 'final': final or None, 'builderLog': b['raw'],
         'clientErrorTail': [l for l in err.splitlines() if l.startswith('error') or 'interrupted' in l][-5:],
     }
+    # "removing invalid path" is a debug line: seen only when the client ran with --debug
+    if debug == '1':
+        fact['observation']['removedInvalid'] = bool(pat.search(err))
+    # the build dir is the builder's $NIX_BUILD_TOP; through a sandbox it is the chroot's /build
+    if b['dir'] and sandbox != '1':
+        fact['observation']['buildDirKept'] = os.path.isdir(b['dir'])
     if outcome == 'success':
         files = output_files(final)
         if files is not None:
@@ -200,6 +213,7 @@ def compare(exp, act):
                                 out.append(['%s.outputFiles[%s]' % (f, jtext(p)),
                                             ABSENT if ev is None else jtext(ev), ABSENT if av is None else jtext(av)])
                 _opt(out, f + '.removedInvalid', e, a, 'removedInvalid')
+                _opt(out, f + '.buildDirKept', e, a, 'buildDirKept')
             elif section == 'paths':
                 _cmp(out, f + '.exists', e['exists'], a['exists'])
                 _cmp(out, f + '.valid', e['valid'], a['valid'])
@@ -270,7 +284,7 @@ def main(argv):
     elif cmd == 'lockfree':
         return 0 if lockfree(argv[2]) else 1
     elif cmd == 'attempt':
-        print(jtext(attempt_fact(*argv[2:11])))
+        print(jtext(attempt_fact(*argv[2:13])))
     elif cmd == 'finish':
         return finish(argv[2], argv[3], argv[4], argv[5:])
     elif cmd == 'compare':

@@ -29,9 +29,18 @@ export interface ReproPlan {
   readonly scenario: string;
   /** What the scenario shows and why it matters (free text; becomes the script's header comment). */
   readonly doc: string;
+  /**
+   * The Nix version whose behaviour the expectations predict (`2.34.8`, or `2.8` for the model's
+   * Debian-2.8 personality). The oracle refuses to compare a plan with a daemon of another version.
+   * Absent in hand-written plans: then nothing is checked.
+   */
+  readonly nix?: '2.34.8' | '2.8';
   readonly settings: PlanSettings;
   readonly derivations: readonly PlanDerivation[];
-  /** Executed in order; each step finishes (builds complete or are interrupted) before the next starts. */
+  /**
+   * Executed in order; each step finishes (builds complete or are interrupted) before the next
+   * starts, except a build with `holdAt` or `waitsForLock`: it runs on until its `resume` step.
+   */
   readonly steps: readonly PlanStep[];
   /**
    * The model's prediction per variant of Nix, e.g. `upstream` (unpatched daemon) or
@@ -50,6 +59,13 @@ export interface PlanSettings {
   readonly buildUsers: number;
   /** `keep-failed` in nix.conf. The harness writes it into the throwaway nix.conf. */
   readonly keepFailed: boolean;
+  /**
+   * `sandbox = true` (Linux): builders run in Nix's chroot + namespaces. The script then binds the
+   * control dir, the host's /usr and its /bin/sh into the sandbox (`sandbox-paths`) so the builder
+   * can log and block as usual, and sets `sandbox-fallback = false` so a daemon that cannot
+   * sandbox fails instead of quietly building without. Absent = false.
+   */
+  readonly sandbox?: boolean;
 }
 
 export interface PlanDerivation {
@@ -114,7 +130,7 @@ export interface PathRef {
   readonly which: 'scratch' | 'final';
 }
 
-export type DeleteCommand = 'nix store delete' | 'nix-store --delete' | 'nix store gc' | 'nix-store --gc';
+export type DeleteCommand = 'nix store delete' | 'nix-store --delete' | 'nix store gc' | 'nix-store --gc' | 'nix-collect-garbage';
 
 /**
  * A step. `label` (optional, starts with a letter) names the entry a step produces in the
@@ -135,8 +151,21 @@ export type PlanStep =
   /**
    * `nix-build` the derivation through the daemon. With `interruptAt`, SIGINT the client once the
    * builder reached that gate, then wait until the builder is dead and its build user free.
+   * With `holdAt`, leave the builder blocked at that gate and go on with the next step; with
+   * `waitsForLock`, go on once the client reports `waiting for lock on` (another build of the same
+   * derivation holds its output lock). Either way a later `resume` of the attempt finishes it.
+   * At most one of the three.
    */
-  | { readonly kind: 'build'; readonly attempt: string; readonly drv: string; readonly interruptAt?: string }
+  | {
+      readonly kind: 'build';
+      readonly attempt: string;
+      readonly drv: string;
+      readonly interruptAt?: string;
+      readonly holdAt?: string;
+      readonly waitsForLock?: true;
+    }
+  /** Let a held attempt go on (unblock its gate) or wait for a waiting one, until its client exits. */
+  | { readonly kind: 'resume'; readonly attempt: string }
   /** Record whether the path exists and whether `nix path-info` calls it valid. */
   | { readonly kind: 'pathInfo'; readonly target: PathRef; readonly label?: string }
   /**
@@ -177,6 +206,13 @@ export interface AttemptObservation {
    * for a floating CA output (`!status.known`). Compared only when the expectation has it.
    */
   readonly removedInvalid?: boolean;
+  /**
+   * Whether the attempt's build directory (the builder's `$NIX_BUILD_TOP`) still exists once the
+   * attempt is over: `keep-failed` keeps it after a failure or an interrupt, otherwise cleanupBuild
+   * deletes it. Not observable through a sandbox (the builder sees only its chroot's `/build`).
+   * Compared only when the expectation has it.
+   */
+  readonly buildDirKept?: boolean;
 }
 
 export interface ActionResult {
@@ -257,11 +293,19 @@ const planStep = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('releaseUsers') }),
   z.strictObject({ kind: z.literal('setFlag'), flag: ident }),
   z.strictObject({ kind: z.literal('clearFlag'), flag: ident }),
-  z.strictObject({ kind: z.literal('build'), attempt: ident, drv: ident, interruptAt: ident.exactOptional() }),
+  z.strictObject({
+    kind: z.literal('build'),
+    attempt: ident,
+    drv: ident,
+    interruptAt: ident.exactOptional(),
+    holdAt: ident.exactOptional(),
+    waitsForLock: z.literal(true).exactOptional(),
+  }),
+  z.strictObject({ kind: z.literal('resume'), attempt: ident }),
   z.strictObject({ kind: z.literal('pathInfo'), target: pathRef, label: ident.exactOptional() }),
   z.strictObject({
     kind: z.literal('delete'),
-    command: z.enum(['nix store delete', 'nix-store --delete', 'nix store gc', 'nix-store --gc']),
+    command: z.enum(['nix store delete', 'nix-store --delete', 'nix store gc', 'nix-store --gc', 'nix-collect-garbage']),
     target: pathRef,
     label: ident.exactOptional(),
   }),
@@ -276,6 +320,7 @@ const attemptObservation = z.strictObject({
   actions: z.array(actionResult),
   outputFiles: z.record(z.string(), z.string()).exactOptional(),
   removedInvalid: z.boolean().exactOptional(),
+  buildDirKept: z.boolean().exactOptional(),
 });
 
 const pathObservation = z.strictObject({
@@ -299,7 +344,8 @@ const planShape = z.strictObject({
   format: z.literal(PLAN_FORMAT),
   scenario: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,79}$/, 'must match ^[a-z0-9][a-z0-9._-]{0,79}$ (it names files)'),
   doc: z.string().max(4000),
-  settings: z.strictObject({ buildUsers: z.int().min(0).max(32), keepFailed: z.boolean() }),
+  nix: z.enum(['2.34.8', '2.8']).exactOptional(),
+  settings: z.strictObject({ buildUsers: z.int().min(0).max(32), keepFailed: z.boolean(), sandbox: z.boolean().exactOptional() }),
   derivations: z.array(z.strictObject({ id: ident, kind: z.enum(['ca-floating', 'input-addressed']), name: storeName, program: z.array(builderAction).max(200) })).min(1),
   steps: z.array(planStep).min(1).max(500),
   expect: z.record(variantName, observationSchema),
@@ -338,6 +384,7 @@ function checkPlan(plan: z.infer<typeof planShape>, ctx: z.core.$RefinementCtx<z
   });
 
   const attempts = new Map<string, string>(); // attempt -> drv id
+  const running = new Set<string>(); // attempts started with holdAt / waitsForLock and not resumed yet
   const pathKeys = new Map<string, 'pathInfo' | 'inspect'>();
   const commandKeys = new Set<string>();
   const allKeys = new Set<string>();
@@ -366,11 +413,22 @@ function checkPlan(plan: z.infer<typeof planShape>, ctx: z.core.$RefinementCtx<z
         if (attempts.has(s.attempt)) issue(['steps', i, 'attempt'], `duplicate attempt name "${s.attempt}"`);
         attempts.set(s.attempt, s.drv);
         const d = drvs.get(s.drv);
-        if (s.interruptAt !== undefined && d && !d.program.some((a) => a.op === 'gate' && a.name === s.interruptAt)) {
-          issue(['steps', i, 'interruptAt'], `gate "${s.interruptAt}" is not in derivation "${s.drv}"'s program`);
+        for (const field of ['interruptAt', 'holdAt'] as const) {
+          const g = s[field];
+          if (g !== undefined && d && !d.program.some((a) => a.op === 'gate' && a.name === g)) {
+            issue(['steps', i, field], `gate "${g}" is not in derivation "${s.drv}"'s program`);
+          }
         }
+        if ([s.interruptAt, s.holdAt, s.waitsForLock].filter((x) => x !== undefined).length > 1) {
+          issue(['steps', i], 'a build takes at most one of interruptAt, holdAt, waitsForLock');
+        }
+        if (s.holdAt !== undefined || s.waitsForLock) running.add(s.attempt);
         break;
       }
+      case 'resume':
+        if (!running.has(s.attempt)) issue(['steps', i, 'attempt'], `"${s.attempt}" is not a held or waiting build (holdAt / waitsForLock) that is still running`);
+        running.delete(s.attempt);
+        break;
       case 'pathInfo':
       case 'inspect':
       case 'delete': {
@@ -384,6 +442,8 @@ function checkPlan(plan: z.infer<typeof planShape>, ctx: z.core.$RefinementCtx<z
       }
     }
   });
+
+  for (const a of running) issue(['steps'], `build "${a}" is held or waiting and never resumed`);
 
   for (const [variant, obs] of Object.entries(plan.expect)) {
     const base = ['expect', variant];

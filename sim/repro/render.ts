@@ -40,13 +40,15 @@ export function userPrefix(platform: Platform): string {
 
 /**
  * The builder's shell code for one derivation. The builder is `/bin/sh` with PATH=/usr/bin:/bin
- * and no `set -e`; it logs every action it reaches to `$nolCtl/log/$nolDrv` (a control dir outside
+ * and no `set -e`; it logs every action it reaches to `$nolCtl/log/$nolDrv.<attempt>` (a control dir outside
  * the store, mode 0777 so any build user can append), as `A <i> ok` or `A <i> err <ERRNO> <text>`,
  * after a first line `U <uid> <user> <$out> <pid>` naming who runs it and where.
  */
 export function builderScript(drv: PlanDerivation, platform: Platform): string {
   const lines: string[] = [
-    'L="$nolCtl/log/$nolDrv"',
+    // The attempt name comes from a file the harness writes before each nix-build, not from the
+    // derivation (that would change the .drv); two attempts of one .drv may overlap.
+    'L="$nolCtl/log/$nolDrv.$(cat "$nolCtl/attempt/$nolDrv" 2>/dev/null)"',
     'E="${TMPDIR:-/tmp}/nol-err.$$"',
     "nol_log() { printf '%s\\n' \"$*\" >> \"$L\"; }",
     // The error text of sh/coreutils is all a shell builder sees of errno; map it back.
@@ -67,7 +69,9 @@ export function builderScript(drv: PlanDerivation, platform: Platform): string {
     '  if [ "$1" -eq 0 ]; then nol_log "A $2 ok"; else nol_log "A $2 err $(nol_errno) $(tr \'\\n\' \' \' < "$E" 2>/dev/null)"; fi',
     '  return "$1"',
     '}',
-    'nol_log "U $(id -u) $(id -un) $out $$"',
+    WHO,
+    'nol_log "U $nol_uid $nol_user $out $$"',
+    'nol_log "D ${NIX_BUILD_TOP:-}"',
     'nol_log "P $(ls -ld "$out" 2>&1)"',
     'nol_rc=0',
   ];
@@ -121,6 +125,14 @@ export function builderScript(drv: PlanDerivation, platform: Platform): string {
   return lines.join('\n') + '\n';
 }
 
+/**
+ * Sets nol_uid / nol_user. In a sandbox the builder is uid 1000 "nixbld" of a user namespace; its
+ * uid_map's one line names the real build user's uid ("-" asks the harness to look the name up).
+ */
+const WHO =
+  'nol_uid=$(id -u); nol_user=$(id -un)\n' +
+  'if [ -r /proc/self/uid_map ]; then read nol_in nol_host nol_n < /proc/self/uid_map; if [ "$nol_n" = 1 ]; then nol_uid=$nol_host; nol_user=-; fi; fi';
+
 const CA_ATTRS = { __contentAddressed: true, outputHashMode: 'recursive', outputHashAlgo: 'sha256' } as const;
 
 /**
@@ -155,7 +167,7 @@ const HOLD_SPEC = {
   nolDrv: 'nolhold',
   builder: '/bin/sh',
   PATH: '/usr/bin:/bin',
-  args: ['-c', 'printf \'U %s %s %s %s\\n\' "$(id -u)" "$(id -un)" "$out" "$$" >> "$nolCtl/blk/$nolTag"\nread x < "$nolCtl/hold.fifo"\nmkdir "$out"\n'],
+  args: ['-c', `${WHO}\nprintf 'U %s %s %s %s\\n' "$nol_uid" "$nol_user" "$out" "$$" >> "$nolCtl/blk/$nolTag"\nread x < "$nolCtl/hold.fifo"\nmkdir "$out"\n`],
 };
 
 function probeSpec(ca: boolean): Record<string, unknown> {
@@ -164,7 +176,11 @@ function probeSpec(ca: boolean): Record<string, unknown> {
     nolDrv: 'nolprobe',
     builder: '/bin/sh',
     PATH: '/usr/bin:/bin',
-    args: ['-c', 'printf \'U %s %s %s %s\\n\' "$(id -u)" "$(id -un)" "$out" "$$" >> "$nolCtl/log/nolprobe"\nmkdir "$out"\n'],
+    // 'S on': the daemon's database is out of sight, i.e. the builder runs in a sandbox
+    args: [
+      '-c',
+      `${WHO}\nL="$nolCtl/log/nolprobe"\nprintf 'U %s %s %s %s\\n' "$nol_uid" "$nol_user" "$out" "$$" >> "$L"\nif [ -e /nix/var/nix/db ]; then echo 'S off'; else echo 'S on'; fi >> "$L"\nmkdir "$out"\n`,
+    ],
     ...(ca ? CA_ATTRS : {}),
   };
 }
@@ -182,7 +198,17 @@ export function describeStep(step: PlanStep, index: number): string {
     case 'clearFlag':
       return `clear flag ${step.flag}`;
     case 'build':
-      return `build ${step.drv} (attempt ${step.attempt})${step.interruptAt ? `, SIGINT the client at gate ${step.interruptAt}` : ''}`;
+      return `build ${step.drv} (attempt ${step.attempt})${
+        step.interruptAt
+          ? `, SIGINT the client at gate ${step.interruptAt}`
+          : step.holdAt
+            ? `, hold the builder at gate ${step.holdAt} (until resume)`
+            : step.waitsForLock
+              ? ', in the background until it waits for the output lock (until resume)'
+              : ''
+      }`;
+    case 'resume':
+      return `resume attempt ${step.attempt} and wait until its client exits`;
     case 'pathInfo':
       return `[${stepKey(step, index)}] exists? valid? ${ref(step.target)}`;
     case 'delete':
@@ -231,7 +257,7 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
     '#',
     '# Run as root on a machine with a RUNNING multi-user nix-daemon configured with',
     `#   build-users-group = ${group}`,
-    '#   sandbox = false',
+    `#   sandbox = ${String(plan.settings.sandbox ?? false)}${plan.settings.sandbox ? ' (and user namespaces; the script binds its control dir and /usr into the sandbox)' : ''}`,
     '#   experimental-features = nix-command ca-derivations',
     '# (validate-real starts such a daemon for you). It starts no daemon and stops only what it started.',
     '#',
@@ -252,6 +278,7 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
     `PLATFORM=${opts.platform}`,
     `BUILD_USERS=${plan.settings.buildUsers}`,
     `KEEP_FAILED=${String(plan.settings.keepFailed)}`,
+    `SANDBOX=${plan.settings.sandbox ? 1 : 0}`,
     `HAS_CA=${hasCa ? 1 : 0}`,
     `USER_PREFIX=${userPrefix(opts.platform)}`,
     `NDRV=${plan.derivations.length}`,
@@ -285,8 +312,13 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
       case 'clearFlag':
         calls.push(`    h_flag ${i} clear ${s.flag}`);
         break;
-      case 'build':
-        calls.push(`    h_build ${i} ${s.attempt} ${idx(s.drv)} ${shQuote(s.interruptAt ?? '')}`);
+      case 'build': {
+        const [mode, gate] = s.interruptAt ? ['interrupt', s.interruptAt] : s.holdAt ? ['hold', s.holdAt] : s.waitsForLock ? ['lockwait', ''] : ['run', ''];
+        calls.push(`    h_build ${i} ${s.attempt} ${idx(s.drv)} ${mode} ${shQuote(gate)}`);
+        break;
+      }
+      case 'resume':
+        calls.push(`    h_resume ${i} ${s.attempt}`);
         break;
       case 'pathInfo':
       case 'inspect':

@@ -1,20 +1,45 @@
 /**
- * The scenarios the real-daemon oracle runs (`outpath repro --validation`): each one's own
- * scripted run, sequentialised, on Linux with sandbox = false and the model's `nix-2.8`
- * personality (Debian's nix-bin is 2.8.0), with expectations for upstream and for the backport.
+ * The scenarios the real-daemon oracle runs (`outpath repro --validation`): every built-in
+ * scenario a real daemon can run in order (each one's own scripted run, sequentialised, or with a
+ * build held at a gate while another actor runs), plus recovery-command and keep-failed variants
+ * of the seed schedule, on Linux, with expectations for upstream and for the fixes the patched
+ * daemons implement.
+ *
+ * Two Nix versions: 2.34.8, the one the model is pinned to (Debian sid's nix-bin, the primary
+ * oracle), and 2.8.0 (Debian bookworm's nix-bin, through the model's `nix-2.8` personality, the
+ * second oracle). The built-ins left out, and why, are in {@link NOT_ON_A_REAL_DAEMON}.
  */
-import type { Scenario } from '../../model/nix/index.js';
-import { duplicateCaOutput, iaTwin, sameUserRetry, seed487, singleUser } from '../scenarios/builtin.js';
+import type { Scenario, Settings } from '../../model/nix/index.js';
+import {
+  concurrentGc,
+  concurrentSameDrv,
+  duplicateCaOutput,
+  iaTwin,
+  linuxSandbox,
+  sameUserRetry,
+  seed487,
+  singleUser,
+} from '../scenarios/builtin.js';
 import { GODYN } from '../scenarios/common.js';
-import type { Converted } from './from-trace.js';
+import type { Converted, PlanOptions } from './from-trace.js';
 import { planFromEvents, scriptedEvents } from './from-trace.js';
-import type { ReproPlan } from './plan.js';
+import type { DeleteCommand, ReproPlan } from './plan.js';
 
-/** The variant the 2.8 backport implements (patches/backport/nix-2.8). */
+/** The variant the 2.8 backport implements (patches/backport/nix-2.8); also the 2.34.8 series without d027dc38e8. */
 export const BACKPORT_VARIANT = 'prepare-deletes-stale-scratch+temp-root-scratch';
-export const VALIDATION_VARIANTS = ['upstream', BACKPORT_VARIANT] as const;
+export const VALIDATION_VARIANTS = ['upstream', BACKPORT_VARIANT, 'recommended'] as const;
 
-const REAL = { platform: 'linux', sandbox: false, nixVersion: '2.8' } as const;
+export type OracleNix = Settings['nixVersion'];
+export const ORACLE_NIX_VERSIONS: readonly OracleNix[] = ['2.34.8', '2.8'];
+
+/** Built-in scenarios with no validation plan: what a real daemon cannot be made to do in order, deterministically. */
+export const NOT_ON_A_REAL_DAEMON: Readonly<Record<string, string>> = {
+  'interrupt-during-registration': 'the interrupt lands inside registerOutputs, after the builder has exited: no gate in the builder can hold the daemon there',
+  'gc-during-registration': 'the GC runs inside registerOutputs, between the move to the final path and registerValidPaths: holding the daemon there needs an interposer in the daemon, not a gate in the builder',
+  'darwin-daemon-crash': 'a crash of the daemon worker (and its orphaned builder) on darwin: neither darwin nor a worker crash at a chosen point is available here',
+  'hostile-scratch-symlink': 'the hostile builder plants a symlink at another derivation\'s scratch path; the harness has no shell form for "plant"',
+  'hostile-plant-single-user': 'the hostile builder plants a file at another derivation\'s scratch path; the harness has no shell form for "plant"',
+};
 
 /** An interrupted floating-CA build, then one recovery command on its stranded scratch dir, then a retry as another user. */
 function recovery(name: string, command: 'nix store delete' | 'nix-store --delete' | 'gc'): Scenario {
@@ -25,8 +50,8 @@ function recovery(name: string, command: 'nix store delete' | 'nix-store --delet
       : ({ id: 'recover', kind: 'storeDelete', command, target: { drv, which: 'scratch' }, after: ['a1'] } as const);
   return {
     name,
-    doc: `Recovery: '${command === 'gc' ? 'nix store gc' : command}' on the scratch dir an interrupted floating CA build stranded, then a retry as another build user.`,
-    settings: { ...seed487.settings, ...REAL },
+    doc: `Recovery: '${command === 'gc' ? 'a garbage collection' : command}' on the scratch dir an interrupted floating CA build stranded, then a retry as another build user.`,
+    settings: seed487.settings,
     derivations: [{ id: drv, name: 'godyn-recover', kind: 'ca-floating', program: GODYN }],
     actors: [
       { id: 'a1', kind: 'build', drv, fault: { kind: 'interrupt', before: 'builderAction', nth: 2 } },
@@ -42,23 +67,58 @@ const plainMkdir: Scenario = {
   ...sameUserRetry,
   name: 'plain-mkdir-retry',
   doc: 'Same-user retry of a builder that does plain `mkdir $out` (no -p): EEXIST on the stranded dir; without set -e it carries on and the stale file leaks.',
-  settings: { ...sameUserRetry.settings, ...REAL },
   derivations: sameUserRetry.derivations.map((d) => ({ ...d, name: 'godyn-mkdir', program: d.program.map((a) => (a.op === 'mkdirP' ? { op: 'mkdir' as const, path: a.path } : a)) })),
 };
 
-export const VALIDATION_SCENARIOS: readonly Scenario[] = [
-  { ...seed487, settings: { ...seed487.settings, ...REAL } },
-  { ...sameUserRetry, settings: { ...sameUserRetry.settings, ...REAL } },
-  { ...iaTwin, settings: { ...iaTwin.settings, ...REAL } },
-  { ...singleUser, settings: { ...singleUser.settings, ...REAL } },
-  recovery('recovery-nix-store-delete', 'nix store delete'),
-  recovery('recovery-nix-store--delete', 'nix-store --delete'),
-  recovery('recovery-nix-store-gc', 'gc'),
-  plainMkdir,
-  // exercises the nix-2.8 personality: 2.8 keeps the canonicalised scratch copy when the CA result is already valid
-  { ...duplicateCaOutput, settings: { ...duplicateCaOutput.settings, ...REAL } },
+/** The seed schedule with keep-failed: the failed and interrupted attempts keep their build directories. */
+const keepFailed: Scenario = {
+  ...seed487,
+  name: 'keep-failed',
+  doc: 'The seed schedule with keep-failed = true: cleanupBuild keeps the build directory of the interrupted and the failed attempt (and deletes the successful one\'s); the stranded scratch output is handled as without it.',
+  settings: { ...seed487.settings, keepFailed: true },
+};
+
+/** One validation scenario: the scenario, how its plan spells a GC, and its name. */
+interface Entry {
+  readonly scenario: Scenario;
+  readonly opts?: PlanOptions;
+}
+
+const gcRecovery = (name: string, gcCommand: DeleteCommand): Entry => ({ scenario: recovery(name, 'gc'), opts: { gcCommand } });
+
+/** The entries, whatever the version; `forNix` puts them on Linux with that version's behaviour. */
+const ENTRIES: readonly Entry[] = [
+  { scenario: seed487 },
+  { scenario: sameUserRetry },
+  { scenario: iaTwin },
+  { scenario: singleUser },
+  { scenario: recovery('recovery-nix-store-delete', 'nix store delete') },
+  { scenario: recovery('recovery-nix-store--delete', 'nix-store --delete') },
+  gcRecovery('recovery-nix-store-gc', 'nix store gc'),
+  gcRecovery('recovery-nix-store--gc', 'nix-store --gc'),
+  gcRecovery('recovery-nix-collect-garbage', 'nix-collect-garbage'),
+  { scenario: plainMkdir },
+  { scenario: keepFailed },
+  // 2.8 keeps the canonicalised scratch copy when the CA result is already valid, 2.34.8 deletes it
+  { scenario: duplicateCaOutput },
+  { scenario: concurrentSameDrv },
+  { scenario: concurrentGc },
+  { scenario: linuxSandbox },
 ];
 
-export function validationPlans(): Converted<ReproPlan>[] {
-  return VALIDATION_SCENARIOS.map((s) => planFromEvents(s, scriptedEvents(s), VALIDATION_VARIANTS));
+/** The scenario on Linux with `nix`'s behaviour (sandbox as the scenario has it). */
+function forNix(s: Scenario, nix: OracleNix): Scenario {
+  return { ...s, settings: { ...s.settings, platform: 'linux', nixVersion: nix } };
+}
+
+export function validationScenarios(nix: OracleNix): Scenario[] {
+  return ENTRIES.map((e) => forNix(e.scenario, nix));
+}
+
+/** One plan per validation scenario, with the model's predictions for {@link VALIDATION_VARIANTS} on `nix`. */
+export function validationPlans(nix: OracleNix = '2.34.8'): Converted<ReproPlan>[] {
+  return ENTRIES.map((e) => {
+    const s = forNix(e.scenario, nix);
+    return planFromEvents(s, scriptedEvents(s), VALIDATION_VARIANTS, {}, e.opts);
+  });
 }

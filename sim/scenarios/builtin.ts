@@ -6,7 +6,9 @@ import type { BuildEventType, Scenario } from '../../model/nix/index.js';
 import { DARWIN, GODYN, WITH_STALE } from './common.js';
 
 const CA = { id: 'godyn', name: 'godyn-compile-glob-match', kind: 'ca-floating', program: GODYN } as const;
-const ALL_FAULTS = { faults: ['interrupt', 'crash', 'builderFailure'], maxFaults: 1, faultTargets: ['a1'] } as const;
+/** Every fault model, one fault per run: what docs/verification.md explores every scenario with. */
+const EVERY_FAULT = { faults: ['interrupt', 'crash', 'builderFailure'], maxFaults: 1 } as const;
+const ALL_FAULTS = { ...EVERY_FAULT, faultTargets: ['a1'] } as const;
 
 /** The retry sequence of the report: interrupted attempt, retry while another build holds user 1, path-info, delete, retry. */
 function seedActors(drv: string) {
@@ -24,6 +26,15 @@ export const seed487: Scenario = {
   name: 'seed-487',
   doc: 'darwin, sandbox off, 4 build users: a floating CA build interrupted after its first write; the retry, drawn as another build user, fails EACCES; path-info says invalid; nix store delete removes it; the next retry succeeds.',
   settings: DARWIN,
+  derivations: [CA],
+  actors: seedActors('godyn'),
+  explore: ALL_FAULTS,
+};
+
+export const keepFailedRetry: Scenario = {
+  name: 'keep-failed-retry',
+  doc: 'The seed schedule with keep-failed on: a failed attempt keeps its build directory, and cleanup-deletes-scratch (whose patch deletes nothing under keep-failed) keeps its scratch output too, for the retry to meet.',
+  settings: { ...DARWIN, keepFailed: true },
   derivations: [CA],
   actors: seedActors('godyn'),
   explore: ALL_FAULTS,
@@ -99,7 +110,7 @@ function gcDuringBuild(name: string, doc: string, before: BuildEventType, nth: n
       { id: 'a1', kind: 'build', drv: 'godyn' },
       { id: 'gc', kind: 'gc', during: { actor: 'a1', before, nth } },
     ],
-    explore: { faults: ['interrupt'], maxFaults: 0 },
+    explore: EVERY_FAULT,
   };
 }
 
@@ -150,7 +161,7 @@ export const hostileScratch: Scenario = {
     { id: 'evil', kind: 'build', drv: 'evil' },
     { id: 'a1', kind: 'build', drv: 'godyn', after: ['evil'] },
   ],
-  explore: { faults: ['interrupt'], maxFaults: 0 },
+  explore: EVERY_FAULT,
 };
 
 /** Two derivations whose floating CA outputs have the same content, hence the same final path. */
@@ -168,7 +179,7 @@ export const duplicateCaOutput: Scenario = {
     { id: 'del', kind: 'storeDelete', command: 'nix-store --delete', target: { drv: 'e1', which: 'final' }, after: ['b2'] },
     { id: 'b3', kind: 'build', drv: 'e2', after: ['del'] },
   ],
-  explore: { faults: ['interrupt', 'crash', 'builderFailure'], maxFaults: 1, faultTargets: ['b1', 'b2'] },
+  explore: { ...EVERY_FAULT, faultTargets: ['b1', 'b2'] },
 };
 
 /** Single-user: every builder runs as the daemon, so one derivation's builder can fill another's scratch path. */
@@ -192,7 +203,31 @@ export const hostilePlantSingleUser: Scenario = {
     { id: 'evil', kind: 'build', drv: 'evil' },
     { id: 'a1', kind: 'build', drv: 'godyn', after: ['evil'] },
   ],
-  explore: { faults: ['interrupt'], maxFaults: 0 },
+  explore: EVERY_FAULT,
+};
+
+/** The plant of hostile-plant-single-user with a sandbox: each builder sees its own chroot's store. */
+export const hostilePlantSandbox: Scenario = {
+  name: 'hostile-plant-sandbox',
+  doc: "Linux, sandbox on, 4 build users: another derivation's builder, started just before a floating CA build's first command, plants a file at that build's scratch path. In its own chroot that path is in its own chroot's store, so the plant never reaches the victim's 0700 chroot, and the victim builds clean.",
+  settings: { ...DARWIN, platform: 'linux', sandbox: true },
+  derivations: [
+    CA,
+    {
+      id: 'evil',
+      name: 'evil',
+      kind: 'input-addressed',
+      program: [
+        { op: 'plant', drv: 'godyn', path: 'backdoor', content: 'planted' },
+        { op: 'mkdirP', path: '' },
+      ],
+    },
+  ],
+  actors: [
+    { id: 'a1', kind: 'build', drv: 'godyn' },
+    { id: 'evil', kind: 'build', drv: 'evil', during: { actor: 'a1', before: 'builderAction', nth: 0 } },
+  ],
+  explore: EVERY_FAULT,
 };
 
 /** Two builds of one floating CA derivation at once: the output lock serialises them. */
@@ -205,11 +240,141 @@ export const concurrentSameDrv: Scenario = {
     { id: 'a1', kind: 'build', drv: 'godyn' },
     { id: 'a2', kind: 'build', drv: 'godyn', during: { actor: 'a1', before: 'builderAction', nth: 1 } },
   ],
-  explore: { faults: ['interrupt', 'crash', 'builderFailure'], maxFaults: 1 },
+  explore: EVERY_FAULT,
+};
+
+/** nix-store --delete of a valid output while a rebuild of its derivation starts: both go through the collector's handshake. */
+export const deleteRacesRebuild: Scenario = {
+  name: 'delete-races-rebuild',
+  doc: 'nix-store --delete of a built input-addressed output races a rebuild of the same derivation: while the collector deletes the path, the rebuild\'s addTempRoot waits for it; once the rebuild holds its temp root, the delete says the path is still alive.',
+  settings: { ...DARWIN, platform: 'linux' },
+  derivations: [{ ...CA, id: 'ia', name: 'godyn-ia', kind: 'input-addressed' }],
+  actors: [
+    { id: 'b1', kind: 'build', drv: 'ia' },
+    { id: 'del', kind: 'storeDelete', command: 'nix-store --delete', target: { drv: 'ia', which: 'final' }, after: ['b1'] },
+    { id: 'b2', kind: 'build', drv: 'ia', after: ['b1'] },
+  ],
+  explore: { faults: ['interrupt', 'crash', 'builderFailure'], maxFaults: 1, faultTargets: ['b2'] },
+};
+
+/**
+ * A crashed build's stray process and a retry that draws a lower build user: another build holds
+ * the first user while the crashed build runs as the second, and lets it go before the retry starts.
+ */
+function lowerUserActors(drv: string) {
+  return [
+    { id: 'other', kind: 'holdUser', releaseAfter: ['a1'] },
+    { id: 'a1', kind: 'build', drv, after: ['other'], fault: { kind: 'crash', before: 'builderAction', nth: 0 } },
+    { id: 'a2', kind: 'build', drv, after: ['a1'], afterUserRelease: ['other'] },
+  ] as const;
+}
+
+/** Finding: on macOS one daemon crash suffices for a surviving builder to write into a later build's $out. */
+export const darwinOrphanLowerUser: Scenario = {
+  name: 'darwin-orphan-lower-user',
+  doc: "darwin, 4 build users: another build holds _nixbld1, so a floating CA build runs as _nixbld2; its daemon worker crashes and the builder keeps running as _nixbld2. The other build lets _nixbld1 go and the retry takes it (first free), so nobody kills _nixbld2's builder, which keeps writing at the retry's $out.",
+  settings: DARWIN,
+  derivations: [CA],
+  actors: lowerUserActors('godyn'),
+  explore: ALL_FAULTS,
+};
+
+/** The same on Linux without a sandbox: the builder dies with the daemon, a process it started does not. */
+export const linuxOrphanSubprocess: Scenario = {
+  name: 'linux-orphan-subprocess',
+  doc: "Linux, sandbox off, 4 build users: the lower-user schedule of darwin-orphan-lower-user with a builder that runs its commands in a process it started (as make does). A daemon crash kills the builder (PR_SET_PDEATHSIG) but not that process, which keeps writing as nixbld2 at the retry's $out while the retry runs as nixbld1.",
+  settings: { ...DARWIN, platform: 'linux' },
+  derivations: [{ ...CA, name: 'godyn-make', program: [{ op: 'spawn' }, ...GODYN] }],
+  actors: lowerUserActors('godyn'),
+  explore: ALL_FAULTS,
+};
+
+/** A co-tenant builder that plants at a floating CA output's scratch path, three times, while it builds. */
+function replant(settings: Scenario['settings'], name: string, doc: string): Scenario {
+  return {
+    name,
+    doc,
+    settings,
+    derivations: [
+      CA,
+      {
+        id: 'evil',
+        name: 'evil',
+        kind: 'input-addressed',
+        program: [
+          { op: 'plant', drv: 'godyn', path: 'backdoor', content: 'planted' },
+          { op: 'loop', to: 0, times: 2 },
+          { op: 'mkdirP', path: '' },
+        ],
+      },
+    ],
+    actors: [
+      { id: 'evil', kind: 'build', drv: 'evil' },
+      // the victim starts when the hostile builder is about to plant (a marker placed there pauses it one step)
+      { id: 'mark', kind: 'setFlag', flag: 'planting', during: { actor: 'evil', before: 'builderAction', nth: 0 } },
+      { id: 'a1', kind: 'build', drv: 'godyn', after: ['mark'] },
+    ],
+    explore: EVERY_FAULT,
+  };
+}
+
+/** Finding: without a sandbox, a plant made during the build beats 0001's delete (multi-user: denial of service). */
+export const hostileReplant = replant(
+  { ...DARWIN, platform: 'linux' },
+  'hostile-replant',
+  "Linux, sandbox off, 4 build users: another derivation's builder, running alongside a floating CA build as another build user, plants a file at its scratch path three times. The series deletes whatever is there before the builder starts, but a plant between that delete and the victim's mkdir -p leaves a directory the victim cannot write into: the build fails.",
+);
+
+/** Finding: single-user, the same plant is written into the victim's output. */
+export const hostileReplantSingleUser = replant(
+  { ...DARWIN, platform: 'linux', buildUsers: 0 },
+  'hostile-replant-single-user',
+  "No build users, sandbox off: hostile-replant with every builder running as the daemon's uid. A plant between the series' delete and the victim's mkdir -p is written into the victim's output, which is registered with the planted file in it.",
+);
+
+const IA = { ...CA, id: 'ia', name: 'godyn-ia', kind: 'input-addressed' } as const;
+
+/**
+ * `--check` of a valid input-addressed output builds at the hash-rewrite fallback path
+ * makeFallbackPath(outPath) (startBuild l.797), which nothing roots against GC either.
+ */
+export const checkConcurrentGc: Scenario = {
+  name: 'check-concurrent-gc',
+  doc: 'nix-build --check of a valid input-addressed output while nix store gc runs: the check builds at the hash-rewrite fallback path, which is invalid and not a temp root, so GC deletes the output the builder is writing.',
+  settings: { ...DARWIN, platform: 'linux' },
+  derivations: [IA],
+  actors: [
+    { id: 'a1', kind: 'build', drv: 'ia' },
+    { id: 'c1', kind: 'build', drv: 'ia', mode: 'check', after: ['a1'] },
+    { id: 'gc', kind: 'gc', during: { actor: 'c1', before: 'builderAction', nth: 2 } },
+  ],
+  explore: EVERY_FAULT,
+};
+
+/**
+ * An interrupted `--check` of a floating CA output leaves its scratch output behind; after the
+ * output is deleted, the next build runs as another build user. Where the check built decides
+ * whether that build meets the leftover: upstream uses makeFallbackPath(outPath), NixOS/nix#16465
+ * the first build's makeFallbackPath(outputName).
+ */
+export const checkInterruptedThenDelete: Scenario = {
+  name: 'check-interrupted-then-delete',
+  doc: 'A floating CA output is built, then nix-build --check of it is interrupted after its first write; nix store delete removes the output; the rebuild, drawn as another build user, must not meet what the check left.',
+  settings: { ...DARWIN, platform: 'linux' },
+  derivations: [CA],
+  actors: [
+    { id: 'a1', kind: 'build', drv: 'godyn' },
+    { id: 'c1', kind: 'build', drv: 'godyn', mode: 'check', after: ['a1'], fault: { kind: 'interrupt', before: 'builderAction', nth: 2 } },
+    { id: 'delete', kind: 'storeDelete', command: 'nix store delete', target: { drv: 'godyn', which: 'final' }, after: ['c1'] },
+    { id: 'other', kind: 'holdUser', after: ['delete'], releaseAfter: ['a2'] },
+    { id: 'a2', kind: 'build', drv: 'godyn', after: ['other'] },
+  ],
+  explore: { faults: ['interrupt', 'crash', 'builderFailure'], maxFaults: 1, faultTargets: ['c1'] },
 };
 
 export const BUILTIN: readonly Scenario[] = [
   seed487,
+  keepFailedRetry,
   iaTwin,
   linuxSandbox,
   sameUserRetry,
@@ -222,6 +387,14 @@ export const BUILTIN: readonly Scenario[] = [
   hostilePlantSingleUser,
   duplicateCaOutput,
   concurrentSameDrv,
+  deleteRacesRebuild,
+  hostilePlantSandbox,
+  darwinOrphanLowerUser,
+  linuxOrphanSubprocess,
+  hostileReplant,
+  hostileReplantSingleUser,
+  checkConcurrentGc,
+  checkInterruptedThenDelete,
 ];
 
 export function builtinScenario(name: string): Scenario | undefined {

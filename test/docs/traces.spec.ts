@@ -7,7 +7,7 @@ import { main } from '../../sim/cli.js';
 const doc = join(import.meta.dirname, '..', '..', 'docs', 'traces.md');
 
 /** The blocks docs/traces.md quotes from the tools, by the word after the fence's language. */
-const KEYS = ['trace', 'run', 'show', 'repro'] as const;
+const KEYS = ['trace', 'run', 'replay', 'show', 'repro'] as const;
 type Key = (typeof KEYS)[number];
 
 /** A line that stands for lines the doc leaves out. */
@@ -69,9 +69,10 @@ function mismatch(q: Quote, generated: string): string | null {
   return null;
 }
 
-function cli(...argv: string[]): { code: number; out: string } {
+/** The CLI in-process, run from `cwd` as the page's commands are run from a checkout. */
+function cli(cwd: string, ...argv: string[]): { code: number; out: string } {
   let out = '';
-  const code = main(argv, { out: (s) => (out += s), err: () => undefined, isTty: false });
+  const code = main(argv, { out: (s) => (out += s), err: () => undefined, isTty: false }, cwd);
   return { code, out };
 }
 
@@ -81,23 +82,24 @@ describe('docs/traces.md quotes what the tools print now', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  // the commands the page shows, run in-process
-  const explored = cli('explore', 'seed-487', '--variant', 'upstream', '--faults', 'interrupt', '--out', dir);
-  const json = join(dir, 'seed-487.upstream.NoWedge.trace.json');
+  // the commands the page shows, run in-process from a scratch directory (so `out/…` is the page's path)
+  const explored = cli(dir, 'explore', 'seed-487', '--variant', 'upstream', '--faults', 'interrupt', '--out', 'out');
+  const json = 'out/seed-487.upstream.NoWedge.interrupt.trace.json';
   const generated: Record<Key, () => string> = {
-    trace: () => readFileSync(join(dir, 'seed-487.upstream.NoWedge.trace.txt'), 'utf8'),
-    run: () => cli('run', 'seed-487').out,
-    show: () => cli('show', json, '--format', 'markdown').out,
-    repro: () => cli('repro', json).out,
+    trace: () => readFileSync(join(dir, 'out', 'seed-487.upstream.NoWedge.interrupt.trace.txt'), 'utf8'),
+    run: () => cli(dir, 'run', 'seed-487').out,
+    replay: () => cli(dir, 'replay', json).out,
+    show: () => cli(dir, 'show', json, '--format', 'markdown').out,
+    repro: () => cli(dir, 'repro', json).out,
   };
   const found = quotes(readFileSync(doc, 'utf8'));
 
   it('explore finds the NoWedge trace the page reads', () => {
     expect(explored.code).toBe(1);
-    expect(readFileSync(join(dir, 'seed-487.upstream.NoWedge.trace.txt'), 'utf8')).toMatch(/^✗ Invariant NoWedge violated/);
+    expect(readFileSync(join(dir, 'out', 'seed-487.upstream.NoWedge.interrupt.trace.txt'), 'utf8')).toMatch(/^✗ Invariant NoWedge violated/);
   });
 
-  it('quotes each of trace, run, show and repro', () => {
+  it('quotes each of trace, run, replay, show and repro', () => {
     expect(found.map((q) => q.key).sort()).toEqual([...KEYS].sort());
   });
 

@@ -19,6 +19,8 @@ describe('generic_permission', () => {
   });
   it('should let root execute a regular file with any one x bit', () => {
     expect(genericPermission(ROOT, file(0o601), MAY_EXEC)).toBeNull();
+    // root is judged as "other" here, whose bits lack x: only CAP_DAC_OVERRIDE's any-x rule lets it in
+    expect(genericPermission(ROOT, file(0o710), MAY_EXEC)).toBeNull();
   });
   it('should let root search a mode 0000 directory', () => {
     expect(genericPermission(ROOT, dir(0), MAY_EXEC | MAY_WRITE)).toBeNull();

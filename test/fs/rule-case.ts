@@ -25,6 +25,13 @@ export interface RuleGroup {
   readonly cases: readonly RuleCase[];
 }
 
+/** The outcome of each of the case's calls on a fresh model with `kernel` (by default the case's own). */
+export function outcomesOnModel(c: RuleCase, kernel: KernelOptions = c.kernel ?? {}): string[] {
+  const k = createKernel(kernel);
+  populateOrThrow(k, c.tree ?? INITIAL_TREE);
+  return c.steps.map(([op]) => runModel(k, op));
+}
+
 /** Runs every case on a fresh model; a call that fails must also leave the tree unchanged. */
 export function runOnModel(groups: readonly RuleGroup[]): void {
   for (const g of groups) {

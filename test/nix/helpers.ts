@@ -1,6 +1,6 @@
 import type { BuildActor, Run, Scenario } from '../../model/nix/index.js';
 import { parseVariant, resolveRef, runScripted } from '../../model/nix/index.js';
-import { buildTrace, formatText } from '../../sim/trace.js';
+import { buildTrace, formatText, traceScenario } from '../../sim/trace.js';
 
 export function run(scenario: Scenario, variant = 'upstream'): Run {
   const v = parseVariant(variant);
@@ -23,13 +23,15 @@ export function outcome(r: Run, id: string): string {
 export function traceOf(r: Run): string {
   return formatText(
     buildTrace({
-      scenario: r.world.ctx.scenario,
+      scenario: traceScenario(r.world.ctx.scenario, { kind: 'builtin' }),
       variant: 'upstream',
+      search: { mode: 'scripted', faults: [], maxFaults: 0 },
       foundBy: 'scripted run',
+      replay: '',
       events: r.steps.map((s) => s.event),
       steps: r.steps,
       initial: r.steps[0]?.before ?? [],
-      violation: null,
+      violations: [],
     }),
   );
 }

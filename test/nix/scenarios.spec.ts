@@ -16,16 +16,20 @@ import {
 import { build, outcome, run, scratchOf, traceOf } from './helpers.js';
 
 describe('seed-487: the reported wedge', () => {
-  const r = run(seed487);
-  const t = traceOf(r);
-  const fs = r.world.ctx.fs;
+  // each test runs the scenario itself, so mutation testing's per-test coverage sees which test ran what
+  const seed = () => {
+    const r = run(seed487);
+    return { r, t: traceOf(r), fs: r.world.ctx.fs };
+  };
 
   it('strands a build-user-owned directory at the scratch path after the interrupt', () => {
+    const { r, t } = seed();
     expect(outcome(r, 'a1'), t).toBe('interrupted');
     expect(build(r, 'a1').uid, t).toBe(30001);
   });
 
   it('retries as another build user, whose mkdir -p succeeds and whose writes fail EACCES', () => {
+    const { r, t } = seed();
     const a2 = build(r, 'a2');
     expect(a2.uid, t).toBe(30002);
     expect(a2.scratch, t).toBe(build(r, 'a1').scratch);
@@ -36,6 +40,7 @@ describe('seed-487: the reported wedge', () => {
   });
 
   it('path-info says invalid; nix store delete prints the misleading line and removes the directory', () => {
+    const { r, t } = seed();
     const info = r.world.state.actors.find((a) => a.id === 'info');
     const del = r.world.state.actors.find((a) => a.id === 'delete');
     expect(info?.kind === 'pathInfo' && info.result?.exitOk, t).toBe(false);
@@ -44,6 +49,7 @@ describe('seed-487: the reported wedge', () => {
   });
 
   it('the retry after the delete succeeds with a clean output', () => {
+    const { r, t, fs } = seed();
     expect(outcome(r, 'a3'), t).toBe('success');
     const p = build(r, 'a3').phase;
     const path = p.kind === 'done' && p.outcome.kind === 'success' ? p.outcome.path : '';
@@ -148,5 +154,26 @@ describe('relatives of the wedge', () => {
     expect(outcome(r, 'a2'), t).toBe('success');
     const linux = run({ ...darwinDaemonCrash, settings: { ...darwinDaemonCrash.settings, platform: 'linux' } });
     expect(linux.steps.some((s) => s.note.includes('keeps running')), traceOf(linux)).toBe(false);
+  });
+});
+
+describe('nix store delete of an invalid path: the two message patches', () => {
+  function deleteOutput(variant: string): string {
+    const r = run(seed487, variant);
+    const del = r.world.state.actors.find((a) => a.id === 'delete');
+    return del?.kind === 'storeDelete' ? (del.result?.output.join('\n') ?? '') : '';
+  }
+
+  it('store-delete-explains adds a line saying what happens to the invalid argument; printMissing still speaks', () => {
+    const out = deleteOutput('store-delete-explains');
+    expect(out).toMatch(/path '\/nix\/store\/[^']+' is not valid; it will be removed if present and not in use/);
+    expect(out).toMatch(/don't know how to build these paths/);
+  });
+
+  it('print-missing-built-only drops the "don\'t know how to build" line and adds none', () => {
+    const out = deleteOutput('print-missing-built-only');
+    expect(out).not.toMatch(/don't know how to build/);
+    expect(out).not.toMatch(/is not valid/);
+    expect(out).toMatch(/deleting '/);
   });
 });

@@ -87,6 +87,7 @@ const attempt = fc.record(
     actions: fc.array(action, { maxLength: 4 }),
     outputFiles: fc.dictionary(text, text, { maxKeys: 3 }),
     removedInvalid: fc.boolean(),
+    buildDirKept: fc.boolean(),
   },
   { requiredKeys: ['buildUser', 'outcome', 'actions'] },
 );

@@ -96,6 +96,19 @@ describe('parsePlan', () => {
     expect(parsePlan(p).ok).toBe(true);
   });
 
+  it('accepts a build held at a gate while another waits for its lock, both resumed', () => {
+    const p = base();
+    p['steps'] = [
+      { kind: 'build', attempt: 'a1', drv: 'A', holdAt: 'g' },
+      { kind: 'build', attempt: 'a2', drv: 'A', waitsForLock: true },
+      { kind: 'resume', attempt: 'a1' },
+      { kind: 'resume', attempt: 'a2' },
+    ];
+    p['expect'] = { upstream: { attempts: { a1: { buildUser: 'nixbld1', outcome: 'success', actions: [] }, a2: { buildUser: null, outcome: 'success', actions: [] } }, paths: {}, commands: {} } };
+    const r = parsePlan(p);
+    expect(r.ok ? 'ok' : r.error).toBe('ok');
+  });
+
   it('finds the dev fixtures', () => {
     expect(fixtures.length).toBeGreaterThanOrEqual(8);
   });
@@ -104,7 +117,14 @@ describe('parsePlan', () => {
   const cases: [string, Edit[], string][] = [
     ['wrong format version', [{ set: ['format'], value: 'nix-outpath-repro-plan/0' }], '$.format: expected "nix-outpath-repro-plan/1"'],
     ['unknown top-level key (strict)', [{ set: ['extra'], value: 1 }], '$: Unrecognized key'],
-    ['unknown settings key (strict)', [{ set: ['settings', 'sandbox'], value: false }], '$.settings: Unrecognized key'],
+    ['unknown settings key (strict)', [{ set: ['settings', 'substituters'], value: '' }], '$.settings: Unrecognized key'],
+    ['non-boolean sandbox', [{ set: ['settings', 'sandbox'], value: 'yes' }], '$.settings.sandbox'],
+    ['plan for an unknown Nix', [{ set: ['nix'], value: '2.26.3' }], '$.nix'],
+    ['hold at a missing gate', [{ set: ['steps', 0, 'holdAt'], value: 'nope' }, { push: ['steps'], value: { kind: 'resume', attempt: 'a1' } }], '$.steps[0].holdAt: gate "nope"'],
+    ['interrupt and hold at once', [{ set: ['steps', 0, 'holdAt'], value: 'g' }, { push: ['steps'], value: { kind: 'resume', attempt: 'a1' } }], '$.steps[0]: a build takes at most one of interruptAt, holdAt, waitsForLock'],
+    ['a held build never resumed', [{ del: ['steps', 0, 'interruptAt'] }, { set: ['steps', 0, 'holdAt'], value: 'g' }], '$.steps: build "a1" is held or waiting and never resumed'],
+    ['resume of a build that is not held', [{ push: ['steps'], value: { kind: 'resume', attempt: 'a2' } }], '$.steps[6].attempt: "a2" is not a held or waiting build'],
+    ['waitsForLock false', [{ set: ['steps', 2, 'waitsForLock'], value: false }], '$.steps[2].waitsForLock'],
     ['negative build users', [{ set: ['settings', 'buildUsers'], value: -1 }], '$.settings.buildUsers'],
     ['unknown builder op', [{ set: ['derivations', 0, 'program', 1], value: { op: 'sleep', secs: 5 } }], '$.derivations[0].program[1].op'],
     ['path escaping $out', [{ set: ['derivations', 0, 'program', 2, 'path'], value: '../etc/passwd' }], '$.derivations[0].program[2].path'],

@@ -59,7 +59,7 @@ function plan(file: string): ReproPlan {
 describe.skipIf(process.getuid?.() !== 0)('real nix-daemon', () => {
   it('validate-real: dev fixtures on both daemon settings agree, report written', async () => {
     const report = join(work, 'report.md');
-    const r = await validateReal(['--plans', fixtures, '--only', 'dev-seed-wedge,dev-single-user,dev-ia-twin', '--report', report]);
+    const r = await validateReal(['--nix', '2.8', '--plans', fixtures, '--only', 'dev-seed-wedge,dev-single-user,dev-ia-twin', '--report', report]);
     log(r.stderr.split('\n').filter((l) => l.startsWith('[validate-real')).join('\n'));
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('| scenario | model | real | seconds | agree |');
@@ -68,7 +68,7 @@ describe.skipIf(process.getuid?.() !== 0)('real nix-daemon', () => {
   });
 
   it('validate-real: a wrong expectation disagrees (exit 1) and prints both sides', async () => {
-    const r = await validateReal(['--plans', fixtures, '--only', 'dev-seed-wedge', '--variant', 'prepare-deletes-stale-scratch']);
+    const r = await validateReal(['--nix', '2.8', '--plans', fixtures, '--only', 'dev-seed-wedge', '--variant', 'prepare-deletes-stale-scratch']);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('MISMATCH: attempts.a2.outcome expected "success" got "failed"');
     expect(r.stdout).toMatch(/model:\n```json/);
@@ -76,7 +76,7 @@ describe.skipIf(process.getuid?.() !== 0)('real nix-daemon', () => {
   });
 
   it('validate-real: SIGTERM mid-run stops the script, the daemon and the lock', async () => {
-    const r = await validateReal(['--plans', fixtures, '--only', 'dev-seed-wedge'], { signalWhen: /hold: blocker/ });
+    const r = await validateReal(['--nix', '2.8', '--plans', fixtures, '--only', 'dev-seed-wedge'], { signalWhen: /hold: blocker/ });
     expect(r.code).toBe(143);
     const daemonPid = Number(/nix-daemon PID (\d+)/.exec(r.stderr)?.[1]);
     expect(daemonPid).toBeGreaterThan(0);
@@ -99,7 +99,7 @@ describe.skipIf(process.getuid?.() !== 0)('real nix-daemon', () => {
         expect(r.status).toBe(2);
         expect(r.stderr).toMatch(/HARNESS ERROR: plan needs build users \(nixbld\*\) but the daemon ran the builder as root/);
 
-        const v = await validateReal(['--plans', fixtures, '--only', 'dev-seed-wedge'], { env: { NOL_DAEMON_LOCK: join(work, 'other.lock') } });
+        const v = await validateReal(['--nix', '2.8', '--plans', fixtures, '--only', 'dev-seed-wedge'], { env: { NOL_DAEMON_LOCK: join(work, 'other.lock') } });
         expect(v.code).toBe(2);
         expect(v.stderr).toContain('a nix-daemon this script did not start answers');
         expect(alive(daemon.pid)).toBe(true); // not ours to stop: it was left alone

@@ -1,10 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parsePlan, type PlanDerivation, type ReproPlan } from '../../sim/repro/plan.js';
 import { builderScript, derivationSpec, renderScript, shQuote } from '../../sim/repro/render.js';
+import { validationPlans } from '../../sim/repro/validation-plans.js';
 
 const dir = join(import.meta.dirname, '..', 'fixtures', 'repro-dev');
 const plans: [string, ReproPlan][] = readdirSync(dir)
@@ -19,6 +20,13 @@ const tmp = mkdtempSync(join(tmpdir(), 'nol-render-test-'));
 afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
+
+/** The first fixture plan `pick` accepts; a missing one fails the test instead of skipping its assertions. */
+function planWhere(pick: (p: ReproPlan) => boolean = () => true): ReproPlan {
+  const found = plans.find(([, p]) => pick(p))?.[1];
+  if (!found) throw new Error(`no fixture plan in ${dir} fits this test`);
+  return found;
+}
 
 /** `bash -n` / `sh -n` on a file: syntax only, nothing runs. */
 function syntaxCheck(shell: string, text: string): string {
@@ -39,15 +47,11 @@ describe('renderScript', () => {
   });
 
   it('refuses a variant the plan has no expectation for', () => {
-    const plan = plans[0]?.[1];
-    expect(plan).toBeDefined();
-    if (plan) expect(() => renderScript(plan, { variant: 'nope', platform: 'linux' })).toThrow(/no expectation for variant "nope"/);
+    expect(() => renderScript(planWhere(), { variant: 'nope', platform: 'linux' })).toThrow(/no expectation for variant "nope"/);
   });
 
   it('embeds only the chosen expectation, and says how to run it', () => {
-    const plan = plans.find(([, p]) => Object.keys(p.expect).length > 1)?.[1];
-    expect(plan).toBeDefined();
-    if (!plan) return;
+    const plan = planWhere((p) => Object.keys(p.expect).length > 1);
     const s = renderScript(plan, { variant: 'upstream', platform: 'linux' });
     expect(s.startsWith('#!/usr/bin/env bash\n')).toBe(true);
     expect(s).toContain("VARIANT='upstream'");
@@ -58,13 +62,11 @@ describe('renderScript', () => {
   });
 
   it('uses _nixbld users on darwin', () => {
-    const plan = plans[0]?.[1];
-    if (plan) expect(renderScript(plan, { variant: 'upstream', platform: 'darwin' })).toContain('USER_PREFIX=_nixbld');
+    expect(renderScript(planWhere(), { variant: 'upstream', platform: 'darwin' })).toContain('USER_PREFIX=_nixbld');
   });
 
   it('keeps a heredoc intact when a plan string contains the delimiter', () => {
-    const plan = plans[0]?.[1];
-    if (!plan) return;
+    const plan = planWhere();
     const tricky: ReproPlan = {
       ...plan,
       derivations: plan.derivations.map((d) => ({ ...d, program: [...d.program, { op: 'writeFile', path: 'z', content: "x\nNOL_EOF\n'\"$(x)`y`" }] })),
@@ -85,7 +87,8 @@ describe('builder script, run locally (no nix: $out is a temp dir)', () => {
   function runBuilder(drv: PlanDerivation, opts: { flags?: string[]; preexisting?: boolean } = {}): { log: string[]; status: number | null; out: string } {
     const root = mkdtempSync(join(tmp, 'b-'));
     const ctl = join(root, 'ctl');
-    for (const d of ['log', 'gate', 'arm', 'flags']) mkdirSync(join(ctl, d), { recursive: true });
+    for (const d of ['log', 'gate', 'arm', 'flags', 'attempt']) mkdirSync(join(ctl, d), { recursive: true });
+    writeFileSync(join(ctl, 'attempt', drv.id), 'x1'); // the harness names the attempt before each nix-build
     for (const f of opts.flags ?? []) writeFileSync(join(ctl, 'flags', f), '');
     const out = join(root, 'out');
     if (opts.preexisting) mkdirSync(out);
@@ -96,7 +99,7 @@ describe('builder script, run locally (no nix: $out is a temp dir)', () => {
       encoding: 'utf8',
       timeout: 10_000,
     });
-    const log = readFileSync(join(ctl, 'log', drv.id), 'utf8').split('\n').filter(Boolean);
+    const log = readFileSync(join(ctl, 'log', `${drv.id}.x1`), 'utf8').split('\n').filter(Boolean);
     return { log, status: r.status, out };
   }
 
@@ -139,5 +142,67 @@ describe('builder script, run locally (no nix: $out is a temp dir)', () => {
     const { log, status } = runBuilder(m, { preexisting: true });
     expect(log.filter((l) => l.startsWith('A ')).map((l) => l.split(' ').slice(1, 4).join(' '))).toEqual(['0 err EEXIST', '1 ok', '2 ok', '3 ok', '4 ok']);
     expect(status).toBe(0);
+  });
+});
+
+describe('the model validation plans render', () => {
+  const cases = (['2.34.8', '2.8'] as const).flatMap((nix) =>
+    validationPlans(nix).map((p) => {
+      if (!p.ok) throw new Error(p.error);
+      return [nix, p.value.scenario, p.value] as const;
+    }),
+  );
+  // the variants' scripts differ only in the expectation heredoc: one of them is enough for bash -n
+  it.each(cases)('%s %s: the script passes bash -n, every builder sh -n', (_nix, _name, plan) => {
+    expect(syntaxCheck('bash', renderScript(plan, { variant: 'upstream', platform: 'linux' }))).toBe('ok');
+    for (const d of plan.derivations) expect(syntaxCheck('sh', builderScript(d, 'linux'))).toBe('ok');
+  });
+
+  it('a sandboxed plan pins the sandbox on, without fallback, with the control dir and /usr bound in', () => {
+    const plan = cases.find(([nix, name]) => nix === '2.34.8' && name === 'linux-sandbox')?.[2];
+    expect(plan?.settings.sandbox).toBe(true);
+    if (!plan) return;
+    const s = renderScript(plan, { variant: 'upstream', platform: 'linux' });
+    expect(s).toContain('SANDBOX=1');
+    expect(s).toContain('sandbox = true\nsandbox-fallback = false\nsandbox-paths = /bin/sh=$(readlink -f /bin/sh) $CTL /usr /lib? /lib64?');
+    const plain = cases.find(([nix, name]) => nix === '2.34.8' && name === 'seed-487')?.[2];
+    if (plain) expect(renderScript(plain, { variant: 'upstream', platform: 'linux' })).toContain('SANDBOX=0');
+  });
+});
+
+describe('a gate held, then resumed (builder run locally)', () => {
+  it('blocks on its armed fifo and goes on when the harness writes to it', async () => {
+    const drv: PlanDerivation = {
+      id: 'H',
+      kind: 'ca-floating',
+      name: 'nol-held',
+      program: [
+        { op: 'mkdirP', path: '' },
+        { op: 'gate', name: 'g' },
+        { op: 'writeFile', path: 'a', content: 'after' },
+      ],
+    };
+    const root = mkdtempSync(join(tmp, 'h-'));
+    const ctl = join(root, 'ctl');
+    for (const d of ['log', 'gate', 'arm', 'flags', 'attempt']) mkdirSync(join(ctl, d), { recursive: true });
+    writeFileSync(join(ctl, 'attempt', 'H'), 'a1');
+    spawnSync('mkfifo', [join(ctl, 'arm', 'H.g')]);
+    const out = join(root, 'out');
+    const args = derivationSpec(drv, 'linux')['args'] as string[];
+    const child = spawn('/bin/sh', args, { env: { PATH: '/usr/bin:/bin', out, nolCtl: ctl, nolDrv: 'H', TMPDIR: root, NIX_BUILD_TOP: root }, stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const marker = join(ctl, 'gate', 'H.g');
+    for (let i = 0; i < 200 && !(existsSync(marker) && readFileSync(marker, 'utf8').trim() !== ''); i++) await new Promise((r) => setTimeout(r, 25));
+    // held: it reached the gate and has not written the file after it
+    const held = readFileSync(join(ctl, 'log', 'H.a1'), 'utf8');
+    expect(held).toContain('A 1 ok');
+    expect(held).not.toContain('A 2 ');
+    expect(existsSync(join(out, 'a'))).toBe(false);
+    writeFileSync(join(ctl, 'arm', 'H.g'), 'go\n'); // what h_resume does
+    expect(await exited).toBe(0);
+    const log = readFileSync(join(ctl, 'log', 'H.a1'), 'utf8').split('\n');
+    expect(log).toContain(`D ${root}`);
+    expect(log).toContain('A 2 ok');
+    expect(readFileSync(join(out, 'a'), 'utf8')).toBe('after');
   });
 });

@@ -3,17 +3,20 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { INVARIANTS } from '../../model/verify/index.js';
 import { main } from '../../sim/cli.js';
 import { cli, cliProcess } from './run-cli.js';
 
 const out = mkdtempSync(join(tmpdir(), 'outpath-cli-'));
 
 describe('outpath (real process)', () => {
-  it('runs the main job with no arguments: verdict matrix and the shortest upstream counterexample', () => {
+  it('runs the main job with no arguments: verdict matrix, exit 1 for the upstream violation, and the shortest upstream counterexample', () => {
     const r = cliProcess();
-    expect(r.code, r.err).toBe(0);
+    expect(r.code, r.err).toBe(1);
     expect(r.out).toMatch(/^upstream\s+✗/m);
-    expect(r.out).toMatch(/^recommended\s+✓/m);
+    // every invariant column of the recommended series, not only the first
+    const recommended = r.out.split('\n').find((l) => l.startsWith('recommended '))?.trim().split(/\s+/) ?? [];
+    expect(recommended.slice(1, 1 + INVARIANTS.length), r.out).toEqual(INVARIANTS.map(() => '✓'));
     expect(r.out).toContain('✗ Invariant NoWedge violated');
   });
 
@@ -33,11 +36,11 @@ describe('outpath (real process)', () => {
 
 describe('outpath explore / replay / show / repro', () => {
   const explored = cli('explore', 'seed-487', '--variant', 'upstream', '--faults', 'interrupt', '--out', out);
-  const traceFile = join(out, 'seed-487.upstream.NoWedge.trace.json');
+  const traceFile = join(out, 'seed-487.upstream.NoWedge.interrupt.trace.json');
 
   it('explore exits 1 on a violation and writes its traces', () => {
     expect(explored.code).toBe(1);
-    expect(readdirSync(out)).toContain('seed-487.upstream.NoWedge.trace.json');
+    expect(readdirSync(out)).toContain('seed-487.upstream.NoWedge.interrupt.trace.json');
   });
 
   it('explore exits 0 where the variant holds', () => {
@@ -50,14 +53,14 @@ describe('outpath explore / replay / show / repro', () => {
     expect(r.out).toContain('NoWedge');
   });
 
-  it('replay says where a tampered trace diverges', () => {
+  it('replay says where a trace with an event removed differs', () => {
     const t = JSON.parse(readFileSync(traceFile, 'utf8')) as { events: { type: string; actor: string }[] };
     t.events.splice(1, 1);
     const bad = join(out, 'tampered.json');
     writeFileSync(bad, JSON.stringify(t));
     const r = cli('replay', bad);
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/diverges at event 2/);
+    expect(r.out).toMatch(/(differs|diverges) at state 3 \(event 2/);
   });
 
   it('show renders markdown with a mermaid sequence diagram and the text trace folded', () => {
@@ -81,10 +84,18 @@ describe('outpath explore / replay / show / repro', () => {
     expect(check.status, check.stderr).toBe(0);
   });
 
-  it('repro of a concurrent scenario says why a real daemon cannot follow it', () => {
-    const r = cli('repro', 'concurrent-gc');
+  it('repro of a scenario whose GC runs inside registerOutputs says why a real daemon cannot follow it', () => {
+    const r = cli('repro', 'gc-during-registration');
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/cannot reproduce on a real daemon/);
+    expect(r.err).toMatch(/cannot reproduce on a real daemon: .*only a point between builder commands/);
+  });
+
+  it('repro of a GC placed between two builder commands holds the build at a gate meanwhile', () => {
+    const r = cli('repro', 'concurrent-gc', '--plan');
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.out) as { steps: { kind: string; holdAt?: string; command?: string }[] };
+    expect(plan.steps.map((s) => s.kind)).toEqual(['build', 'delete', 'resume']);
+    expect(plan.steps[0]?.holdAt).toMatch(/^before\d+$/);
   });
 });
 
@@ -105,8 +116,8 @@ describe('progress', () => {
 describe('bad input: one clear line, exit 2, nothing written', () => {
   const cases: [string, string[], RegExp][] = [
     ['unknown scenario', ['explore', 'nope'], /unknown scenario 'nope'/],
-    ['unknown variant', ['explore', 'seed-487', '--variant', 'upstream,bogus'], /--variant: unknown variant 'bogus'/],
-    ['unknown fault', ['explore', 'seed-487', '--faults', 'meteor'], /--faults: unknown fault 'meteor'/],
+    ['unknown variant', ['explore', 'seed-487', '--variant', 'upstream,bogus'], /--variant.*unknown variant 'bogus'/],
+    ['unknown fault', ['explore', 'seed-487', '--faults', 'meteor'], /--faults.*unknown fault 'meteor'/],
     ['bad depth', ['explore', 'seed-487', '--max-depth', '-3'], /--max-depth/],
     ['bad format', ['show', 'x.json', '--format', 'pdf'], /cannot read trace|--format/],
     ['unknown command', ['frobnicate'], /unknown command/],
@@ -136,12 +147,12 @@ describe('bad input: one clear line, exit 2, nothing written', () => {
     expect(r.err).toMatch(/scenario\.settings\.sandbox/);
   });
 
-  it('a trace of another model version is refused', () => {
+  it('a trace of an older format is refused, saying how to get a new one', () => {
     const f = join(out, 'old.json');
-    writeFileSync(f, JSON.stringify({ format: 'nix-output-model-trace/0', scenario: 'seed-487', variant: 'upstream', nixRev: '', foundBy: '', replay: '', violation: null, events: [], initial: [], states: [] }));
+    writeFileSync(f, JSON.stringify({ format: 'nix-output-model-trace/1', scenario: 'seed-487', variant: 'upstream', nixRev: '', foundBy: '', replay: '', violation: null, events: [], initial: [], states: [] }));
     const r = cli('replay', f);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/\.format must be/);
+    expect(r.err).toMatch(/\.format: must be 'nix-output-model-trace\/2': this trace is of format 1, .*explore again/);
   });
 });
 
@@ -150,7 +161,7 @@ describe('every subcommand as a real process', () => {
   it('explore writes traces, replay confirms them, show renders them, repro scripts them', () => {
     const ex = cliProcess('explore', 'seed-487', '--variant', 'upstream', '--faults', 'interrupt', '--out', dir);
     expect(ex.code, ex.err).toBe(1);
-    const trace = join(dir, 'seed-487.upstream.NoWedge.trace.json');
+    const trace = join(dir, 'seed-487.upstream.NoWedge.interrupt.trace.json');
     expect(cliProcess('replay', trace).code).toBe(0);
     const md = cliProcess('show', trace, '--format', 'markdown');
     expect(md.out).toContain('```mermaid');
@@ -160,7 +171,9 @@ describe('every subcommand as a real process', () => {
   });
 
   it('run prints a scripted trace and patches check passes on patches/', () => {
-    expect(cliProcess('run', 'same-user-retry').out).toMatch(/State \d+: <builderAction a2>/);
+    const run = cliProcess('run', 'same-user-retry');
+    expect(run.out).toMatch(/State \d+: <builderAction a2>/);
+    expect(run.code).toBe(1);
     const p = cliProcess('patches', 'check');
     expect(p.code, p.out).toBe(0);
   });

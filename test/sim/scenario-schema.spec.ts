@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseScenario, scenarioJsonSchema } from '../../sim/scenario-schema.js';
 import { BUILTIN } from '../../sim/scenarios/builtin.js';
+import { itCommitted } from '../committed.js';
 
 describe('scenario files', () => {
-  it('docs/scenario.schema.json is the published form of the schema the CLI uses (npm run docs:schema)', () => {
+  itCommitted('docs/scenario.schema.json is the published form of the schema the CLI uses (npm run docs:schema)', () => {
     expect(readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'scenario.schema.json'), 'utf8')).toBe(scenarioJsonSchema());
   });
 
@@ -15,6 +16,22 @@ describe('scenario files', () => {
       expect(r.ok ? 'ok' : r.error).toBe('ok');
     });
   }
+
+  it('gives every field of the published schema a description and an example', () => {
+    const undocumented: string[] = [];
+    const walk = (node: unknown, path: string): void => {
+      if (Array.isArray(node)) node.forEach((n, i) => { walk(n, `${path}[${String(i)}]`); });
+      if (!node || typeof node !== 'object') return;
+      const o = node as Record<string, unknown>;
+      for (const [name, field] of Object.entries((o['properties'] ?? {}) as Record<string, Record<string, unknown>>)) {
+        const examples = field['examples'];
+        if (typeof field['description'] !== 'string' || !Array.isArray(examples) || examples.length === 0) undocumented.push(`${path}.${name}`);
+      }
+      for (const [k, v] of Object.entries(o)) walk(v, `${path}/${k}`);
+    };
+    walk(JSON.parse(scenarioJsonSchema()) as unknown, '');
+    expect(undocumented).toEqual([]);
+  });
 
   it('names the JSON path of an unknown field', () => {
     const r = parseScenario({ ...JSON.parse(JSON.stringify(BUILTIN[0])), colour: 'red' });
@@ -26,5 +43,87 @@ describe('scenario files', () => {
     s.actors[0] = { ...s.actors[0], drv: 'nope' };
     const r = parseScenario(s);
     expect(r.ok ? '' : r.error).toBe("scenario.actors[0].drv: unknown derivation 'nope'");
+  });
+});
+
+describe('scenario files: what they can say beyond the built-ins', () => {
+  const base = {
+    name: 'extended',
+    doc: 'every extension at once',
+    settings: { platform: 'linux', sandbox: false, buildUsers: 2, keepFailed: false, nixVersion: '2.34.8' },
+    derivations: [
+      { id: 'ca', name: 'ca', kind: 'ca-floating', program: [{ op: 'spawn' }, { op: 'mkdirP', path: '' }, { op: 'symlink', target: { drv: 'evil', which: 'final', path: 'bin' }, path: 'dep' }] },
+      {
+        id: 'evil',
+        name: 'evil',
+        kind: 'input-addressed',
+        program: [{ op: 'plant', drv: 'ca', path: '', content: '', mode: '777' }, { op: 'loop', to: 0, times: 2 }, { op: 'plantSymlink', drv: 'ca', target: { drv: 'ca', which: 'lock' } }, { op: 'mkdirP', path: '' }],
+      },
+    ],
+    actors: [
+      { id: 'other', kind: 'holdUser', releaseAfter: ['a1'] },
+      { id: 'a1', kind: 'build', drv: 'ca', after: ['other'], faults: [{ kind: 'interrupt', before: 'builderAction', nth: 1 }, { kind: 'crash', before: 'deletePathStep', nth: 0 }] },
+      { id: 'a2', kind: 'build', drv: 'ca', after: ['a1'], afterUserRelease: ['other'] },
+    ],
+    initial: [
+      {
+        at: { drv: 'ca', which: 'scratch' },
+        owner: 'builder1',
+        mode: '755',
+        files: { 'pkg.a': 'old' },
+        entries: [{ kind: 'dir', name: 'lib', mode: '555', owner: 'builder2', entries: [{ kind: 'symlink', name: 'l', target: { drv: 'evil', which: 'final' } }] }],
+      },
+    ],
+  };
+  /** A copy of `base` with the value at `path` replaced. */
+  const edit = (path: readonly (string | number)[], value: unknown): unknown => {
+    const s = structuredClone(base) as unknown as Record<string | number, unknown>;
+    let at = s;
+    for (const k of path.slice(0, -1)) at = at[k] as Record<string | number, unknown>;
+    at[path.at(-1) ?? ''] = value;
+    return s;
+  };
+  const error = (json: unknown): string => {
+    const r = parseScenario(json);
+    return r.ok ? 'ok' : r.error;
+  };
+
+  it('accepts spawn, loops, plant modes, symbolic link targets, nested initial trees, afterUserRelease and several faults', () => {
+    expect(error(base)).toBe('ok');
+  });
+
+  it('rejects a flat `files` name with a `/` (it used to be dropped silently)', () => {
+    expect(error(edit(['initial', 0, 'files'], { 'lib/x.so': 'x' }))).toMatch(/^scenario\.initial\[0\]\.files\["lib\/x\.so"\]: one path component/);
+  });
+
+  it('rejects a loop that does not jump back', () => {
+    expect(error(edit(['derivations', 1, 'program', 1], { op: 'loop', to: 1, times: 2 }))).toBe("scenario.derivations[1].program[1].to: a loop jumps back: 'to' must name an earlier command (0..0)");
+  });
+
+  it('names an unknown derivation in a symbolic target, in a program and in an initial tree', () => {
+    expect(error(edit(['derivations', 0, 'program', 2, 'target', 'drv'], 'nope'))).toBe(
+      "scenario.derivations[0].program[2].target.drv: unknown derivation 'nope'",
+    );
+    expect(error(edit(['initial', 0, 'entries', 0, 'entries', 0, 'target', 'drv'], 'nope'))).toBe(
+      "scenario.initial[0].entries[0].entries[0].target.drv: unknown derivation 'nope'",
+    );
+    expect(error(edit(['initial', 0, 'at', 'drv'], 'nope'))).toBe("scenario.initial[0].at.drv: unknown derivation 'nope'");
+  });
+
+  it('rejects an initial entry it cannot lay out, naming it (a floating CA final path is not known yet)', () => {
+    expect(error(edit(['initial', 0, 'at', 'which'], 'final'))).toBe(
+      "scenario.initial[0].at.which: 'ca' is floating CA: it has no final path before it is built",
+    );
+  });
+
+  it('names an unknown actor in afterUserRelease', () => {
+    expect(error(edit(['actors', 2, 'afterUserRelease'], ['ghost']))).toBe("scenario.actors[2].afterUserRelease[0]: unknown actor 'ghost'");
+  });
+
+  it('describes the new fields in the published JSON schema', () => {
+    const text = scenarioJsonSchema();
+    for (const needle of ['PR_SET_PDEATHSIG reaches the builder alone', 'Jump back to command', 'symbolically', 'nested tree', 'released the build user', 'More scripted faults', 'chmod the planted directory']) {
+      expect(text).toContain(needle);
+    }
   });
 });

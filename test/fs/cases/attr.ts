@@ -30,6 +30,10 @@ export const attrRules: readonly RuleGroup[] = [
         steps: [step(bob.chown('/tmp/b-file', -1, 30010), 'ok'), step(bob.lstat('/tmp/b-file'), 'ok file 0666 30002:30010 size=4 nlink=1')],
       },
       { it: 'should fail with EPERM changing the group to one the owner is not in', steps: [step(alice.chown('/tmp/a-file', -1, 30003), 'EPERM')] },
+      {
+        it: 'should let the owner "change" the group to the file\'s current group, even when not a member',
+        steps: [step(root.chown('/tmp/a-file', 30003, 30000), 'ok'), step(carol.chown('/tmp/a-file', -1, 30000), 'ok'), step(carol.lstat('/tmp/a-file'), 'ok file 0600 30003:30000 size=6 nlink=1')],
+      },
       { it: 'should fail with EPERM for a non-owner, even to the current group', steps: [step(bob.chown('/tmp/a-file', -1, 30000), 'EPERM')] },
       {
         it: 'should clear setuid and setgid (with group-exec) when a non-root owner changes the group',

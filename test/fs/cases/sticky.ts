@@ -20,6 +20,16 @@ export const stickyRules: readonly RuleGroup[] = [
       },
       { it: 'should succeed for root (CAP_FOWNER)', steps: [step(root.unlink('/tmp/b-file'), 'ok')] },
       {
+        // /tmp is root's, so the case above passes on the directory-owner rule alone; here only CAP_FOWNER lets root in
+        it: 'should succeed for root when a third, non-root user owns the sticky directory',
+        steps: [
+          step(alice.mkdir('/tmp/adir', 0o755), 'ok'),
+          step(alice.chmod('/tmp/adir', 0o1777), 'ok'),
+          step(bob.writeFile('/tmp/adir/bf', 'x'), 'ok'),
+          step(root.unlink('/tmp/adir/bf'), 'ok'),
+        ],
+      },
+      {
         it: 'should report EACCES before EPERM when the caller cannot write the directory',
         steps: [step(carol.unlink('/nix/store/ddd-sgid'), 'EACCES')],
       },

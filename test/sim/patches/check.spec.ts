@@ -149,7 +149,7 @@ describe('checkPatchesStructure on the project patches/', () => {
     expect(r.ok, formatReport({ ok: r.ok, items: r.items.filter((i) => !i.ok) })).toBe(true);
     const patches = new Set(r.items.map((i) => i.patch));
     expect(patches).toContain('0001-prepare-deletes-stale-scratch.patch');
-    expect(patches).toContain('not-in-series/0004-cleanup-deletes-scratch.patch');
+    expect(patches).toContain('not-in-series/0001-cleanup-deletes-scratch.patch');
     expect(patches).toContain('backport-2.34/0003-store-delete-explains.patch');
   });
 });

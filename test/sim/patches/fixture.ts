@@ -3,6 +3,15 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { NAMED_VARIANTS, RECOMMENDED, UPSTREAM_VARIANTS, VARIANT_SLUGS } from '../../../model/nix/index.js';
+import type { PatchModel } from '../../../sim/patches/check.js';
+import { patchSlugs, patchVerdicts } from '../../../sim/verification-doc.js';
+
+/** The project's own model, as `outpath patches check` uses it. */
+export function projectModel(): PatchModel {
+  return { variants: [...VARIANT_SLUGS, ...Object.keys(NAMED_VARIANTS)], patchSlugs: patchSlugs(), upstream: UPSTREAM_VARIANTS, recommended: RECOMMENDED, computeVerdicts: patchVerdicts };
+}
+
 /** Run git with no user/system config; throws on failure (this is test set-up, not the code under test). */
 export function git(cwd: string, ...args: string[]): string {
   const env = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', LC_ALL: 'C' };
@@ -66,6 +75,10 @@ export interface PatchDirSpec {
   /** Table rows as `NNNN-slug` (prefix with `not-in-series/` for patches out of the series). */
   readonly tableRows?: readonly string[];
   readonly declarations?: Readonly<Record<string, { subject: string; files: readonly string[] }>>;
+  /** The two claim cells of each row (`NNNN-slug` -> cells); without it the table has no claim columns. */
+  readonly claims?: Readonly<Record<string, { readonly alone: string; readonly inSeries: string }>>;
+  /** Extra README text (e.g. naming upstream variants). */
+  readonly prose?: string;
 }
 
 /** Write a patches/ directory with a series file and a README in the shape the checker reads. */
@@ -78,10 +91,18 @@ export function writePatchDir(spec: PatchDirSpec): string {
   const series = spec.series ?? Object.keys(spec.patches).filter((n) => !n.includes('/'));
   writeFileSync(join(dir, 'series'), series.map((s) => `${s}\n`).join(''));
   const rows = spec.tableRows ?? series.map((s) => s.replace(/\.patch$/, ''));
-  const table = ['| patch | variant (slug) | invariants |', '|---|---|---|', ...rows.map((r) => `| \`${r}.patch\` | x | y |`)];
+  const claims = spec.claims;
+  const head = claims
+    ? ['| patch | variant (slug) | invariants | fails upstream, passes with it alone (2.34.8) | fails without it, passes with it in the series (as on master) |', '|---|---|---|---|---|']
+    : ['| patch | variant (slug) | invariants |', '|---|---|---|'];
+  const cellsOf = (r: string): string => {
+    const c = claims?.[r.replace(/^not-in-series\//, '')];
+    return claims ? ` ${c?.alone ?? ''} | ${c?.inSeries ?? ''} |` : '';
+  };
+  const table = [...head, ...rows.map((r) => `| \`${r}.patch\` | x | y |${cellsOf(r)}`)];
   const sections = Object.entries(spec.declarations ?? {}).map(
     ([key, d]) => `### ${key}\n\nSubject: \`${d.subject}\`\nFiles: ${d.files.map((f) => `\`${f}\``).join(', ')}\n`,
   );
-  writeFileSync(join(dir, 'README.md'), ['# Patches', '', ...table, '', ...sections].join('\n'));
+  writeFileSync(join(dir, 'README.md'), ['# Patches', '', ...table, '', spec.prose ?? '', '', ...sections].join('\n'));
   return dir;
 }

@@ -1,0 +1,25 @@
+/**
+ * Nix: derivation-builder.cc DerivationBuilderImpl::startBuild @2.34.8, the scratch-path ternary
+ * (l.784-797): where the builder writes an output, given what checkPathValidity knows of it.
+ *
+ * - no known path (floating CA, no realisation): makeFallbackPath(outputName), the same for every
+ *   attempt;
+ * - a chroot (no hash rewriting needed), or a known path that is absent (or corrupt, when not
+ *   repairing): the known path itself;
+ * - otherwise the known path is valid, which only a `--check` (or `--repair`, not modelled) build
+ *   reaches: makeFallbackPath(knownPath), the hash-rewrite fallback path (l.797).
+ */
+import type { Ctx, DrvInfo } from './context.js';
+import { usesChroot } from './context.js';
+import { makeFallbackPathOf } from './store-path.js';
+import type { KnownOutput } from './types.js';
+
+export function scratchPathFor(ctx: Ctx, d: DrvInfo, known: KnownOutput | undefined): string {
+  // NixOS/nix#16465 (variant floating-ca-same-scratch-path): a floating output is built at
+  // makeFallbackPath(outputName) whether or not a realisation is known, so a rebuild or a --check
+  // sees the same $out as the first build
+  if (ctx.variant.has('floating-ca-same-scratch-path') && d.spec.kind === 'ca-floating') return d.fallbackPath;
+  if (!known) return d.fallbackPath;
+  if (usesChroot(ctx) || known.status !== 'valid') return known.path;
+  return makeFallbackPathOf(d.drvPath, known.path);
+}

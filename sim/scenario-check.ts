@@ -1,0 +1,121 @@
+/**
+ * What a schema's shapes cannot see: references between the parts of a scenario, and fields that
+ * take no effect when the schedule runs. The scripted run (the one `outpath run` prints) is cheap,
+ * so a scenario is run once when it is loaded, and an actor that never starts or a scripted fault
+ * that never fires is reported at its JSON path instead of being silently ignored.
+ */
+import type { InitialNode, Scenario } from '../model/nix/index.js';
+import { runScripted } from '../model/nix/index.js';
+
+export interface ScenarioProblem {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
+/**
+ * What the schema's shapes cannot say: ids that must name something (and not the actor itself),
+ * `after` cycles, a `during` that joins a non-build, fault targets that are not builds, a final
+ * path a floating CA output does not have yet, and settings that contradict each other.
+ */
+export function referenceProblems(s: Scenario): ScenarioProblem[] {
+  const out: ScenarioProblem[] = [];
+  const issue = (path: (string | number)[], message: string): void => {
+    out.push({ path, message });
+  };
+  const drvs = new Map(s.derivations.map((d) => [d.id, d]));
+  const actors = new Map(s.actors.map((a) => [a.id, a]));
+  if (drvs.size !== s.derivations.length) issue(['derivations'], 'derivation ids must be unique');
+  if (actors.size !== s.actors.length) issue(['actors'], 'actor ids must be unique');
+  const known = (path: (string | number)[], ref: string, self: string): void => {
+    if (!actors.has(ref)) issue(path, `unknown actor '${ref}'`);
+    else if (ref === self) issue(path, `'${self}' cannot wait for itself: it would never start`);
+  };
+  s.actors.forEach((a, i) => {
+    if ('drv' in a && !drvs.has(a.drv)) issue(['actors', i, 'drv'], `unknown derivation '${a.drv}'`);
+    if ('target' in a && !drvs.has(a.target.drv)) issue(['actors', i, 'target', 'drv'], `unknown derivation '${a.target.drv}'`);
+    (a.after ?? []).forEach((dep, j) => { known(['actors', i, 'after', j], dep, a.id); });
+    (a.afterUserRelease ?? []).forEach((dep, j) => { known(['actors', i, 'afterUserRelease', j], dep, a.id); });
+    if (a.kind === 'holdUser') a.releaseAfter.forEach((dep, j) => { known(['actors', i, 'releaseAfter', j], dep, a.id); });
+    if (a.during) {
+      known(['actors', i, 'during', 'actor'], a.during.actor, a.id);
+      const target = actors.get(a.during.actor);
+      if (target && target.kind !== 'build') issue(['actors', i, 'during', 'actor'], `'${a.during.actor}' is a ${target.kind}, not a build: only a build has events to join at`);
+    }
+  });
+  const cycle = afterCycle(s.actors);
+  if (cycle) issue(['actors', cycle.index, 'after'], `waits in a cycle (${cycle.ids.join(' -> ')}): none of them would ever start`);
+  s.derivations.forEach((d, i) => {
+    d.program.forEach((p, j) => {
+      if ('drv' in p && !drvs.has(p.drv)) issue(['derivations', i, 'program', j, 'drv'], `unknown derivation '${p.drv}'`);
+      if ('target' in p && typeof p.target !== 'string' && !drvs.has(p.target.drv)) issue(['derivations', i, 'program', j, 'target', 'drv'], `unknown derivation '${p.target.drv}'`);
+      if (p.op === 'loop' && p.to >= j) issue(['derivations', i, 'program', j, 'to'], `a loop jumps back: 'to' must name an earlier command (0..${String(j - 1)})`);
+    });
+  });
+  const nodes = (list: readonly InitialNode[] | undefined, path: (string | number)[]): void => {
+    (list ?? []).forEach((n, k) => {
+      if (n.kind === 'symlink' && typeof n.target !== 'string' && !drvs.has(n.target.drv)) issue([...path, k, 'target', 'drv'], `unknown derivation '${n.target.drv}'`);
+      if (n.kind === 'dir') nodes(n.entries, [...path, k, 'entries']);
+    });
+  };
+  (s.initial ?? []).forEach((e, i) => {
+    nodes(e.entries, ['initial', i, 'entries']);
+    const d = drvs.get(e.at.drv);
+    if (!d) issue(['initial', i, 'at', 'drv'], `unknown derivation '${e.at.drv}'`);
+    else if (d.kind === 'ca-floating' && e.at.which === 'final') issue(['initial', i, 'at', 'which'], `'${d.id}' is floating CA: it has no final path before it is built`);
+  });
+  const builds = new Set(s.actors.filter((a) => a.kind === 'build').map((a) => a.id));
+  (s.explore?.faultTargets ?? []).forEach((t, j) => {
+    if (!builds.has(t)) issue(['explore', 'faultTargets', j], `'${t}' is not a build (builds: ${[...builds].join(', ')}): faults would never hit it`);
+  });
+  if (s.settings.platform === 'darwin' && s.settings.sandbox) {
+    // darwin never has a chroot (DarwinDerivationBuilder): sandbox only changes the seatbelt profile, which the model does not need
+    issue(['settings', 'sandbox'], 'darwin has no chroot sandbox in this model; set sandbox: false (the seatbelt profile does not change the outcome)');
+  }
+  return out;
+}
+
+/** The first cycle through `after`, if any: an actor of it, and its ids in order. */
+function afterCycle(actors: readonly { id: string; after?: readonly string[] | undefined }[]): { index: number; ids: string[] } | null {
+  const deps = new Map(actors.map((a) => [a.id, a.after ?? []]));
+  for (const [index, a] of actors.entries()) {
+    const stack: string[][] = [[a.id]];
+    const seen = new Set<string>();
+    while (stack.length > 0) {
+      const path = stack.pop() ?? [];
+      for (const next of deps.get(path[path.length - 1] ?? '') ?? []) {
+        if (next === a.id && path.length > 1) return { index, ids: [...path, a.id] };
+        // a self-wait is reported at its own path, as `cannot wait for itself`
+        if (next !== a.id && !seen.has(next)) {
+          seen.add(next);
+          stack.push([...path, next]);
+        }
+      }
+    }
+  }
+  return null;
+}
+
+
+export function scriptedRunProblem(s: Scenario): ScenarioProblem | null {
+  const r = runScripted(s, new Set());
+  // a livelock is the model's to explain (explore and run report it), not a field of the file
+  if (r.truncated) return null;
+  const taken = new Set(r.steps.map((st) => `${st.event.type}/${st.event.actor}`));
+  for (const [i, spec] of s.actors.entries()) {
+    const a = r.world.state.actors.find((x) => x.id === spec.id);
+    const started = a !== undefined && (a.kind === 'build' ? a.phase.kind !== 'waiting' : a.state !== 'waiting');
+    if (!started) return { path: ['actors', i], message: `'${spec.id}' never starts in the scripted run under upstream (what it waits for never happens)` };
+    if (spec.kind !== 'build') continue;
+    const scripted = [...(spec.fault ? [{ f: spec.fault, path: ['actors', i, 'fault'] }] : []), ...(spec.faults ?? []).map((f, j) => ({ f, path: ['actors', i, 'faults', j] }))];
+    for (const { f, path } of scripted) {
+      const fired = r.steps.some((st, k) => st.event.actor === spec.id && st.event.type === f.kind && r.steps.slice(0, k).filter((x) => x.event.actor === spec.id && x.event.type === f.before).length === f.nth);
+      if (fired || (taken.has(`${f.kind}/${spec.id}`) && scripted.length === 1)) continue;
+      const n = r.steps.filter((st) => st.event.actor === spec.id && st.event.type === f.before).length;
+      return {
+        path,
+        message: `never fires in the scripted run under upstream: '${spec.id}' takes ${f.before} ${String(n)} time(s) there, so there is no occurrence ${String(f.nth)} (counted from 0) to fire before`,
+      };
+    }
+  }
+  return null;
+}

@@ -1,0 +1,125 @@
+/**
+ * The oracle's plans: which scenarios a real daemon runs, on which Nix, and what the model
+ * predicts there. Every expectation is the model's own; these tests pin the shape of the plans
+ * and the few predictions the two Nix versions are known to differ on.
+ */
+import { describe, expect, it } from 'vitest';
+import { BUILTIN } from '../../sim/scenarios/builtin.js';
+import { parsePlan, type ReproPlan } from '../../sim/repro/plan.js';
+import { NOT_ON_A_REAL_DAEMON, validationPlans, validationScenarios, VALIDATION_VARIANTS } from '../../sim/repro/validation-plans.js';
+
+function plans(nix: '2.34.8' | '2.8'): Map<string, ReproPlan> {
+  const out = new Map<string, ReproPlan>();
+  for (const p of validationPlans(nix)) {
+    if (!p.ok) throw new Error(p.error);
+    out.set(p.value.scenario, p.value);
+  }
+  return out;
+}
+const v2348 = plans('2.34.8');
+const v28 = plans('2.8');
+const plan = (m: Map<string, ReproPlan>, name: string): ReproPlan => {
+  const p = m.get(name);
+  if (!p) throw new Error(`no plan ${name}`);
+  return p;
+};
+
+describe('validation plans', () => {
+  it('cover the scenarios the oracle is asked for, at least 12, on both Nix versions', () => {
+    const want = [
+      'seed-487',
+      'ia-twin',
+      'same-user-retry',
+      'single-user',
+      'plain-mkdir-retry',
+      'recovery-nix-store-delete',
+      'recovery-nix-store--delete',
+      'recovery-nix-store-gc',
+      'recovery-nix-store--gc',
+      'recovery-nix-collect-garbage',
+      'duplicate-ca-output',
+      'concurrent-same-drv',
+      'keep-failed',
+      'linux-sandbox',
+    ];
+    for (const m of [v2348, v28]) {
+      expect([...m.keys()]).toEqual(expect.arrayContaining(want));
+      expect(m.size).toBeGreaterThanOrEqual(12);
+    }
+  });
+
+  it('every built-in scenario has a plan or a stated reason why a real daemon cannot run it', () => {
+    const planned = new Set(validationScenarios('2.34.8').map((s) => s.name));
+    for (const s of BUILTIN) {
+      const reason = NOT_ON_A_REAL_DAEMON[s.name];
+      expect(planned.has(s.name) !== (reason !== undefined), `${s.name}: ${planned.has(s.name) ? 'planned' : 'not planned'}, reason: ${reason ?? 'none'}`).toBe(true);
+    }
+    for (const name of Object.keys(NOT_ON_A_REAL_DAEMON)) expect(BUILTIN.some((s) => s.name === name)).toBe(true);
+  });
+
+  it('are valid plans naming their Nix version, with every variant predicted, on Linux settings', () => {
+    for (const [nix, m] of [
+      ['2.34.8', v2348],
+      ['2.8', v28],
+    ] as const) {
+      for (const p of m.values()) {
+        const r = parsePlan(JSON.parse(JSON.stringify(p)));
+        expect(r.ok ? 'ok' : r.error).toBe('ok');
+        expect(p.nix).toBe(nix);
+        expect(Object.keys(p.expect).sort()).toEqual([...VALIDATION_VARIANTS].sort());
+      }
+    }
+  });
+
+  it('run the recovery GC through the command each names', () => {
+    const cmd = (name: string): string | undefined => plan(v2348, name).steps.find((s) => s.kind === 'delete')?.kind === 'delete' ? (plan(v2348, name).steps.find((s) => s.kind === 'delete') as { command: string }).command : undefined;
+    expect(cmd('recovery-nix-store-gc')).toBe('nix store gc');
+    expect(cmd('recovery-nix-store--gc')).toBe('nix-store --gc');
+    expect(cmd('recovery-nix-collect-garbage')).toBe('nix-collect-garbage');
+    expect(cmd('recovery-nix-store-delete')).toBe('nix store delete');
+  });
+
+  it('hold a build at a gate for the actor placed during it, and resume it', () => {
+    const same = plan(v2348, 'concurrent-same-drv');
+    expect(same.steps).toEqual([
+      { kind: 'build', attempt: 'a1', drv: 'godyn', holdAt: expect.stringMatching(/^before\d+$/) as unknown },
+      { kind: 'build', attempt: 'a2', drv: 'godyn', waitsForLock: true },
+      { kind: 'resume', attempt: 'a1' },
+      { kind: 'resume', attempt: 'a2' },
+    ]);
+    // the model: the second build waits for the output lock, then finds the output valid and runs no builder
+    expect(same.expect['upstream']?.attempts['a2']?.buildUser).toBeNull();
+    expect(same.expect['upstream']?.attempts['a2']?.outcome).toBe('success');
+    const gc = plan(v2348, 'concurrent-gc');
+    expect(gc.steps.map((s) => s.kind)).toEqual(['build', 'delete', 'resume']);
+    // upstream: the scratch output has no temp root, so the GC takes it and the build fails
+    expect(gc.expect['upstream']?.commands['gc']?.removed).toBe(true);
+    expect(gc.expect['upstream']?.attempts['a1']?.outcome).toBe('failed');
+    expect(gc.expect['recommended']?.commands['gc']?.removed).toBe(false);
+    expect(gc.expect['recommended']?.attempts['a1']?.outcome).toBe('success');
+  });
+
+  it('differ between 2.34.8 and 2.8 where the two Nix versions do: a CA result already valid', () => {
+    // 2.34.8 deletes the second .drv's scratch copy; 2.8 keeps it root-owned, so its rebuild fails EACCES
+    expect(plan(v2348, 'duplicate-ca-output').expect['upstream']?.attempts['b3']?.outcome).toBe('success');
+    expect(plan(v28, 'duplicate-ca-output').expect['upstream']?.attempts['b3']?.outcome).toBe('failed');
+    const same = [...v2348.keys()].filter((k) => JSON.stringify(plan(v2348, k).expect) === JSON.stringify(plan(v28, k).expect));
+    expect(same.length).toBe(v2348.size - 1);
+  });
+
+  it('predict the build directory kept only where keep-failed keeps it, and never through a sandbox', () => {
+    const kept = (name: string): Record<string, boolean | undefined> =>
+      Object.fromEntries(Object.entries(plan(v2348, name).expect['upstream']?.attempts ?? {}).map(([k, a]) => [k, a.buildDirKept]));
+    expect(kept('keep-failed')).toEqual({ a1: true, a2: true, a3: false });
+    expect(kept('seed-487')).toEqual({ a1: false, a2: false, a3: false });
+    expect(plan(v2348, 'linux-sandbox').settings.sandbox).toBe(true);
+    expect(Object.values(kept('linux-sandbox'))).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('predict "removing invalid path" only for attempts that are not interrupted (those run without --debug)', () => {
+    const ia = plan(v2348, 'ia-twin').expect['upstream']?.attempts ?? {};
+    expect(ia['a1']?.outcome).toBe('interrupted');
+    expect(ia['a1'] && 'removedInvalid' in ia['a1']).toBe(false);
+    expect(ia['a2']?.removedInvalid).toBe(true);
+  });
+});

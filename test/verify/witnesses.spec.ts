@@ -1,0 +1,197 @@
+/**
+ * A second witness for each branch of each invariant's predicate (non-vacuous.spec.ts has the first):
+ * with one witness per invariant, dropping any other branch would change no verdict anywhere.
+ * Where some scenario reaches the branch, the witness is that scenario explored; where none does
+ * (no variant changes a valid path in place, or makes GC follow a symlink), the predicate is given a
+ * real world from a scripted run and a step that changes the disk as the branch describes.
+ */
+import { describe, expect, it } from 'vitest';
+import type { FaultKind, ModelEvent, ModelState, Run, Scenario, TraceStep } from '../../model/nix/index.js';
+import { observedTree, parseVariant, STORE_DIR } from '../../model/nix/index.js';
+import { startDelete } from '../../model/nix/delete-path.js';
+import type { InvariantName } from '../../model/verify/index.js';
+import { checkQuiescent, checkTransition, explore } from '../../model/verify/index.js';
+import { hostilePlantSingleUser, seed487 } from '../../sim/scenarios/builtin.js';
+import { GODYN } from '../../sim/scenarios/common.js';
+import { run, traceOf } from '../nix/helpers.js';
+
+function violations(s: Scenario, variant: string, faults: readonly FaultKind[] = [], maxFaults = 0): { invariant: InvariantName; message: string; events: readonly ModelEvent[] }[] {
+  const v = parseVariant(variant);
+  if (!v.ok) throw new Error(variant);
+  return [...explore(s, { variant: v.variant, faults, maxFaults, maxDepth: 200, maxStates: 50_000 }).counterexamples];
+}
+
+const names = (vs: readonly { invariant: InvariantName }[]): InvariantName[] => vs.map((v) => v.invariant);
+
+/** The trace step of `event` as the world's disk went from `before` to now. */
+function stepOf(r: Run, event: ModelEvent, before: TraceStep['before']): TraceStep {
+  return { event, note: '', source: '', syscalls: [], before, after: observedTree(r.world) };
+}
+
+/** seed-487 run to the end: a3 registered godyn's output, which is the one valid path. */
+function seedDone(): { r: Run; valid: string } {
+  const r = run(seed487);
+  const [valid] = Object.keys(r.world.state.valid);
+  if (!valid) throw new Error(`nothing valid after seed-487\n${traceOf(r)}`);
+  return { r, valid };
+}
+
+describe('ValidPathsIntact: each way a valid path can be harmed', () => {
+  const event: ModelEvent = { type: 'builderAction', actor: 'a3' };
+
+  it('should report a valid path whose content changed on disk', () => {
+    const { r, valid } = seedDone();
+    const prev = r.world.state;
+    const before = observedTree(r.world);
+    const fs = r.world.ctx.fs;
+    expect(fs.chmod(r.world.ctx.daemon, `${valid}/pkg.a`, 0o644).ok).toBe(true);
+    expect(fs.writeFile(r.world.ctx.daemon, `${valid}/pkg.a`, 'tampered').ok).toBe(true);
+    const found = checkTransition(r.world, prev, stepOf(r, event, before));
+    expect(found).toEqual([{ invariant: 'ValidPathsIntact', message: `${valid} changed on disk at builderAction(a3)` }]);
+  });
+
+  it('should not count an owner change, which a NAR does not record', () => {
+    const { r, valid } = seedDone();
+    const prev = r.world.state;
+    const before = observedTree(r.world);
+    expect(r.world.ctx.fs.lchown(r.world.ctx.daemon, `${valid}/pkg.a`, 30001, 30000).ok).toBe(true);
+    expect(checkTransition(r.world, prev, stepOf(r, event, before))).toEqual([]);
+  });
+
+  it('should report a path that stopped being valid without GC or a delete, and allow it to GC', () => {
+    const { r, valid } = seedDone();
+    const prev = r.world.state;
+    const before = observedTree(r.world);
+    const { [valid]: _gone, ...rest } = prev.valid;
+    r.world.state = { ...prev, valid: rest };
+    expect(checkTransition(r.world, prev, stepOf(r, event, before))).toEqual([
+      { invariant: 'ValidPathsIntact', message: `${valid} stopped being valid at builderAction(a3)` },
+    ]);
+    expect(checkTransition(r.world, prev, stepOf(r, { type: 'gcStep', actor: 'gc' }, before))).toEqual([]);
+  });
+});
+
+describe('NoDebrisAfterRecovery: what even nix store gc leaves', () => {
+  it('should report an entry GC cannot remove, by name', () => {
+    const { r } = seedDone();
+    expect(checkQuiescent(r.world)).toEqual([]);
+    // GC deletes every unrooted entry, store path or not (gc.cc l.736); a tmp- dir whose lock is held is the one it skips
+    const tmp = `${STORE_DIR}/tmp-9`;
+    expect(r.world.ctx.fs.mkdir(r.world.ctx.daemon, tmp, 0o700).ok).toBe(true);
+    r.world.state = { ...r.world.state, actors: r.world.state.actors.map((a) => (a.kind === 'build' ? { ...a, rewriteTmp: tmp } : a)) };
+    expect(checkQuiescent(r.world)).toEqual([{ invariant: 'NoDebrisAfterRecovery', message: 'left even after nix store gc: tmp-9' }]);
+  });
+
+  it('should not report debris that GC removes (the wedge\'s leftover), only the wedge', () => {
+    const r = run({ ...seed487, actors: seed487.actors.filter((a) => a.id === 'a1') });
+    const found = checkQuiescent(r.world);
+    expect(names(found), traceOf(r)).not.toContain('NoDebrisAfterRecovery');
+    expect(names(found), traceOf(r)).toContain('NoWedge');
+  });
+});
+
+describe('DeleteStaysInTarget: GC and store deletes as well as builds', () => {
+  /** The world after seed-487, with actor `id` (a `kind` actor) in the middle of deleting `root`. */
+  function deleting(kind: 'gc' | 'storeDelete', root: string): { r: Run; prev: ModelState; before: TraceStep['before'] } {
+    const { r } = seedDone();
+    const job = startDelete(root);
+    const actor = kind === 'gc'
+      ? { kind, id: 'x', state: 'collecting' as const, queue: [], deleted: [], job }
+      : { kind, id: 'x', state: 'deleting' as const, job };
+    const prev = { ...r.world.state, actors: [...r.world.state.actors, actor] };
+    return { r, prev, before: observedTree(r.world) };
+  }
+
+  for (const [kind, type] of [['gc', 'gcStep'], ['storeDelete', 'storeDelete']] as const) {
+    it(`should report a ${type} that changes something outside the entry it deletes`, () => {
+      const target = `${STORE_DIR}/00000000000000000000000000000000-target`;
+      const { r, prev, before } = deleting(kind, target);
+      const outside = `${STORE_DIR}/11111111111111111111111111111111-bystander`;
+      expect(r.world.ctx.fs.mkdir(r.world.ctx.daemon, outside, 0o755).ok).toBe(true);
+      expect(checkTransition(r.world, prev, stepOf(r, { type, actor: 'x' }, before))).toEqual([
+        { invariant: 'DeleteStaysInTarget', message: `deleting ${target} changed ${outside}` },
+      ]);
+    });
+
+    it(`should allow a ${type} to change what is under its target`, () => {
+      const target = `${STORE_DIR}/00000000000000000000000000000000-target`;
+      const { r, prev, before } = deleting(kind, target);
+      expect(r.world.ctx.fs.mkdir(r.world.ctx.daemon, target, 0o755).ok).toBe(true);
+      expect(r.world.ctx.fs.mkdir(r.world.ctx.daemon, `${target}/sub`, 0o755).ok).toBe(true);
+      expect(checkTransition(r.world, prev, stepOf(r, { type, actor: 'x' }, before))).toEqual([]);
+    });
+  }
+});
+
+describe('InProgressOutputSafe: only the build\'s own builder may change its output', () => {
+  // single-user: another derivation's builder runs as root too, and plants into godyn's output while godyn builds
+  const planting: Scenario = {
+    ...hostilePlantSingleUser,
+    name: 'plant-during-build',
+    actors: [
+      { id: 'a1', kind: 'build', drv: 'godyn' },
+      { id: 'evil', kind: 'build', drv: 'evil', during: { actor: 'a1', before: 'builderAction', nth: 1 } },
+    ],
+  };
+
+  it('should report another build\'s builderAction writing into a running build\'s output', () => {
+    const found = violations(planting, 'upstream').find((v) => v.invariant === 'InProgressOutputSafe');
+    expect(found?.message).toMatch(/^builderAction\(evil\) changed .*\/backdoor while a1's builder was writing /);
+  });
+
+  it('should not report the build\'s own builder (the same schedule without the planting builder)', () => {
+    const alone: Scenario = { ...planting, actors: planting.actors.filter((a) => a.id === 'a1') };
+    expect(names(violations(alone, 'upstream'))).not.toContain('InProgressOutputSafe');
+  });
+});
+
+describe('NoForeignContent: a planted symlink as well as a planted file', () => {
+  const symlinkPlant: Scenario = {
+    ...hostilePlantSingleUser,
+    name: 'hostile-symlink-single-user',
+    derivations: [
+      { id: 'godyn', name: 'godyn', kind: 'ca-floating', program: GODYN },
+      { id: 'evil', name: 'evil', kind: 'input-addressed', program: [{ op: 'plantSymlink', drv: 'godyn', target: '/nix/var/nix/builds' }, { op: 'mkdirP', path: '' }] },
+    ],
+  };
+
+  it('should report an output that is the symlink another derivation\'s builder planted', () => {
+    const found = violations(symlinkPlant, 'upstream').find((v) => v.invariant === 'NoForeignContent');
+    expect(found?.message).toMatch(/ \(godyn\) contains '\.' planted by another derivation's builder$/);
+  });
+
+  it('should hold once the stale scratch path is deleted before the build (recommended)', () => {
+    expect(names(violations(symlinkPlant, 'recommended'))).not.toContain('NoForeignContent');
+  });
+});
+
+describe('NoWedge: the second build user and the builder failure', () => {
+  const interruptedOnly = (users: number): Scenario => ({
+    ...seed487,
+    settings: { ...seed487.settings, buildUsers: users },
+    actors: seed487.actors.filter((a) => a.id === 'a1'),
+  });
+
+  it('should find the wedge only a build drawn as the second build user meets', () => {
+    const r = run(interruptedOnly(4));
+    const wedges = checkQuiescent(r.world).filter((v) => v.invariant === 'NoWedge');
+    expect(wedges.map((v) => v.message), traceOf(r)).toEqual([
+      expect.stringMatching(/^clean build of godyn \(as build user 2\): builder for '.*' failed with exit code 2; builder commands failed: #1 writeFile EACCES, #2 writeFile EACCES$/),
+    ]);
+  });
+
+  it('should find no wedge with one build user, who owns the leftover', () => {
+    const r = run(interruptedOnly(1));
+    expect(names(checkQuiescent(r.world)), traceOf(r)).not.toContain('NoWedge');
+  });
+
+  it('should find the wedge on upstream under builder failure, with the failure in the counterexample', () => {
+    const found = violations(seed487, 'upstream', ['builderFailure'], 1).find((v) => v.invariant === 'NoWedge');
+    expect(found?.events.map((e) => e.type)).toContain('builderFailure');
+    expect(found?.events.map((e) => e.type)).not.toContain('interrupt');
+  });
+
+  it('should hold on recommended under builder failure', () => {
+    expect(names(violations(seed487, 'recommended', ['builderFailure'], 1))).not.toContain('NoWedge');
+  });
+});
