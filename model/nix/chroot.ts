@@ -11,7 +11,7 @@ import { builderCreds, chrootParent, NIXBLD_GID, usesChroot } from './context.js
 import { deletePathAll } from './delete-path.js';
 import type { BuildActor, BuildOutcome } from './types.js';
 
-/** Where the builder's `/` is: `<drv>.chroot/root` (prepareSandbox l.73). */
+/** Where the builder's `/` is: `<drv>.chroot/root` (chroot-derivation-builder.cc prepareSandbox l.73). */
 export function chrootRoot(d: DrvInfo): string {
   return `${chrootParent(d)}/root`;
 }
@@ -27,7 +27,7 @@ export function builderView(ctx: Ctx, d: DrvInfo, uid: number): Creds {
 }
 
 /**
- * prepareSandbox (l.55-119), the part a builder's `$out` depends on: deletePath of a leftover chroot
+ * chroot-derivation-builder.cc prepareSandbox (l.55-119), the part a builder's `$out` depends on: deletePath of a leftover chroot
  * (l.63), the parent 0700 (l.70), its `root` 0750 owned root:<build group> (l.75-82: one uid per
  * build), and `<root>/nix/store` 01775 root:<build group> (l.114-119). /tmp, /etc and the bind
  * mounts of inputs are left out: no builder program here uses them.
@@ -47,7 +47,7 @@ export function prepareSandbox(ctx: Ctx, d: DrvInfo, hasBuildUser: boolean): voi
 }
 
 /**
- * ChrootDerivationBuilder::cleanupBuild (l.157-176): unless the build succeeded (`force`), a known
+ * chroot-derivation-builder.cc ChrootDerivationBuilder::cleanupBuild (l.157-176): unless the build succeeded (`force`), a known
  * output that was not valid before the build is moved out of the chroot to its store path "for
  * easier debugging" (l.163-173, rename(2) as root); then autoDelChroot deletes the whole chroot
  * (l.175). Returns what the trace says.

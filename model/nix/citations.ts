@@ -38,6 +38,7 @@ const DB = 'libstore/unix/build/derivation-builder.cc';
 const DBG = 'libstore/build/derivation-building-goal.cc';
 const CHROOT = 'libstore/unix/build/chroot-derivation-builder.cc';
 const GC = 'libstore/gc.cc';
+const LDB = 'libstore/unix/build/linux-derivation-builder.cc';
 
 /**
  * Structured citations of the SRC keys. Optional per key only so that a key added to SRC in its
@@ -178,6 +179,69 @@ export const CITATIONS: { readonly [K in SrcKey]?: readonly Citation[] | NotUpst
     { file: 'libstore/unix/user-lock.cc', fn: 'SimpleUserLock::acquire', line: 96, quote: 'auto fnUserLock = userPoolDir / std::to_string(pw->pw_uid);' },
     { file: DB, fn: 'DerivationBuilderImpl::prepareUser', line: 306, quote: 'virtual void prepareUser()' },
   ],
+  checkNotSkipped: [
+    { file: DBG, fn: 'acquireResources', line: 425, quote: 'if (buildMode != bmCheck && allValid) {' },
+    { file: DBG, fn: 'acquireResources', line: 437, quote: 'if (!status.known || status.known->isValid())' },
+  ],
+  enterChroot: [
+    { file: LDB, fn: 'ChrootLinuxDerivationBuilder::enterChroot', line: 567, quote: 'void enterChroot() override' },
+    { file: LDB, fn: 'ChrootLinuxDerivationBuilder::enterChroot', line: 786, quote: 'if (pivot_root(".", "real-root") == -1)', to: { line: 789, quote: 'if (chroot(".") == -1)' } },
+  ],
+  chrootCleanup: [{ file: CHROOT, fn: 'ChrootDerivationBuilder::cleanupBuild', line: 157, quote: 'void cleanupBuild(bool force) override', to: { line: 176, quote: '}' } }],
+  rewriteInputAddressed: [
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1774, quote: '/* input-addressed case */', to: { line: 1780, quote: 'std::string{scratchPath->hashPart()}, std::string{requiredFinalPath.hashPart()});' } },
+  ],
+  checkCompare: [
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1874, quote: 'if (buildMode == bmCheck) {', to: { line: 1913, quote: 'store.signPathInfo(oldInfo);' } },
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1961, quote: 'if (buildMode == bmCheck) {', to: { line: 1962, quote: 'return {};' } },
+  ],
+  deleteRedirected: [
+    { file: DB, fn: 'DerivationBuilderImpl::cleanupBuild', line: 2004, quote: 'if (force) {', to: { line: 2008, quote: '}' } },
+    { file: DB, fn: 'DerivationBuilderImpl::cleanupBuild', line: 2007, quote: 'deletePath(store.toRealPath(i.second));' },
+  ],
+  cleanupOnDestruction: [
+    { file: DB, fn: 'DerivationBuilderImpl::cleanupOnDestruction', line: 140, quote: 'void cleanupOnDestruction() noexcept' },
+    { file: DB, fn: 'DerivationBuilderImpl::cleanupOnDestruction', line: 145, quote: 'killChild();' },
+    { file: DB, fn: 'DerivationBuilderImpl::cleanupOnDestruction', line: 155, quote: 'cleanupBuild(false);' },
+  ],
+  cleanupAfterBuilderFailure: [
+    { file: DB, fn: 'DerivationBuilderImpl::unprepareBuild', line: 572, quote: 'killSandbox(true);' },
+    { file: DB, fn: 'DerivationBuilderImpl::unprepareBuild', line: 592, quote: 'cleanupBuild(false);' },
+  ],
+  cleanupAfterSuccess: [{ file: DB, fn: 'DerivationBuilderImpl::unprepareBuild', line: 606, quote: 'cleanupBuild(true);' }],
+  checkWorkerRun: [
+    { file: 'libstore/build/worker.cc', fn: 'Worker::run', line: 346, quote: 'checkInterrupt();' },
+    { file: 'libstore/build/worker.cc', fn: 'Worker::run', line: 363, quote: 'checkInterrupt();' },
+  ],
+  checkLockPaths: [{ file: 'libstore/unix/pathlocks.cc', fn: 'PathLocks::lockPaths', line: 84, quote: 'checkInterrupt();' }],
+  checkDeletePath: [
+    { file: 'libutil/unix/file-system.cc', fn: '_deletePath', line: 140, quote: 'checkInterrupt();' },
+    { file: 'libutil/unix/file-system.cc', fn: '_deletePath', line: 204, quote: 'checkInterrupt();' },
+  ],
+  checkBuildLocally: [{ file: DBG, fn: 'DerivationBuildingGoal::buildLocally', line: 785, quote: 'co_await yield();' }],
+  checkCreateTempDir: [{ file: 'libutil/file-system.cc', fn: 'createTempDir', line: 524, quote: 'checkInterrupt();' }],
+  checkPrepareSandbox: [{ file: CHROOT, fn: 'ChrootDerivationBuilder::prepareSandbox', line: 63, quote: 'deletePath(chrootParentDir);' }],
+  checkWaitForInput: [{ file: 'libstore/build/worker.cc', fn: 'Worker::waitForInput', line: 482, quote: 'checkInterrupt();' }],
+  checkCanonicalise: [
+    { file: 'libstore/posix-fs-canonicalise.cc', fn: 'canonicalisePathMetaData_', line: 47, quote: 'checkInterrupt();' },
+    { file: 'libstore/posix-fs-canonicalise.cc', fn: 'canonicalisePathMetaData_', line: 119, quote: 'checkInterrupt();' },
+  ],
+  checkDumpPath: [{ file: 'libutil/archive.cc', fn: 'SourceAccessor::dumpPath', line: 58, quote: 'checkInterrupt();' }],
+  gcDeleteGarbage: [{ file: GC, fn: 'LocalStore::collectGarbage', line: 736, quote: 'deleteFromStore(name, false);' }],
+  gcDeleteStorePath: [{ file: 'libstore/local-store.cc', fn: 'LocalStore::deleteStorePath', line: 416, quote: 'throw;' }],
+  pdeathsig: [
+    { file: 'libutil/unix/processes.cc', fn: 'startProcess', line: 228, quote: 'if (options.dieWithParent && prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)' },
+    { file: DB, fn: 'preserveDeathSignal', line: 68, quote: 'void preserveDeathSignal(fun<void()> setCredentials)', to: { line: 97, quote: '}' } },
+  ],
+  noDeathSignal: [{ file: 'libutil/unix/processes.cc', fn: 'startProcess', line: 227, quote: '#ifdef __linux__', to: { line: 230, quote: '#endif' } }],
+  pidNamespace: [
+    { file: LDB, fn: 'ChrootLinuxDerivationBuilder::startChild', line: 458, quote: 'options.cloneFlags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_PARENT | SIGCHLD;' },
+  ],
+  orphan: [
+    { file: 'libutil/unix/processes.cc', fn: 'killUser', line: 137, quote: 'void killUser(uid_t uid)' },
+    { file: DB, fn: 'DerivationBuilderImpl::prepareUser', line: 306, quote: 'virtual void prepareUser()' },
+    { file: DB, fn: 'DerivationBuilderImpl::killSandbox', line: 516, quote: 'void DerivationBuilderImpl::killSandbox(bool getStats)', to: { line: 522, quote: '}' } },
+  ],
   flag: { none: 'a file outside the store that a test builder reads: scenario machinery, no upstream code' },
 };
 
@@ -229,5 +293,68 @@ export const NOTE_CITATIONS: Readonly<Record<string, readonly Citation[]>> = {
     { file: DB, fn: 'moveOutputToTempDir', line: 1753, quote: 'std::tie(tempDir, tempDirFd) = store.createTempDirInStore();' },
     { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1842, quote: '/* Lock final output path, if not already locked. This happens with', to: { line: 1844, quote: 'derivations. */' } },
     { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1959, quote: 'checkOutputs(store, drvPath, drv.outputs, drvOptions.outputChecks, infos);' },
+  ],
+  /** The chroot a sandboxed build gets, and its teardown (chroot.ts, context.ts). */
+  chrootLayout: [
+    { file: CHROOT, fn: 'ChrootDerivationBuilder::prepareSandbox', line: 55, quote: 'void prepareSandbox() override', to: { line: 119, quote: 'throw SysError("cannot change ownership of %1%", PathFmt(chrootStoreDir));' } },
+    { file: CHROOT, fn: 'ChrootDerivationBuilder::prepareSandbox', line: 114, quote: 'std::filesystem::path chrootStoreDir = chrootRootDir / std::filesystem::path(store.storeDir).relative_path();', to: { line: 119, quote: 'throw SysError("cannot change ownership of %1%", PathFmt(chrootStoreDir));' } },
+    { file: CHROOT, fn: 'ChrootDerivationBuilder::cleanupBuild', line: 163, quote: 'if (!force && buildMode == bmNormal)', to: { line: 173, quote: '}' } },
+    { file: CHROOT, fn: 'ChrootDerivationBuilder::prepareSandbox', line: 73, quote: 'chrootRootDir = chrootParentDir / "root";' },
+    { file: CHROOT, fn: 'ChrootDerivationBuilder::prepareSandbox', line: 75, quote: 'if (mkdir(chrootRootDir.c_str(), buildUser && buildUser->getUIDCount() != 1 ? 0755 : 0750) == -1)', to: { line: 82, quote: 'throw SysError("cannot change ownership of %1%", PathFmt(chrootRootDir));' } },
+    { file: CHROOT, fn: 'ChrootDerivationBuilder::realPathInHost', line: 150, quote: 'std::filesystem::path realPathInHost(const std::filesystem::path & p) override' },
+  ],
+  /** _deletePath's walk: what throws at once and what is kept for the end (delete-path.ts). */
+  deletePathWalk: [
+    { file: 'libutil/unix/file-system.cc', fn: '_deletePath', line: 134, quote: 'static void _deletePath(', to: { line: 227, quote: '}' } },
+    { file: 'libutil/unix/file-system.cc', fn: '_deletePath', line: 246, quote: 'if (ex)' },
+    { file: 'libutil/unix/file-system.cc', fn: '_deletePath', line: 186, quote: 'try {', to: { line: 193, quote: '}' } },
+    { file: 'libutil/unix/file-system.cc', fn: '_deletePath', line: 215, quote: 'if (unlinkat(parentfd, name.rel_c_str(), flags) == -1) {', to: { line: 226, quote: '}' } },
+  ],
+  /** The collector's deletion of one path: pending marks, temp-root checks, tmp- dirs, errors (collector.ts, waits.ts). */
+  collectorDeletion: [
+    { file: GC, fn: 'deleteFromStore', line: 550, quote: 'if (baseName.find("tmp-", 0) == 0) {' },
+    { file: GC, fn: 'deleteReferrersClosure', line: 585, quote: 'Finally releasePending([&]() {', to: { line: 589, quote: '});' } },
+    { file: GC, fn: 'deleteReferrersClosure', line: 639, quote: '{', to: { line: 647, quote: '}' } },
+    { file: GC, fn: 'deleteReferrersClosure', line: 684, quote: 'invalidatePathChecked(path);', to: { line: 685, quote: 'deleteFromStore(path.to_string(), true);' } },
+    { file: GC, fn: 'deleteFromStore', line: 550, quote: 'if (baseName.find("tmp-", 0) == 0) {', to: { line: 556, quote: '}' } },
+    { file: GC, fn: 'LocalStore::collectGarbage', line: 698, quote: 'if (options.action == GCOptions::gcDeleteSpecific) {', to: { line: 708, quote: '}' } },
+    { file: GC, fn: 'LocalStore::collectGarbage', line: 717, quote: 'try {', to: { line: 737, quote: '}' } },
+    { file: 'libstore/local-store.cc', fn: 'LocalStore::deleteStorePath', line: 399, quote: 'void LocalStore::deleteStorePath(const std::filesystem::path & path, uint64_t & bytesFreed, bool isKnownPath)', to: { line: 418, quote: '}' } },
+  ],
+  /** How an interrupt reaches the daemon worker: a flag set, or a failed write to the gone client (interrupt-points.ts). */
+  interruptDelivery: [
+    { file: 'libstore/daemon.cc', fn: 'TunnelLogger::enqueueMsg', line: 75, quote: 'try {', to: { line: 82, quote: 'throw;' } },
+    { file: 'libutil/unix/signals.cc', fn: 'unix::triggerInterrupt', line: 63, quote: 'void unix::triggerInterrupt()', to: { line: 65, quote: '_isInterrupted = true;' } },
+  ],
+  /** Steps of registerOutputs and cleanupBuild that comments and docs name line by line (register-outputs.ts, interrupt-points.ts, unwind.ts, cleanup-build.ts). */
+  registrationDetail: [
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1486, quote: 'auto optSt = maybeLstat(actualPath);' },
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1602, quote: 'AutoDelete delTempDir;' },
+    { file: DB, fn: 'rewriteOutput', line: 1644, quote: 'deletePath(actualPath);', to: { line: 1645, quote: 'movePath(tmpPath, actualPath);' } },
+    { file: DB, fn: 'rewriteOutput', line: 1649, quote: 'canonicalisePathMetaData(' },
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1827, quote: 'canonicalisePathMetaData(' },
+    { file: DB, fn: 'DerivationBuilderImpl::cleanupBuild', line: 2010, quote: 'if (topTmpDir != "") {', to: { line: 2030, quote: '}' } },
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1782, quote: 'HashResult narHashAndSize = hashPath(' },
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1858, quote: '} else if (buildMode == bmCheck) {' },
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1882, quote: 'auto dst = store.toRealPath(newInfo.path);', to: { line: 1885, quote: 'movePath(actualPath, dst);' } },
+  ],
+  /** startBuild's scratch-path loop, its ternary and the prepareSandbox call after it (start-build.ts, scratch-path.ts). */
+  scratchLoop: [
+    { file: DB, fn: 'DerivationBuilderImpl::startBuild', line: 772, quote: 'for (auto & [outputName, status] : initialOutputs) {', to: { line: 825, quote: '}' } },
+    { file: DB, fn: 'DerivationBuilderImpl::startBuild', line: 784, quote: 'auto scratchPath = !status.known ? makeFallbackPath(outputName)', to: { line: 797, quote: 'makeFallbackPath(status.known->path);' } },
+    { file: DB, fn: 'DerivationBuilderImpl::startBuild', line: 830, quote: 'prepareSandbox();' },
+    { file: DB, fn: 'DerivationBuilderImpl::startBuild', line: 797, quote: 'makeFallbackPath(status.known->path);' },
+    { file: DB, fn: 'DerivationBuilderImpl::startBuild', line: 772, quote: 'for (auto & [outputName, status] : initialOutputs) {', to: { line: 824, quote: 'redirectedOutputs.insert_or_assign(std::move(fixedFinalPath), std::move(scratchPath));' } },
+  ],
+  /** Temp roots the goals add and the lock files that go with an unwinding PathLocks (waits.ts, unwind.ts). */
+  tempRootsAndLocks: [
+    { file: 'libstore/build/derivation-goal.cc', fn: 'DerivationGoal::haveDerivation', line: 83, quote: 'worker.store.addTempRoot(*i.second.second);' },
+    { file: GC, fn: 'LocalStore::collectGarbage', line: 488, quote: 'while (shared->pending == hashPart) {', to: { line: 491, quote: '}' } },
+    { file: 'libstore/unix/pathlocks.cc', fn: 'deleteLockFile', line: 28, quote: 'void deleteLockFile(const std::filesystem::path & path, Descriptor desc)' },
+  ],
+  /** The cgroup-using Linux builder's own prepareUser and killSandbox. */
+  cgroupBuilder: [
+    { file: LDB, fn: 'ChrootLinuxDerivationBuilder::prepareUser', line: 330, quote: 'void prepareUser() override' },
+    { file: LDB, fn: 'ChrootLinuxDerivationBuilder::killSandbox', line: 822, quote: 'void killSandbox(bool getStats) override' },
   ],
 };

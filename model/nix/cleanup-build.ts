@@ -43,7 +43,7 @@ export function cleanupBuild(ctx: Ctx, s: ModelState, a: BuildActor): Step {
       if (scratch !== undefined) {
         return at(st, a, outcome, 'deleteScratch', `deleting unregistered scratch output '${scratch}' [cleanup-deletes-scratch]`, startedBy(outcome), scratch);
       }
-      // cleanupBuild(true) first deletes the redirected outputs: only a build that succeeded does (l.2004-2008)
+      // cleanupBuild(true) first deletes the redirected outputs: only a build that succeeded does (derivation-builder.cc l.2004-2008)
       if (outcome.kind === 'success' && a.redirected && a.scratch !== undefined) {
         return at(st, a, outcome, 'deleteRedirected', `deleting redirected output '${a.scratch}'`, SRC.deleteRedirected, a.scratch);
       }
@@ -66,7 +66,7 @@ function unregisteredScratch(ctx: Ctx, s: ModelState, a: BuildActor, outcome: Bu
   return realScratch(ctx, drvOf(ctx, a.drv), a.scratch);
 }
 
-/** cleanupBuild (l.2010-2030): chmod 0000, then keep it (keep-failed, not forced) or deletePath(topTmpDir). */
+/** derivation-builder.cc cleanupBuild (l.2010-2030): chmod 0000, then keep it (keep-failed, not forced) or deletePath(topTmpDir). */
 function tmpDir(ctx: Ctx, s: ModelState, a: BuildActor, outcome: BuildOutcome, source: string): Step {
   if (a.tmpDir === undefined) return afterTmpDir(ctx, s, a, outcome);
   ctx.fs.chmod(ctx.daemon, a.tmpDir, 0o000);
@@ -78,7 +78,7 @@ function tmpDir(ctx: Ctx, s: ModelState, a: BuildActor, outcome: BuildOutcome, s
 }
 
 /**
- * ChrootDerivationBuilder::cleanupBuild (l.157-176), on success and failure alike: on failure a known
+ * chroot-derivation-builder.cc ChrootDerivationBuilder::cleanupBuild (l.157-176), on success and failure alike: on failure a known
  * output that is not valid is first moved out of the chroot, then autoDelChroot.reset() (l.175).
  */
 function afterTmpDir(ctx: Ctx, s: ModelState, a: BuildActor, outcome: BuildOutcome): Step {

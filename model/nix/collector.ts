@@ -25,12 +25,12 @@ export function gcPending(s: ModelState, hashPart: string): boolean {
   return s.actors.some((a) => (a.kind === 'gc' || a.kind === 'storeDelete') && a.job !== undefined && a.pending === hashPart);
 }
 
-/** The temp-root check and the `pending` mark, made under one lock (l.639-647). */
+/** The temp-root check and the `pending` mark, made under one lock (gc.cc l.639-647). */
 function mayCollect(s: ModelState, path: string): boolean {
   return !isTempRooted(s, hashPartOf(path));
 }
 
-/** invalidatePathChecked, then deleteFromStore (l.684-685): a store path becomes `pending` until its deletion ends. */
+/** invalidatePathChecked, then deleteFromStore (gc.cc l.684-685): a store path becomes `pending` until its deletion ends. */
 function startCollecting<A extends Collector>(s: ModelState, a: A, path: string): { state: ModelState; actor: A } {
   const actor = { ...a, job: startDelete(path), pending: hashPartOf(path) };
   return { state: invalidate(s, path), actor };
@@ -49,7 +49,7 @@ function deletionError(e: FsError, path: string): string {
 }
 
 /**
- * nix store delete / nix-store --delete: gcDeleteSpecific (l.698-708). `nix store delete` first
+ * nix store delete / nix-store --delete: gcDeleteSpecific (gc.cc l.698-708). `nix store delete` first
  * realises its arguments (Realise::Derivation), so for an invalid path printMissing says "don't know
  * how to build these paths": a message only, the deletion goes on (as the real 2.8 daemon showed).
  * Two variants change the messages: print-missing-built-only drops that line, store-delete-explains
@@ -86,10 +86,10 @@ export function storeDelete(ctx: Ctx, s: ModelState, a: Of<'storeDelete'>, spec:
 }
 
 /**
- * nix store gc: gcDeleteDead (l.717-737) reads the store directory. A name that parses as a store
+ * nix store gc: gcDeleteDead (gc.cc l.717-737) reads the store directory. A name that parses as a store
  * path goes through liveness (its hash part a temp root: alive; the model has no other GC roots)
  * and becomes `pending` while it is deleted; any other name is deleted as garbage (deleteFromStore
- * with isKnownPath false, never pending), except a `tmp-` dir whose lock is held (l.550-556).
+ * with isKnownPath false, never pending), except a `tmp-` dir whose lock is held (gc.cc l.550-556).
  */
 export function gcStep(ctx: Ctx, s: ModelState, a: Of<'gc'>): Step {
   if (a.state === 'done') return disabled('done');

@@ -22,7 +22,7 @@ export function startDelete(root: string, followTop = false): DeleteJob {
 
 /**
  * Whether upstream passes a checkInterrupt() before the job's next syscall: on entering an entry
- * (l.140) and before each directory entry, "." first (l.204). Not before the rmdir that follows a
+ * (file-system.cc l.140) and before each directory entry, "." first (l.204). Not before the rmdir that follows a
  * directory's last entry: the readdir loop ends without one.
  */
 export function atInterruptPoint(job: DeleteJob): boolean {
@@ -50,7 +50,7 @@ function perform(fs: FsKernel, c: Creds, job: DeleteJob, task: DeleteTask, rest:
       if (!st.ok) return st.error.errno === 'ENOENT' ? { kind: 'continue', todo: rest } : { kind: 'thrown', error: st.error };
       if (st.value.kind !== 'dir') return remove(fs.unlink(c, path), rest);
       if ((st.value.mode & PERM_MASK) === PERM_MASK) return { kind: 'continue', todo: [{ kind: 'list', path }, ...rest] };
-      // "while making directory accessible for deletion": thrown at once (l.186-193)
+      // "while making directory accessible for deletion": thrown at once (file-system.cc l.186-193)
       const r = fs.chmod(c, path, st.value.mode | PERM_MASK);
       return r.ok ? { kind: 'mutated', todo: [{ kind: 'list', path }, ...rest] } : { kind: 'thrown', error: r.error };
     }
@@ -65,7 +65,7 @@ function perform(fs: FsKernel, c: Creds, job: DeleteJob, task: DeleteTask, rest:
   }
 }
 
-/** unlinkat (l.215-226): ENOENT is success; any other error is kept (the first one) and the walk goes on. */
+/** unlinkat (file-system.cc l.215-226): ENOENT is success; any other error is kept (the first one) and the walk goes on. */
 function remove(r: { readonly ok: true } | { readonly ok: false; readonly error: FsError }, rest: readonly DeleteTask[]): Outcome {
   if (r.ok || r.error.errno === 'ENOENT') return { kind: 'mutated', todo: rest };
   return { kind: 'mutated', todo: rest, error: r.error };

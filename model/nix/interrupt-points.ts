@@ -24,24 +24,24 @@ function inDeletion(job: DeleteJob): string | undefined {
 function inRegistration(step: RegisterStep): string | undefined {
   switch (step.kind) {
     case 'checkOutput':
-      return undefined; // unprepareBuild -> registerOutputs' lstat (l.1486): no check after the builder's EOF was handled
+      return undefined; // unprepareBuild -> registerOutputs' lstat (derivation-builder.cc l.1486): no check after the builder's EOF was handled
     case 'canonicalise':
       return SRC.checkCanonicalise;
     case 'rewriteCopy':
       return SRC.checkDumpPath; // dumping the output, before restorePath creates the copy
     case 'rewriteMove':
-      return undefined; // deletePath(actualPath); movePath(tmpPath, actualPath) (l.1644-1645)
+      return undefined; // deletePath(actualPath); movePath(tmpPath, actualPath) (derivation-builder.cc l.1644-1645)
     case 'lockFinal':
       return SRC.checkLockPaths;
     case 'moveOutput':
-      return undefined; // deletePath(destPath); movePath(actualPath, destPath) (l.1869-1870)
+      return undefined; // deletePath(destPath); movePath(actualPath, destPath) (derivation-builder.cc l.1869-1870)
     case 'register':
-      // after the move block (lock taken; moved, or our copy of an already valid path deleted) nothing checks until registerValidPaths (l.1853-1948, auto-optimise-store off)
-      return step.afterMove ? undefined : SRC.checkDumpPath; // hashing the input-addressed output (l.1782)
+      // after the move block (lock taken; moved, or our copy of an already valid path deleted) nothing checks until registerValidPaths (derivation-builder.cc l.1853-1948, auto-optimise-store off)
+      return step.afterMove ? undefined : SRC.checkDumpPath; // hashing the input-addressed output (derivation-builder.cc l.1782)
   }
 }
 
-/** cleanupBuild called by unprepareBuild itself (l.592, l.606), not by a destructor. */
+/** cleanupBuild called by unprepareBuild itself (derivation-builder.cc l.592, l.606), not by a destructor. */
 function ownCleanup(outcome: BuildOutcome): boolean {
   return outcome.kind === 'success' || (outcome.kind === 'failure' && outcome.failure === 'builderFailed');
 }
@@ -57,13 +57,13 @@ export function interruptPoint(ctx: Ctx, a: BuildActor): string | undefined {
     case 'deleteInvalidOutputs':
       return a.job ? inDeletion(a.job) : undefined;
     case 'acquireUser':
-      return SRC.checkBuildLocally; // back in Worker::run (l.363)
+      return SRC.checkBuildLocally; // back in Worker::run (worker.cc l.363)
     case 'createTempDir':
       return SRC.checkCreateTempDir;
     case 'chownToBuilder':
-      return undefined; // startBuild: createTempDir's mkdir, then chownToBuilder (l.760-770), no check
+      return undefined; // startBuild: createTempDir's mkdir, then chownToBuilder (derivation-builder.cc l.760-770), no check
     case 'prepareScratch':
-      // the scratch-path loop (l.772-825) has none for these outputs; prepareSandbox's deletePath of the chroot (l.63) does
+      // the scratch-path loop (derivation-builder.cc l.772-825) has none for these outputs; prepareSandbox's deletePath of the chroot (chroot-derivation-builder.cc l.63) does
       return usesChroot(ctx) ? SRC.checkPrepareSandbox : undefined;
     case 'building':
       return a.job ? inDeletion(a.job) : SRC.checkWaitForInput; // while the builder runs

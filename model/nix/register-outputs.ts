@@ -72,7 +72,7 @@ export function registerOutputs(ctx: Ctx, s: ModelState, a: BuildActor): Step {
         const mode = 0o444 | (v.kind === 'dir' || (v.mode & 0o100) !== 0 ? 0o111 : 0);
         if (v.mode !== mode) fs.chmod(ctx.daemon, path, mode);
       }
-      // "Change ownership to the current uid" only if it differs (l.111): a root-owned entry keeps its group
+      // "Change ownership to the current uid" only if it differs (posix-fs-canonicalise.cc l.111): a root-owned entry keeps its group
       if (v.uid !== 0) fs.lchown(ctx.daemon, path, 0, 0);
       return registering(s, a, { ...step, done: [...step.done, path] }, `canonicalise ${path}`, SRC.canonicalise);
     }
@@ -122,13 +122,13 @@ export function registerOutputs(ctx: Ctx, s: ModelState, a: BuildActor): Step {
       if (valid && narText(fs, actual) !== valid.content) {
         const message = `derivation '${d.drvPath}' may not be deterministic: output '${step.finalPath}' differs`;
         if (ctx.scenario.settings.keepFailed) {
-          // keep-failed: the new output goes to `<path>.check` for inspection (l.1883-1886)
+          // keep-failed: the new output goes to `<path>.check` for inspection (derivation-builder.cc l.1882-1885)
           deletePathAll(fs, ctx.daemon, `${step.finalPath}.check`);
           fs.rename(ctx.daemon, actual, `${step.finalPath}.check`);
         }
         return toCleanup(ctx, st, a, { kind: 'failure', failure: 'notDeterministic', message }, message, SRC.checkCompare);
       }
-      // bmCheck registers nothing (l.1961); the goal reports the output it already had
+      // bmCheck registers nothing (derivation-builder.cc l.1961); the goal reports the output it already had
       const outcome: BuildOutcome = { kind: 'success', path: a.known?.path ?? step.finalPath, skipped: false };
       const note = valid ? `--check: ${actual} matches the valid ${step.finalPath}` : `--check: ${step.finalPath} is not valid, nothing to compare`;
       return toCleanup(ctx, st, a, outcome, note, SRC.checkCompare);
@@ -169,11 +169,11 @@ function afterCanonicalise(ctx: Ctx, s: ModelState, a: BuildActor, pass: 1 | 2, 
 }
 
 /**
- * The move (l.1853): --check leaves the output in place; the final path already valid -> delete our copy (2.34.8; Nix 2.8 leaves it,
+ * The move (derivation-builder.cc l.1853): --check leaves the output in place; the final path already valid -> delete our copy (2.34.8; Nix 2.8 leaves it,
  * see docs/fidelity.md); otherwise deletePath(dest) then movePath(actual, dest).
  */
 function moveOutput(ctx: Ctx, s: ModelState, a: BuildActor, finalPath: string, actual: string): Step {
-  // bmCheck (l.1858): the new output stays where it was built, to be compared
+  // bmCheck (derivation-builder.cc l.1858): the new output stays where it was built, to be compared
   if (a.mode === 'check') return registering(s, a, { kind: 'compare', finalPath }, `--check: leaving ${actual} in place to compare`, SRC.moveOutput);
   if (actual === finalPath) return registering(s, a, { kind: 'register', finalPath, afterMove: true }, 'output already at its final path', SRC.moveOutput);
   if (s.valid[finalPath] && !ctx.variant.has('bug-move-ignores-valid-final')) {

@@ -37,7 +37,6 @@ export const SRC = {
   cleanupOnDestruction: 'libstore/unix/build/derivation-builder.cc cleanupOnDestruction (l.140): killChild (l.145), then cleanupBuild(false) (l.155)',
   cleanupAfterBuilderFailure: 'libstore/unix/build/derivation-builder.cc unprepareBuild: killSandbox(true) (l.572), then cleanupBuild(false) (l.592)',
   cleanupAfterSuccess: 'libstore/unix/build/derivation-builder.cc unprepareBuild: cleanupBuild(true) after registerOutputs (l.606)',
-  chrootCleanupBuild: 'libstore/unix/build/chroot-derivation-builder.cc ChrootDerivationBuilder::cleanupBuild autoDelChroot.reset() (l.175)',
   unlockOutputs: 'libstore/unix/pathlocks.cc PathLocks::unlock (l.133); derivation-building-goal.cc setDeletion(true) on success (l.1001)',
   interrupt: 'libutil/unix/include/nix/util/signals-impl.hh checkInterrupt (l.90); libstore/daemon.cc processConnection MonitorFdHup (l.1016) -> triggerInterrupt; libstore/build/worker.cc ~Worker destroys goals (l.42)',
   crash: 'kernel: SIGKILL of the daemon worker; flocks dropped; libutil/unix/processes.cc startProcess PR_SET_PDEATHSIG on Linux only (l.228)',

@@ -51,7 +51,7 @@ export function chownToBuilder(ctx: Ctx, s: ModelState, a: BuildActor): Step {
 }
 
 /**
- * The scratch paths (l.772-824): the ternary (scratch-path.ts), then for a known output whose
+ * The scratch paths (derivation-builder.cc l.772-824): the ternary (scratch-path.ts), then for a known output whose
  * scratch path differs from it (a --check of a valid output) "Ensure scratch path is ours to use"
  * (l.815, deletePath of the store path) and the redirection that cleanupBuild(true) undoes. A
  * floating CA output with no known path `continue`s before that deletion (l.805). The variants act
@@ -66,7 +66,7 @@ export function prepareScratch(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   let st = s;
   const notes: string[] = [`$out = ${scratch}`];
   if (usesChroot(ctx)) {
-    // prepareSandbox (startBuild l.830): deletePath(chrootParentDir) first, then a fresh 0700 chroot
+    // prepareSandbox (derivation-builder.cc startBuild l.830): deletePath(chrootParentDir) first, then a fresh 0700 chroot
     prepareSandbox(ctx, d, ctx.scenario.settings.buildUsers > 0);
     notes.push(`fresh chroot ${chrootParent(d)} (0700; the builder's / is its root/)`);
   }

@@ -204,9 +204,9 @@ export type RegisterStep =
   | { readonly kind: 'rewriteMove'; readonly finalPath: string }
   | { readonly kind: 'lockFinal'; readonly finalPath: string }
   | { readonly kind: 'moveOutput'; readonly finalPath: string }
-  /** bmCheck: the output stays where it was built and is compared with the valid one (l.1874). */
+  /** bmCheck: the output stays where it was built and is compared with the valid one (derivation-builder.cc l.1874). */
   | { readonly kind: 'compare'; readonly finalPath: string }
-  /** `afterMove`: reached through the move block (l.1853-1872), after which nothing checks for an interrupt before registerValidPaths. */
+  /** `afterMove`: reached through the move block (derivation-builder.cc l.1853-1872), after which nothing checks for an interrupt before registerValidPaths. */
   | { readonly kind: 'register'; readonly finalPath: string; readonly afterMove?: true };
 
 /** Every build phase kind, in the order a build passes through them. */
@@ -271,7 +271,7 @@ export interface BuildActor {
   readonly uid?: number;
   readonly scratch?: string;
   /**
-   * The scratch path is a fallback path of a known output (startBuild's redirectedOutputs, l.824):
+   * The scratch path is a fallback path of a known output (derivation-builder.cc startBuild's redirectedOutputs, l.824):
    * cleanupBuild(true) deletes it after a successful build, a failed one leaves it (l.2004).
    */
   readonly redirected?: boolean;

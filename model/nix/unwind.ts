@@ -3,7 +3,7 @@
  * BuildError) leaves registerOutputs, the destructors of its loop's locals run first, innermost
  * first (derivation-builder.cc @2.34.8): ~PathLocks of the final-path lock, which was told to
  * delete its file (setDeletion(true), l.1846; pathlocks.cc PathLocks::unlock l.133 ->
- * deleteLockFile l.28), then ~AutoDelete of the hash rewrite's store temp dir (l.1602). Only
+ * deleteLockFile l.28), then ~AutoDelete of the hash rewrite's store temp dir (derivation-builder.cc l.1602). Only
  * then does the goal's own cleanup start. A crash runs none of this.
  */
 import type { Ctx } from './context.js';

@@ -34,7 +34,7 @@ function buildWait(ctx: Ctx, s: ModelState, a: BuildActor): string | undefined {
   const d = drvOf(ctx, a.drv);
   switch (a.phase.kind) {
     case 'waiting':
-      // derivation-goal.cc haveDerivation roots the known outputs (l.83), the building goal the drv (l.43)
+      // derivation-goal.cc haveDerivation roots the known outputs (l.83), the building goal the drv (derivation-building-goal.cc l.43)
       return addTempRootWait(s, [d.knownPath, d.drvPath]);
     case 'lockOutputs':
       return lockWait(s, a.id, d.lockPath);
