@@ -13,8 +13,10 @@ import type { Scenario, Settings } from '../../model/nix/index.js';
 import {
   concurrentGc,
   concurrentSameDrv,
+  deleteRacesRebuild,
   duplicateCaOutput,
   iaTwin,
+  keepFailedRetry,
   linuxSandbox,
   sameUserRetry,
   seed487,
@@ -38,6 +40,13 @@ export const NOT_ON_A_REAL_DAEMON: Readonly<Record<string, string>> = {
   'gc-during-registration': 'the GC runs inside registerOutputs, between the move to the final path and registerValidPaths: holding the daemon there needs an interposer in the daemon, not a gate in the builder',
   'darwin-daemon-crash': 'a crash of the daemon worker (and its orphaned builder) on darwin: neither darwin nor a worker crash at a chosen point is available here',
   'hostile-scratch-symlink': 'the hostile builder plants a symlink at another derivation\'s scratch path; the harness has no shell form for "plant"',
+  'hostile-plant-sandbox': 'the hostile builder plants a file at another derivation\'s scratch path; the harness has no shell form for "plant"',
+  'hostile-replant': 'the hostile builder plants a file at another derivation\'s scratch path; the harness has no shell form for "plant"',
+  'hostile-replant-single-user': 'the hostile builder plants a file at another derivation\'s scratch path; the harness has no shell form for "plant"',
+  'darwin-orphan-lower-user': 'a crash of the daemon worker (and its orphaned builder) on darwin: neither darwin nor a worker crash at a chosen point is available here',
+  'linux-orphan-subprocess': 'a crash of the daemon worker while a process its builder started runs on: the harness interrupts clients, it cannot kill the worker at a chosen point',
+  'check-concurrent-gc': 'the GC runs while a --check build is building: concurrent actors during a build, and --check, have no form in the harness',
+  'check-interrupted-then-delete': 'an interrupted --check build: the harness has no --check form yet',
   'hostile-plant-single-user': 'the hostile builder plants a file at another derivation\'s scratch path; the harness has no shell form for "plant"',
 };
 
@@ -70,14 +79,6 @@ const plainMkdir: Scenario = {
   derivations: sameUserRetry.derivations.map((d) => ({ ...d, name: 'godyn-mkdir', program: d.program.map((a) => (a.op === 'mkdirP' ? { op: 'mkdir' as const, path: a.path } : a)) })),
 };
 
-/** The seed schedule with keep-failed: the failed and interrupted attempts keep their build directories. */
-const keepFailed: Scenario = {
-  ...seed487,
-  name: 'keep-failed',
-  doc: 'The seed schedule with keep-failed = true: cleanupBuild keeps the build directory of the interrupted and the failed attempt (and deletes the successful one\'s); the stranded scratch output is handled as without it.',
-  settings: { ...seed487.settings, keepFailed: true },
-};
-
 /** One validation scenario: the scenario, how its plan spells a GC, and its name. */
 interface Entry {
   readonly scenario: Scenario;
@@ -98,12 +99,13 @@ const ENTRIES: readonly Entry[] = [
   gcRecovery('recovery-nix-store--gc', 'nix-store --gc'),
   gcRecovery('recovery-nix-collect-garbage', 'nix-collect-garbage'),
   { scenario: plainMkdir },
-  { scenario: keepFailed },
+  { scenario: keepFailedRetry },
   // 2.8 keeps the canonicalised scratch copy when the CA result is already valid, 2.34.8 deletes it
   { scenario: duplicateCaOutput },
   { scenario: concurrentSameDrv },
   { scenario: concurrentGc },
   { scenario: linuxSandbox },
+  { scenario: deleteRacesRebuild },
 ];
 
 /** The scenario on Linux with `nix`'s behaviour (sandbox as the scenario has it). */

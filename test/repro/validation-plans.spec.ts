@@ -39,7 +39,7 @@ describe('validation plans', () => {
       'recovery-nix-collect-garbage',
       'duplicate-ca-output',
       'concurrent-same-drv',
-      'keep-failed',
+      'keep-failed-retry',
       'linux-sandbox',
     ];
     for (const m of [v2348, v28]) {
@@ -110,7 +110,7 @@ describe('validation plans', () => {
   it('predict the build directory kept only where keep-failed keeps it, and never through a sandbox', () => {
     const kept = (name: string): Record<string, boolean | undefined> =>
       Object.fromEntries(Object.entries(plan(v2348, name).expect['upstream']?.attempts ?? {}).map(([k, a]) => [k, a.buildDirKept]));
-    expect(kept('keep-failed')).toEqual({ a1: true, a2: true, a3: false });
+    expect(kept('keep-failed-retry')).toEqual({ a1: true, a2: true, a3: false });
     expect(kept('seed-487')).toEqual({ a1: false, a2: false, a3: false });
     expect(plan(v2348, 'linux-sandbox').settings.sandbox).toBe(true);
     expect(Object.values(kept('linux-sandbox'))).toEqual([undefined, undefined, undefined]);
