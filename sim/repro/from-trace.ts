@@ -34,7 +34,6 @@ export function sequentialise(scenario: Scenario, events: readonly ModelEvent[])
     const spec = scenario.actors.find((a) => a.id === e.actor);
     if (e.type === 'orphanAction') return { ok: false, error: `a crashed daemon's builder (${e.actor}) cannot be scripted on a real daemon` };
     if (!spec) return { ok: false, error: `unknown actor ${e.actor}` };
-    if (spec.kind === 'build' && spec.mode === 'check') return { ok: false, error: `${e.actor} is a --check build: the harness has no --check form yet` };
     if (e.type === 'crash' || e.type === 'builderFailure') return { ok: false, error: `a ${e.type} of ${e.actor} cannot be placed deterministically on a real daemon` };
     if (e.type === 'releaseUser') {
       releasedBefore.set(e.actor, order.slice(order.indexOf(e.actor) + 1));
@@ -224,7 +223,7 @@ function planSteps(s: Scenario, gates: readonly Gate[], opts: PlanOptions): Conv
     switch (a.kind) {
       case 'build': {
         const gate = gates.find((g) => g.actor === a.id);
-        steps.push({ kind: 'build', attempt: a.id, drv: a.drv, ...(gate ? { interruptAt: gateName(gate.before) } : {}) });
+        steps.push({ kind: 'build', attempt: a.id, drv: a.drv, ...(gate ? { interruptAt: gateName(gate.before) } : {}), ...(a.mode === 'check' ? { check: true as const } : {}) });
         break;
       }
       case 'holdUser':

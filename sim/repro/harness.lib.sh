@@ -232,8 +232,8 @@ probe() {
 # associative arrays in bash 3.2.
 BG_ATT=(); BG_PID=(); BG_D=(); BG_GATE=(); BG_T0=(); BG_STEP=()
 
-h_build() { # $1 step, $2 attempt, $3 drv index, $4 run|interrupt|hold|lockwait, $5 gate ('' unless interrupt/hold)
-    local step=$1 att=$2 d=$3 mode=$4 gate=$5 id; id=$(drv_var DRV_ID "$d")
+h_build() { # $1 step, $2 attempt, $3 drv index, $4 run|interrupt|hold|lockwait, $5 gate ('' unless interrupt/hold), $6 'check' for --check
+    local step=$1 att=$2 d=$3 mode=$4 gate=$5 chk=${6:-} id; id=$(drv_var DRV_ID "$d")
     local t0; t0=$(now_ms)
     local blog="$CTL/log/$id.$att" out="$WORK/attempt-$att.out" err="$WORK/attempt-$att.err"
     : > "$blog"; chmod 666 "$blog"
@@ -248,7 +248,7 @@ h_build() { # $1 step, $2 attempt, $3 drv index, $4 run|interrupt|hold|lockwait,
     # writes debug lines to the gone client while it unwinds, gets EPIPE in a destructor and
     # aborts ("Nix crashed"), so none of its cleanup runs (build dir, the build user's processes).
     local debug=1; [ "$mode" = interrupt ] && debug=0
-    nix-build "${NBA[@]}" --no-out-link $([ "$debug" = 1 ] && echo --debug) > "$out" 2> "$err" < /dev/null &
+    nix-build "${NBA[@]}" --no-out-link $([ "$chk" = check ] && echo --check) $([ "$debug" = 1 ] && echo --debug) > "$out" 2> "$err" < /dev/null &
     local pid=$!; track "$pid"
     local interrupted=0 rc n=0
     case "$mode" in

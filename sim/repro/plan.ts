@@ -163,6 +163,8 @@ export type PlanStep =
       readonly interruptAt?: string;
       readonly holdAt?: string;
       readonly waitsForLock?: true;
+      /** `nix-build --check`: rebuild an output that is already valid and compare (bmCheck). */
+      readonly check?: true;
     }
   /** Let a held attempt go on (unblock its gate) or wait for a waiting one, until its client exits. */
   | { readonly kind: 'resume'; readonly attempt: string }
@@ -300,6 +302,7 @@ const planStep = z.discriminatedUnion('kind', [
     interruptAt: ident.exactOptional(),
     holdAt: ident.exactOptional(),
     waitsForLock: z.literal(true).exactOptional(),
+    check: z.literal(true).exactOptional(),
   }),
   z.strictObject({ kind: z.literal('resume'), attempt: ident }),
   z.strictObject({ kind: z.literal('pathInfo'), target: pathRef, label: ident.exactOptional() }),

@@ -198,7 +198,7 @@ export function describeStep(step: PlanStep, index: number): string {
     case 'clearFlag':
       return `clear flag ${step.flag}`;
     case 'build':
-      return `build ${step.drv} (attempt ${step.attempt})${
+      return `${step.check ? 'nix-build --check' : 'build'} ${step.drv} (attempt ${step.attempt})${
         step.interruptAt
           ? `, SIGINT the client at gate ${step.interruptAt}`
           : step.holdAt
@@ -314,7 +314,7 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
         break;
       case 'build': {
         const [mode, gate] = s.interruptAt ? ['interrupt', s.interruptAt] : s.holdAt ? ['hold', s.holdAt] : s.waitsForLock ? ['lockwait', ''] : ['run', ''];
-        calls.push(`    h_build ${i} ${s.attempt} ${idx(s.drv)} ${mode} ${shQuote(gate)}`);
+        calls.push(`    h_build ${i} ${s.attempt} ${idx(s.drv)} ${mode} ${shQuote(gate)}${s.check ? ' check' : ''}`);
         break;
       }
       case 'resume':

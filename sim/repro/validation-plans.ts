@@ -12,6 +12,7 @@
 import type { Scenario, Settings } from '../../model/nix/index.js';
 import {
   concurrentGc,
+  checkInterruptedThenDelete,
   concurrentSameDrv,
   deleteRacesRebuild,
   duplicateCaOutput,
@@ -45,8 +46,7 @@ export const NOT_ON_A_REAL_DAEMON: Readonly<Record<string, string>> = {
   'hostile-replant-single-user': 'the hostile builder plants a file at another derivation\'s scratch path; the harness has no shell form for "plant"',
   'darwin-orphan-lower-user': 'a crash of the daemon worker (and its orphaned builder) on darwin: neither darwin nor a worker crash at a chosen point is available here',
   'linux-orphan-subprocess': 'a crash of the daemon worker while a process its builder started runs on: the harness interrupts clients, it cannot kill the worker at a chosen point',
-  'check-concurrent-gc': 'the GC runs while a --check build is building: concurrent actors during a build, and --check, have no form in the harness',
-  'check-interrupted-then-delete': 'an interrupted --check build: the harness has no --check form yet',
+  'check-concurrent-gc': 'the GC runs while a --check build is building: concurrent actors during a build have no form in the harness',
   'hostile-plant-single-user': 'the hostile builder plants a file at another derivation\'s scratch path; the harness has no shell form for "plant"',
 };
 
@@ -106,6 +106,7 @@ const ENTRIES: readonly Entry[] = [
   { scenario: concurrentGc },
   { scenario: linuxSandbox },
   { scenario: deleteRacesRebuild },
+  { scenario: checkInterruptedThenDelete },
 ];
 
 /** The scenario on Linux with `nix`'s behaviour (sandbox as the scenario has it). */

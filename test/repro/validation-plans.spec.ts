@@ -123,3 +123,29 @@ describe('validation plans', () => {
     expect(ia['a2']?.removedInvalid).toBe(true);
   });
 });
+
+describe('a --check build in a plan', () => {
+  const p = plan(v2348, 'check-interrupted-then-delete');
+  const builds = p.steps.filter((s) => s.kind === 'build');
+
+  it('keeps the mode of the model actor that is a --check build, and only of that one', () => {
+    const checked = builds.filter((s) => s.check === true).map((s) => s.attempt);
+    const scenario = BUILTIN.find((s) => s.name === 'check-interrupted-then-delete');
+    const want = scenario?.actors.filter((a) => a.kind === 'build' && a.mode === 'check').map((a) => a.id);
+    expect(checked).toEqual(want);
+    expect(checked.length).toBeGreaterThan(0);
+  });
+
+  it('renders --check into the script for that attempt alone', async () => {
+    const { renderScript } = await import('../../sim/repro/render.js');
+    const script = renderScript(p, { variant: 'upstream', platform: 'linux' });
+    const calls = script.split('\n').filter((l) => /^\s+h_build /.test(l));
+    expect(calls.filter((l) => l.endsWith(' check'))).toHaveLength(builds.filter((s) => s.check).length);
+    expect(script).toContain('$([ "$chk" = check ] && echo --check)');
+  });
+
+  it('is refused by the plan parser when check is not `true`', () => {
+    const bad = { ...p, steps: p.steps.map((s) => (s.kind === 'build' && s.check ? { ...s, check: 'yes' } : s)) };
+    expect(parsePlan(JSON.parse(JSON.stringify(bad))).ok).toBe(false);
+  });
+});
