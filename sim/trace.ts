@@ -10,6 +10,9 @@ import { canonicalJson, FIRST_BUILD_UID, NIX_REV, NIX_TAG, NIXBLD_GID } from '..
 import type { ModelIdentity } from './model-identity.js';
 import { modelIdentity, scenarioHash } from './model-identity.js';
 
+/** Part of a trace's public shape (`Trace.model`), so the API reference documents it. */
+export type { ModelIdentity };
+
 export const TRACE_FORMAT = 'nix-output-model-trace/2';
 
 export interface TraceState {
