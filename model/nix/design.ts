@@ -193,37 +193,37 @@ export interface Design {
 /** Where each hook point sits in upstream code (SRC keys, checked by the citation checker) and what a hook there may do. */
 export const HOOK_POINTS: Readonly<Record<HookName, { readonly where: string; readonly src: readonly SrcKey[]; readonly may: string }>> = {
   scratchPath: {
-    where: 'startBuild, the scratch-path ternary (derivation-builder.cc l.784-797), before "Ensure scratch path is ours"',
+    where: 'startBuild, the scratch-path ternary (derivation-builder.cc l.784), before "Ensure scratch path is ours"',
     src: ['scratchPaths'],
     may: 'return another path for $out (or undefined: upstream\'s choice stands); the first design that returns one wins',
   },
   afterScratchChosen: {
-    where: 'startBuild after the scratch path is chosen (l.799-824), where upstream deletes a redirected --check output and a floating CA output `continue`s',
+    where: 'startBuild after the scratch path is chosen (derivation-builder.cc l.784-824), where upstream deletes a redirected --check output and a floating CA output `continue`s (l.805-806)',
     src: ['scratchPaths'],
     may: 'temp roots (the step waits while the collector deletes one), daemon fs calls, one deletePath (not while upstream deletes another path here), a note',
   },
   invalidOutputs: {
-    where: 'acquireResources, the loop that deletes known outputs that are not valid (derivation-building-goal.cc l.430-442), after the locks and the validity recheck',
+    where: 'acquireResources, where known outputs that are not valid are deleted (derivation-building-goal.cc l.440-441), after the locks and the validity recheck (l.423)',
     src: ['removeInvalid', 'acquireResources'],
     may: 'daemon fs calls, one deletePath (not while upstream deletes another path here), a note',
   },
   hashRewrite: {
-    where: 'registerOutputs rewriteOutput (derivation-builder.cc l.1631-1645): where the hash-rewritten copy is restored',
+    where: 'registerOutputs rewriteOutput (derivation-builder.cc l.1631): where the hash-rewritten copy is restored (l.1642-1645)',
     src: ['rewriteOutput'],
     may: "return 'storeTempDir' to restore into a fresh store temp dir instead of `<scratch>.tmp`",
   },
   beforeMove: {
-    where: 'registerOutputs, the final path\'s lock taken (l.1845), before the move (l.1853-1872)',
+    where: "registerOutputs, the final path's lock taken (derivation-builder.cc l.1845-1846), before the move (l.1853-1872)",
     src: ['lockFinal', 'moveOutput'],
     may: 'temp roots (the step waits while the collector deletes one), daemon fs calls, a note',
   },
   afterRegister: {
-    where: 'registerOutputs right after registerValidPaths (l.1947-1948)',
+    where: 'registerOutputs right after registerValidPaths (derivation-builder.cc l.1947-1948)',
     src: ['registerValidPaths'],
     may: 'daemon fs calls, a note',
   },
   cleanupBuild: {
-    where: "cleanupBuild's start (l.2002), after the build user's processes are killed, before the temp dir is deleted; not after a daemon crash (nothing runs then)",
+    where: "cleanupBuild's start (derivation-builder.cc l.2002), after the build user's processes are killed, before the temp dir is deleted; not after a daemon crash (nothing runs then)",
     src: ['cleanupBuild'],
     may: 'daemon fs calls, one deletePath, a note',
   },
@@ -233,8 +233,8 @@ export const HOOK_POINTS: Readonly<Record<HookName, { readonly where: string; re
     may: 'return the lines to print instead of `lines`',
   },
   collectorKeeps: {
-    where: "the collector's decision to delete a path no temp root holds (gc.cc l.639-647 for gc; gcDeleteSpecific l.698 for delete)",
-    src: ['collectGarbage', 'storeDelete'],
+    where: "the collector's decision to delete a path no temp root holds (gc.cc l.642-646), for nix store gc and for a delete (l.698)",
+    src: ['collectorTempRootCheck', 'storeDelete'],
     may: 'return true to keep the path (gc skips it; a delete fails "still alive")',
   },
 };
