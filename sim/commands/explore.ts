@@ -117,12 +117,13 @@ function tracesOf(e: Explored, f: Flags): Trace[] {
 }
 
 /** Writes each trace as JSON and text; a written trace's replay hint names its own file first. */
-function writeTraces(ctx: CliContext, dir: string, traces: readonly Trace[]): void {
+function writeTraces(ctx: CliContext, dir: string, traces: readonly Trace[], designFiles: readonly string[]): void {
+  const designs = designFiles.map((d) => ` --design ${d}`).join('');
   mkdirSync(resolve(ctx.cwd, dir), { recursive: true });
   for (const t of traces) {
     const [v] = t.violations;
     const base = join(dir, `${t.scenario.name}.${t.variant}.${v?.invariant ?? 'ok'}.${t.search.faults.join('+')}.trace`);
-    const written: Trace = { ...t, replay: `outpath replay ${base}.json   # or: ${t.replay}` };
+    const written: Trace = { ...t, replay: `outpath replay ${base}.json${designs}   # or: ${t.replay}` };
     writeFileSync(resolve(ctx.cwd, `${base}.json`), JSON.stringify(written, null, 2) + '\n');
     writeFileSync(resolve(ctx.cwd, `${base}.txt`), formatText(written));
   }
@@ -152,7 +153,7 @@ function single(ctx: CliContext, arg: string, f: Flags, seed: number): void {
   const { variants, designs } = chosenVariants(f, ctx.cwd);
   const e = exploreOne(ctx, loadScenario(arg, ctx.cwd), variants, f, seed, designs);
   const traces = tracesOf(e, f);
-  if (f.out) writeTraces(ctx, f.out, traces);
+  if (f.out) writeTraces(ctx, f.out, traces, f.design ?? []);
   ctx.exitCode = exitCodeOf(e.cells);
   if (f.json) {
     ctx.io.out(JSON.stringify({ scenario: scenarioJson(e), bounds: e.bounds, exitCode: ctx.exitCode, cells: e.cells.map(cellJson), traces }, null, 2) + '\n');
@@ -179,7 +180,7 @@ function many(ctx: CliContext, list: string, f: Flags, seed: number): void {
   const askedCells = explored.flatMap((e) => e.cells.filter((c) => asked.includes(c.variant)));
   ctx.exitCode = exitCodeOf(askedCells);
   const traces = explored.flatMap((e) => tracesOf(e, f).filter((t) => asked.includes(t.variant)));
-  if (f.out) writeTraces(ctx, f.out, traces);
+  if (f.out) writeTraces(ctx, f.out, traces, f.design ?? []);
   if (f.json) {
     const scenarios = explored.map((e) => ({ scenario: scenarioJson(e), bounds: e.bounds, cells: e.cells.map(cellJson) }));
     ctx.io.out(JSON.stringify({ variants: asked, exitCode: ctx.exitCode, scenarios, traces }, null, 2) + '\n');

@@ -154,3 +154,19 @@ describe('hook points act where they say', () => {
     expect(step?.syscalls.map((c) => c.syscall)).toContain('chmod');
   });
 });
+
+describe('a trace of a design from a file', () => {
+  it('replays with --design FILE; without it, exit 2 saying so', () => {
+    const f = file('copy-replay.ts', COPY);
+    const out = join(dir, 'traces');
+    expect(cli('explore', 'seed-487', '--design', f, '--faults', 'interrupt', '--out', out).code).toBe(1);
+    const trace = join(out, 'seed-487.my-prepare-deletes.NoWedge.interrupt.trace.json');
+    expect(existsSync(trace)).toBe(true);
+    const without = cli('replay', trace);
+    expect(without.code).toBe(2);
+    expect(without.err).toMatch(/names 'my-prepare-deletes', which is no built-in design; a design from a file is given with --design FILE/);
+    const r = cli('replay', trace, '--design', f);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/^confirmed: /m);
+  });
+});
