@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cellRecords } from '../sim/cell-record.js';
+import { cellRecords, cellRecordsJson } from '../sim/cell-record.js';
 import { exploredCells, generateVerification } from '../sim/verification-doc.js';
 
 const root = join(import.meta.dirname, '..');
@@ -16,5 +16,5 @@ generateVerification();
 const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
 const cells = cellRecords(exploredCells());
 const out = join(root, 'test', 'fixtures', 'verification-cells.json');
-writeFileSync(out, JSON.stringify({ generatedAt: commit, cells }, null, 1) + '\n');
+writeFileSync(out, cellRecordsJson(commit, cells));
 process.stdout.write(`wrote ${String(Object.keys(cells).length)} cells to ${out} in ${String(Math.round(performance.now() - t0))} ms\n`);

@@ -24,3 +24,9 @@ export function cellRecord(c: Cell): CellRecord {
 export function cellRecords(cells: ReadonlyMap<string, Cell>): Record<string, CellRecord> {
   return Object.fromEntries([...cells.keys()].sort().map((k) => [k, cellRecord(cells.get(k) as Cell)]));
 }
+
+/** The baseline file: one cell per line, so a diff names the cells that changed. */
+export function cellRecordsJson(generatedAt: string, cells: Readonly<Record<string, CellRecord>>): string {
+  const lines = Object.entries(cells).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+  return `{\n "generatedAt": ${JSON.stringify(generatedAt)},\n "cells": {\n${lines.join(',\n')}\n }\n}\n`;
+}

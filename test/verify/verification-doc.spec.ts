@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cellRecords } from '../../sim/cell-record.js';
+import { cellRecords, cellRecordsJson } from '../../sim/cell-record.js';
 import { exploredCells, generateVerification } from '../../sim/verification-doc.js';
 import { accept, itCommitted } from '../committed.js';
 
@@ -43,7 +43,7 @@ describe('docs/verification.md is the model’s current verdict matrix', () => {
   }, 600_000);
   if (accept) {
     const { files } = generateVerification();
-    writeFileSync(cellsFixture, JSON.stringify({ generatedAt: 'ACCEPT=1', cells: cellRecords(exploredCells()) }, null, 1) + '\n');
+    writeFileSync(cellsFixture, cellRecordsJson('ACCEPT=1', cellRecords(exploredCells())));
     rmSync(join(docs, 'verification'), { recursive: true, force: true });
     for (const [rel, content] of files) {
       mkdirSync(dirname(join(docs, rel)), { recursive: true });
