@@ -228,7 +228,7 @@ export const HOOK_POINTS: Readonly<Record<HookName, { readonly where: string; re
     may: 'daemon fs calls, one deletePath, a note',
   },
   storeDeleteMessages: {
-    where: "nix store delete's messages for its argument before the collector runs (printMissing, CmdStoreDelete::run)",
+    where: "nix store delete's messages for its argument (build2's printMissing, installables.cc l.628), before CmdStoreDelete::run calls the collector (store-delete.cc l.44)",
     src: ['storeDelete'],
     may: 'return the lines to print instead of `lines`',
   },

@@ -7,8 +7,8 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Design } from '../../model/nix/index.js';
-import { BUILTIN_DESIGNS, parseVariant, RECOMMENDED_SET, runScripted } from '../../model/nix/index.js';
+import type { Citation, Design } from '../../model/nix/index.js';
+import { BUILTIN_DESIGNS, CITATIONS, HOOK_NAMES, HOOK_POINTS, parseVariant, RECOMMENDED_SET, runScripted } from '../../model/nix/index.js';
 import { main } from '../../sim/cli.js';
 import { seed487 } from '../../sim/scenarios/builtin.js';
 
@@ -169,4 +169,21 @@ describe('a trace of a design from a file', () => {
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/^confirmed: /m);
   });
+});
+
+describe('every hook point says where it is upstream, by lines its citations hold', () => {
+  for (const h of HOOK_NAMES) {
+    it(h, () => {
+      const point = HOOK_POINTS[h];
+      const cited = point.src.flatMap((k) => {
+        const c = CITATIONS[k];
+        return Array.isArray(c) ? (c as readonly Citation[]) : [];
+      });
+      expect(cited.length, `${h}: its SRC keys have citations`).toBeGreaterThan(0);
+      const lines = new Set(cited.flatMap((c) => (c.to ? [c.line, c.to.line] : [c.line])));
+      const mentioned = [...point.where.matchAll(/l\.(\d+)(?:-(\d+))?/g)].flatMap((m) => [Number(m[1]), ...(m[2] ? [Number(m[2])] : [])]);
+      expect(mentioned.length, `${h}: names its lines`).toBeGreaterThan(0);
+      expect(mentioned.filter((l) => !lines.has(l))).toEqual([]);
+    });
+  }
 });
