@@ -65,9 +65,13 @@ describe('docs/designs.md: the tutorial, run', () => {
   const shown = shownOutputs(doc);
   const clone = layout(files);
 
-  it('writes two designs and shows at least four commands with their output', () => {
+  it('writes two designs, runs each on seed-487, then both on every built-in scenario', () => {
     expect([...files.keys()]).toEqual(['cleanup-chowns-scratch.ts', 'delete-scratch-if-build-user.ts']);
-    expect(shown.length).toBeGreaterThanOrEqual(4);
+    expect(shown.map((s) => s.args)).toEqual([
+      'explore seed-487 --design ../my-designs/cleanup-chowns-scratch.ts --faults interrupt',
+      'explore seed-487 --design ../my-designs/delete-scratch-if-build-user.ts --faults interrupt',
+      'explore --scenarios all --design ../my-designs/cleanup-chowns-scratch.ts --design ../my-designs/delete-scratch-if-build-user.ts',
+    ]);
   });
 
   it('its hook table names every hook point', () => {
