@@ -11,9 +11,10 @@ import { cellRecords, cellRecordsJson } from '../sim/cell-record.js';
 import { exploredCells, generateVerification } from '../sim/verification-doc.js';
 
 const root = join(import.meta.dirname, '..');
+// the commit the modules were loaded from: HEAD may move while the cells are explored
+const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
 const t0 = performance.now();
 generateVerification();
-const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
 const cells = cellRecords(exploredCells());
 const out = join(root, 'test', 'fixtures', 'verification-cells.json');
 writeFileSync(out, cellRecordsJson(commit, cells));
