@@ -69,7 +69,16 @@ export function faultList(v: string): FaultKind[] {
  * (`--design FILE`, repeatable), whose names --variant may then use; `chosenVariants` resolves both.
  */
 export function addModelOptions(cmd: Command, how: 'one' | 'many'): Command {
-  if (how === 'one') return cmd.addOption(new Option('--variant <variant>', 'the fix design to run: a variant name, or names joined with +').default('upstream').argParser(oneVariant));
+  const design = new Option('--design <file>', "a fix design of your own: a .ts file whose default export is a design (docs/designs.md); repeat for several. Its name joins the variants").argParser(
+    (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+  );
+  if (how === 'one') {
+    const one = (v: string): string[] => {
+      if (v.includes(',')) throw new InvalidArgumentError('this command runs one variant at a time (combine fixes with +, not ,).');
+      return [v];
+    };
+    return cmd.addOption(new Option('--variant <variant>', 'the fix design to run: a variant name, or names joined with + (default: upstream; with --design, the designs from files)').argParser(one)).addOption(design);
+  }
   return cmd
     .addOption(
       new Option(
@@ -77,11 +86,7 @@ export function addModelOptions(cmd: Command, how: 'one' | 'many'): Command {
         'fix designs to explore: "all", or variants separated by commas (each a name, or names joined with +, a --design file\'s name too), reported in that order (default: all; with --design, the designs from files)',
       ).argParser(variantList),
     )
-    .addOption(
-      new Option('--design <file>', "a fix design of your own: a .ts file whose default export is a design (docs/designs.md); repeat for several. Its name joins the variants").argParser(
-        (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
-      ),
-    );
+    .addOption(design);
 }
 
 export interface ModelFlags {
@@ -101,4 +106,13 @@ export function chosenVariants(opts: ModelFlags, cwd: string): { variants: strin
     return [r.name];
   });
   return { variants: [...new Set(names)], designs };
+}
+
+/** The one variant asked for (default upstream, or every --design file's design joined with +), canonically named. */
+export function chosenVariant(opts: ModelFlags, cwd: string): { variant: string; designs: Design[] } {
+  const designs = loadDesignFiles(opts.design ?? [], cwd);
+  const asked = opts.variant?.[0] ?? (designs.length > 0 ? designs.map((d) => d.name).join('+') : 'upstream');
+  const r = variantOf(asked, designs);
+  if ('error' in r) throw new UsageError(`--variant: ${r.error}`);
+  return { variant: r.name, designs };
 }

@@ -187,3 +187,17 @@ describe('every hook point says where it is upstream, by lines its citations hol
     });
   }
 });
+
+describe('run --design FILE', () => {
+  it('runs the scripted schedule under the design from the file (its name is the default variant)', () => {
+    const f = file('copy-run.ts', COPY);
+    const mine = cli('run', 'seed-487', '--design', f, '--json');
+    const theirs = cli('run', 'seed-487', '--variant', 'prepare-deletes-stale-scratch', '--json');
+    expect(mine.err).toBe('');
+    const t = JSON.parse(mine.out) as { variant: string; events: unknown[]; violations: unknown[] };
+    const u = JSON.parse(theirs.out) as { events: unknown[]; violations: unknown[] };
+    expect(t.variant).toBe('my-prepare-deletes');
+    expect({ events: t.events, violations: t.violations }).toEqual({ events: u.events, violations: u.violations });
+    expect(mine.code).toBe(theirs.code);
+  });
+});
