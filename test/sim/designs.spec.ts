@@ -168,6 +168,11 @@ describe('a trace of a design from a file', () => {
     const r = cli('replay', trace, '--design', f);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/^confirmed: /m);
+    // no real daemon runs a design from a file: repro says so, and scripts the events for upstream on request
+    const repro = cli('repro', trace);
+    expect(repro.code).toBe(2);
+    expect(repro.err).toMatch(/its variant 'my-prepare-deletes' is no built-in design .*give --variant upstream/);
+    expect(cli('repro', trace, '--variant', 'upstream').code).toBe(0);
   });
 });
 
