@@ -13,7 +13,9 @@ import { Command, CommanderError } from 'commander';
 import type { CliContext, CommandModule, Io } from './commands/context.js';
 import { UsageError } from './commands/context.js';
 import { exploreCommand, MAIN_JOB } from './commands/explore.js';
-import { scenariosCommand, variantsCommand } from './commands/listings.js';
+import { designsCommand, scenariosCommand, variantsCommand } from './commands/listings.js';
+import { DesignError } from '../model/nix/index.js';
+import { DesignFileError } from './design-file.js';
 import { patchesCommandModule } from './commands/patches.js';
 import { replayCommand } from './commands/replay.js';
 import { reproCommand } from './commands/repro.js';
@@ -22,7 +24,7 @@ import { showCommand } from './commands/show.js';
 
 export type { Io } from './commands/context.js';
 
-const COMMANDS: readonly CommandModule[] = [exploreCommand, runCommand, replayCommand, showCommand, reproCommand, scenariosCommand, variantsCommand, patchesCommandModule];
+const COMMANDS: readonly CommandModule[] = [exploreCommand, runCommand, replayCommand, showCommand, reproCommand, scenariosCommand, variantsCommand, designsCommand, patchesCommandModule];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string };
@@ -58,7 +60,8 @@ export function main(argv: readonly string[], io: Io, cwd = process.cwd()): numb
     return ctx.exitCode;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2; // help and --version exit 0; the rest was printed as one line
-    if (e instanceof UsageError) {
+    // a design file that is not a design, or a design whose hook returns what its point does not allow: bad input
+    if (e instanceof UsageError || e instanceof DesignFileError || e instanceof DesignError) {
       io.err(`outpath: ${e.message}\n`);
       return 2;
     }

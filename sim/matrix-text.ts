@@ -91,46 +91,64 @@ export function legend(cells: readonly Cell[], bounds: Bounds, targetsPerScenari
   ];
 }
 
-/** A design against upstream across scenarios: one row per scenario, V's verdict and upstream's where they differ. */
+/** A design against upstream (and recommended) across scenarios: one row per scenario, V's verdict and the bases' where they differ. */
 export interface Comparison {
   readonly scenario: string;
   readonly cells: readonly Cell[];
   readonly upstream: readonly Cell[];
+  /** The recommended series' cells, when the design is compared with it too. */
+  readonly recommended?: readonly Cell[];
 }
 
-export function comparisonText(variant: string, rows: readonly Comparison[], bounds: Bounds, targetsPerScenario: boolean): string {
-  const body = rows.map((r) => [
-    r.scenario,
-    ...NAMES.map((n) => {
-      const mine = cellText(r.cells, n);
-      const base = cellText(r.upstream, n);
-      return mine === base ? mine : `${mine} (upstream ${base})`;
-    }),
-  ]);
+/** Cells (scenario, invariant, fault model) the design holds where `base` violates, and the reverse, and those it leaves open. */
+function tallyAgainst(rows: readonly Comparison[], base: (r: Comparison) => readonly Cell[] | undefined): { heals: number; breaks: number; open: number } {
   const tally = { heals: 0, breaks: 0, open: 0 };
   for (const r of rows) {
     for (const c of r.cells) {
-      const base = r.upstream.find((u) => u.fault === c.fault);
+      const b = base(r)?.find((u) => u.fault === c.fault);
       for (const n of NAMES) {
         const mine = verdictOf(c, n);
-        const theirs = base ? verdictOf(base, n) : 'inconclusive';
+        const theirs = b ? verdictOf(b, n) : 'inconclusive';
         if (mine === 'inconclusive') tally.open++;
         else if (mine === 'holds' && theirs === 'violated') tally.heals++;
         else if (mine === 'violated' && theirs === 'holds') tally.breaks++;
       }
     }
   }
-  const cells = rows.flatMap((r) => [...r.cells, ...r.upstream]);
+  return tally;
+}
+
+const cellsWord = (n: number): string => `${String(n)} (scenario, invariant, fault model) cell${n === 1 ? '' : 's'}`;
+
+export function comparisonText(variant: string, rows: readonly Comparison[], bounds: Bounds, targetsPerScenario: boolean): string {
+  const body = rows.map((r) => [
+    r.scenario,
+    ...NAMES.map((n) => {
+      const mine = cellText(r.cells, n);
+      const others = [['upstream', r.upstream] as const, ...(r.recommended ? [['recommended', r.recommended] as const] : [])]
+        .map(([label, cs]) => [label, cellText(cs, n)] as const)
+        .filter(([, text]) => text !== mine);
+      return others.length === 0 ? mine : `${mine} (${others.map(([label, text]) => `${label} ${text}`).join('; ')})`;
+    }),
+  ]);
+  const tally = tallyAgainst(rows, (r) => r.upstream);
+  const withRecommended = rows.some((r) => r.recommended !== undefined);
+  const rec = tallyAgainst(rows, (r) => r.recommended);
+  const cells = rows.flatMap((r) => [...r.cells, ...r.upstream, ...(r.recommended ?? [])]);
+  const plural = rows.length === 1 ? '' : 's';
   return [
     variant === 'upstream'
-      ? `upstream, ${String(rows.length)} scenario${rows.length === 1 ? '' : 's'}`
-      : `${variant} against upstream, ${String(rows.length)} scenario${rows.length === 1 ? '' : 's'}: ${variant}'s verdict, and upstream's where it differs`,
+      ? `upstream, ${String(rows.length)} scenario${plural}`
+      : withRecommended
+        ? `${variant} against upstream and recommended, ${String(rows.length)} scenario${plural}: ${variant}'s verdict, and theirs where it differs`
+        : `${variant} against upstream, ${String(rows.length)} scenario${plural}: ${variant}'s verdict, and upstream's where it differs`,
     '',
     ...table(['scenario', ...NAMES], body, new Set()),
     '',
     ...(variant === 'upstream'
       ? []
-      : [`${variant} heals ${String(tally.heals)} (scenario, invariant, fault model) cell${tally.heals === 1 ? '' : 's'} that upstream violates, breaks ${String(tally.breaks)} that upstream holds, and leaves ${String(tally.open)} inconclusive.`]),
+      : [`${variant} heals ${cellsWord(tally.heals)} that upstream violates, breaks ${String(tally.breaks)} that upstream holds, and leaves ${String(tally.open)} inconclusive.`]),
+    ...(withRecommended ? [`Against recommended: ${variant} holds ${cellsWord(rec.heals)} that recommended violates, and violates ${String(rec.breaks)} that recommended holds.`] : []),
     ...legend(cells, bounds, targetsPerScenario),
   ].join('\n');
 }

@@ -5,6 +5,7 @@
  * re-evaluated at its state. Anything that does not match is reported at its first occurrence, and
  * the trace is then not confirmed.
  */
+import type { Design } from '../model/nix/index.js';
 import { canonicalJson, parseVariant } from '../model/nix/index.js';
 import type { PathViolation } from '../model/verify/index.js';
 import { checkPath, freeScenario, INVARIANTS } from '../model/verify/index.js';
@@ -45,10 +46,11 @@ export function firstOfEach(vs: readonly PathViolation[]): PathViolation[] {
   return vs.filter((v) => !seen.has(v.invariant) && seen.add(v.invariant));
 }
 
-export function replayTrace(t: Trace): ReplayReport {
+/** `designs`: fix designs loaded from files, which the trace's variant may name. */
+export function replayTrace(t: Trace, designs: readonly Design[] = []): ReplayReport {
   const lines: string[] = [];
   const problems: string[] = [];
-  const v = parseVariant(t.variant);
+  const v = parseVariant(t.variant, designs);
   if (!v.ok) return { confirmed: false, lines: [`unknown variant '${v.unknown}'`] };
   const search = t.search.mode === 'scripted' ? 'the scripted schedule' : `${t.search.mode}, faults ${t.search.faults.join(',') || 'none'}, at most ${String(t.search.maxFaults)}${t.search.faultTargets ? ` on ${t.search.faultTargets.join(',')}` : ''}`;
   lines.push(`replaying ${String(t.events.length)} events of ${scenarioLabel(t.scenario)} under ${t.variant} (${search})`);

@@ -5,7 +5,7 @@
  * that never fires is reported at its JSON path instead of being silently ignored.
  */
 import type { InitialNode, Scenario } from '../model/nix/index.js';
-import { runScripted } from '../model/nix/index.js';
+import { runScripted, UPSTREAM } from '../model/nix/index.js';
 
 export interface ScenarioProblem {
   readonly path: readonly (string | number)[];
@@ -97,7 +97,7 @@ function afterCycle(actors: readonly { id: string; after?: readonly string[] | u
 
 
 export function scriptedRunProblem(s: Scenario): ScenarioProblem | null {
-  const r = runScripted(s, new Set());
+  const r = runScripted(s, UPSTREAM);
   // a livelock is the model's to explain (explore and run report it), not a field of the file
   if (r.truncated) return null;
   const taken = new Set(r.steps.map((st) => `${st.event.type}/${st.event.actor}`));

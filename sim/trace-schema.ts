@@ -27,7 +27,8 @@ export const traceSchema = z.strictObject({
   }),
   // the scenario's own fields are checked by parseScenario, which names their JSON path
   scenario: z.strictObject({ name: z.string(), source: z.enum(['builtin', 'file']), file: z.string().optional(), sha256: hex(64), spec: z.unknown() }),
-  variant: z.string().refine((v) => parseVariant(v).ok, 'unknown variant'),
+  // a part may also name a design loaded from a file (a slug), which replay resolves with --design
+  variant: z.string().refine((v) => v.split('+').every((p) => parseVariant(p).ok || /^[a-z0-9][a-z0-9-]*$/.test(p)), 'unknown variant'),
   search: z.strictObject({ mode: z.enum(['scripted', 'bfs', 'random']), faults: z.array(faultKind), maxFaults: z.int().min(0), faultTargets: z.array(z.string()).optional() }),
   model: z.strictObject({ sha256: hex(64), commit: hex(40).optional() }),
   nixRev: z.string(),

@@ -4,7 +4,7 @@
  * (the search covered every state reachable within its bounds) or inconclusive (a bound cut the
  * search short, or random schedules sampled the space without finding a violation).
  */
-import type { FaultKind, Scenario } from '../model/nix/index.js';
+import type { Design, FaultKind, Scenario } from '../model/nix/index.js';
 import { NAMED_VARIANTS, parseVariant, replayEvents } from '../model/nix/index.js';
 import type { Counterexample, ExploreLimit, InvariantName } from '../model/verify/index.js';
 import { explore, freeScenario, randomCheck } from '../model/verify/index.js';
@@ -98,11 +98,19 @@ export interface ExploreConfig {
   readonly maxSeconds?: number;
   /** Progress while exploring (the CLI draws it on a terminal). */
   readonly onProgress?: (p: { states: number; depth: number; transitions: number }) => void;
+  /** Designs loaded from files, which variant names may name besides the built-in ones. */
+  readonly designs?: readonly Design[];
+}
+
+/** The variant a name stands for, with designs loaded from files known by their names. */
+function variantOf(name: string, designs: readonly Design[] = []): ReturnType<typeof parseVariant> & { ok: true } {
+  const v = parseVariant(name, designs);
+  if (!v.ok) throw new Error(`unknown variant ${v.unknown}`);
+  return v;
 }
 
 export function exploreCell(scenario: Scenario, variant: string, fault: FaultKind, cfg: ExploreConfig): Cell {
-  const v = parseVariant(variant);
-  if (!v.ok) throw new Error(`unknown variant ${v.unknown}`);
+  const v = variantOf(variant, cfg.designs);
   const t0 = cfg.now();
   const deadline = cfg.maxSeconds === undefined ? undefined : t0 + cfg.maxSeconds * 1000;
   const r = explore(scenario, {
@@ -131,12 +139,12 @@ export interface RandomConfig {
   readonly path?: string;
   readonly maxFaults: number;
   readonly now: () => number;
+  readonly designs?: readonly Design[];
 }
 
 /** One cell by random schedules (fast-check): never exhaustive, so at best inconclusive. */
 export function randomCell(scenario: Scenario, variant: string, fault: FaultKind, cfg: RandomConfig): Cell {
-  const v = parseVariant(variant);
-  if (!v.ok) throw new Error(`unknown variant ${v.unknown}`);
+  const v = variantOf(variant, cfg.designs);
   const t0 = cfg.now();
   const r = randomCheck(scenario, { variant: v.variant, faults: [fault], maxFaults: cfg.maxFaults, runs: cfg.runs, seed: cfg.seed, ...(cfg.path ? { path: cfg.path } : {}) });
   return {
@@ -162,9 +170,9 @@ export function traceOf(args: {
   readonly cx: Counterexample;
   readonly foundBy: string;
   readonly replay: string;
+  readonly designs?: readonly Design[];
 }): Trace {
-  const v = parseVariant(args.variant);
-  if (!v.ok) throw new Error(`unknown variant ${v.unknown}`);
+  const v = variantOf(args.variant, args.designs);
   const r = replayEvents(freeScenario(args.scenario.spec), v.variant, args.cx.events);
   if (r.divergedAt) throw new Error(`model bug: a counterexample does not replay: ${r.divergedAt.reason}`);
   return buildTrace({

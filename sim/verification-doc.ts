@@ -41,6 +41,14 @@ function cellOf(s: Scenario, v: string, f: FaultKind): Cell {
   return c;
 }
 
+/**
+ * Every cell a generation has explored (`scenario|variant|fault` -> cell): the state counts and
+ * verdicts the equivalence test (test/verify/cells-baseline.spec.ts) holds the model to.
+ */
+export function exploredCells(): ReadonlyMap<string, Cell> {
+  return cellCache;
+}
+
 function cellsOf(s: Scenario, variants: readonly string[]): Cell[] {
   const out: Cell[] = [];
   for (const v of variants) for (const f of scenarioBounds(s, BOUNDS).faults) out.push(cellOf(s, v, f));

@@ -7,6 +7,7 @@
 import type { Ctx } from './context.js';
 import { drvOf } from './context.js';
 import { startDelete } from './delete-path.js';
+import { applyAsked, invalidOutputs } from './hooks.js';
 import { SRC } from './sources.js';
 import { addTempRoot, putActor, releaseAll, withPhase } from './state.js';
 import { disabled, next } from './step.js';
@@ -52,16 +53,24 @@ export function lockOutputs(ctx: Ctx, s: ModelState, a: BuildActor): Step {
     const done = withPhase(withKnown, { kind: 'done', outcome: { kind: 'success', path: known.path, skipped: true } });
     return next(putActor(st, done), `all outputs valid: skipping build (someone beat us to it)`, SRC.acquireResources);
   }
-  if (known && known.status !== 'valid' && ctx.fs.lstat(ctx.daemon, known.path).ok) {
-    const deleting: BuildActor = { ...withPhase(withKnown, { kind: 'deleteInvalidOutputs' }), job: startDelete(known.path) };
-    return next(putActor(st, deleting), `locked ${d.lockPath}; removing invalid path '${known.path}'`, SRC.removeInvalid);
+  const upstreamDeletes = known && known.status !== 'valid' && ctx.fs.lstat(ctx.daemon, known.path).ok ? known.path : undefined;
+  // the designs' invalidOutputs hook: daemon fs calls and one deletion, in the loop that deletes invalid outputs
+  const designs = invalidOutputs(ctx, st, d, known, upstreamDeletes);
+  const applied = applyAsked(ctx, st, a.id, designs);
+  st = applied.state;
+  const withDesigns = (note: string): string => [note, ...applied.notes, ...applied.deleteNotes].join('; ');
+  if (upstreamDeletes !== undefined || designs.deletePath !== undefined) {
+    const path = upstreamDeletes ?? designs.deletePath ?? '';
+    const deleting: BuildActor = { ...withPhase(withKnown, { kind: 'deleteInvalidOutputs' }), job: startDelete(path) };
+    const note = upstreamDeletes !== undefined ? `locked ${d.lockPath}; removing invalid path '${upstreamDeletes}'` : `locked ${d.lockPath}`;
+    return next(putActor(st, deleting), withDesigns(note), SRC.removeInvalid);
   }
   // upstream logs "removing invalid path" for every known, invalid output, and deletePath of a
   // missing path is a no-op: only the message is left of it
   if (known?.status === 'valid') {
     const note = `locked ${d.lockPath}; --check: ${known.path} is valid, building it again to compare`;
-    return next(putActor(st, withPhase(withKnown, { kind: 'acquireUser' })), note, SRC.checkNotSkipped);
+    return next(putActor(st, withPhase(withKnown, { kind: 'acquireUser' })), withDesigns(note), SRC.checkNotSkipped);
   }
   const note = known ? `locked ${d.lockPath}; removing invalid path '${known.path}' (absent)` : `locked ${d.lockPath}`;
-  return next(putActor(st, withPhase(withKnown, { kind: 'acquireUser' })), note, known ? SRC.removeInvalid : SRC.acquireResources);
+  return next(putActor(st, withPhase(withKnown, { kind: 'acquireUser' })), withDesigns(note), known ? SRC.removeInvalid : SRC.acquireResources);
 }

@@ -162,6 +162,9 @@ export const CITATIONS: { readonly [K in SrcKey]?: readonly Citation[] | NotUpst
     { file: GC, fn: 'deleteReferrersClosure', line: 642, quote: 'if (shared->tempRoots.count(hashPart)) {' },
     { file: GC, fn: 'deleteReferrersClosure', line: 646, quote: 'shared->pending = hashPart;' },
   ],
+  collectorTempRootCheck: [
+    { file: GC, fn: 'deleteReferrersClosure', line: 642, quote: 'if (shared->tempRoots.count(hashPart)) {', to: { line: 646, quote: 'shared->pending = hashPart;' } },
+  ],
   storeDelete: [
     { file: 'nix/store-delete.cc', fn: 'CmdStoreDelete::run', line: 44, quote: 'gcStore.collectGarbage(options, results);' },
     { file: 'libcmd/installables.cc', fn: 'Installable::build2', line: 628, quote: 'printMissing(store, pathsToBuild, lvlError);' },

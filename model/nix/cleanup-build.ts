@@ -1,8 +1,8 @@
 /**
  * Nix: what runs when a build ends, made explicit (derivation-builder.cc @2.34.8). The processes
- * of the build user are killed (killSandbox), then cleanupBuild runs: the variant
- * cleanup-deletes-scratch first deletes an unregistered floating CA scratch output (its patch puts
- * that at the top of cleanupBuild(false), unless keep-failed), then the temp dir is chmod 0000 and
+ * of the build user are killed (killSandbox), then cleanupBuild runs: first the designs' cleanupBuild
+ * hook (hooks.ts; cleanup-deletes-scratch deletes an unregistered floating CA scratch output there,
+ * where its patch puts it), then the temp dir is chmod 0000 and
  * deleted (or kept, under keep-failed, when the build did not succeed), then a chroot is deleted
  * (ChrootDerivationBuilder::cleanupBuild). Last, the builder goes (its build user is released) and
  * the goal's output locks are released, their files deleted only on success (setDeletion(true)).
@@ -12,9 +12,11 @@
  * (cleanupBuild(true), l.2004-2008).
  */
 import type { Ctx } from './context.js';
-import { drvOf, realScratch, usesChroot } from './context.js';
+import { drvOf, usesChroot } from './context.js';
 import { teardownChroot } from './chroot.js';
 import { startDelete } from './delete-path.js';
+import type { CleanupOutcome } from './design.js';
+import { applyAsked, atCleanup } from './hooks.js';
 import { SRC } from './sources.js';
 import { putActor, releaseAll, withPhase } from './state.js';
 import { disabled, next } from './step.js';
@@ -39,9 +41,11 @@ export function cleanupBuild(ctx: Ctx, s: ModelState, a: BuildActor): Step {
     case 'killChild': {
       // killSandbox -> killUser(uid): every process of the build uid, orphans of crashed builds included
       const st: ModelState = a.uid === undefined || a.uid === 0 ? s : { ...s, orphans: s.orphans.filter((o) => o.uid !== a.uid) };
-      const scratch = unregisteredScratch(ctx, st, a, outcome);
-      if (scratch !== undefined) {
-        return at(st, a, outcome, 'deleteScratch', `deleting unregistered scratch output '${scratch}' [cleanup-deletes-scratch]`, startedBy(outcome), scratch);
+      // the designs' cleanupBuild hook: one step of its own (CleanupStep 'deleteScratch') when a design asks for something
+      const designs = atCleanup(ctx, st, a, drvOf(ctx, a.drv), cleanupOutcome(outcome));
+      if (designs.results.length > 0) {
+        const applied = applyAsked(ctx, st, a.id, designs);
+        return at(applied.state, a, outcome, 'deleteScratch', [...applied.notes, ...applied.deleteNotes].join('; '), startedBy(outcome), designs.deletePath);
       }
       // cleanupBuild(true) first deletes the redirected outputs: only a build that succeeded does (derivation-builder.cc l.2004-2008)
       if (outcome.kind === 'success' && a.redirected && a.scratch !== undefined) {
@@ -59,11 +63,8 @@ export function cleanupBuild(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   }
 }
 
-/** The variant cleanup-deletes-scratch: a floating output's scratch path, unless valid, on failure, without keep-failed. */
-function unregisteredScratch(ctx: Ctx, s: ModelState, a: BuildActor, outcome: BuildOutcome): string | undefined {
-  if (!ctx.variant.has('cleanup-deletes-scratch') || outcome.kind === 'success' || ctx.scenario.settings.keepFailed) return undefined;
-  if (a.known !== undefined || a.scratch === undefined || s.valid[a.scratch]) return undefined;
-  return realScratch(ctx, drvOf(ctx, a.drv), a.scratch);
+function cleanupOutcome(o: BuildOutcome): CleanupOutcome {
+  return o.kind === 'failure' ? o.failure : o.kind;
 }
 
 /** derivation-builder.cc cleanupBuild (l.2010-2030): chmod 0000, then keep it (keep-failed, not forced) or deletePath(topTmpDir). */

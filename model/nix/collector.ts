@@ -11,6 +11,7 @@ import type { FsError } from '../fs/index.js';
 import type { Ctx } from './context.js';
 import { resolveRef } from './context.js';
 import { deletePathStep, startDelete } from './delete-path.js';
+import { collectorKeeps, storeDeleteMessages } from './hooks.js';
 import { SRC } from './sources.js';
 import { invalidate, isTempRooted, putActor } from './state.js';
 import { disabled, next } from './step.js';
@@ -25,9 +26,9 @@ export function gcPending(s: ModelState, hashPart: string): boolean {
   return s.actors.some((a) => (a.kind === 'gc' || a.kind === 'storeDelete') && a.job !== undefined && a.pending === hashPart);
 }
 
-/** The temp-root check and the `pending` mark, made under one lock (gc.cc l.639-647). */
-function mayCollect(s: ModelState, path: string): boolean {
-  return !isTempRooted(s, hashPartOf(path));
+/** The temp-root check and the `pending` mark, made under one lock (gc.cc l.639-647); the designs' collectorKeeps hook may keep the path too. */
+function mayCollect(ctx: Ctx, s: ModelState, command: 'nix store gc' | 'nix store delete' | 'nix-store --delete', path: string): boolean {
+  return !isTempRooted(s, hashPartOf(path)) && !collectorKeeps(ctx, s, command, path);
 }
 
 /** invalidatePathChecked, then deleteFromStore (gc.cc l.684-685): a store path becomes `pending` until its deletion ends. */
@@ -52,22 +53,18 @@ function deletionError(e: FsError, path: string): string {
  * nix store delete / nix-store --delete: gcDeleteSpecific (gc.cc l.698-708). `nix store delete` first
  * realises its arguments (Realise::Derivation), so for an invalid path printMissing says "don't know
  * how to build these paths": a message only, the deletion goes on (as the real 2.8 daemon showed).
- * Two variants change the messages: print-missing-built-only drops that line, store-delete-explains
- * adds one.
+ * Designs change the messages through the storeDeleteMessages hook (print-missing-built-only drops
+ * that line, store-delete-explains adds one).
  */
 export function storeDelete(ctx: Ctx, s: ModelState, a: Of<'storeDelete'>, spec: ActorSpec): Step {
   if (spec.kind !== 'storeDelete') return disabled('not a delete');
   const path = resolveRef(ctx, spec.target, s.realisations) ?? `${STORE_DIR}/unknown`;
   const source = spec.command === 'nix store delete' ? SRC.storeDelete : SRC.nixStoreDelete;
   if (a.state === 'waiting') {
-    const output: string[] = [];
-    if (spec.command === 'nix store delete' && !s.valid[path]) {
-      // print-missing-built-only: build2 passes only DerivedPath::Built entries to printMissing
-      if (!ctx.variant.has('print-missing-built-only')) output.push(`don't know how to build these paths:\n  ${path}`);
-      // store-delete-explains: CmdStoreDelete::run says what happens to an argument that is not valid
-      if (ctx.variant.has('store-delete-explains')) output.push(`path '${path}' is not valid; it will be removed if present and not in use`);
-    }
-    if (!mayCollect(s, path)) {
+    const valid = s.valid[path] !== undefined;
+    const upstream = spec.command === 'nix store delete' && !valid ? [`don't know how to build these paths:\n  ${path}`] : [];
+    const output = storeDeleteMessages(ctx, spec.command, path, valid, upstream);
+    if (!mayCollect(ctx, s, spec.command, path)) {
       output.push(`error: Cannot delete path '${path}' since it is still alive.`);
       return next(putActor(s, { ...a, state: 'done', result: { exitOk: false, output, removed: false } }), `${spec.command}: still alive`, source);
     }
@@ -109,7 +106,7 @@ export function gcStep(ctx: Ctx, s: ModelState, a: Of<'gc'>): Step {
     const path = `${STORE_DIR}/${name}`;
     const rest = { ...a, state: 'collecting' as const, queue: queue.slice(i + 1) };
     if (parsesAsStorePath(name)) {
-      if (!mayCollect(s, path)) continue;
+      if (!mayCollect(ctx, s, 'nix store gc', path)) continue;
       const started = startCollecting(s, rest, path);
       return next(putActor(started.state, started.actor), `deleting '${path}' (pending)`, SRC.collectGarbage);
     }

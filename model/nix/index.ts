@@ -1,7 +1,10 @@
 /** The Nix model's public surface: scenarios in, worlds, runs and traces out. */
 export type * from './types.js';
 export { BUILD_EVENT_TYPES, BUILD_PHASES, EVENT_TYPES } from './types.js';
-export { VARIANT_SLUGS, UPSTREAM_VARIANTS, RECOMMENDED, NAMED_VARIANTS, PLANTED_BUGS, parseVariant, variantName } from './variants.js';
+export { VARIANT_SLUGS, UPSTREAM_VARIANTS, RECOMMENDED, NAMED_VARIANTS, PLANTED_BUGS, UPSTREAM, applies, parseVariant, variantName } from './variants.js';
+export { BUILTIN_DESIGNS, RECOMMENDED_SET } from './designs/index.js';
+export { HOOK_POINTS, HOOK_NAMES, DesignError } from './design.js';
+export type * from './design.js';
 export type { Variant, VariantSlug, PlantedBug } from './variants.js';
 export { NIX_REV, NIX_TAG, SRC } from './sources.js';
 export { CITATIONS, NOTE_CITATIONS } from './citations.js';

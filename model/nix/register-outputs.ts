@@ -9,11 +9,13 @@ import type { Ctx } from './context.js';
 import { drvOf, realScratch, usesChroot } from './context.js';
 import { caFinalPath, narText, rewriteHash } from './content.js';
 import { deletePathAll, startDelete } from './delete-path.js';
+import { afterRegister, applyAsked, beforeMove, rewriteInStoreTempDir } from './hooks.js';
 import { SRC } from './sources.js';
 import { enterCleanup } from './unwind.js';
-import { addTempRoot, putActor, withPhase } from './state.js';
+import { putActor, withPhase } from './state.js';
 import { disabled, next } from './step.js';
 import { hashPartOf, outputPathName, STORE_DIR } from './store-path.js';
+import { applies } from './variants.js';
 import type { BuildActor, BuildOutcome, ModelState, RegisterStep, Step } from './types.js';
 
 function toCleanup(ctx: Ctx, s: ModelState, a: BuildActor, outcome: BuildOutcome, note: string, source: string): Step {
@@ -78,7 +80,7 @@ export function registerOutputs(ctx: Ctx, s: ModelState, a: BuildActor): Step {
     }
     case 'rewriteCopy': {
       // 2.34.8 restores into the fixed name `<scratch>.tmp`; 2.35 (d027dc38e8) into a fresh store temp dir
-      const inStore = ctx.variant.has('rewrite-in-store-temp-dir');
+      const inStore = rewriteInStoreTempDir(ctx, d, a.scratch, step.finalPath);
       const tmpDir = `${STORE_DIR}/tmp-${String(s.tmpCounter)}`;
       if (inStore) fs.mkdir(ctx.daemon, tmpDir, 0o700);
       const tmp = inStore ? `${tmpDir}/x` : `${actual}.tmp`;
@@ -103,13 +105,13 @@ export function registerOutputs(ctx: Ctx, s: ModelState, a: BuildActor): Step {
     }
     case 'lockFinal': {
       const lock = `${step.finalPath}.lock`;
-      // temp-root-final-path: root the final path before moving there, so GC cannot take it before registration
-      const rootFinal = ctx.variant.has('temp-root-final-path');
+      // the designs' beforeMove hook (temp roots, daemon fs calls), asked as the step begins as waits.ts asks it
+      const designs = beforeMove(ctx, s, d, a.scratch, step.finalPath);
       const fd = fs.open(ctx.daemon, lock, { access: 'rw', creat: true }, 0o600);
       if (fd.ok) fs.close(ctx.daemon, fd.value);
       const locked: ModelState = { ...s, locks: { ...s.locks, [lock]: a.id } };
-      const st = rootFinal ? addTempRoot(locked, a.id, hashPartOf(step.finalPath)) : locked;
-      return moveOutput(ctx, st, { ...a, finalLock: lock }, step.finalPath, actual);
+      const applied = applyAsked(ctx, locked, a.id, designs);
+      return withNotes(moveOutput(ctx, applied.state, { ...a, finalLock: lock }, step.finalPath, actual), applied.notes);
     }
     case 'moveOutput': {
       const r = fs.rename(ctx.daemon, actual, step.finalPath);
@@ -138,10 +140,17 @@ export function registerOutputs(ctx: Ctx, s: ModelState, a: BuildActor): Step {
       let st: ModelState = { ...s, valid: { ...s.valid, [step.finalPath]: info } };
       if (d.spec.kind === 'ca-floating') st = { ...st, realisations: { ...st.realisations, [`${d.drvPath}!out`]: step.finalPath } };
       st = dropFinalLock(ctx, st, a);
+      const applied = applyAsked(ctx, st, a.id, afterRegister(ctx, st, d, step.finalPath));
       const outcome: BuildOutcome = { kind: 'success', path: step.finalPath, skipped: false };
-      return toCleanup(ctx, st, a, outcome, `registered ${step.finalPath} valid`, SRC.registerValidPaths);
+      return toCleanup(ctx, applied.state, a, outcome, [`registered ${step.finalPath} valid`, ...applied.notes].join('; '), SRC.registerValidPaths);
     }
   }
+}
+
+/** A step with the designs' notes after its own. */
+function withNotes(step: Step, notes: readonly string[]): Step {
+  if (notes.length === 0 || step.kind !== 'next') return step;
+  return { ...step, effect: { ...step.effect, note: [step.effect.note, ...notes].join('; ') } };
 }
 
 /** dynamicOutputLock.setDeletion(true): the final-path lock file goes when the iteration ends. */
@@ -176,7 +185,7 @@ function moveOutput(ctx: Ctx, s: ModelState, a: BuildActor, finalPath: string, a
   // bmCheck (derivation-builder.cc l.1858): the new output stays where it was built, to be compared
   if (a.mode === 'check') return registering(s, a, { kind: 'compare', finalPath }, `--check: leaving ${actual} in place to compare`, SRC.moveOutput);
   if (actual === finalPath) return registering(s, a, { kind: 'register', finalPath, afterMove: true }, 'output already at its final path', SRC.moveOutput);
-  if (s.valid[finalPath] && !ctx.variant.has('bug-move-ignores-valid-final')) {
+  if (s.valid[finalPath] && !applies(ctx.variant, 'bug-move-ignores-valid-final')) {
     if (ctx.scenario.settings.nixVersion === '2.8') {
       return registering(s, a, { kind: 'register', finalPath, afterMove: true }, 'final path already valid: no moving needed (2.8 keeps the scratch copy)', SRC.moveOutput);
     }

@@ -11,14 +11,16 @@
  */
 import type { Ctx, DrvInfo } from './context.js';
 import { usesChroot } from './context.js';
+import { chosenScratch } from './hooks.js';
 import { makeFallbackPathOf } from './store-path.js';
 import type { KnownOutput } from './types.js';
 
+/** The ternary, then the designs' scratchPath hook (NixOS/nix#16465's design changes the choice here). */
 export function scratchPathFor(ctx: Ctx, d: DrvInfo, known: KnownOutput | undefined): string {
-  // NixOS/nix#16465 (variant floating-ca-same-scratch-path): a floating output is built at
-  // makeFallbackPath(outputName) whether or not a realisation is known, so a rebuild or a --check
-  // sees the same $out as the first build
-  if (ctx.variant.has('floating-ca-same-scratch-path') && d.spec.kind === 'ca-floating') return d.fallbackPath;
+  return chosenScratch(ctx, d, known, upstreamScratch(ctx, d, known));
+}
+
+function upstreamScratch(ctx: Ctx, d: DrvInfo, known: KnownOutput | undefined): string {
   if (!known) return d.fallbackPath;
   if (usesChroot(ctx) || known.status !== 'valid') return known.path;
   return makeFallbackPathOf(d.drvPath, known.path);

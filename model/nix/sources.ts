@@ -42,6 +42,7 @@ export const SRC = {
   crash: 'kernel: SIGKILL of the daemon worker; flocks dropped; libutil/unix/processes.cc startProcess PR_SET_PDEATHSIG on Linux only (l.228)',
   builderFailure: 'libstore/unix/build/derivation-builder.cc unprepareBuild (l.587-594: cleanupBuild(false), then BuilderFailureError)',
   collectGarbage: 'libstore/gc.cc LocalStore::collectGarbage gcDeleteDead, the store scan (l.727)',
+  collectorTempRootCheck: 'libstore/gc.cc LocalStore::collectGarbage deleteReferrersClosure: a temp root keeps a path alive, else it becomes pending (l.642-646)',
   storeDelete: 'nix/store-delete.cc CmdStoreDelete; libcmd/installables.cc build2 printMissing (l.628); libstore/gc.cc gcDeleteSpecific (l.698)',
   checkWorkerRun: 'libstore/build/worker.cc Worker::run checkInterrupt (l.346, l.363)',
   checkLockPaths: 'libstore/unix/pathlocks.cc PathLocks::lockPaths checkInterrupt (l.84)',

@@ -8,13 +8,14 @@ import type { Ctx } from './context.js';
 import { BUILD_DIR, chrootParent, drvOf, NIXBLD_GID, userName, usesChroot } from './context.js';
 import { prepareSandbox } from './chroot.js';
 import { startDelete } from './delete-path.js';
+import { afterScratchChosen, applyAsked } from './hooks.js';
+import { applies } from './variants.js';
 import { scratchPathFor } from './scratch-path.js';
 import { SRC } from './sources.js';
 import { enterCleanup } from './unwind.js';
-import { addTempRoot, putActor, withPhase } from './state.js';
+import { putActor, withPhase } from './state.js';
 import { takeBuildUser } from './user-lock.js';
 import { disabled, next } from './step.js';
-import { hashPartOf } from './store-path.js';
 import type { BuildActor, ModelState, Step } from './types.js';
 
 /** SimpleUserLock::acquire: the first member of build-users-group whose userpool lock is free. */
@@ -54,38 +55,34 @@ export function chownToBuilder(ctx: Ctx, s: ModelState, a: BuildActor): Step {
  * The scratch paths (derivation-builder.cc l.772-824): the ternary (scratch-path.ts), then for a known output whose
  * scratch path differs from it (a --check of a valid output) "Ensure scratch path is ours to use"
  * (l.815, deletePath of the store path) and the redirection that cleanupBuild(true) undoes. A
- * floating CA output with no known path `continue`s before that deletion (l.805). The variants act
- * here: prepare-deletes-stale-scratch extends that deletion to every scratch path that is not the
- * known output path; temp-root-scratch roots every scratch path against GC.
+ * floating CA output with no known path `continue`s before that deletion (l.805). Designs act here
+ * through the afterScratchChosen hook (hooks.ts): temp roots, daemon fs calls, one deletion.
  */
 export function prepareScratch(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   if (a.phase.kind !== 'prepareScratch') return disabled('not choosing scratch paths');
   const d = drvOf(ctx, a.drv);
   const scratch = scratchPathFor(ctx, d, a.known);
-  const rootScratch = ctx.variant.has('temp-root-scratch');
-  let st = s;
   const notes: string[] = [`$out = ${scratch}`];
+  // the designs see the filesystem as the step begins (as waits.ts does when it checks their temp roots)
+  const redirected = a.known !== undefined && a.known.path !== scratch;
+  const designs = afterScratchChosen(ctx, s, a, d, scratch, redirected ? scratch : undefined);
   if (usesChroot(ctx)) {
     // prepareSandbox (derivation-builder.cc startBuild l.830): deletePath(chrootParentDir) first, then a fresh 0700 chroot
     prepareSandbox(ctx, d, ctx.scenario.settings.buildUsers > 0);
     notes.push(`fresh chroot ${chrootParent(d)} (0700; the builder's / is its root/)`);
   }
-  if (rootScratch) {
-    st = addTempRoot(st, a.id, hashPartOf(scratch));
-    notes.push('addTempRoot(scratch) [temp-root-scratch]');
-  }
+  const applied = applyAsked(ctx, s, a.id, designs);
+  const st = applied.state;
+  notes.push(...applied.notes);
   let job;
-  let redirected = false;
-  if (a.known && a.known.path !== scratch) {
+  if (redirected && a.known) {
     job = startDelete(scratch);
-    redirected = true;
     notes.push(`ensure scratch path is ours: deletePath '${scratch}' (redirected from ${a.known.path})`);
-  } else if (!a.known && ctx.variant.has('prepare-deletes-stale-scratch')) {
-    // the patch deletes the store path (printStorePath), as the known-output deletion does: with a
-    // chroot that is the host's copy, which only an earlier build without one can have left
-    job = startDelete(scratch, ctx.variant.has('bug-delete-follows-symlinks'));
-    notes.push(`removing stale scratch path '${scratch}' [prepare-deletes-stale-scratch]`);
+  } else if (designs.deletePath !== undefined) {
+    // the planted bug makes a design's deletion follow a symlink at its top (tests only)
+    job = startDelete(designs.deletePath, applies(ctx.variant, 'bug-delete-follows-symlinks'));
   }
+  notes.push(...applied.deleteNotes);
   // an empty builder program exits 0 at once (the shell with nothing to do)
   const first = d.spec.program.length === 0 ? { kind: 'builderExit' as const, status: 0 } : { kind: 'building' as const, pc: 0, lastStatus: 0 };
   const building: BuildActor = {

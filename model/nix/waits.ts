@@ -9,6 +9,7 @@ import { gcPending } from './collector.js';
 import type { Ctx } from './context.js';
 import { scratchPathFor } from './scratch-path.js';
 import { drvOf } from './context.js';
+import { afterScratchChosen, beforeMove, rootsOf } from './hooks.js';
 import { actorById, isDone } from './state.js';
 import { hashPartOf } from './store-path.js';
 import { firstFreeUser } from './user-lock.js';
@@ -40,12 +41,17 @@ function buildWait(ctx: Ctx, s: ModelState, a: BuildActor): string | undefined {
       return lockWait(s, a.id, d.lockPath);
     case 'acquireUser':
       return ctx.scenario.settings.buildUsers > 0 ? userWait(ctx, s) : undefined;
-    case 'prepareScratch':
-      return ctx.variant.has('temp-root-scratch') ? addTempRootWait(s, [scratchPathFor(ctx, d, a.known)]) : undefined;
+    case 'prepareScratch': {
+      // the temp roots the designs take at this step (hooks.ts asks them the same question there)
+      const scratch = scratchPathFor(ctx, d, a.known);
+      const redirected = a.known !== undefined && a.known.path !== scratch;
+      return addTempRootWait(s, rootsOf(afterScratchChosen(ctx, s, a, d, scratch, redirected ? scratch : undefined)));
+    }
     case 'registering': {
       const step = a.phase.step;
       if (step.kind !== 'lockFinal') return undefined;
-      const rootFinal = ctx.variant.has('temp-root-final-path') ? addTempRootWait(s, [step.finalPath]) : undefined;
+      const roots = a.scratch === undefined ? [] : rootsOf(beforeMove(ctx, s, d, a.scratch, step.finalPath));
+      const rootFinal = addTempRootWait(s, roots);
       return lockWait(s, a.id, `${step.finalPath}.lock`) ?? rootFinal;
     }
     case 'createTempDir':

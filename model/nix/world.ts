@@ -16,6 +16,7 @@ import { step } from './transition.js';
 import { BUILD_EVENT_TYPES } from './types.js';
 import type { Actor, ActorSpec, BuildEventType, ModelEvent, ModelState, Scenario, TraceStep, WorldSnapshot } from './types.js';
 import type { Variant } from './variants.js';
+import { UPSTREAM } from './variants.js';
 
 export interface World {
   readonly ctx: Ctx;
@@ -75,7 +76,7 @@ export function initialWorld(scenario: Scenario, variant: Variant): World {
 /** What of the scenario's `initial` entries cannot be laid out (a path not known yet, a name that clashes, ...). */
 export function initialLayoutErrors(scenario: Scenario): string[] {
   const fs = createKernel({ personality: scenario.settings.platform === 'darwin' ? 'darwin' : 'linux' });
-  const ctx = makeCtx(scenario, new Set(), fs);
+  const ctx = makeCtx(scenario, UPSTREAM, fs);
   layStore(fs, ctx);
   return layInitial(fs, ctx);
 }

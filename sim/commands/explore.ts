@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import type { FaultKind, Scenario } from '../../model/nix/index.js';
+import type { Design, FaultKind, Scenario } from '../../model/nix/index.js';
 import { BUILTIN } from '../scenarios/builtin.js';
 import type { Trace, TraceSearch } from '../trace.js';
 import { formatText } from '../trace.js';
@@ -20,10 +20,10 @@ import type { CliContext, CommandModule } from './context.js';
 import { examples, fail } from './context.js';
 import type { LoadedScenario } from './load.js';
 import { loadScenario } from './load.js';
+import type { ModelFlags } from './options.js';
 import { addModelOptions, chosenVariants, faultList, maxDepthArg, maxFaultsArg, positiveInt, seconds } from './options.js';
 
-interface Flags {
-  readonly variant: string[];
+interface Flags extends ModelFlags {
   readonly scenarios?: string;
   readonly faults?: FaultKind[];
   readonly maxFaults?: number;
@@ -64,9 +64,10 @@ interface Explored {
   readonly loaded: LoadedScenario;
   readonly bounds: Bounds;
   readonly cells: Cell[];
+  readonly designs: readonly Design[];
 }
 
-function exploreOne(ctx: CliContext, loaded: LoadedScenario, variants: readonly string[], f: Flags, seed: number): Explored {
+function exploreOne(ctx: CliContext, loaded: LoadedScenario, variants: readonly string[], f: Flags, seed: number, designs: readonly Design[]): Explored {
   const bounds = boundsFor(loaded.scenario, f);
   const scenario = boundedScenario(loaded.scenario, bounds);
   const progress = (msg: string): void => {
@@ -81,22 +82,22 @@ function exploreOne(ctx: CliContext, loaded: LoadedScenario, variants: readonly 
         const secs = (now() - t0) / 1000;
         progress(`${scenario.name} ${v}/${fault}: ${String(p.states)} states, depth ${String(p.depth)}, ${String(Math.round(p.states / Math.max(secs, 0.001)))} states/s, ${secs.toFixed(1)} s`);
       };
-      const cfg = { maxDepth: bounds.maxDepth, maxStates: bounds.maxStates, maxFaults: bounds.maxFaults, now, ...(bounds.maxSeconds === undefined ? {} : { maxSeconds: bounds.maxSeconds }) };
+      const cfg = { maxDepth: bounds.maxDepth, maxStates: bounds.maxStates, maxFaults: bounds.maxFaults, now, designs, ...(bounds.maxSeconds === undefined ? {} : { maxSeconds: bounds.maxSeconds }) };
       cells.push(
         f.mode === 'bfs'
           ? exploreCell(scenario, v, fault, ctx.io.isTty ? { ...cfg, onProgress } : cfg)
-          : randomCell(scenario, v, fault, { runs: f.runs, seed, maxFaults: bounds.maxFaults, now, ...(f.path ? { path: f.path } : {}) }),
+          : randomCell(scenario, v, fault, { runs: f.runs, seed, maxFaults: bounds.maxFaults, now, designs, ...(f.path ? { path: f.path } : {}) }),
       );
     }
   }
   progress('');
   if (ctx.io.isTty) ctx.io.err('\r');
-  return { loaded, bounds, cells };
+  return { loaded, bounds, cells, designs };
 }
 
 /** The command that finds this cell's counterexample again: the same scenario argument and the flags in force. */
 function exploreHint(e: Explored, c: Cell, f: Flags): string {
-  const parts = ['outpath explore', e.loaded.arg, '--variant', c.variant, '--faults', c.fault];
+  const parts = ['outpath explore', e.loaded.arg, ...(f.design ?? []).flatMap((d) => ['--design', d]), '--variant', c.variant, '--faults', c.fault];
   if (f.maxFaults !== undefined) parts.push('--max-faults', String(f.maxFaults));
   if (f.faultTargets !== undefined) parts.push('--fault-targets', f.faultTargets);
   if (f.maxDepth !== undefined) parts.push('--max-depth', String(f.maxDepth));
@@ -111,17 +112,18 @@ function tracesOf(e: Explored, f: Flags): Trace[] {
       c.coverage.kind === 'sampled'
         ? `random schedules (fast-check), fault model ${c.fault}, seed=${String(c.coverage.seed)} path=${c.coverage.path ?? '-'} shrunk ${String(c.coverage.shrinks)}×`
         : `bfs, fault model ${c.fault}, ${String(c.states)} distinct states (shortest)`;
-    return c.counterexamples.map((cx) => traceOf({ scenario: e.loaded.traced, variant: c.variant, search, cx, foundBy, replay: exploreHint(e, c, f) }));
+    return c.counterexamples.map((cx) => traceOf({ scenario: e.loaded.traced, variant: c.variant, search, cx, foundBy, replay: exploreHint(e, c, f), designs: e.designs }));
   });
 }
 
 /** Writes each trace as JSON and text; a written trace's replay hint names its own file first. */
-function writeTraces(ctx: CliContext, dir: string, traces: readonly Trace[]): void {
+function writeTraces(ctx: CliContext, dir: string, traces: readonly Trace[], designFiles: readonly string[]): void {
+  const designs = designFiles.map((d) => ` --design ${d}`).join('');
   mkdirSync(resolve(ctx.cwd, dir), { recursive: true });
   for (const t of traces) {
     const [v] = t.violations;
     const base = join(dir, `${t.scenario.name}.${t.variant}.${v?.invariant ?? 'ok'}.${t.search.faults.join('+')}.trace`);
-    const written: Trace = { ...t, replay: `outpath replay ${base}.json   # or: ${t.replay}` };
+    const written: Trace = { ...t, replay: `outpath replay ${base}.json${designs}   # or: ${t.replay}` };
     writeFileSync(resolve(ctx.cwd, `${base}.json`), JSON.stringify(written, null, 2) + '\n');
     writeFileSync(resolve(ctx.cwd, `${base}.txt`), formatText(written));
   }
@@ -148,10 +150,10 @@ function scenarioJson(e: Explored): unknown {
 }
 
 function single(ctx: CliContext, arg: string, f: Flags, seed: number): void {
-  const variants = chosenVariants(f);
-  const e = exploreOne(ctx, loadScenario(arg, ctx.cwd), variants, f, seed);
+  const { variants, designs } = chosenVariants(f, ctx.cwd);
+  const e = exploreOne(ctx, loadScenario(arg, ctx.cwd), variants, f, seed, designs);
   const traces = tracesOf(e, f);
-  if (f.out) writeTraces(ctx, f.out, traces);
+  if (f.out) writeTraces(ctx, f.out, traces, f.design ?? []);
   ctx.exitCode = exitCodeOf(e.cells);
   if (f.json) {
     ctx.io.out(JSON.stringify({ scenario: scenarioJson(e), bounds: e.bounds, exitCode: ctx.exitCode, cells: e.cells.map(cellJson), traces }, null, 2) + '\n');
@@ -169,13 +171,16 @@ function single(ctx: CliContext, arg: string, f: Flags, seed: number): void {
 function many(ctx: CliContext, list: string, f: Flags, seed: number): void {
   const args = list === 'all' ? BUILTIN.map((s) => s.name) : [...new Set(list.split(','))];
   const loaded = args.map((a) => loadScenario(a, ctx.cwd));
-  const asked = chosenVariants(f);
-  const withBase = asked.includes('upstream') ? asked : ['upstream', ...asked];
-  const explored = loaded.map((l) => exploreOne(ctx, l, withBase, f, seed));
+  const { variants: asked, designs } = chosenVariants(f, ctx.cwd);
+  // every design is compared with upstream, and one that is neither with the recommended series too
+  const compareRecommended = asked.some((v) => v !== 'upstream' && v !== 'recommended');
+  const bases = ['upstream', ...(compareRecommended ? ['recommended'] : [])];
+  const withBase = [...bases.filter((b) => !asked.includes(b)), ...asked];
+  const explored = loaded.map((l) => exploreOne(ctx, l, withBase, f, seed, designs));
   const askedCells = explored.flatMap((e) => e.cells.filter((c) => asked.includes(c.variant)));
   ctx.exitCode = exitCodeOf(askedCells);
   const traces = explored.flatMap((e) => tracesOf(e, f).filter((t) => asked.includes(t.variant)));
-  if (f.out) writeTraces(ctx, f.out, traces);
+  if (f.out) writeTraces(ctx, f.out, traces, f.design ?? []);
   if (f.json) {
     const scenarios = explored.map((e) => ({ scenario: scenarioJson(e), bounds: e.bounds, cells: e.cells.map(cellJson) }));
     ctx.io.out(JSON.stringify({ variants: asked, exitCode: ctx.exitCode, scenarios, traces }, null, 2) + '\n');
@@ -186,6 +191,7 @@ function many(ctx: CliContext, list: string, f: Flags, seed: number): void {
       scenario: e.loaded.scenario.name,
       cells: e.cells.filter((c) => c.variant === v),
       upstream: e.cells.filter((c) => c.variant === 'upstream'),
+      ...(compareRecommended && v !== 'upstream' && v !== 'recommended' ? { recommended: e.cells.filter((c) => c.variant === 'recommended') } : {}),
     }));
     const first = explored[0];
     return comparisonText(v, rows, first ? { ...first.bounds, faults: [...new Set(explored.flatMap((e) => e.bounds.faults))] } : boundsFor(BUILTIN[0] as Scenario, f), explored.some((e) => e.bounds.faultTargets !== undefined));
@@ -206,7 +212,7 @@ export const exploreCommand: CommandModule = {
       .argument('[scenario]', 'a built-in scenario (see `outpath scenarios`) or a scenario JSON file');
     addModelOptions(cmd, 'many');
     cmd
-      .addOption(new Option('--scenarios <list>', '"all" built-in scenarios, or scenarios separated by commas: print the asked variants against upstream, scenario by scenario'))
+      .addOption(new Option('--scenarios <list>', '"all" built-in scenarios, or scenarios separated by commas: print the asked variants against upstream (and a design against recommended too), scenario by scenario'))
       .addOption(new Option('--faults <kinds>', "fault models, one column each: interrupt, crash, builderFailure, separated by commas (default: the scenario's explore.faults, else all three)").argParser(faultList))
       .addOption(new Option('--max-faults <n>', "faults per run, 0-3 (default: the scenario's explore.maxFaults, else 1)").argParser(maxFaultsArg))
       .addOption(new Option('--fault-targets <ids>', "the builds faults may hit: ids separated by commas, or all (default: the scenario's explore.faultTargets, else every build)"))
@@ -225,6 +231,7 @@ export const exploreCommand: CommandModule = {
           'outpath explore seed-487 --variant upstream,recommended --out out/',
           'outpath explore ./my-scenario.json --faults interrupt --max-faults 2',
           'outpath explore --scenarios all --variant recommended+cleanup-deletes-scratch',
+          'outpath explore --scenarios all --design ./my-design.ts',
           'outpath explore seed-487 --mode random --runs 500 --seed 42',
         ),
       )

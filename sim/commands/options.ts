@@ -4,10 +4,12 @@
  * set are checked against the scenario schema, so a flag cannot go where a file may not.
  */
 import { InvalidArgumentError, Option } from 'commander';
+import { UsageError } from './context.js';
 import type { Command } from 'commander';
 import type { z } from 'zod';
-import type { FaultKind } from '../../model/nix/index.js';
+import type { Design, FaultKind } from '../../model/nix/index.js';
 import { parseVariant, variantName } from '../../model/nix/index.js';
+import { loadDesignFiles } from '../design-file.js';
 import { exploreBoundsSchema } from '../scenario-schema.js';
 import { allVariants, FAULT_MODELS } from '../verdicts.js';
 
@@ -32,21 +34,27 @@ export function seconds(v: string): number {
   return Number(v);
 }
 
-function variantOf(name: string): string {
-  const p = parseVariant(name);
-  if (!p.ok) throw new InvalidArgumentError(`unknown variant '${p.unknown}' (known: ${allVariants().join(', ')}; combine with +).`);
-  return variantName(p.variant);
+/** The canonical name, or what is wrong with it. */
+function variantOf(name: string, designs: readonly Design[] = []): { name: string } | { error: string } {
+  const p = parseVariant(name, designs);
+  if (p.ok) return { name: variantName(p.variant) };
+  const known = [...allVariants(), ...designs.map((d) => d.name)].join(', ');
+  return { error: `unknown variant '${p.unknown}' (known: ${known}; combine with +).` };
 }
 
-/** `all`, or variants separated by commas, each a name or names joined with '+'; in the order given. */
+/** `all`, or variants separated by commas, each a name or names joined with '+'; in the order given (resolved in chosenVariants). */
 export function variantList(v: string): string[] {
-  if (v === 'all') return allVariants();
-  return [...new Set(v.split(',').map(variantOf))];
+  if (v === 'all') return ['all'];
+  const parts = v.split(',');
+  if (parts.some((p) => p === '' || p.split('+').some((x) => x === ''))) throw new InvalidArgumentError('expected names separated by commas, each a name or names joined with +.');
+  return parts;
 }
 
 export function oneVariant(v: string): string {
   if (v.includes(',')) throw new InvalidArgumentError('this command runs one variant at a time (combine fixes with +, not ,).');
-  return variantOf(v);
+  const r = variantOf(v);
+  if ('error' in r) throw new InvalidArgumentError(r.error);
+  return r.name;
 }
 
 export function faultList(v: string): FaultKind[] {
@@ -57,18 +65,54 @@ export function faultList(v: string): FaultKind[] {
 }
 
 /**
- * The options that choose which model runs: today the variant. A fix design loaded from a file
- * (`--design FILE`) belongs here too, resolved next to --variant in `chosenVariants`.
+ * The options that choose which model runs: the variant, and fix designs loaded from files
+ * (`--design FILE`, repeatable), whose names --variant may then use; `chosenVariants` resolves both.
  */
 export function addModelOptions(cmd: Command, how: 'one' | 'many'): Command {
-  if (how === 'one') return cmd.addOption(new Option('--variant <variant>', 'the fix design to run: a variant name, or names joined with +').default('upstream').argParser(oneVariant));
-  return cmd.addOption(
-    new Option('--variant <variants>', 'fix designs to explore: "all", or variants separated by commas (each a name, or names joined with +), reported in that order')
-      .default(allVariants(), 'all')
-      .argParser(variantList),
+  const design = new Option('--design <file>', "a fix design of your own: a .ts file whose default export is a design (docs/designs.md); repeat for several. Its name joins the variants").argParser(
+    (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
   );
+  if (how === 'one') {
+    const one = (v: string): string[] => {
+      if (v.includes(',')) throw new InvalidArgumentError('this command runs one variant at a time (combine fixes with +, not ,).');
+      return [v];
+    };
+    return cmd.addOption(new Option('--variant <variant>', 'the fix design to run: a variant name, or names joined with + (default: upstream; with --design, the designs from files)').argParser(one)).addOption(design);
+  }
+  return cmd
+    .addOption(
+      new Option(
+        '--variant <variants>',
+        'fix designs to explore: "all", or variants separated by commas (each a name, or names joined with +, a --design file\'s name too), reported in that order (default: all; with --design, the designs from files)',
+      ).argParser(variantList),
+    )
+    .addOption(design);
 }
 
-export function chosenVariants(opts: { readonly variant: string[] }): string[] {
-  return opts.variant;
+export interface ModelFlags {
+  readonly variant?: string[];
+  readonly design?: string[];
+}
+
+/** The variants asked for, canonically named, and the designs loaded from files (bad files and names: exit 2). */
+export function chosenVariants(opts: ModelFlags, cwd: string): { variants: string[]; designs: Design[] } {
+  const designs = loadDesignFiles(opts.design ?? [], cwd);
+  const asked = opts.variant ?? (designs.length > 0 ? designs.map((d) => d.name) : ['all']);
+  // names from --design files are known only once every option is read: checked here, not by the option's parser
+  const names = asked.flatMap((v) => {
+    if (v === 'all') return [...allVariants(), ...designs.map((d) => d.name)];
+    const r = variantOf(v, designs);
+    if ('error' in r) throw new UsageError(`--variant: ${r.error}`);
+    return [r.name];
+  });
+  return { variants: [...new Set(names)], designs };
+}
+
+/** The one variant asked for (default upstream, or every --design file's design joined with +), canonically named. */
+export function chosenVariant(opts: ModelFlags, cwd: string): { variant: string; designs: Design[] } {
+  const designs = loadDesignFiles(opts.design ?? [], cwd);
+  const asked = opts.variant?.[0] ?? (designs.length > 0 ? designs.map((d) => d.name).join('+') : 'upstream');
+  const r = variantOf(asked, designs);
+  if ('error' in r) throw new UsageError(`--variant: ${r.error}`);
+  return { variant: r.name, designs };
 }

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import type { ModelEvent, Scenario } from '../../model/nix/index.js';
+import { parseVariant } from '../../model/nix/index.js';
 import { freeScenario } from '../../model/verify/index.js';
 import { planFromEvents, scriptedEvents } from '../repro/from-trace.js';
 import { renderScript } from '../repro/render.js';
@@ -75,6 +76,8 @@ export const reproCommand: CommandModule = {
           scenario = freeScenario(t.scenario.spec);
           events = t.events;
           variant = f.variant ?? t.variant;
+          // a design from a file has no patch a real daemon could be built with: the script can still check upstream
+          if (!parseVariant(variant).ok) fail(`${arg}: its variant '${variant}' is no built-in design (a design from a file has no patch a real daemon runs); give --variant upstream (or a built-in design) for a script of its events`);
         } else {
           scenario = loadScenario(arg, ctx.cwd).scenario;
           events = scriptedEvents(scenario);

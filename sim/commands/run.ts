@@ -10,7 +10,8 @@ import { buildTrace, formatText } from '../trace.js';
 import type { CliContext, CommandModule } from './context.js';
 import { examples } from './context.js';
 import { loadScenario } from './load.js';
-import { addModelOptions } from './options.js';
+import type { ModelFlags } from './options.js';
+import { addModelOptions, chosenVariant } from './options.js';
 
 export const runCommand: CommandModule = {
   register(program: Command, ctx: CliContext) {
@@ -22,20 +23,21 @@ export const runCommand: CommandModule = {
       .argument('<scenario>', 'a built-in scenario (see `outpath scenarios`) or a scenario JSON file');
     addModelOptions(cmd, 'one')
       .option('--json', 'print the trace as JSON (what replay and show read)')
-      .addHelpText('after', examples('outpath run same-user-retry', 'outpath run seed-487 --variant recommended', 'outpath run ./my-scenario.json --json > run.json && outpath replay run.json'))
+      .addHelpText('after', examples('outpath run same-user-retry', 'outpath run seed-487 --variant recommended', 'outpath run seed-487 --design ./my-design.ts', 'outpath run ./my-scenario.json --json > run.json && outpath replay run.json'))
       .addHelpText('after', '\nExit status: 0 no invariant violated at any state, 1 a violation, 2 bad input, 3 the run hit its step limit.')
-      .action((arg: string, f: { variant: string; json?: boolean }) => {
+      .action((arg: string, f: ModelFlags & { json?: boolean }) => {
         const loaded = loadScenario(arg, ctx.cwd);
-        const v = parseVariant(f.variant);
-        if (!v.ok) throw new Error('unreachable: --variant is parsed');
+        const { variant, designs } = chosenVariant(f, ctx.cwd);
+        const v = parseVariant(variant, designs);
+        if (!v.ok) throw new Error('unreachable: chosenVariant resolved it');
         const path = checkPath(loaded.scenario, { variant: v.variant });
         const violations = firstOfEach(path.violations);
         const t = buildTrace({
           scenario: loaded.traced,
-          variant: f.variant,
+          variant,
           search: { mode: 'scripted', faults: [], maxFaults: 0 },
           foundBy: `scripted run${path.truncated ? ' (stopped at its step limit: a livelock, or a model bug)' : ''}`,
-          replay: `outpath run ${arg} --variant ${f.variant}`,
+          replay: ['outpath run', arg, ...(f.design ?? []).flatMap((d) => ['--design', d]), '--variant', variant].join(' '),
           events: path.steps.map((s) => s.event),
           steps: path.steps,
           initial: path.initial,

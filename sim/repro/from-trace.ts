@@ -6,7 +6,7 @@
  */
 import type { TreeEntry } from '../../model/fs/index.js';
 import type { ActorSpec, BuildActor, DerivationSpec, ModelEvent, Run, Scenario, Settings } from '../../model/nix/index.js';
-import { FIRST_BUILD_UID, parseVariant, resolveRef, runScripted } from '../../model/nix/index.js';
+import { FIRST_BUILD_UID, parseVariant, resolveRef, runScripted, UPSTREAM } from '../../model/nix/index.js';
 import type { AttemptObservation, BuilderAction, DeleteCommand, Observation, PlanStep, ReproPlan } from './plan.js';
 import { PLAN_FORMAT } from './plan.js';
 
@@ -341,5 +341,5 @@ export function planFromEvents(
 
 /** The events of a scenario's own scripted run (its faults where the scenario puts them). */
 export function scriptedEvents(scenario: Scenario): ModelEvent[] {
-  return runScripted(scenario, new Set()).steps.map((s) => s.event);
+  return runScripted(scenario, UPSTREAM).steps.map((s) => s.event);
 }

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ModelEvent, Scenario } from '../../model/nix/index.js';
-import { apply, drvOf, enabledEvents, initialWorld, narText, parseVariant, realScratch } from '../../model/nix/index.js';
+import { apply, drvOf, enabledEvents, initialWorld, narText, parseVariant, realScratch, UPSTREAM } from '../../model/nix/index.js';
 import type { TreeEntry } from '../../model/fs/index.js';
 import { checkTransition, explore } from '../../model/verify/index.js';
 import { hostilePlantSandbox, linuxSandbox } from '../../sim/scenarios/builtin.js';
@@ -61,7 +61,7 @@ describe('a co-tenant sandboxed builder', () => {
 
 describe('InProgressOutputSafe for a sandboxed build', () => {
   it('is checked at the output inside the chroot', () => {
-    const w = initialWorld(linuxSandbox, new Set());
+    const w = initialWorld(linuxSandbox, UPSTREAM);
     let e: ModelEvent | undefined;
     // run a1 until its builder is running
     for (;;) {

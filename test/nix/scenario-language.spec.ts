@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Scenario } from '../../model/nix/index.js';
-import { drvOf, enabledEvents, hashWorld, initialLayoutErrors, initialWorld, apply, resolveRef } from '../../model/nix/index.js';
+import { drvOf, enabledEvents, hashWorld, initialLayoutErrors, initialWorld, apply, resolveRef, UPSTREAM } from '../../model/nix/index.js';
 import { DARWIN, GODYN } from '../../sim/scenarios/common.js';
 import { build, outcome, run, scratchOf, traceOf } from './helpers.js';
 
@@ -102,7 +102,7 @@ describe('nested initial trees', () => {
     ]);
     const twice = [...(s.initial ?? []), { at: { drv: 'godyn', which: 'scratch' }, owner: 'root', mode: '755' } as const];
     expect(initialLayoutErrors({ ...s, initial: twice })[0]).toMatch(/^initial\[1\]: cannot make \/nix\/store\/\S+: mkdir EEXIST$/);
-    expect(() => initialWorld({ ...s, initial: twice }, new Set())).toThrow(/initial\[1\]/);
+    expect(() => initialWorld({ ...s, initial: twice }, UPSTREAM)).toThrow(/initial\[1\]/);
   });
 });
 
@@ -154,7 +154,7 @@ describe('loops', () => {
       derivations: [{ ...CA, program: [{ op: 'mkdirP', path: '' }, { op: 'writeFile', path: 'n', content: 'x' }, { op: 'loop', to: 1 }] }],
       actors: [{ id: 'a1', kind: 'build', drv: 'godyn', fault: { kind: 'crash', before: 'builderAction', nth: 1 } }],
     };
-    const w = initialWorld(s, new Set());
+    const w = initialWorld(s, UPSTREAM);
     const seen = new Set<string>();
     let repeated = false;
     for (let i = 0; i < 60 && !repeated; i++) {

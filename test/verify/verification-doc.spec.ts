@@ -1,10 +1,12 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateVerification } from '../../sim/verification-doc.js';
+import { cellRecords, cellRecordsJson } from '../../sim/cell-record.js';
+import { exploredCells, generateVerification } from '../../sim/verification-doc.js';
 import { accept, itCommitted } from '../committed.js';
 
 const docs = join(import.meta.dirname, '..', '..', 'docs');
+const cellsFixture = join(import.meta.dirname, '..', 'fixtures', 'verification-cells.json');
 
 function onDisk(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -19,6 +21,15 @@ describe('docs/verification.md is the model’s current verdict matrix', () => {
   it('explains every ✗ of the recommended series, and nothing else (sim/scenarios/findings.ts)', () => {
     expect({ unexplained, unused }).toEqual({ unexplained: [], unused: [] });
   });
+  // Recorded by scripts/gen-cells-baseline.ts with the model before fix designs became files: the
+  // refactor (and any later change meant to keep behaviour) leaves every cell's search the same.
+  itCommitted('every cell explores as many states and transitions, and finds the same verdicts and shortest counterexample lengths, as test/fixtures/verification-cells.json records', () => {
+    const baseline = JSON.parse(readFileSync(cellsFixture, 'utf8')) as { cells: Record<string, unknown> };
+    const now = cellRecords(exploredCells());
+    const differ = Object.keys({ ...baseline.cells, ...now }).filter((k) => JSON.stringify(baseline.cells[k]) !== JSON.stringify(now[k]));
+    expect(differ.map((k) => `${k}: recorded ${JSON.stringify(baseline.cells[k])}, now ${JSON.stringify(now[k])}`)).toEqual([]);
+    expect(Object.keys(now).length).toBeGreaterThan(500);
+  });
   itCommitted('matches the generated matrix and traces (regenerate with npm run docs:verification)', () => {
     const stale: string[] = [];
     for (const [rel, content] of files) {
@@ -32,6 +43,7 @@ describe('docs/verification.md is the model’s current verdict matrix', () => {
   }, 600_000);
   if (accept) {
     const { files } = generateVerification();
+    writeFileSync(cellsFixture, cellRecordsJson('ACCEPT=1', cellRecords(exploredCells())));
     rmSync(join(docs, 'verification'), { recursive: true, force: true });
     for (const [rel, content] of files) {
       mkdirSync(dirname(join(docs, rel)), { recursive: true });
