@@ -12,7 +12,7 @@ import { open } from './open.js';
 import { lstat, readdir, readlink, stat } from './query.js';
 import { rmdir, unlink } from './remove.js';
 import { rename } from './rename.js';
-import { hash, tree } from './snapshot.js';
+import { changedUnder, hash, tree } from './snapshot.js';
 import { emptyState, toVolume, type FsState } from './store.js';
 import {
   SyscallAborted,
@@ -106,6 +106,13 @@ export class Kernel implements FsKernel {
     this.state = state;
   }
   hash(): string { return hash(this.state); }
+  changedSince(before: FsSnapshot, roots: readonly string[]): string[] {
+    const then = (before as Partial<Box>).state;
+    if (!then) throw new Error('model bug: changedSince() of an object that snapshot() did not return');
+    const out = new Set<string>();
+    for (const root of roots) changedUnder(then, this.state, root, out);
+    return [...out].sort();
+  }
   observe(o: SyscallObserver): () => void {
     this.observers = [...this.observers, o];
     return () => { this.observers = this.observers.filter((x) => x !== o); };

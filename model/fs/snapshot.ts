@@ -88,3 +88,47 @@ export function hash(s: FsState): string {
   hashes.set(s.inodes, h);
   return h;
 }
+
+/** Whether two inodes list the same in tree(): kind, mode, owners, content or link target (not inode numbers or times). */
+function sameEntry(a: Inode, b: Inode): boolean {
+  if (a === b) return true;
+  if (a.kind !== b.kind || a.mode !== b.mode || a.uid !== b.uid || a.gid !== b.gid) return false;
+  if (a.kind === 'file') return a.content === (b as typeof a).content;
+  if (a.kind === 'symlink') return a.target === (b as typeof a).target;
+  return true;
+}
+
+/**
+ * The paths under `root` (inclusive) whose tree() entry differs between `a` and `b`, or that exist
+ * in one of them only, added to `out`: what diffing tree(a, root) with tree(b, root) gives, found by
+ * walking both trees at once. Inodes a step did not touch are the same objects in both states, so
+ * they compare by reference and no listing is built.
+ */
+export function changedUnder(a: FsState, b: FsState, root: string, out: Set<string>): void {
+  if (a.inodes === b.inodes) return;
+  const rootPath = '/' + root.split('/').filter((n) => n !== '').join('/');
+  pairWalk(a, b, rootPath, find(a, root), find(b, root), out);
+}
+
+function pairWalk(a: FsState, b: FsState, path: string, x: Inode | undefined, y: Inode | undefined, out: Set<string>): void {
+  if (x === undefined && y === undefined) return;
+  if (x === undefined || y === undefined || !sameEntry(x, y)) out.add(path);
+  const xd = x?.kind === 'dir' ? x : undefined;
+  const yd = y?.kind === 'dir' ? y : undefined;
+  if (xd) {
+    for (const [name, ino] of xd.entries) {
+      const xc = getInode(a, ino);
+      const yIno = yd?.entries.get(name);
+      const yc = yIno === undefined ? undefined : getInode(b, yIno);
+      // an untouched file or link is the same object in both states: nothing under it to compare
+      if (xc === yc && xc.kind !== 'dir') continue;
+      pairWalk(a, b, join(path, name), xc, yc, out);
+    }
+  }
+  if (yd) {
+    for (const [name, ino] of yd.entries) {
+      if (xd?.entries.has(name)) continue;
+      pairWalk(a, b, join(path, name), undefined, getInode(b, ino), out);
+    }
+  }
+}

@@ -45,3 +45,64 @@ export function canonicalJson(v: unknown): string {
     return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
   });
 }
+
+/**
+ * digest(canonicalJson(v)) in spirit, computed bottom-up: every object or array is digested once
+ * from its children's digests and the digest is remembered for that object. Model states are
+ * immutable and a step rebuilds only the objects it changes, so hashing a successor state costs the
+ * objects that step made, not the whole state. Two values get the same digest exactly when their
+ * canonical JSON is equal (keys sorted, `undefined` members dropped, as JSON.stringify does), up to
+ * digest collisions.
+ */
+const merkle = new WeakMap<object, string>();
+
+/** An encoding computed by the caller (an override's way to stand in a member's digest). */
+export class Piece {
+  constructor(readonly text: string) {}
+}
+
+/** A value's piece of its parent's encoding: JSON for primitives, `#digest` for objects and arrays. */
+function piece(v: unknown): string | undefined {
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v);
+    case 'number':
+      return Number.isFinite(v) ? String(v) : 'null';
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'object':
+      if (v === null) return 'null';
+      return v instanceof Piece ? v.text : `#${canonicalDigest(v)}`;
+    default:
+      // undefined, functions, symbols: JSON.stringify drops them from objects (and writes null in arrays)
+      return undefined;
+  }
+}
+
+export function canonicalDigest(o: object, override?: (key: string, value: unknown) => unknown): string {
+  if (!override) {
+    const hit = merkle.get(o);
+    if (hit !== undefined) return hit;
+  }
+  let text: string;
+  if (Array.isArray(o)) {
+    text = '[';
+    for (let i = 0; i < o.length; i++) text += `${i > 0 ? ',' : ''}${piece(o[i]) ?? 'null'}`;
+    text += ']';
+  } else {
+    const rec = o as Record<string, unknown>;
+    const keys = Object.keys(rec).sort();
+    text = '{';
+    let first = true;
+    for (const k of keys) {
+      const p = piece(override ? override(k, rec[k]) : rec[k]);
+      if (p === undefined) continue;
+      text += `${first ? '' : ','}${JSON.stringify(k)}:${p}`;
+      first = false;
+    }
+    text += '}';
+  }
+  const d = digest(text);
+  if (!override) merkle.set(o, d);
+  return d;
+}

@@ -5,7 +5,8 @@
  * docs/lifecycle.md records the phase transitions it sees. Both get the same states in the same order.
  */
 import type { EnabledOptions, ModelEvent, ModelState, TraceStep, World, WorldSnapshot } from '../nix/index.js';
-import { apply, enabledEvents, hashWorld, observedTree, restoreWorld, snapshotWorld } from '../nix/index.js';
+import { apply, applyQuiet, enabledEvents, hashWorld, observedTree, restoreWorld, snapshotWorld } from '../nix/index.js';
+import type { FsSnapshot } from '../fs/index.js';
 
 export interface WalkBounds {
   readonly maxDepth: number;
@@ -22,6 +23,11 @@ export interface WalkVisitor {
   readonly state?: (w: World, events: readonly ModelEvent[], path: () => ModelEvent[]) => void;
   /** One transition, taken from `prev`; the world holds the state it led to. */
   readonly transition?: (w: World, prev: ModelState, step: TraceStep, path: () => ModelEvent[]) => void;
+  /**
+   * One transition, as `transition` but without its trace step (no syscall records, no tree listings,
+   * which cost more than the step itself): the filesystem state it came from instead.
+   */
+  readonly move?: (w: World, prev: ModelState, event: ModelEvent, before: FsSnapshot, path: () => ModelEvent[]) => void;
   /** A new distinct state was found (the CLI draws progress from this). */
   readonly found?: (states: number, depth: number, transitions: number) => void;
 }
@@ -75,14 +81,21 @@ export function walkStates(w: World, enabled: EnabledOptions, bounds: WalkBounds
       continue;
     }
     restoreWorld(w, node.snap);
-    const treeBefore = observedTree(w);
+    const treeBefore = visit.transition ? observedTree(w) : undefined;
     for (const e of events) {
       restoreWorld(w, node.snap);
       const prev = w.state;
-      const r = apply(w, e, treeBefore);
-      if (!r.ok) throw new Error(`model bug: enabled event ${e.type}(${e.actor}) is disabled: ${r.reason}`);
+      const path = (): ModelEvent[] => [...pathTo(nodes, i), e];
+      if (visit.transition) {
+        const r = apply(w, e, treeBefore);
+        if (!r.ok) throw new Error(`model bug: enabled event ${e.type}(${e.actor}) is disabled: ${r.reason}`);
+        visit.transition(w, prev, r.step, path);
+      } else {
+        const r = applyQuiet(w, e);
+        if (!r.ok) throw new Error(`model bug: enabled event ${e.type}(${e.actor}) is disabled: ${r.reason}`);
+      }
       transitions++;
-      visit.transition?.(w, prev, r.step, () => [...pathTo(nodes, i), e]);
+      visit.move?.(w, prev, e, node.snap.fs, path);
       const h = hashWorld(w);
       if (seen.has(h)) continue;
       seen.add(h);
