@@ -4,7 +4,7 @@
  * clean build succeed from here?") run on a copy of the world.
  */
 import type { ActorSpec, DerivationSpec, ModelEvent, ModelState, TraceStep, World } from '../nix/index.js';
-import { canonicalJson, drvOf, extendWorld, OBSERVED_ROOTS, hashPartOf, initialWorld, narOf, realScratch, resolveLinkTarget, runToQuiescence, snapshotWorld, STORE_DIR } from '../nix/index.js';
+import { canonicalDigest, drvOf, extendWorld, OBSERVED_ROOTS, hashPartOf, initialWorld, narOf, realScratch, resolveLinkTarget, runToQuiescence, snapshotWorld, STORE_DIR } from '../nix/index.js';
 import type { FsSnapshot, TreeEntry } from '../fs/index.js';
 
 /** Each invariant: its name, a few words for a legend under a matrix (`short`), and its full statement (`doc`). */
@@ -225,7 +225,8 @@ function plantedBy(w: World, drv: string): { path: string; content: string }[] {
  */
 function probeKey(w: World): string {
   const { valid, realisations, locks, userLeases, tempRoots, orphans, flags } = w.state;
-  return w.ctx.fs.hash() + canonicalJson({ valid, realisations, locks, userLeases, tempRoots, orphans, flags });
+  // canonicalDigest splits these exactly as their canonical JSON would, reusing the members' remembered digests
+  return w.ctx.fs.hash() + canonicalDigest({ valid, realisations, locks, userLeases, tempRoots, orphans, flags });
 }
 
 /** Checks made where no build is running (and where nothing is enabled any more). */
