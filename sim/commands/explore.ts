@@ -16,6 +16,7 @@ import { comparisonText, matrixText } from '../matrix-text.js';
 import type { Bounds, Cell } from '../verdicts.js';
 import { INVARIANTS } from '../../model/verify/index.js';
 import { boundedScenario, DEFAULT_MAX_DEPTH, DEFAULT_MAX_STATES, exitCodeOf, exploreCell, randomCell, scenarioBounds, traceOf, verdictOf } from '../verdicts.js';
+import { defaultJobs, exploreCellsOn } from '../workers/pool.js';
 import type { CliContext, CommandModule } from './context.js';
 import { examples, fail } from './context.js';
 import type { LoadedScenario } from './load.js';
@@ -37,6 +38,7 @@ interface Flags {
   readonly path?: string;
   readonly json?: boolean;
   readonly out?: string;
+  readonly jobs?: number;
 }
 
 /** The scenario's own explore block, with each flag given overriding its field. */
@@ -72,6 +74,17 @@ function exploreOne(ctx: CliContext, loaded: LoadedScenario, variants: readonly 
   const progress = (msg: string): void => {
     if (ctx.io.isTty) ctx.io.err(`\r${msg.padEnd(78)}`);
   };
+  const cfg = { maxDepth: bounds.maxDepth, maxStates: bounds.maxStates, maxFaults: bounds.maxFaults, ...(bounds.maxSeconds === undefined ? {} : { maxSeconds: bounds.maxSeconds }) };
+  const tasks = variants.flatMap((variant) => bounds.faults.map((fault) => ({ scenario, variant, fault, cfg })));
+  const jobs = f.jobs ?? defaultJobs(tasks.length);
+  if (f.mode === 'bfs' && jobs > 1 && tasks.length > 1) {
+    // independent cells on every core; per-state progress stays with the one-thread run
+    progress(`${scenario.name}: ${String(tasks.length)} cells on ${String(Math.min(jobs, tasks.length))} threads…`);
+    const cells = exploreCellsOn(jobs, tasks, now);
+    progress('');
+    if (ctx.io.isTty) ctx.io.err('\r');
+    return { loaded, bounds, cells };
+  }
   const cells: Cell[] = [];
   for (const v of variants) {
     for (const fault of bounds.faults) {
@@ -81,10 +94,9 @@ function exploreOne(ctx: CliContext, loaded: LoadedScenario, variants: readonly 
         const secs = (now() - t0) / 1000;
         progress(`${scenario.name} ${v}/${fault}: ${String(p.states)} states, depth ${String(p.depth)}, ${String(Math.round(p.states / Math.max(secs, 0.001)))} states/s, ${secs.toFixed(1)} s`);
       };
-      const cfg = { maxDepth: bounds.maxDepth, maxStates: bounds.maxStates, maxFaults: bounds.maxFaults, now, ...(bounds.maxSeconds === undefined ? {} : { maxSeconds: bounds.maxSeconds }) };
       cells.push(
         f.mode === 'bfs'
-          ? exploreCell(scenario, v, fault, ctx.io.isTty ? { ...cfg, onProgress } : cfg)
+          ? exploreCell(scenario, v, fault, ctx.io.isTty ? { ...cfg, now, onProgress } : { ...cfg, now })
           : randomCell(scenario, v, fault, { runs: f.runs, seed, maxFaults: bounds.maxFaults, now, ...(f.path ? { path: f.path } : {}) }),
       );
     }
@@ -92,6 +104,28 @@ function exploreOne(ctx: CliContext, loaded: LoadedScenario, variants: readonly 
   progress('');
   if (ctx.io.isTty) ctx.io.err('\r');
   return { loaded, bounds, cells };
+}
+
+/** exploreOne for each scenario; BFS cells of every scenario share one pool of threads (started once). */
+function exploreAll(ctx: CliContext, loaded: readonly LoadedScenario[], variants: readonly string[], f: Flags, seed: number): Explored[] {
+  const plans = loaded.map((l) => {
+    const bounds = boundsFor(l.scenario, f);
+    const scenario = boundedScenario(l.scenario, bounds);
+    const cfg = { maxDepth: bounds.maxDepth, maxStates: bounds.maxStates, maxFaults: bounds.maxFaults, ...(bounds.maxSeconds === undefined ? {} : { maxSeconds: bounds.maxSeconds }) };
+    return { loaded: l, bounds, tasks: variants.flatMap((variant) => bounds.faults.map((fault) => ({ scenario, variant, fault, cfg }))) };
+  });
+  const all = plans.flatMap((p) => p.tasks);
+  const jobs = f.jobs ?? defaultJobs(all.length);
+  if (f.mode !== 'bfs' || jobs <= 1 || all.length <= 1) return loaded.map((l) => exploreOne(ctx, l, variants, f, seed));
+  if (ctx.io.isTty) ctx.io.err(`\r${`${String(all.length)} cells of ${String(loaded.length)} scenarios on ${String(Math.min(jobs, all.length))} threads…`.padEnd(78)}`);
+  const cells = exploreCellsOn(jobs, all, now);
+  if (ctx.io.isTty) ctx.io.err(`\r${''.padEnd(78)}\r`);
+  let at = 0;
+  return plans.map((p) => {
+    const mine = cells.slice(at, at + p.tasks.length);
+    at += p.tasks.length;
+    return { loaded: p.loaded, bounds: p.bounds, cells: mine };
+  });
 }
 
 /** The command that finds this cell's counterexample again: the same scenario argument and the flags in force. */
@@ -171,7 +205,7 @@ function many(ctx: CliContext, list: string, f: Flags, seed: number): void {
   const loaded = args.map((a) => loadScenario(a, ctx.cwd));
   const asked = chosenVariants(f);
   const withBase = asked.includes('upstream') ? asked : ['upstream', ...asked];
-  const explored = loaded.map((l) => exploreOne(ctx, l, withBase, f, seed));
+  const explored = exploreAll(ctx, loaded, withBase, f, seed);
   const askedCells = explored.flatMap((e) => e.cells.filter((c) => asked.includes(c.variant)));
   ctx.exitCode = exitCodeOf(askedCells);
   const traces = explored.flatMap((e) => tracesOf(e, f).filter((t) => asked.includes(t.variant)));
@@ -217,6 +251,7 @@ export const exploreCommand: CommandModule = {
       .addOption(new Option('--runs <n>', 'random mode: schedules per cell').default(200).argParser(positiveInt))
       .addOption(new Option('--seed <seed>', 'random mode: the seed (default: from the clock, printed for replay)'))
       .addOption(new Option('--path <path>', 'random mode: replay one fast-check path from an earlier report, such as 1:0:3'))
+      .addOption(new Option('--jobs <n>', 'bfs: threads exploring cells at once (default: one per core); 1 explores them one after another, with progress').argParser(positiveInt))
       .option('--json', 'print the cells, bounds and traces as JSON instead of the matrix')
       .option('--out <dir>', 'write every counterexample as <scenario>.<variant>.<invariant>.<fault>.trace.json and .txt')
       .addHelpText(
