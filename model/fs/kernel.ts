@@ -51,8 +51,15 @@ export class Kernel implements FsKernel {
 
   /** Observers see the call before (and may abort it) and after, with its outcome. */
   private run<T>(syscall: Syscall, creds: Creds, args: SyscallRecord['args'], body: (ctx: Ctx) => Step<T>): FsResult<T> {
-    const call: SyscallRecord = { syscall, creds, args };
     const observers = this.observers;
+    if (observers.length === 0) {
+      // nobody watching (the explorer's steps): no call record, no result copy
+      const c = this.config;
+      const step = body({ s: this.state, personality: c.personality, protectedSymlinks: c.protectedSymlinks, protectedRegular: c.protectedRegular });
+      if (step.next) this.state = step.next;
+      return step.result;
+    }
+    const call: SyscallRecord = { syscall, creds, args };
     for (const o of observers) if (o('before', call) === 'abort') throw new SyscallAborted(call);
     const step = body({ ...this.config, s: this.state });
     if (step.next) this.state = step.next;

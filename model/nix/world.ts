@@ -155,12 +155,9 @@ export function restoreWorld(w: World, s: WorldSnapshot): void {
  */
 export function hashWorld(w: World): string {
   const scripted = hasScriptedFaults(w.ctx.scenario);
-  let actors = '[';
-  for (let i = 0; i < w.state.actors.length; i++) {
-    const a = w.state.actors[i];
-    if (a) actors += `${i > 0 ? ',' : ''}#${actorDigest(a, scripted)}`;
-  }
-  const piece = new Piece(`${actors}]`);
+  let actors = '';
+  for (const a of w.state.actors) actors += actorDigest(a, scripted);
+  const piece = new Piece(actors);
   return canonicalDigest(w.state, (k, v) => (k === 'actors' ? piece : v)) + w.ctx.fs.hash();
 }
 
