@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { parseVariant, type Variant } from '../model/nix/index.js';
 import { explore, randomCheck, runSchedule, scheduleArbitrary, type ExploreResult, type Violation } from '../model/verify/index.js';
 import { runFsBench } from './fs-bench.js';
+import { measureGoals, type GoalsResult } from './goals.js';
 import { GROWTH_STEPS, sized, type Family, type GrowthStep } from './scenarios.js';
 
 export type VariantName = 'upstream' | 'recommended';
@@ -48,7 +49,8 @@ export type JobSpec =
       readonly maxStates: number;
       readonly rounds: Rounds;
     }
-  | { readonly kind: 'fs' };
+  | { readonly kind: 'fs' }
+  | { readonly kind: 'goals' };
 
 /** One explore, timed and with memory sampled while it runs. Bytes and milliseconds. */
 export interface ExploreFigures {
@@ -137,7 +139,7 @@ export interface FsResult {
   readonly opsPerSec: Readonly<Record<string, number>>;
 }
 
-export type JobResult = HeadlineResult | GrowthSeriesResult | FsResult;
+export type JobResult = HeadlineResult | GrowthSeriesResult | FsResult | GoalsResult;
 
 // ---------------------------------------------------------------- helpers
 
@@ -388,5 +390,7 @@ export async function runJob(job: JobSpec): Promise<JobResult> {
     }
     case 'growth':
       return measureGrowth(job);
+    case 'goals':
+      return measureGoals();
   }
 }

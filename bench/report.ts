@@ -2,6 +2,7 @@
  * docs/perf.md and docs/perf.svg from a BenchResult. Pure: the same numbers give the same bytes
  * (the SVG holds no date; digits are grouped by hand, never by the locale).
  */
+import type { GoalsResult } from './goals.js';
 import type { BenchResult } from './run.js';
 import type { BfsFirst, ExploreFigures, GrowthResult, HeadlineResult, RandomFirst, VariantName } from './measure.js';
 import { GROWTH_STEPS, sized, type Family, type GrowthStep } from './scenarios.js';
@@ -268,6 +269,7 @@ export function renderMarkdown(r: BenchResult, svgName: string): string {
     '',
     `> The machine has ${String(m.cpuCount)} cores and is shared with other jobs: absolute times move with its load, so read the **ratios** (to the base scenario, to one syscall) first. No test asserts any figure here.`,
     '',
+    ...(r.goals ? ['## Goals', '', ...goalLines(r.goals), ''] : []),
     '## At a glance',
     '',
     ...glance(r),
@@ -458,4 +460,50 @@ export function renderSvg(r: BenchResult): string {
   });
   out.push('</svg>', '');
   return out.join('\n');
+}
+
+// ---------------------------------------------------------------- goals
+
+/**
+ * The figures the explorer had before this series of speed-ups, as measured on the shared 2-core
+ * machine at commit a919b33 (A/B in one process, min/median of 3): the ratios below are to these
+ * when the bench ran without BENCH_BEFORE, and to a same-run measure of that checkout when it ran with it.
+ */
+export const RECORDED_BEFORE = { trioStatesPerSec: 4_600, seedStatesPerSec: 3_400, bytesPerState: 1_100, randomPerSec: 400, startupMs: 600 } as const;
+
+const perSec = (n: number, ms: number): number => n / Math.max(1e-9, ms / 1000);
+
+/** One line per goal: the target, what this run measured, the ratio to before, and whether it is met. */
+export function goalLines(g: GoalsResult): string[] {
+  const now = g.now;
+  const b = g.before;
+  const trio = perSec(now.trioStates, now.trioMs);
+  const seed = perSec(now.seedStates, now.seedMs);
+  const random = perSec(now.randomRuns, now.randomMs);
+  const before = {
+    trio: b ? perSec(b.trioStates, b.trioMs) : RECORDED_BEFORE.trioStatesPerSec,
+    seed: b ? perSec(b.seedStates, b.seedMs) : RECORDED_BEFORE.seedStatesPerSec,
+    random: b ? perSec(b.randomRuns, b.randomMs) : RECORDED_BEFORE.randomPerSec,
+    bytes: b ? b.bytesPerState : RECORDED_BEFORE.bytesPerState,
+  };
+  const met = (ok: boolean): string => (ok ? '**met**' : '**not met**');
+  const ratio = (x: number): string => `${(x / g.sha256PerSec * 1000).toFixed(2)} per 1,000 SHA-256`;
+  const threads = g.cells.oneMs / g.cells.twoMs;
+  const lines = [
+    `| goal | target | measured | before | now ÷ before | |`,
+    `|---|---|---:|---:|---:|---|`,
+    `| states/s, trio (upstream, first 25,000 states) | ≥ 35,000 | ${group(trio)} (${ratio(trio)}) | ${group(before.trio)} | ${fmtRatio(trio / before.trio)} | ${met(trio >= 35_000)} |`,
+    `| states/s, seed-487 (upstream, i + c + b) | — | ${group(seed)} (${ratio(seed)}) | ${group(before.seed)} | ${fmtRatio(seed / before.seed)} | |`,
+    `| bytes kept per visited state (trio, 25,000 states) | ≤ 300 | ${now.bytesPerState === null ? '–' : group(now.bytesPerState)} | ${before.bytes === null ? '–' : group(before.bytes)} | ${now.bytesPerState === null || before.bytes === null ? '–' : fmtRatio(now.bytesPerState / before.bytes)} | ${met(now.bytesPerState !== null && now.bytesPerState <= 300)} |`,
+    `| random schedules/s (seed-487, recommended) | ≥ 3,000 | ${group(random)} | ${group(before.random)} | ${fmtRatio(random / before.random)} | ${met(random >= 3_000)} |`,
+    `| first line of \`outpath\` (bundle from npm's prepare) | ≤ 250 ms | ${g.startup.bundleMs === null ? 'no dist/ built' : fmtMs(g.startup.bundleMs)} | ${fmtMs(g.startup.sourcesMs)} (sources through tsx, this run) | ${g.startup.bundleMs === null ? '–' : fmtRatio(g.startup.sourcesMs / g.startup.bundleMs)} faster | ${met(g.startup.bundleMs !== null && g.startup.bundleMs <= 250)} |`,
+    `| ${String(g.cells.count)} independent cells of seed-487 (${group(g.cells.states)} states), 2 threads against 1 | ≥ 1.7× | ${fmtMs(g.cells.twoMs)} on 2, ${fmtMs(g.cells.oneMs)} on 1 | – | ${fmtRatio(threads)} | ${met(threads >= 1.7)} (cells, not one cell split by hash) |`,
+  ];
+  return [
+    ...lines,
+    '',
+    'Where the time went before, and what changed: the state hash built canonical JSON of the whole model state for every successor (now each immutable object is digested once, streamed, and the digest remembered: model/nix/hash.ts canonicalDigest); each transition listed the whole store and build dir twice for the invariants (now they ask the filesystem which paths differ from the snapshot the step started from, walking both states at once: FsKernel.changedSince); every expanded state kept its snapshot (now only the frontier does; a visited state is a 128-bit fingerprint, a parent index and an event number, and a path is rebuilt by following parents); the kernel built a call record per syscall even with nobody observing. Independent cells run on a pool of worker threads (sim/workers/pool.ts); one cell is not yet split across threads.',
+    '',
+    `SHA-256 of a 3 KB buffer: ${group(g.sha256PerSec)} digests/s in this run (the states/s ratios divide by it, so they compare across machines). Before: ${b ? `measured in this run on ${b.checkout}, alternating with this checkout (best of 3 each)` : 'the figures recorded at commit a919b33 (RECORDED_BEFORE in bench/report.ts)'}.`,
+  ];
 }

@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RESULT_PREFIX } from './job.js';
 import { runJob, type FsResult, type GrowthResult, type GrowthSeriesResult, type HeadlineResult, type JobResult, type JobSpec, type Rounds, type Timing, type VariantName } from './measure.js';
+import type { GoalsResult } from './goals.js';
 import { renderMarkdown, renderSvg } from './report.js';
 import { FAMILIES, type Family } from './scenarios.js';
 
@@ -92,13 +93,14 @@ export interface BenchResult {
   readonly isolated: boolean;
   readonly wallMs: number;
   readonly fs: FsResult;
+  readonly goals?: GoalsResult;
   readonly headlines: readonly HeadlineResult[];
   /** Every growth step of every family and variant (each series timed round-robin in one process). */
   readonly growth: readonly GrowthResult[];
 }
 
 export function plan(config: BenchConfig): JobSpec[] {
-  const jobs: JobSpec[] = [{ kind: 'fs' }];
+  const jobs: JobSpec[] = [{ kind: 'fs' }, ...(config.name === 'full' ? [{ kind: 'goals' } as const] : [])];
   for (const family of config.families) {
     for (const variant of config.variants) {
       jobs.push({ kind: 'headline', family, variant, ...config.headline[family], searchFrom: config.searchFrom, randomRuns: config.randomRuns, seed: config.seed, timing: config.timing });
@@ -136,6 +138,8 @@ function describeJob(j: JobSpec): string {
   switch (j.kind) {
     case 'fs':
       return 'fs kernel (runFsBench)';
+    case 'goals':
+      return 'speed goals: states/s, SHA-256 ratio, bytes/state, random, start-up, threads';
     case 'headline':
       return `${j.family} ${j.variant}: explore, first counterexample, random`;
     case 'growth':
@@ -157,6 +161,7 @@ export async function runBench(config: BenchConfig, opts: { isolate: boolean; lo
   const wallMs = performance.now() - t0;
   const fs = results.find((r): r is FsResult => r.kind === 'fs');
   if (!fs) throw new Error('bench bug: no fs result');
+  const goals = results.find((r): r is GoalsResult => r.kind === 'goals');
   const cpus = os.cpus();
   return {
     config,
@@ -175,6 +180,7 @@ export async function runBench(config: BenchConfig, opts: { isolate: boolean; lo
     isolated: opts.isolate,
     wallMs,
     fs,
+    ...(goals ? { goals } : {}),
     headlines: results.filter((r): r is HeadlineResult => r.kind === 'headline'),
     growth: results.filter((r): r is GrowthSeriesResult => r.kind === 'growth-series').flatMap((r) => r.steps),
   };

@@ -12,7 +12,7 @@ import { open } from './open.js';
 import { lstat, readdir, readlink, stat } from './query.js';
 import { rmdir, unlink } from './remove.js';
 import { rename } from './rename.js';
-import { hash, tree } from './snapshot.js';
+import { changedUnder, hash, tree } from './snapshot.js';
 import { emptyState, toVolume, type FsState } from './store.js';
 import {
   SyscallAborted,
@@ -51,8 +51,15 @@ export class Kernel implements FsKernel {
 
   /** Observers see the call before (and may abort it) and after, with its outcome. */
   private run<T>(syscall: Syscall, creds: Creds, args: SyscallRecord['args'], body: (ctx: Ctx) => Step<T>): FsResult<T> {
-    const call: SyscallRecord = { syscall, creds, args };
     const observers = this.observers;
+    if (observers.length === 0) {
+      // nobody watching (the explorer's steps): no call record, no result copy
+      const c = this.config;
+      const step = body({ s: this.state, personality: c.personality, protectedSymlinks: c.protectedSymlinks, protectedRegular: c.protectedRegular });
+      if (step.next) this.state = step.next;
+      return step.result;
+    }
+    const call: SyscallRecord = { syscall, creds, args };
     for (const o of observers) if (o('before', call) === 'abort') throw new SyscallAborted(call);
     const step = body({ ...this.config, s: this.state });
     if (step.next) this.state = step.next;
@@ -106,6 +113,13 @@ export class Kernel implements FsKernel {
     this.state = state;
   }
   hash(): string { return hash(this.state); }
+  changedSince(before: FsSnapshot, roots: readonly string[]): string[] {
+    const then = (before as Partial<Box>).state;
+    if (!then) throw new Error('model bug: changedSince() of an object that snapshot() did not return');
+    const out = new Set<string>();
+    for (const root of roots) changedUnder(then, this.state, root, out);
+    return [...out].sort();
+  }
   observe(o: SyscallObserver): () => void {
     this.observers = [...this.observers, o];
     return () => { this.observers = this.observers.filter((x) => x !== o); };

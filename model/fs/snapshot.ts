@@ -42,40 +42,76 @@ export function tree(s: FsState, root = '/'): TreeEntry[] {
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-/** cyrb53 (public domain): a fast 53-bit string hash; two seeds give the 106 bits hash() reports. */
-function cyrb53(str: string, seed: number): string {
-  let h1 = 0xdeadbeef ^ seed;
-  let h2 = 0x41c6ce57 ^ seed;
-  for (let i = 0; i < str.length; i++) {
-    const ch = str.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
+/**
+ * Four 32-bit multiply-xorshift lanes fed one number at a time (a code unit, a mode, a length):
+ * hashing the tree without building its canonical text.
+ */
+class Lanes {
+  a = 0x9e3779b1 | 0;
+  b = 0x85ebca77 | 0;
+  c = 0xc2b2ae3d | 0;
+  d = 0x27d4eb2f;
+
+  feed(x: number): void {
+    const a = Math.imul(this.a ^ x, 0x01000193);
+    const b = Math.imul(this.b ^ x, 0x5bd1e995);
+    const c = Math.imul(this.c ^ x, 0x27d4eb2d);
+    const d = Math.imul(this.d ^ x, 0x165667b1);
+    this.a = a ^ (a >>> 15);
+    this.b = b ^ (b >>> 13);
+    this.c = c ^ (c >>> 16);
+    this.d = d ^ (d >>> 14);
   }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, '0');
+
+  /** The length first, so consecutive strings cannot run into each other. */
+  text(s: string): void {
+    this.feed(s.length);
+    for (let i = 0; i < s.length; i++) this.feed(s.charCodeAt(i));
+  }
+
+  hex(): string {
+    const mix = (h: number): string => {
+      h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+      h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+      return ((h ^ (h >>> 16)) >>> 0).toString(16).padStart(8, '0');
+    };
+    return mix(this.a ^ Math.imul(this.d, 0x9e3779b1)) + mix(this.b ^ Math.imul(this.a, 0x85ebca77)) + mix(this.c ^ Math.imul(this.b, 0xc2b2ae3d)) + mix(this.d ^ Math.imul(this.c, 0x27d4eb2f));
+  }
 }
 
-/** One line per entry, depth-first with names sorted: structure, kind, mode, owners, content. */
-function canonical(s: FsState, dir: DirInode, depth: number, out: string[]): void {
-  for (const name of [...dir.entries.keys()].sort()) {
+const KIND = { dir: 1, file: 2, symlink: 3 } as const;
+
+/** Depth-first with names sorted, each entry as its depth, name, kind, mode, owners and content or link target. */
+function canonical(s: FsState, dir: DirInode, depth: number, h: Lanes): void {
+  const names = [...dir.entries.keys()].sort();
+  for (const name of names) {
     const inode = getInode(s, dir.entries.get(name) ?? 0);
-    const data = inode.kind === 'file' ? inode.content : inode.kind === 'symlink' ? inode.target : '';
-    out.push(`${depth} ${JSON.stringify(name)} ${inode.kind} ${inode.mode} ${inode.uid} ${inode.gid} ${JSON.stringify(data)}`);
-    if (inode.kind === 'dir') canonical(s, inode, depth + 1, out);
+    h.feed(depth);
+    h.text(name);
+    h.feed(KIND[inode.kind]);
+    h.feed(inode.mode);
+    h.feed(inode.uid);
+    h.feed(inode.gid);
+    h.text(inode.kind === 'file' ? inode.content : inode.kind === 'symlink' ? inode.target : '');
+    if (inode.kind === 'dir') canonical(s, inode, depth + 1, h);
   }
+  // closes the directory, so a sibling after it is not read as its child
+  h.feed(-1);
 }
 
 /**
  * The canonical hash: equal trees (names, kinds, modes, owners, contents, link targets) hash equal
- * whatever the inode numbers, times, open descriptors or creation order.
+ * whatever the inode numbers, times, open descriptors or creation order; unequal ones differ but
+ * for collisions of 128 bits.
  */
 export function hashState(s: FsState): string {
   const root = getInode(s, ROOT_INO) as DirInode;
-  const lines = [`/ ${root.mode} ${root.uid} ${root.gid}`];
-  canonical(s, root, 0, lines);
-  const text = lines.join('\n');
-  return cyrb53(text, 1) + cyrb53(text, 2);
+  const h = new Lanes();
+  h.feed(root.mode);
+  h.feed(root.uid);
+  h.feed(root.gid);
+  canonical(s, root, 0, h);
+  return h.hex();
 }
 
 const hashes = new WeakMap<object, string>();
@@ -87,4 +123,48 @@ export function hash(s: FsState): string {
   const h = hashState(s);
   hashes.set(s.inodes, h);
   return h;
+}
+
+/** Whether two inodes list the same in tree(): kind, mode, owners, content or link target (not inode numbers or times). */
+function sameEntry(a: Inode, b: Inode): boolean {
+  if (a === b) return true;
+  if (a.kind !== b.kind || a.mode !== b.mode || a.uid !== b.uid || a.gid !== b.gid) return false;
+  if (a.kind === 'file') return a.content === (b as typeof a).content;
+  if (a.kind === 'symlink') return a.target === (b as typeof a).target;
+  return true;
+}
+
+/**
+ * The paths under `root` (inclusive) whose tree() entry differs between `a` and `b`, or that exist
+ * in one of them only, added to `out`: what diffing tree(a, root) with tree(b, root) gives, found by
+ * walking both trees at once. Inodes a step did not touch are the same objects in both states, so
+ * they compare by reference and no listing is built.
+ */
+export function changedUnder(a: FsState, b: FsState, root: string, out: Set<string>): void {
+  if (a.inodes === b.inodes) return;
+  const rootPath = '/' + root.split('/').filter((n) => n !== '').join('/');
+  pairWalk(a, b, rootPath, find(a, root), find(b, root), out);
+}
+
+function pairWalk(a: FsState, b: FsState, path: string, x: Inode | undefined, y: Inode | undefined, out: Set<string>): void {
+  if (x === undefined && y === undefined) return;
+  if (x === undefined || y === undefined || !sameEntry(x, y)) out.add(path);
+  const xd = x?.kind === 'dir' ? x : undefined;
+  const yd = y?.kind === 'dir' ? y : undefined;
+  if (xd) {
+    for (const [name, ino] of xd.entries) {
+      const xc = getInode(a, ino);
+      const yIno = yd?.entries.get(name);
+      const yc = yIno === undefined ? undefined : getInode(b, yIno);
+      // an untouched file or link is the same object in both states: nothing under it to compare
+      if (xc === yc && xc.kind !== 'dir') continue;
+      pairWalk(a, b, join(path, name), xc, yc, out);
+    }
+  }
+  if (yd) {
+    for (const [name, ino] of yd.entries) {
+      if (xd?.entries.has(name)) continue;
+      pairWalk(a, b, join(path, name), undefined, getInode(b, ino), out);
+    }
+  }
 }

@@ -169,6 +169,12 @@ export interface FsKernel {
   tree(root?: string): TreeEntry[];
   snapshot(): FsSnapshot;
   restore(s: FsSnapshot): void;
+  /**
+   * The paths under `roots` (inclusive) whose tree() entry (kind, mode, owners, content) differs
+   * between `before` and now, or that exist in one of them only: the diff of two tree() listings,
+   * without building them. Sorted as strings compare.
+   */
+  changedSince(before: FsSnapshot, roots: readonly string[]): string[];
   /** A canonical hash of the tree (structure, kinds, modes, owners, contents, link targets; not inode numbers or times). */
   hash(): string;
   /** Installs an observer on the syscall seam; returns a function that removes it. */

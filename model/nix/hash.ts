@@ -45,3 +45,163 @@ export function canonicalJson(v: unknown): string {
     return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
   });
 }
+
+/**
+ * A digest of canonicalJson(v), computed bottom-up and without building the JSON: every object or
+ * array is streamed once into a 128-bit hash (its members' digests standing in for them) and the
+ * digest is remembered for that object. Model states are immutable and a step rebuilds only the
+ * objects it changes, so hashing a successor state costs the objects that step made, not the whole
+ * state. The stream is a prefix-free encoding of the canonical JSON (type tags, lengths before
+ * strings, keys sorted, `undefined` members dropped as JSON.stringify drops them, -0 as 0), so
+ * two values get the same digest exactly when their canonical JSON is equal, up to collisions of
+ * 128 bits. A digest is 8 UTF-16 code units: a key for maps and sets, not text to print.
+ */
+const merkle = new WeakMap<object, string>();
+
+/** An encoding computed by the caller (an override's way to stand in a member's digest). */
+export class Piece {
+  constructor(readonly text: string) {}
+}
+
+const enum Tag {
+  Null = 1,
+  True,
+  False,
+  Num,
+  Str,
+  Ref,
+  Piece,
+  Arr,
+  Obj,
+  End,
+}
+
+/** Four 32-bit lanes per nesting level: a member's digest is computed (recursively) between two feeds of its parent. */
+const lanes = new Int32Array(4 * 256);
+let level = 0;
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+
+function feed(o: number, x: number): void {
+  let a = lanes[o] ?? 0;
+  let b = lanes[o + 1] ?? 0;
+  let c = lanes[o + 2] ?? 0;
+  let d = lanes[o + 3] ?? 0;
+  a = Math.imul(a ^ x, 0x01000193);
+  b = Math.imul(b ^ x, 0x5bd1e995);
+  c = Math.imul(c ^ x, 0x27d4eb2d);
+  d = Math.imul(d ^ x, 0x165667b1);
+  lanes[o] = a ^ (a >>> 15);
+  lanes[o + 1] = b ^ (b >>> 13);
+  lanes[o + 2] = c ^ (c >>> 16);
+  lanes[o + 3] = d ^ (d >>> 14);
+}
+
+/** feed() of the length, then of every code unit, with the lanes held in locals for the loop. */
+function feedText(o: number, s: string): void {
+  feed(o, s.length);
+  let a = lanes[o] ?? 0;
+  let b = lanes[o + 1] ?? 0;
+  let c = lanes[o + 2] ?? 0;
+  let d = lanes[o + 3] ?? 0;
+  for (let i = 0; i < s.length; i++) {
+    const x = s.charCodeAt(i);
+    a = Math.imul(a ^ x, 0x01000193);
+    b = Math.imul(b ^ x, 0x5bd1e995);
+    c = Math.imul(c ^ x, 0x27d4eb2d);
+    d = Math.imul(d ^ x, 0x165667b1);
+    a ^= a >>> 15;
+    b ^= b >>> 13;
+    c ^= c >>> 16;
+    d ^= d >>> 14;
+  }
+  lanes[o] = a;
+  lanes[o + 1] = b;
+  lanes[o + 2] = c;
+  lanes[o + 3] = d;
+}
+
+/** Feeds one member; false when JSON.stringify would drop it from an object (undefined, functions, symbols). */
+function feedValue(o: number, v: unknown): boolean {
+  switch (typeof v) {
+    case 'string':
+      feed(o, Tag.Str);
+      feedText(o, v);
+      return true;
+    case 'number':
+      if (!Number.isFinite(v)) {
+        feed(o, Tag.Null);
+        return true;
+      }
+      f64[0] = v === 0 ? 0 : v;
+      feed(o, Tag.Num);
+      feed(o, u32[0] ?? 0);
+      feed(o, u32[1] ?? 0);
+      return true;
+    case 'boolean':
+      feed(o, v ? Tag.True : Tag.False);
+      return true;
+    case 'object':
+      if (v === null) feed(o, Tag.Null);
+      else if (v instanceof Piece) {
+        feed(o, Tag.Piece);
+        feedText(o, v.text);
+      } else {
+        const d = canonicalDigest(v);
+        feed(o, Tag.Ref);
+        for (let i = 0; i < 8; i++) feed(o, d.charCodeAt(i));
+      }
+      return true;
+    default:
+      return false;
+  }
+}
+
+function mix(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+export function canonicalDigest(o: object, override?: (key: string, value: unknown) => unknown): string {
+  if (!override) {
+    const hit = merkle.get(o);
+    if (hit !== undefined) return hit;
+  }
+  const at = 4 * level++;
+  if (at >= lanes.length) throw new Error('canonicalDigest: nested deeper than 256 levels');
+  lanes[at] = 0x9e3779b1 | 0;
+  lanes[at + 1] = 0x85ebca77 | 0;
+  lanes[at + 2] = 0xc2b2ae3d | 0;
+  lanes[at + 3] = 0x27d4eb2f;
+  try {
+    if (Array.isArray(o)) {
+      feed(at, Tag.Arr);
+      feed(at, o.length);
+      for (const x of o) if (!feedValue(at, x)) feed(at, Tag.Null);
+    } else {
+      const rec = o as Record<string, unknown>;
+      feed(at, Tag.Obj);
+      for (const k of Object.keys(rec).sort()) {
+        const v = override ? override(k, rec[k]) : rec[k];
+        if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+        feedText(at, k);
+        feedValue(at, v);
+      }
+    }
+    feed(at, Tag.End);
+  } finally {
+    level--;
+  }
+  const a = lanes[at] ?? 0;
+  const b = lanes[at + 1] ?? 0;
+  const c = lanes[at + 2] ?? 0;
+  const d = lanes[at + 3] ?? 0;
+  const x = mix(a ^ Math.imul(d, 0x9e3779b1));
+  const y = mix(b ^ Math.imul(a, 0x85ebca77));
+  const z = mix(c ^ Math.imul(b, 0xc2b2ae3d));
+  const w = mix(d ^ Math.imul(c, 0x27d4eb2f));
+  const out = String.fromCharCode(x & 0xffff, x >>> 16, y & 0xffff, y >>> 16, z & 0xffff, z >>> 16, w & 0xffff, w >>> 16);
+  if (!override) merkle.set(o, out);
+  return out;
+}

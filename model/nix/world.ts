@@ -8,7 +8,7 @@ import { createKernel } from '../fs/index.js';
 import type { Ctx } from './context.js';
 import { BUILD_DIR, drvOf, makeCtx, NIXBLD_GID, USERPOOL_DIR } from './context.js';
 import { layInitial } from './initial.js';
-import { canonicalJson, digest } from './hash.js';
+import { canonicalDigest, Piece } from './hash.js';
 import { counted, putActor, scriptedFaults } from './state.js';
 import { STORE_DIR } from './store-path.js';
 import { enabledEvents } from './enabled.js';
@@ -115,9 +115,27 @@ export function apply(w: World, e: ModelEvent, treeBefore?: readonly TreeEntry[]
   return { ok: true, step: { event: e, note: r.effect.note, source: r.effect.source, syscalls, before, after } };
 }
 
+/**
+ * `apply` for a search that keeps no trace: no syscall records, no tree listings. The caller holds
+ * the state it came from (a snapshot) when it wants to see what changed.
+ */
+export function applyQuiet(w: World, e: ModelEvent): { ok: true } | { ok: false; reason: string } {
+  const snap = w.ctx.fs.snapshot();
+  const r = step(w.ctx, w.state, e);
+  if (r.kind === 'disabled') {
+    w.ctx.fs.restore(snap);
+    return { ok: false, reason: r.reason };
+  }
+  w.state = withCount(r.effect.state, e);
+  return { ok: true };
+}
+
+/** The roots of observedTree: the store and the build dir. */
+export const OBSERVED_ROOTS: readonly string[] = [STORE_DIR, BUILD_DIR];
+
 /** The part of the filesystem traces and invariants look at: the store and the build dir. */
 export function observedTree(w: World): TreeEntry[] {
-  return w.ctx.fs.tree(STORE_DIR).concat(w.ctx.fs.tree(BUILD_DIR));
+  return OBSERVED_ROOTS.flatMap((root) => w.ctx.fs.tree(root));
 }
 
 /** Reads are not effects: the trace shows what changed the world. */
@@ -137,9 +155,33 @@ export function restoreWorld(w: World, s: WorldSnapshot): void {
  * history, not state; event counts matter only to scripted faults.
  */
 export function hashWorld(w: World): string {
-  const scripted = w.ctx.scenario.actors.some((a) => scriptedFaults(a).length > 0);
-  const actors = w.state.actors.map((a) => (a.kind === 'build' ? { ...a, calls: [], counts: scripted ? a.counts : {} } : a));
-  return digest(canonicalJson({ ...w.state, actors })) + w.ctx.fs.hash();
+  const scripted = hasScriptedFaults(w.ctx.scenario);
+  let actors = '';
+  for (const a of w.state.actors) actors += actorDigest(a, scripted);
+  const piece = new Piece(actors);
+  return canonicalDigest(w.state, (k, v) => (k === 'actors' ? piece : v)) + w.ctx.fs.hash();
+}
+
+const scriptedMemo = new WeakMap<Scenario, boolean>();
+function hasScriptedFaults(s: Scenario): boolean {
+  let hit = scriptedMemo.get(s);
+  if (hit === undefined) scriptedMemo.set(s, (hit = s.actors.some((a) => scriptedFaults(a).length > 0)));
+  return hit;
+}
+
+/** An actor's digest as hashWorld sees it, remembered per actor object (one memo per kind of scenario). */
+const actorMemo = { scripted: new WeakMap<Actor, string>(), free: new WeakMap<Actor, string>() };
+const NO_CALLS = new Piece('[]');
+const NO_COUNTS = new Piece('{}');
+function actorDigest(a: Actor, scripted: boolean): string {
+  if (a.kind !== 'build') return canonicalDigest(a);
+  const memo = scripted ? actorMemo.scripted : actorMemo.free;
+  let d = memo.get(a);
+  if (d === undefined) {
+    d = canonicalDigest(a, (k, v) => (k === 'calls' ? NO_CALLS : k === 'counts' && !scripted ? NO_COUNTS : v));
+    memo.set(a, d);
+  }
+  return d;
 }
 
 export { drvOf };

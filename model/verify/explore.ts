@@ -7,7 +7,7 @@
 import type { FaultKind, ModelEvent, ModelState, Scenario, Variant } from '../nix/index.js';
 import { initialWorld } from '../nix/index.js';
 import type { InvariantName, Violation } from './invariants.js';
-import { checkQuiescent, checkTransition } from './invariants.js';
+import { checkMove, checkQuiescent, viewOfMove } from './invariants.js';
 import { walkStates } from './walk.js';
 import type { WalkLimit } from './walk.js';
 
@@ -84,8 +84,8 @@ export function explore(scenario: Scenario, opts: ExploreOptions): ExploreResult
     state: (w, events, path) => {
       if (events.length === 0 || idle(w.state)) for (const v of checkQuiescent(w, probed)) record(v, path);
     },
-    transition: (w, prev, step, path) => {
-      for (const v of checkTransition(w, prev, step)) record(v, path);
+    move: (w, prev, event, before, path) => {
+      for (const v of checkMove(w, prev, viewOfMove(w, event, before))) record(v, path);
     },
     found: (states, depth, transitions) => {
       if (opts.onProgress && states % every === 0) opts.onProgress({ states, depth, transitions });

@@ -4,8 +4,8 @@
  * clean build succeed from here?") run on a copy of the world.
  */
 import type { ActorSpec, DerivationSpec, ModelEvent, ModelState, TraceStep, World } from '../nix/index.js';
-import { canonicalJson, drvOf, extendWorld, hashPartOf, initialWorld, narOf, realScratch, resolveLinkTarget, runToQuiescence, snapshotWorld, STORE_DIR } from '../nix/index.js';
-import type { TreeEntry } from '../fs/index.js';
+import { canonicalDigest, drvOf, extendWorld, OBSERVED_ROOTS, hashPartOf, initialWorld, narOf, realScratch, resolveLinkTarget, runToQuiescence, snapshotWorld, STORE_DIR } from '../nix/index.js';
+import type { FsSnapshot, TreeEntry } from '../fs/index.js';
 
 /** Each invariant: its name, a few words for a legend under a matrix (`short`), and its full statement (`doc`). */
 export const INVARIANTS = [
@@ -57,6 +57,43 @@ function under(path: string, root: string): boolean {
   return path === root || path.startsWith(`${root}/`);
 }
 
+/**
+ * What a transition did to the observed tree, as the invariants ask it: which paths changed, whether
+ * a path exists afterwards and what is under it. Read from a trace step's two listings, or from the
+ * filesystem itself and the snapshot it came from (the explorer keeps no listings).
+ */
+export interface TransitionView {
+  readonly event: ModelEvent;
+  /** Paths whose entry changed (or appeared, or went), sorted. */
+  changed(): readonly string[];
+  /** The NAR-like content under `root` after the step ('' when nothing is there). */
+  contentAfter(root: string): string;
+  existsAfter(path: string): boolean;
+}
+
+function viewOfStep(step: TraceStep): TransitionView {
+  let changed: string[] | undefined;
+  return {
+    event: step.event,
+    changed: () => (changed ??= changedPaths(step)),
+    contentAfter: (root) => contentAt(step.after, root),
+    existsAfter: (path) => step.after.some((e) => e.path === path),
+  };
+}
+
+/** The view of the step `w` just took from the filesystem state `before`. */
+export function viewOfMove(w: World, event: ModelEvent, before: FsSnapshot): TransitionView {
+  let changed: string[] | undefined;
+  const fs = w.ctx.fs;
+  return {
+    event,
+    changed: () => (changed ??= fs.changedSince(before, OBSERVED_ROOTS)),
+    // a valid path is a store path: tree() of it lists what the observed tree lists under it
+    contentAfter: (root) => narOf(fs.tree(root), root),
+    existsAfter: (path) => fs.tree(path).length > 0,
+  };
+}
+
 function changedPaths(step: TraceStep): string[] {
   const key = (e: TreeEntry): string => `${e.kind}|${String(e.mode)}|${String(e.uid)}|${String(e.gid)}|${e.content ?? ''}`;
   const before = new Map(step.before.map((e) => [e.path, key(e)]));
@@ -81,20 +118,24 @@ function unwoundBy(prev: ModelState['actors'][number] | undefined, now: ModelSta
 
 /** Checks made on every transition, given the model state before it. */
 export function checkTransition(w: World, prev: ModelState, step: TraceStep): Violation[] {
+  return checkMove(w, prev, viewOfStep(step));
+}
+
+/** checkTransition over a view of the step (the explorer's, built without listings). */
+export function checkMove(w: World, prev: ModelState, step: TransitionView): Violation[] {
   const out: Violation[] = [];
-  const changed = changedPaths(step);
   const e: ModelEvent = step.event;
   const explicitDelete = e.type === 'gcStep' || e.type === 'storeDelete';
   if (!explicitDelete) {
     for (const path of Object.keys(w.state.valid)) {
-      if (!step.after.some((e) => e.path === path)) {
+      if (!step.existsAfter(path)) {
         out.push({ invariant: 'ValidPathsIntact', message: `${path} is valid but missing on disk after ${e.type}(${e.actor})` });
       }
     }
     for (const [path, info] of Object.entries(prev.valid)) {
       const now = w.state.valid[path];
       if (!now) out.push({ invariant: 'ValidPathsIntact', message: `${path} stopped being valid at ${e.type}(${e.actor})` });
-      else if (contentAt(step.after, path) !== info.content) {
+      else if (step.contentAfter(path) !== info.content) {
         out.push({ invariant: 'ValidPathsIntact', message: `${path} changed on disk at ${e.type}(${e.actor})` });
       }
     }
@@ -104,7 +145,7 @@ export function checkTransition(w: World, prev: ModelState, step: TraceStep): Vi
   if (job && (e.type === 'deletePathStep' || explicitDelete)) {
     // a deletion that throws unwinds registerOutputs' locals in the same step (unwind.ts): those are not the deletion's
     const unwound = unwoundBy(prevActor, w.state);
-    const outside = changed.filter((p) => !under(p, job.root) && !unwound.some((r) => under(p, r)));
+    const outside = step.changed().filter((p) => !under(p, job.root) && !unwound.some((r) => under(p, r)));
     if (outside.length > 0) {
       out.push({ invariant: 'DeleteStaysInTarget', message: `deleting ${job.root} changed ${outside.join(', ')}` });
     }
@@ -114,7 +155,7 @@ export function checkTransition(w: World, prev: ModelState, step: TraceStep): Vi
     if (e.type === 'builderAction' && e.actor === a.id) continue;
     // where the output really is: inside the build's chroot when it has one
     const real = realScratch(w.ctx, drvOf(w.ctx, a.drv), a.scratch);
-    const hit = changed.filter((p) => under(p, real));
+    const hit = step.changed().filter((p) => under(p, real));
     if (hit.length > 0) {
       out.push({ invariant: 'InProgressOutputSafe', message: `${e.type}(${e.actor}) changed ${hit.join(', ')} while ${a.id}'s builder was writing ${real}` });
     }
@@ -184,7 +225,8 @@ function plantedBy(w: World, drv: string): { path: string; content: string }[] {
  */
 function probeKey(w: World): string {
   const { valid, realisations, locks, userLeases, tempRoots, orphans, flags } = w.state;
-  return w.ctx.fs.hash() + canonicalJson({ valid, realisations, locks, userLeases, tempRoots, orphans, flags });
+  // canonicalDigest splits these exactly as their canonical JSON would, reusing the members' remembered digests
+  return w.ctx.fs.hash() + canonicalDigest({ valid, realisations, locks, userLeases, tempRoots, orphans, flags });
 }
 
 /** Checks made where no build is running (and where nothing is enabled any more). */

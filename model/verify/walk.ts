@@ -5,7 +5,9 @@
  * docs/lifecycle.md records the phase transitions it sees. Both get the same states in the same order.
  */
 import type { EnabledOptions, ModelEvent, ModelState, TraceStep, World, WorldSnapshot } from '../nix/index.js';
-import { apply, enabledEvents, hashWorld, observedTree, restoreWorld, snapshotWorld } from '../nix/index.js';
+import { apply, applyQuiet, enabledEvents, hashWorld, observedTree, restoreWorld, snapshotWorld } from '../nix/index.js';
+import type { FsSnapshot } from '../fs/index.js';
+import { FingerprintSet } from './visited.js';
 
 export interface WalkBounds {
   readonly maxDepth: number;
@@ -22,6 +24,11 @@ export interface WalkVisitor {
   readonly state?: (w: World, events: readonly ModelEvent[], path: () => ModelEvent[]) => void;
   /** One transition, taken from `prev`; the world holds the state it led to. */
   readonly transition?: (w: World, prev: ModelState, step: TraceStep, path: () => ModelEvent[]) => void;
+  /**
+   * One transition, as `transition` but without its trace step (no syscall records, no tree listings,
+   * which cost more than the step itself): the filesystem state it came from instead.
+   */
+  readonly move?: (w: World, prev: ModelState, event: ModelEvent, before: FsSnapshot, path: () => ModelEvent[]) => void;
   /** A new distinct state was found (the CLI draws progress from this). */
   readonly found?: (states: number, depth: number, transitions: number) => void;
 }
@@ -39,59 +46,121 @@ export interface WalkResult {
   readonly limit: WalkLimit | null;
 }
 
-interface Node {
-  readonly snap: WorldSnapshot;
-  readonly parent: number;
-  readonly event?: ModelEvent;
-  readonly depth: number;
+/**
+ * The visited states, kept small: a state's world snapshot only until it is expanded (the frontier
+ * holds the rest), and per state only its parent's index, its depth and the index of the event that
+ * reached it; a path is rebuilt from those by following parents (traces replay the events).
+ */
+class Nodes {
+  private parents = new Int32Array(1024);
+  private depths = new Int32Array(1024);
+  private eventIds = new Int32Array(1024);
+  private readonly snaps: (WorldSnapshot | undefined)[] = [];
+  /** Events interned: many states are reached by the same event, so each state stores a number. */
+  private readonly events: ModelEvent[] = [];
+  private readonly eventIndex = new Map<string, number>();
+  length = 0;
+
+  push(snap: WorldSnapshot, parent: number, event: ModelEvent | undefined, depth: number): void {
+    const n = this.length;
+    if (n === this.parents.length) {
+      this.parents = grown(this.parents);
+      this.depths = grown(this.depths);
+      this.eventIds = grown(this.eventIds);
+    }
+    this.parents[n] = parent;
+    this.depths[n] = depth;
+    this.eventIds[n] = event === undefined ? -1 : this.intern(event);
+    this.snaps.push(snap);
+    this.length = n + 1;
+  }
+
+  private intern(e: ModelEvent): number {
+    const key = `${e.type}\u0000${e.actor}`;
+    let id = this.eventIndex.get(key);
+    if (id === undefined) {
+      id = this.events.length;
+      this.events.push(e);
+      this.eventIndex.set(key, id);
+    }
+    return id;
+  }
+
+  depth(i: number): number {
+    return this.depths[i] ?? 0;
+  }
+
+  /** The snapshot of a state not yet expanded; expanding it lets it go. */
+  take(i: number): WorldSnapshot {
+    const snap = this.snaps[i];
+    if (!snap) throw new Error(`walk bug: state ${String(i)} expanded twice`);
+    this.snaps[i] = undefined;
+    return snap;
+  }
+
+  pathTo(i: number): ModelEvent[] {
+    const out: ModelEvent[] = [];
+    for (let n = i; n > 0; n = this.parents[n] ?? 0) {
+      const e = this.events[this.eventIds[n] ?? -1];
+      if (e) out.push(e);
+    }
+    return out.reverse();
+  }
 }
 
-function pathTo(nodes: readonly Node[], i: number): ModelEvent[] {
-  const out: ModelEvent[] = [];
-  for (let n = nodes[i]; n?.event; n = nodes[n.parent]) out.push(n.event);
-  return out.reverse();
+function grown(a: Int32Array): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
 }
 
 /** Walks every state reachable from `w`'s current one within `bounds`; `w` is left in some visited state. */
 export function walkStates(w: World, enabled: EnabledOptions, bounds: WalkBounds, visit: WalkVisitor): WalkResult {
-  const nodes: Node[] = [{ snap: snapshotWorld(w), parent: -1, depth: 0 }];
-  const seen = new Set<string>([hashWorld(w)]);
+  const nodes = new Nodes();
+  nodes.push(snapshotWorld(w), -1, undefined, 0);
+  const seen = new FingerprintSet();
+  seen.add(hashWorld(w));
   let transitions = 0;
   let depth = 0;
   let limit: WalkLimit | null = null;
   for (let i = 0; i < nodes.length; i++) {
-    const node = nodes[i];
-    if (!node) break;
     if (bounds.timeUp?.()) {
       limit = 'time';
       break;
     }
-    restoreWorld(w, node.snap);
+    const snap = nodes.take(i);
+    const nodeDepth = nodes.depth(i);
+    restoreWorld(w, snap);
     const events = enabledEvents(w.ctx, w.state, enabled);
-    visit.state?.(w, events, () => pathTo(nodes, i));
+    visit.state?.(w, events, () => nodes.pathTo(i));
     if (events.length === 0) continue;
-    if (node.depth >= bounds.maxDepth) {
+    if (nodeDepth >= bounds.maxDepth) {
       limit = 'maxDepth';
       continue;
     }
-    restoreWorld(w, node.snap);
-    const treeBefore = observedTree(w);
+    restoreWorld(w, snap);
+    const treeBefore = visit.transition ? observedTree(w) : undefined;
     for (const e of events) {
-      restoreWorld(w, node.snap);
+      restoreWorld(w, snap);
       const prev = w.state;
-      const r = apply(w, e, treeBefore);
-      if (!r.ok) throw new Error(`model bug: enabled event ${e.type}(${e.actor}) is disabled: ${r.reason}`);
+      const path = (): ModelEvent[] => [...nodes.pathTo(i), e];
+      if (visit.transition) {
+        const r = apply(w, e, treeBefore);
+        if (!r.ok) throw new Error(`model bug: enabled event ${e.type}(${e.actor}) is disabled: ${r.reason}`);
+        visit.transition(w, prev, r.step, path);
+      } else {
+        const r = applyQuiet(w, e);
+        if (!r.ok) throw new Error(`model bug: enabled event ${e.type}(${e.actor}) is disabled: ${r.reason}`);
+      }
       transitions++;
-      visit.transition?.(w, prev, r.step, () => [...pathTo(nodes, i), e]);
-      const h = hashWorld(w);
-      if (seen.has(h)) continue;
-      seen.add(h);
+      visit.move?.(w, prev, e, snap.fs, path);
+      if (!seen.add(hashWorld(w))) continue;
       if (seen.size > bounds.maxStates) {
         limit = 'maxStates';
         break;
       }
-      nodes.push({ snap: snapshotWorld(w), parent: i, event: e, depth: node.depth + 1 });
-      depth = Math.max(depth, node.depth + 1);
+      nodes.push(snapshotWorld(w), i, e, nodeDepth + 1);
+      depth = Math.max(depth, nodeDepth + 1);
       visit.found?.(seen.size, depth, transitions);
     }
     if (seen.size > bounds.maxStates) break;

@@ -16,6 +16,7 @@ import { comparisonText, matrixText } from '../matrix-text.js';
 import type { Bounds, Cell } from '../verdicts.js';
 import { INVARIANTS } from '../../model/verify/index.js';
 import { boundedScenario, DEFAULT_MAX_DEPTH, DEFAULT_MAX_STATES, exitCodeOf, exploreCell, randomCell, scenarioBounds, traceOf, verdictOf } from '../verdicts.js';
+import { defaultJobs, exploreCellsOn } from '../workers/pool.js';
 import type { CliContext, CommandModule } from './context.js';
 import { examples, fail } from './context.js';
 import type { LoadedScenario } from './load.js';
@@ -37,6 +38,7 @@ interface Flags extends ModelFlags {
   readonly path?: string;
   readonly json?: boolean;
   readonly out?: string;
+  readonly jobs?: number;
 }
 
 /** The scenario's own explore block, with each flag given overriding its field. */
@@ -73,6 +75,18 @@ function exploreOne(ctx: CliContext, loaded: LoadedScenario, variants: readonly 
   const progress = (msg: string): void => {
     if (ctx.io.isTty) ctx.io.err(`\r${msg.padEnd(78)}`);
   };
+  const cfg = { maxDepth: bounds.maxDepth, maxStates: bounds.maxStates, maxFaults: bounds.maxFaults, ...(bounds.maxSeconds === undefined ? {} : { maxSeconds: bounds.maxSeconds }) };
+  const tasks = variants.flatMap((variant) => bounds.faults.map((fault) => ({ scenario, variant, fault, cfg })));
+  const jobs = f.jobs ?? defaultJobs(tasks.length);
+  // a design loaded from a file lives in this thread only: its cells run here
+  if (f.mode === 'bfs' && jobs > 1 && tasks.length > 1 && designs.length === 0) {
+    // independent cells on every core; per-state progress stays with the one-thread run
+    progress(`${scenario.name}: ${String(tasks.length)} cells on ${String(Math.min(jobs, tasks.length))} threads…`);
+    const cells = exploreCellsOn(jobs, tasks, now);
+    progress('');
+    if (ctx.io.isTty) ctx.io.err('\r');
+    return { loaded, bounds, cells, designs };
+  }
   const cells: Cell[] = [];
   for (const v of variants) {
     for (const fault of bounds.faults) {
@@ -93,6 +107,28 @@ function exploreOne(ctx: CliContext, loaded: LoadedScenario, variants: readonly 
   progress('');
   if (ctx.io.isTty) ctx.io.err('\r');
   return { loaded, bounds, cells, designs };
+}
+
+/** exploreOne for each scenario; BFS cells of every scenario share one pool of threads (started once). */
+function exploreAll(ctx: CliContext, loaded: readonly LoadedScenario[], variants: readonly string[], f: Flags, seed: number, designs: readonly Design[]): Explored[] {
+  const plans = loaded.map((l) => {
+    const bounds = boundsFor(l.scenario, f);
+    const scenario = boundedScenario(l.scenario, bounds);
+    const cfg = { maxDepth: bounds.maxDepth, maxStates: bounds.maxStates, maxFaults: bounds.maxFaults, ...(bounds.maxSeconds === undefined ? {} : { maxSeconds: bounds.maxSeconds }) };
+    return { loaded: l, bounds, tasks: variants.flatMap((variant) => bounds.faults.map((fault) => ({ scenario, variant, fault, cfg }))) };
+  });
+  const all = plans.flatMap((p) => p.tasks);
+  const jobs = f.jobs ?? defaultJobs(all.length);
+  if (f.mode !== 'bfs' || jobs <= 1 || all.length <= 1 || designs.length > 0) return loaded.map((l) => exploreOne(ctx, l, variants, f, seed, designs));
+  if (ctx.io.isTty) ctx.io.err(`\r${`${String(all.length)} cells of ${String(loaded.length)} scenarios on ${String(Math.min(jobs, all.length))} threads…`.padEnd(78)}`);
+  const cells = exploreCellsOn(jobs, all, now);
+  if (ctx.io.isTty) ctx.io.err(`\r${''.padEnd(78)}\r`);
+  let at = 0;
+  return plans.map((p) => {
+    const mine = cells.slice(at, at + p.tasks.length);
+    at += p.tasks.length;
+    return { loaded: p.loaded, bounds: p.bounds, cells: mine, designs };
+  });
 }
 
 /** The command that finds this cell's counterexample again: the same scenario argument and the flags in force. */
@@ -176,7 +212,7 @@ function many(ctx: CliContext, list: string, f: Flags, seed: number): void {
   const compareRecommended = asked.some((v) => v !== 'upstream' && v !== 'recommended');
   const bases = ['upstream', ...(compareRecommended ? ['recommended'] : [])];
   const withBase = [...bases.filter((b) => !asked.includes(b)), ...asked];
-  const explored = loaded.map((l) => exploreOne(ctx, l, withBase, f, seed, designs));
+  const explored = exploreAll(ctx, loaded, withBase, f, seed, designs);
   const askedCells = explored.flatMap((e) => e.cells.filter((c) => asked.includes(c.variant)));
   ctx.exitCode = exitCodeOf(askedCells);
   const traces = explored.flatMap((e) => tracesOf(e, f).filter((t) => asked.includes(t.variant)));
@@ -223,6 +259,7 @@ export const exploreCommand: CommandModule = {
       .addOption(new Option('--runs <n>', 'random mode: schedules per cell').default(200).argParser(positiveInt))
       .addOption(new Option('--seed <seed>', 'random mode: the seed (default: from the clock, printed for replay)'))
       .addOption(new Option('--path <path>', 'random mode: replay one fast-check path from an earlier report, such as 1:0:3'))
+      .addOption(new Option('--jobs <n>', 'bfs: threads exploring cells at once (default: one per core); 1 explores them one after another, with progress').argParser(positiveInt))
       .option('--json', 'print the cells, bounds and traces as JSON instead of the matrix')
       .option('--out <dir>', 'write every counterexample as <scenario>.<variant>.<invariant>.<fault>.trace.json and .txt')
       .addHelpText(

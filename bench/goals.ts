@@ -1,0 +1,198 @@
+/**
+ * The speed goals, each measured the same way every run: states/s on the trio and on seed-487 (and
+ * both over SHA-256 digests of a 3 KB buffer per second measured in the same process, a ratio that
+ * does not depend on the machine), bytes kept per visited state, random schedules/s, time to the
+ * first line of `outpath`, and independent cells on 1 thread against 2.
+ *
+ * With BENCH_BEFORE=<checkout of an older commit> the same figures are measured on that checkout in
+ * the same process, alternating with this one, so the ratios to it share the machine's load.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const repoRoot = dirname(import.meta.dirname);
+
+/** What one checkout measured. */
+export interface GoalFigures {
+  readonly trioStates: number;
+  readonly trioMs: number;
+  readonly seedStates: number;
+  readonly seedMs: number;
+  /** Heap kept per visited state: the highest heapUsed after a forced GC while exploring the trio, over its states. */
+  readonly bytesPerState: number | null;
+  readonly randomRuns: number;
+  readonly randomMs: number;
+}
+
+export interface GoalsResult {
+  readonly kind: 'goals';
+  /** SHA-256 of a 3 KB buffer, digests per second (the mean of a measure before and after). */
+  readonly sha256PerSec: number;
+  readonly now: GoalFigures;
+  /** The same figures on BENCH_BEFORE's checkout, when given. */
+  readonly before?: GoalFigures & { readonly checkout: string };
+  /** Wall time of seed-487's cells (every variant, its fault models) on 1 thread and on 2. */
+  readonly cells: { readonly count: number; readonly states: number; readonly oneMs: number; readonly twoMs: number };
+  /** Time to the first line of `node bin/outpath.js scenarios`, min of 5: from the bundle (when built) and from the sources. */
+  readonly startup: { readonly bundleMs: number | null; readonly sourcesMs: number };
+}
+
+export function sha256PerSecond(ms = 400): number {
+  const buf = Buffer.alloc(3072, 7);
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < ms) {
+    for (let i = 0; i < 256; i++) createHash('sha256').update(buf).digest();
+    n += 256;
+  }
+  return n / ((performance.now() - t0) / 1000);
+}
+
+interface Checkout {
+  readonly measure: (what: 'trio' | 'seed' | 'memory' | 'random') => { states: number; ms: number; bytesPerState?: number };
+}
+
+type Explore = (s: unknown, o: Record<string, unknown>) => { distinctStates: number };
+
+/** Loads a checkout's explorer and scenarios (by file URL, so two checkouts can live in one process). */
+async function checkout(root: string): Promise<Checkout> {
+  const url = (p: string): string => pathToFileURL(resolve(root, p)).href;
+  const verify = (await import(url('model/verify/index.ts'))) as { explore: Explore; runSchedule: (s: unknown, o: unknown, c: readonly number[], p: Map<string, unknown>) => unknown; scheduleArbitrary: unknown };
+  const nix = (await import(url('model/nix/index.ts'))) as { parseVariant: (v: string) => { ok: boolean; variant?: unknown } };
+  const scenarios = (await import(url('bench/scenarios.ts'))) as { concurrentTrio: () => unknown };
+  const builtin = (await import(url('sim/scenarios/builtin.ts'))) as { seed487: unknown };
+  const fc = (await import('fast-check')).default;
+  const variant = (v: string): unknown => nix.parseVariant(v).variant;
+  const trio = scenarios.concurrentTrio();
+  const base = { maxDepth: 200, maxFaults: 1 };
+  const gc = (globalThis as { gc?: () => void }).gc;
+  return {
+    measure(what) {
+      const t0 = performance.now();
+      if (what === 'trio') {
+        const r = verify.explore(trio, { ...base, variant: variant('upstream'), faults: ['interrupt'], maxStates: 25_000 });
+        return { states: r.distinctStates, ms: performance.now() - t0 };
+      }
+      if (what === 'seed') {
+        // the main job's upstream row: seed-487 under each of its fault models
+        let states = 0;
+        for (const fault of ['interrupt', 'crash', 'builderFailure']) {
+          states += verify.explore(builtin.seed487, { ...base, variant: variant('upstream'), faults: [fault], maxStates: 50_000 }).distinctStates;
+        }
+        return { states, ms: performance.now() - t0 };
+      }
+      if (what === 'memory') {
+        gc?.();
+        const heap0 = process.memoryUsage().heapUsed;
+        let peak = heap0;
+        const sample = (): void => {
+          gc?.();
+          peak = Math.max(peak, process.memoryUsage().heapUsed);
+        };
+        const r = verify.explore(trio, { ...base, variant: variant('upstream'), faults: ['interrupt'], maxStates: 25_000, progressEvery: 2_500, onProgress: sample });
+        return { states: r.distinctStates, ms: performance.now() - t0, ...(gc ? { bytesPerState: (peak - heap0) / r.distinctStates } : {}) };
+      }
+      // random: the schedules randomCheck would draw, on a variant where none fails (so none stops the run)
+      const runs = 400;
+      const schedules = fc.sample(verify.scheduleArbitrary as Parameters<typeof fc.sample>[0], { numRuns: runs, seed: 487 }) as number[][];
+      const probes = new Map<string, unknown>();
+      const opts = { variant: variant('recommended'), faults: ['interrupt'], maxFaults: 1 };
+      const t1 = performance.now();
+      for (const c of schedules) verify.runSchedule(builtin.seed487, opts, c, probes);
+      return { states: runs, ms: performance.now() - t1 };
+    },
+  };
+}
+
+/** The best of `reps` runs of each checkout, alternating between them so load hits both alike. */
+function best(cs: readonly Checkout[], what: 'trio' | 'seed' | 'random', reps: number): { states: number; ms: number }[] {
+  const out = cs.map(() => ({ states: 0, ms: Number.POSITIVE_INFINITY }));
+  for (let r = 0; r < reps; r++) {
+    cs.forEach((c, i) => {
+      const x = c.measure(what);
+      const o = out[i];
+      if (o && x.ms < o.ms) out[i] = { states: x.states, ms: x.ms };
+    });
+  }
+  return out;
+}
+
+function firstLineMs(env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((done, fail) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'outpath.js'), 'scenarios'], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+    let seen = false;
+    child.stdout.on('data', () => {
+      if (seen) return;
+      seen = true;
+      done(performance.now() - t0);
+    });
+    child.on('error', fail);
+    child.on('close', () => {
+      if (!seen) fail(new Error('outpath scenarios printed nothing'));
+    });
+  });
+}
+
+async function minOf(n: number, f: () => Promise<number>): Promise<number> {
+  let m = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < n; i++) m = Math.min(m, await f());
+  return m;
+}
+
+export async function measureGoals(): Promise<GoalsResult> {
+  const sha0 = sha256PerSecond();
+  const beforeDir = process.env.BENCH_BEFORE;
+  const cs = [await checkout(repoRoot), ...(beforeDir ? [await checkout(beforeDir)] : [])];
+  for (const c of cs) c.measure('seed'); // JIT warm-up, not timed
+  const trio = best(cs, 'trio', 3);
+  const seed = best(cs, 'seed', 3);
+  const random = best(cs, 'random', 3);
+  const memory = cs.map((c) => c.measure('memory'));
+  const figures = (i: number): GoalFigures => ({
+    trioStates: trio[i]?.states ?? 0,
+    trioMs: trio[i]?.ms ?? NaN,
+    seedStates: seed[i]?.states ?? 0,
+    seedMs: seed[i]?.ms ?? NaN,
+    bytesPerState: memory[i]?.bytesPerState ?? null,
+    randomRuns: random[i]?.states ?? 0,
+    randomMs: random[i]?.ms ?? NaN,
+  });
+  const cells = await measureCells();
+  const bundled = existsSync(join(repoRoot, 'dist', 'outpath.js'));
+  const startup = {
+    bundleMs: bundled ? await minOf(5, () => firstLineMs(process.env)) : null,
+    sourcesMs: await minOf(5, () => firstLineMs({ ...process.env, OUTPATH_FROM_SOURCES: '1' })),
+  };
+  const sha1 = sha256PerSecond();
+  return {
+    kind: 'goals',
+    sha256PerSec: (sha0 + sha1) / 2,
+    now: figures(0),
+    ...(beforeDir ? { before: { ...figures(1), checkout: beforeDir } } : {}),
+    cells,
+    startup,
+  };
+}
+
+async function measureCells(): Promise<GoalsResult['cells']> {
+  const { exploreCellsOn } = await import('../sim/workers/pool.js');
+  const { BUILTIN } = await import('../sim/scenarios/builtin.js');
+  const { allVariants, boundedScenario, scenarioBounds } = await import('../sim/verdicts.js');
+  const s = BUILTIN.find((x) => x.name === 'seed-487');
+  if (!s) throw new Error('bench bug: no seed-487');
+  const b = scenarioBounds(s, { maxStates: 50_000 });
+  const cfg = { maxDepth: b.maxDepth, maxStates: b.maxStates, maxFaults: b.maxFaults };
+  const tasks = allVariants().flatMap((variant) => b.faults.map((fault) => ({ scenario: boundedScenario(s, b), variant, fault, cfg })));
+  const now = (): number => performance.now();
+  let t0 = now();
+  const two = exploreCellsOn(2, tasks, now);
+  const twoMs = now() - t0;
+  t0 = now();
+  exploreCellsOn(1, tasks, now);
+  const oneMs = now() - t0;
+  return { count: tasks.length, states: two.reduce((a, c) => a + c.states, 0), oneMs, twoMs };
+}

@@ -1,0 +1,95 @@
+/**
+ * The explorer's visited set, kept compact: each state's hash is folded to a 128-bit fingerprint
+ * stored as four 32-bit words in one open-addressing table (about 32 bytes a state at the table's
+ * load, against ~150 for a Set of hex strings). Two states collide only if 128 bits of their
+ * hashes do, which at a million states is about one chance in 10^26.
+ */
+export class FingerprintSet {
+  private words: Uint32Array;
+  /** Slots in the table (a power of two); a slot is four words, all zero when empty. */
+  private slots: number;
+  private count = 0;
+
+  constructor(initialSlots = 1024) {
+    this.slots = initialSlots;
+    this.words = new Uint32Array(initialSlots * 4);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Adds the fingerprint of `key`; false when it was there already. */
+  add(key: string): boolean {
+    fold(key);
+    return this.insert(fp[0] ?? 0, fp[1] ?? 0, fp[2] ?? 0, fp[3] ?? 0);
+  }
+
+  has(key: string): boolean {
+    fold(key);
+    const [a = 0, b = 0, c = 0, d = 0] = fp;
+    const mask = this.slots - 1;
+    for (let i = a & mask; ; i = (i + 1) & mask) {
+      const o = i * 4;
+      const w = this.words;
+      if ((w[o] ?? 0) === 0 && (w[o + 1] ?? 0) === 0 && (w[o + 2] ?? 0) === 0 && (w[o + 3] ?? 0) === 0) return false;
+      if (w[o] === a && w[o + 1] === b && w[o + 2] === c && w[o + 3] === d) return true;
+    }
+  }
+
+  private insert(a: number, b: number, c: number, d: number): boolean {
+    if ((this.count + 1) * 2 > this.slots) this.grow();
+    const mask = this.slots - 1;
+    const w = this.words;
+    for (let i = a & mask; ; i = (i + 1) & mask) {
+      const o = i * 4;
+      if ((w[o] ?? 0) === 0 && (w[o + 1] ?? 0) === 0 && (w[o + 2] ?? 0) === 0 && (w[o + 3] ?? 0) === 0) {
+        w[o] = a;
+        w[o + 1] = b;
+        w[o + 2] = c;
+        w[o + 3] = d;
+        this.count++;
+        return true;
+      }
+      if (w[o] === a && w[o + 1] === b && w[o + 2] === c && w[o + 3] === d) return false;
+    }
+  }
+
+  private grow(): void {
+    const old = this.words;
+    this.slots *= 2;
+    this.words = new Uint32Array(this.slots * 4);
+    this.count = 0;
+    for (let o = 0; o < old.length; o += 4) {
+      const [a = 0, b = 0, c = 0, d = 0] = [old[o], old[o + 1], old[o + 2], old[o + 3]];
+      if (a !== 0 || b !== 0 || c !== 0 || d !== 0) this.insert(a, b, c, d);
+    }
+  }
+}
+
+const fp = new Uint32Array(4);
+
+/** Four independent 32-bit multiplicative hashes of `s` into `fp`; never all zero (zero marks an empty slot). */
+function fold(s: string): void {
+  let h1 = 0x9e3779b1;
+  let h2 = 0x85ebca77;
+  let h3 = 0xc2b2ae3d;
+  let h4 = 0x27d4eb2f;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 0x01000193);
+    h2 = Math.imul(h2 ^ ch, 0x5bd1e995);
+    h3 = Math.imul(h3 ^ ch, 0x27d4eb2d);
+    h4 = Math.imul(h4 ^ ch, 0x165667b1);
+  }
+  fp[0] = avalanche(h1 ^ Math.imul(h4, 0x9e3779b1));
+  fp[1] = avalanche(h2 ^ Math.imul(h1, 0x85ebca77));
+  fp[2] = avalanche(h3 ^ Math.imul(h2, 0xc2b2ae3d));
+  fp[3] = avalanche(h4 ^ Math.imul(h3, 0x27d4eb2f)) | 1;
+}
+
+function avalanche(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}

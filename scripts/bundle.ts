@@ -1,0 +1,49 @@
+/**
+ * `npm run bundle` (and npm's `prepare`, so `npm ci` runs it): compiles the CLI and its cell worker
+ * into dist/ with esbuild, so `outpath` starts without loading TypeScript through tsx (about 0.2 s
+ * to the first line instead of 0.6). dist/ is not committed; bin/outpath.js falls back to the
+ * sources when dist/ is missing or older than them.
+ *
+ * Sources that read files beside themselves use import.meta.dirname; in one bundle that would be
+ * dist/, so each use is rewritten to the source file's own directory, relative to the bundle.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { build, type Plugin } from 'esbuild';
+
+const root = join(import.meta.dirname, '..');
+const out = join(root, 'dist');
+
+const ownDirname: Plugin = {
+  name: 'own-dirname',
+  setup(b) {
+    b.onLoad({ filter: /\.ts$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      if (args.path.includes('node_modules') || !text.includes('import.meta.dirname')) return undefined;
+      const rel = relative(out, dirname(args.path)) || '.';
+      return { contents: text.replaceAll('import.meta.dirname', `__bundleDir(${JSON.stringify(rel)})`), loader: 'ts' };
+    });
+  },
+};
+
+const banner = [
+  "import { createRequire as __createRequire } from 'node:module';",
+  "import { dirname as __dirname_, join as __join } from 'node:path';",
+  "import { fileURLToPath as __fileURLToPath } from 'node:url';",
+  'const require = __createRequire(import.meta.url);',
+  'const __bundleDir = (rel) => __join(__dirname_(__fileURLToPath(import.meta.url)), rel);',
+].join('\n');
+
+const t0 = performance.now();
+await build({
+  entryPoints: { outpath: join(root, 'sim', 'main.ts'), 'cell-worker': join(root, 'sim', 'workers', 'cell-worker.ts') },
+  outdir: out,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  banner: { js: banner },
+  plugins: [ownDirname],
+  logLevel: 'warning',
+});
+process.stdout.write(`bundled sim/main.ts and its cell worker into dist/ in ${String(Math.round(performance.now() - t0))} ms\n`);
