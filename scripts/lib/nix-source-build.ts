@@ -30,7 +30,8 @@ import { acquireRootDaemonLock, CACHE_DIR, NIX_VERSION, openRootSession, type Ro
 /** The tag the model is pinned to, and the commit it must name in any checkout. */
 export const NIX_TAG = NIX_VERSION;
 export const NIX_TAG_COMMIT = 'f3f1c3c5b8ad91850e0f7c590cf177f7ab022024';
-export const BUILD_CACHE = path.join(CACHE_DIR, `build-${NIX_VERSION}`);
+/** NOL_NIX_BUILD_CACHE points elsewhere, e.g. to try a stage checkout on a copy. */
+export const BUILD_CACHE = process.env['NOL_NIX_BUILD_CACHE'] ?? path.join(CACHE_DIR, `build-${NIX_VERSION}`);
 /** Where the build cache appears inside the root. */
 export const INSIDE = '/nol-build';
 /** Where stage snapshots live, as seen inside the root. */
@@ -102,7 +103,7 @@ export function readSeriesPatches(dir: string): SeriesPatch[] {
     .map((l) => l.replace(/#.*$/, '').trim())
     .filter((l) => l !== '')
     .map((file) => {
-      const host = path.join(dir, file);
+      const host = path.resolve(dir, file);
       if (!existsSync(host)) throw new BuildInputError(`${seriesFile} lists ${file}, which does not exist`);
       return { file, host, text: readFileSync(host, 'utf8') };
     });
@@ -243,14 +244,46 @@ export async function openBuilder(rootPath: string, src: NixSource, log: Log): P
 export const stageKey = (buildKey: string, stage: Stage, all: readonly SeriesPatch[]): string =>
   sha256([buildKey, stage.name, ...all.map((p) => `${p.file} ${sha256(p.text)} ${stage.applied.includes(p) ? 'applied' : 'tests'}`)].join('\n')).slice(0, 16);
 
-/** Puts the source tree at `stage`: pristine 2.34.8, every patch's tests, the stage's source hunks. */
-function checkoutStage(stage: Stage, all: readonly SeriesPatch[]): void {
+/** Every path a patch of the series touches. */
+const touchedBy = (all: readonly SeriesPatch[]): string[] => [...new Set(all.flatMap((p) => [...p.text.matchAll(/^diff --git a\/(\S+) b\//gm)].map((m) => m[1] ?? '')))].sort();
+
+/**
+ * Puts the source tree at `stage`: pristine 2.34.8, every patch's tests, the stage's source
+ * hunks. The stage is made in a scratch worktree and only files whose content differs are
+ * written, so that ninja recompiles what changed and nothing else (a rewritten meson.build
+ * would make it run meson again).
+ */
+export function checkoutStage(stage: Stage, all: readonly SeriesPatch[], log: Log): void {
   const srcHost = path.join(BUILD_CACHE, 'src');
-  // Files a patch changes are reset; those it adds are removed. Unchanged files keep their mtime.
-  must(run('git', ['-C', srcHost, 'checkout', '-q', '--', '.'], { timeoutSec: 300 }), 'git checkout');
-  must(run('git', ['-C', srcHost, 'clean', '-fdq'], { timeoutSec: 300 }), 'git clean');
-  for (const p of all) must(run('git', ['-C', srcHost, 'apply', ...applyArgs(true), p.host], { timeoutSec: 60 }), `git apply (tests of) ${p.file}`);
-  for (const p of stage.applied) must(run('git', ['-C', srcHost, 'apply', ...applyArgs(false), p.host], { timeoutSec: 60 }), `git apply ${p.file}`);
+  const scratch = path.join(BUILD_CACHE, 'stage-worktree');
+  run('git', ['-C', srcHost, 'worktree', 'remove', '--force', scratch], { timeoutSec: 120 });
+  rmSync(scratch, { recursive: true, force: true });
+  must(run('git', ['-C', srcHost, 'worktree', 'prune'], { timeoutSec: 60 }), 'git worktree prune');
+  must(run('git', ['-C', srcHost, 'worktree', 'add', '--detach', '-q', scratch, 'HEAD'], { timeoutSec: 300 }), 'git worktree add');
+  try {
+    for (const p of all) must(run('git', ['-C', scratch, 'apply', ...applyArgs(true), p.host], { timeoutSec: 60 }), `git apply (tests of) ${p.file}`);
+    for (const p of stage.applied) must(run('git', ['-C', scratch, 'apply', ...applyArgs(false), p.host], { timeoutSec: 60 }), `git apply ${p.file}`);
+    const changed: string[] = [];
+    for (const rel of touchedBy(all)) {
+      const want = path.join(scratch, rel);
+      const have = path.join(srcHost, rel);
+      if (!existsSync(want)) {
+        if (existsSync(have)) {
+          rmSync(have);
+          changed.push(`-${rel}`);
+        }
+        continue;
+      }
+      const w = readFileSync(want);
+      if (existsSync(have) && readFileSync(have).equals(w)) continue;
+      mkdirSync(path.dirname(have), { recursive: true });
+      cpSync(want, have); // keeps the mode (test scripts are executable)
+      changed.push(rel);
+    }
+    log(`${stage.name}: source tree ${changed.length === 0 ? 'already at this stage' : `changed: ${changed.join(', ')}`}`);
+  } finally {
+    run('git', ['-C', srcHost, 'worktree', 'remove', '--force', scratch], { timeoutSec: 120 });
+  }
 }
 
 const sleep = (ms: number): Promise<void> =>
@@ -308,7 +341,7 @@ async function buildStage(s: RootSession, buildKey: string, rootPath: string, st
   const snapInside = `${SNAPSHOTS_INSIDE}/${stage.name}-${key}`;
   const snapHost = path.join(rootPath, snapInside.slice(1));
   const binInside = `${snapInside}/bin`;
-  checkoutStage(stage, all);
+  checkoutStage(stage, all, log);
   const logFile = path.join(BUILD_CACHE, 'logs', `${stage.name}.log`);
   if (existsSync(path.join(snapHost, 'ok'))) {
     // Bring the build dir to this stage too (the tests run there); usually a few TUs, or nothing.
