@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Log } from './real-daemon.js';
-import { BUILD_CACHE, INSIDE, type SeriesPatch } from './nix-source-build.js';
+import { BUILD_CACHE, BUILD_DIR, INSIDE, type SeriesPatch } from './nix-source-build.js';
 import type { RootSession } from './sid-root.js';
 
 /** One meson test: its suite (`ca`, `main`) and name (the script without `.sh`). */
@@ -71,7 +71,7 @@ interface TestLogLine {
 
 /**
  * `meson test` for `tests` in the build dir, as the build dir is now. `logbase` names the
- * result file (build/meson-logs/<logbase>.json). A test that meson does not know is MISSING.
+ * result file (<build dir>/meson-logs/<logbase>.json). A test that meson does not know is MISSING.
  */
 export function runFunctionalTests(s: RootSession, tests: readonly FunctionalTest[], logbase: string, opts: { jobs: number; nice: number; timeoutSec: number }, log: Log): TestOutcome[] {
   const out: TestOutcome[] = [];
@@ -79,14 +79,14 @@ export function runFunctionalTests(s: RootSession, tests: readonly FunctionalTes
   for (const t of tests) bySuite.set(t.suite, [...(bySuite.get(t.suite) ?? []), t.name]);
   for (const [suite, names] of bySuite) {
     const base = `${logbase}-${suite}`;
-    const argv = ['nice', '-n', String(opts.nice), 'meson', 'test', '-C', `${INSIDE}/build`, '--no-rebuild', '--num-processes', String(opts.jobs), '--logbase', base, '--suite', suite, ...names.map((n) => `nix-functional-tests:${n}`)];
+    const argv = ['nice', '-n', String(opts.nice), 'meson', 'test', '-C', `${INSIDE}/${BUILD_DIR}`, '--no-rebuild', '--num-processes', String(opts.jobs), '--logbase', base, '--suite', suite, ...names.map((n) => `nix-functional-tests:${n}`)];
     log(`meson test --suite ${suite} ${names.join(' ')} (${logbase})`);
     const t0 = Date.now();
     // As in upstream's builds, which run inside a Nix build environment (stdenv sets NIX_STORE;
     // tests/functional/common/vars.sh reads it, and then leaves the sandbox tests out).
     const r = s.run(argv, { timeoutSec: opts.timeoutSec, env: { NIX_STORE: '/nix/store' } });
     log(`meson test --suite ${suite}: exit ${String(r.status)} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-    const file = path.join(BUILD_CACHE, 'build/meson-logs', `${base}.json`);
+    const file = path.join(BUILD_CACHE, BUILD_DIR, 'meson-logs', `${base}.json`);
     const lines: TestLogLine[] = existsSync(file)
       ? readFileSync(file, 'utf8')
           .split('\n')
