@@ -24,6 +24,7 @@ import { BUILD_CACHE, BuildInputError, ensureBuildDeps, openBuilder, readSeriesP
 import { norm, parseReport, type Row } from './real-report.js';
 import type { Log } from './real-daemon.js';
 import { ensureSidRoot } from './sid-root.js';
+import { modelTmpWedge, realTmpWedge, type ModelWedge, type RealWedge } from './tmp-wedge.js';
 
 export interface Patched234Args {
   readonly repo: string;
@@ -47,7 +48,11 @@ interface StageResult {
   readonly suites: TestOutcome[];
   report?: Map<string, Row>;
   reportFile?: string;
+  wedge?: { variant: string; model: ModelWedge; real: RealWedge };
 }
+
+/** The model variant of exactly the patches a stage applies (`upstream` for none). */
+const variantOfPatches = (applied: readonly SeriesPatch[]): string => applied.map((p) => p.file.replace(/^\d{4}-/, '').replace(/\.patch$/, '')).join('+') || 'upstream';
 
 /** The `ca` suite (as meson registers it in the tree at that stage) and the store/GC tests. */
 function regressionTests(caMeson: string): FunctionalTest[] {
@@ -107,6 +112,11 @@ export async function validatePatched234(a: Patched234Args, log: Log): Promise<n
       r.reportFile = report;
       r.report = parseReport(readFileSync(report, 'utf8'));
     }
+    for (const r of results) {
+      const variant = variantOfPatches(r.build.stage.applied);
+      log(`${r.build.stage.name}: the <scratch>.tmp wedge, model (${variant}) and real daemon`);
+      r.wedge = { variant, model: modelTmpWedge(variant), real: await realTmpWedge(root.root, r.build.binInside, log) };
+    }
   }
 
   const { text, ok } = summary(results, series, testsOf);
@@ -154,6 +164,23 @@ function summary(results: readonly StageResult[], series: readonly SeriesPatch[]
         out.push(`- ${scenario}: real \`${up.real}\` → \`${p.real}\`; the model predicts ${modelDiffers ? 'a difference' : 'NO difference'}${fine ? '' : ' (**not as predicted**)'}`);
       }
       if (n === 0) out.push('- none');
+    }
+  }
+
+  // The <scratch>.tmp wedge.
+  const withWedge = results.filter((r) => r.wedge !== undefined);
+  if (withWedge.length > 0) {
+    out.push('', '## An interrupt during the hash-rewrite copy, then two retries', '');
+    out.push('| stage | model variant | model: NoWedge under one interrupt (seed-487) | real: interrupt landed in the copy | real: left behind | real: retries | agree |', '|---|---|---|---|---|---|---|');
+    for (const r of withWedge) {
+      const w = r.wedge;
+      if (!w) continue;
+      const conclusive = w.real.landedInCopy;
+      const agree = conclusive && w.model.wedges === w.real.wedged;
+      if (!agree) ok = false;
+      out.push(
+        `| ${r.build.stage.name} | ${w.variant} | ${w.model.wedges ? `wedges: ${w.model.message}` : 'no wedge'}${w.model.complete ? '' : ' (search incomplete)'} | ${conclusive ? 'yes' : `no: inconclusive ${w.real.notes.join('; ')}`} | ${w.real.leftovers.join('; ') || 'nothing'} | ${w.real.retries.map((x) => (x.ok ? 'built' : `failed: ${x.last}`)).join('; ')} | ${conclusive ? (agree ? 'yes' : '**NO**') : 'inconclusive'} |`,
+      );
     }
   }
 
