@@ -20,7 +20,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BACKPORT_VARIANT, validationPlans } from '../../sim/repro/validation-plans.js';
 import { newTestsOf, runFunctionalTests, STORE_GC_TESTS, testId, type FunctionalTest, type TestOutcome } from './nix-functional-tests.js';
-import { BUILD_CACHE, BuildInputError, ensureBuildDeps, openBuilder, readSeriesPatches, resolveNixSource, stagesFor, type SeriesPatch, type StageBuild } from './nix-source-build.js';
+import { BUILD_CACHE, BuildInputError, ensureBuildDeps, INSIDE, openBuilder, readSeriesPatches, resolveNixSource, stagesFor, type SeriesPatch, type StageBuild } from './nix-source-build.js';
 import { norm, parseReport, type Row } from './real-report.js';
 import type { Log } from './real-daemon.js';
 import { ensureSidRoot } from './sid-root.js';
@@ -51,6 +51,13 @@ interface StageResult {
   wedge?: { variant: string; model: ModelWedge; real: RealWedge };
 }
 
+/** What can be checked of a NixOS VM test without nixpkgs or a VM: it parses, and tests/nixos/default.nix names it. */
+interface NixosCheck {
+  readonly file: string;
+  readonly parses: string;
+  readonly registered: boolean;
+}
+
 /** The model variant of exactly the patches a stage applies (`upstream` for none). */
 const variantOfPatches = (applied: readonly SeriesPatch[]): string => applied.map((p) => p.file.replace(/^\d{4}-/, '').replace(/\.patch$/, '')).join('+') || 'upstream';
 
@@ -73,6 +80,7 @@ export async function validatePatched234(a: Patched234Args, log: Log): Promise<n
   await ensureBuildDeps(root.root, log);
   const builder = await openBuilder(root.root, src, log);
   const results: StageResult[] = [];
+  const nixos: NixosCheck[] = [];
   try {
     for (const stage of stages) {
       const build = await builder.buildStage(stage, series, { jobs: a.jobs, nice: a.nice });
@@ -84,6 +92,15 @@ export async function validatePatched234(a: Patched234Args, log: Log): Promise<n
       if (stage.name === 'unpatched' || stage.name === 'recommended') {
         const tests = regressionTests(path.join(BUILD_CACHE, 'src/tests/functional/ca/meson.build'));
         r.suites.push(...runFunctionalTests(builder.session, tests, `${stage.name}-suites`, opts, log));
+      }
+    }
+    // The tree has every patch's tests at any stage.
+    const defaultNix = readFileSync(path.join(BUILD_CACHE, 'src/tests/nixos/default.nix'), 'utf8');
+    for (const p of series) {
+      for (const m of p.text.matchAll(/^diff --git a\/(tests\/nixos\/(\S+)\.nix) b\/\S+\nnew file mode/gm)) {
+        const file = m[1] ?? '';
+        const r = builder.session.run(['nix-instantiate', '--parse', `${INSIDE}/src/${file}`], { timeoutSec: 60 });
+        nixos.push({ file, parses: r.status === 0 ? 'parses' : `does not parse: ${r.stderr.trim().split('\n').pop() ?? ''}`, registered: defaultNix.includes(`./${m[2] ?? ''}.nix`) });
       }
     }
   } finally {
@@ -119,7 +136,7 @@ export async function validatePatched234(a: Patched234Args, log: Log): Promise<n
     }
   }
 
-  const { text, ok } = summary(results, series, testsOf);
+  const { text, ok } = summary(results, series, testsOf, nixos);
   writeFileSync(path.join(a.out, 'validate-patched-2.34.8.md'), text);
   process.stdout.write(text);
   log(`summary written to ${path.join(a.out, 'validate-patched-2.34.8.md')}`);
@@ -128,7 +145,7 @@ export async function validatePatched234(a: Patched234Args, log: Log): Promise<n
 
 const fmtS = (s: number): string => (s >= 120 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(0)} s`);
 
-function summary(results: readonly StageResult[], series: readonly SeriesPatch[], testsOf: ReadonlyMap<SeriesPatch, FunctionalTest[]>): { text: string; ok: boolean } {
+function summary(results: readonly StageResult[], series: readonly SeriesPatch[], testsOf: ReadonlyMap<SeriesPatch, FunctionalTest[]>, nixos: readonly NixosCheck[]): { text: string; ok: boolean } {
   const out: string[] = ['# validate:patched, Nix 2.34.8 built from source', ''];
   let ok = true;
   out.push('| stage | source patches | model variant | build | daemon (inside the sid root) |', '|---|---|---|---|---|');
@@ -221,6 +238,13 @@ function summary(results: readonly StageResult[], series: readonly SeriesPatch[]
       const u = up.suites.find((o) => testId(o.test) === id);
       const p = rec.suites.find((o) => testId(o.test) === id);
       out.push(`- ${id}: unpatched ${u?.result ?? '–'}, patched ${p?.result ?? '–'}`);
+    }
+  }
+  if (nixos.length > 0) {
+    out.push('', '## NixOS VM tests (not run: no nixpkgs and no VM here)', '');
+    for (const n of nixos) {
+      if (n.parses !== 'parses' || !n.registered) ok = false;
+      out.push(`- ${n.file}: ${n.parses} (nix-instantiate --parse); ${n.registered ? 'named' : '**not named**'} in tests/nixos/default.nix`);
     }
   }
   out.push('', ok ? 'everything as the model and the tests predict' : 'SOME RESULTS ARE NOT AS PREDICTED (see above)', '');
