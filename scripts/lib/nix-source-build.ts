@@ -63,8 +63,8 @@ export const MESON_OPTIONS: readonly string[] = [
  * Extra packages in the root: strace for ca/gc-during-registration.sh (it skips without), and
  * clang, because upstream's meson build precompiles headers only with clang
  * (nix-meson-build-support/common: `do_pch = cxx.get_id() == 'clang'`, with
- * `-fpch-instantiate-templates`): on 2 shared cores that made a translation unit about 5 times
- * faster to compile than Debian's g++ without them.
+ * `-fpch-instantiate-templates`): on the same 2 shared, busy cores a ninja step took about 6.6 s
+ * with clang against about 19 s with Debian's g++ (no precompiled headers), about 3 times faster.
  */
 const EXTRA_PACKAGES = ['strace', 'clang'];
 
