@@ -43,8 +43,9 @@ export const SNAPSHOTS_INSIDE = '/nol/nix-builds';
 
 /**
  * meson options: what the daemon, the CLI and the functional tests need, nothing else. -O0 without
- * debug info because only behaviour is compared and compile time is what limits us; Debian builds
- * with readline, not editline (the only flavour its build dependencies carry).
+ * debug info because only behaviour is compared and compile time is what limits us. As Debian's
+ * nix-bin: readline, not editline (the only flavour its build dependencies carry), and
+ * bash-static as the sandbox's /bin/sh (Debian's daemon has `sandbox-paths = /bin/sh=/usr/bin/bash-static`).
  */
 export const MESON_OPTIONS: readonly string[] = [
   '-Dunit-tests=false',
@@ -57,6 +58,7 @@ export const MESON_OPTIONS: readonly string[] = [
   '-Dsysconfdir=/etc',
   '-Dprefix=/usr',
   '-Dlibcmd:readline-flavor=readline',
+  '-Dlibstore:sandbox-shell=/usr/bin/bash-static',
 ];
 
 /**
