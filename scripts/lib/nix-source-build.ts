@@ -22,7 +22,7 @@
  * nothing, and the unpatched build must run the new tests too (they must fail there).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { run, type Log } from './real-daemon.js';
 import { acquireRootDaemonLock, CACHE_DIR, NIX_VERSION, openRootSession, type RootSession } from './sid-root.js';
@@ -383,7 +383,8 @@ function snapshot(buildDir: string, to: string): void {
     const d = path.join(srcDir, sub);
     if (!sub.startsWith('lib') || !existsSync(d)) continue;
     for (const f of readdirSync(d)) {
-      if (/\.so(\.|$)/.test(f)) cpSync(path.join(d, f), path.join(to, 'src', sub, f), { verbatimSymlinks: true });
+      // libnixstore.so, its versioned names (symlinks) and the library itself; not the `.p` object dirs
+      if (/\.so(\.[\d.]+)?$/.test(f) && !lstatSync(path.join(d, f)).isDirectory()) cpSync(path.join(d, f), path.join(to, 'src', sub, f), { verbatimSymlinks: true });
     }
   }
   cpSync(path.join(srcDir, 'nix/nix'), path.join(to, 'src/nix/nix'));
