@@ -134,7 +134,9 @@ export async function realTmpWedge(rootPath: string, binInside: string, log: Log
           const st = statSync(host(p));
           return `${p} (${st.isDirectory() ? 'dir' : 'file'}, uid ${String(st.uid)}, mode ${(st.mode & 0o7777).toString(8)})`;
         };
-        log(`tmp-wedge: after the interrupt: ${leftovers.map(describe).join('; ') || 'nothing left'}`);
+        // Described now: a retry may remove them (0001 deletes a stale scratch path).
+        const described = leftovers.map(describe);
+        log(`tmp-wedge: after the interrupt: ${described.join('; ') || 'nothing left'}`);
         const landed = seen !== '' && (leftovers.includes(`${scratch}.tmp`) || seen.startsWith('/nix/store/tmp-'));
         const retries: { ok: boolean; last: string }[] = [];
         for (let i = 0; i < 2; i++) {
@@ -144,13 +146,13 @@ export async function realTmpWedge(rootPath: string, binInside: string, log: Log
           log(`tmp-wedge: retry ${String(i + 1)}: ${r.status === 0 ? 'built' : 'FAILED'}: ${last}`);
           if (r.status === 0) built.push(r.stdout.trim());
         }
-        return { landedInCopy: landed, leftovers: leftovers.map(describe), retries, wedged: retries.every((r) => !r.ok), notes };
+        return { landedInCopy: landed, leftovers: described, retries, wedged: retries.every((r) => !r.ok), notes };
       } finally {
         // Valid outputs through the daemon; then, as root, the invalid leftovers (what a user
         // would have to do by hand), so the root's store does not keep 200 MB per run.
         if (built.length > 0) s.run(['nix-store', '--delete', ...built], { timeoutSec: 300, env: daemon.clientEnv });
         await daemon.stop();
-        for (const p of leftovers) if (p.startsWith('/nix/store/') && !built.includes(p)) rmSync(host(p), { recursive: true, force: true });
+        for (const p of leftovers) if (p.startsWith('/nix/store/') && !built.includes(p)) rmSync(host(p), { recursive: true, force: true }); // force: a retry may have removed it
       }
     } finally {
       await s.close();
