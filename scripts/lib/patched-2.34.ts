@@ -148,7 +148,7 @@ const fmtS = (s: number): string => (s >= 120 ? `${(s / 60).toFixed(1)} min` : `
 function summary(results: readonly StageResult[], series: readonly SeriesPatch[], testsOf: ReadonlyMap<SeriesPatch, FunctionalTest[]>, nixos: readonly NixosCheck[]): { text: string; ok: boolean } {
   const out: string[] = ['# validate:patched, Nix 2.34.8 built from source', ''];
   let ok = true;
-  out.push('| stage | source patches | model variant | build | daemon (inside the sid root) |', '|---|---|---|---|---|');
+  out.push('| stage | source patches | model variant | the ninja run that made this stage (a build resumed after an interruption counts only its last run) | daemon (inside the sid root) |', '|---|---|---|---|---|');
   for (const r of results) {
     const b = r.build;
     out.push(`| ${b.stage.name} | ${b.stage.applied.map((p) => p.file.slice(0, 4)).join(' ') || '–'} | ${b.stage.variant} | ${fmtS(b.seconds)}, ${String(b.steps)} ninja steps${b.cached ? ' (cached)' : ''} | ${b.binInside}/nix-daemon |`);
