@@ -150,7 +150,7 @@ export interface StageBuild {
   readonly key: string;
   /** The snapshot's bin dir as seen inside the root (for validate-real's --daemon-bin). */
   readonly binInside: string;
-  /** Wall seconds of this stage's ninja run (0 when the snapshot was cached), and its step count. */
+  /** Wall seconds and steps of the ninja run that made the snapshot (an earlier run's, when cached). */
   readonly seconds: number;
   readonly steps: number;
   readonly cached: boolean;
