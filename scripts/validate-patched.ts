@@ -1,27 +1,37 @@
 /**
- * `npm run validate:patched` (issue #8): does the model's verdict for each validation scenario
- * match a real nix-daemon, both for upstream and for the backported fix?
+ * `npm run validate:patched`: does the model's verdict for each validation scenario match a real
+ * nix-daemon, both for upstream and for the patched daemon? Two modes:
  *
- * 1. scripts/build-patched-nix.sh builds Debian's nix 2.8.0 with patches/backport/nix-2.8/*.diff
- *    (cached by key; a fresh build takes about 16 minutes on 2 cores) and prints the bin dir.
- * 2. `outpath repro --validation --out DIR/plans` writes the scenario plans.
- * 3. scripts/validate-real.ts runs them twice: on Debian's /usr/bin/nix-daemon as `upstream`, and
- *    on the patched daemon (`--daemon-bin`) as the backport's variant. It takes
- *    /var/lock/nix-outpath-lab-daemon.lock itself, so this script must not hold it.
- * 4. The two markdown reports are merged into one table, scenario × {model upstream, real Debian,
- *    model variant, real patched} with seconds, ending in `N agree, M disagree`.
+ * - `--nix-src DIR` (the version the model is pinned to): Nix 2.34.8 built from a NixOS/nix
+ *   checkout with upstream's meson build inside the sid root of the 2.34.8 oracle, unpatched and
+ *   with patches/backport-2.34/, checked by the oracle and by Nix's own functional tests
+ *   (scripts/lib/patched-2.34.ts says how).
+ * - without it: Debian bookworm's nix 2.8.0 with the hand port in patches/backport/nix-2.8:
+ *   1. scripts/build-patched-nix.sh builds it (cached by key; a fresh build takes about 16
+ *      minutes on 2 cores) and prints the bin dir.
+ *   2. `outpath repro --validation --out DIR/plans` writes the scenario plans.
+ *   3. scripts/validate-real.ts runs them twice: on Debian's /usr/bin/nix-daemon as `upstream`,
+ *      and on the patched daemon (`--daemon-bin`) as the backport's variant. It takes the daemon
+ *      lock itself, so this script must not hold it.
+ *   4. The two markdown reports are merged into one table, scenario × {model upstream, real
+ *      Debian, model variant, real patched} with seconds, ending in `N agree, M disagree`.
  *
- * Not for every CI run: run it when a backport diff changes, or when the model's upstream or
- * variant semantics for the validation scenarios change (patches/backport/nix-2.8/README.md).
+ * Not for every CI run: run it when a backport changes, or when the model's upstream or variant
+ * semantics for the validation scenarios change.
  *
- * Usage: tsx scripts/validate-patched.ts [--build-only] [--out DIR] [--variant NAME]
- * Exit:  0 all agree, 1 some disagree, 2 a missing piece or a failed step.
+ * Usage: tsx scripts/validate-patched.ts --nix-src DIR [--out DIR] [--jobs N] [--nice N]
+ *          [--build-only] [--no-tests] [--no-validate]
+ *        tsx scripts/validate-patched.ts [--build-only] [--out DIR] [--variant NAME]     (2.8)
+ * Exit:  0 all agree (and, for --nix-src, every test as predicted), 1 some disagree, 2 a missing
+ *        piece, bad input or a failed step.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BuildInputError, validatePatched234 } from './lib/patched-2.34.js';
+import { norm, parseReport, type Row } from './lib/real-report.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The backport series in patches/backport/nix-2.8 as a model variant (0003 is upstream behaviour since 2.32). */
@@ -34,18 +44,38 @@ function fail(msg: string, code = 2): never {
   process.exit(code);
 }
 
-function parseArgs(argv: readonly string[]): { buildOnly: boolean; out: string | undefined; variant: string } {
-  let buildOnly = false;
-  let out: string | undefined;
-  let variant = BACKPORT_VARIANT;
+interface Args {
+  buildOnly: boolean;
+  out: string | undefined;
+  variant: string;
+  nixSrc: string | undefined;
+  jobs: number;
+  nice: number;
+  tests: boolean;
+  validate: boolean;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const a: Args = { buildOnly: false, out: undefined, variant: BACKPORT_VARIANT, nixSrc: undefined, jobs: 2, nice: 15, tests: true, validate: true };
+  const int = (k: string, v: string | undefined, min: number): number => {
+    const n = Number(v);
+    return Number.isInteger(n) && n >= min ? n : fail(`${k}: expected an integer >= ${String(min)}, got '${v ?? ''}'`);
+  };
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--build-only') buildOnly = true;
-    else if (a === '--out') out = argv[++i];
-    else if (a === '--variant') variant = argv[++i] ?? fail('--variant needs a value');
-    else fail(`unknown argument ${a ?? ''}`);
+    const k = argv[i];
+    if (k === '--build-only') a.buildOnly = true;
+    else if (k === '--out') a.out = argv[++i] ?? fail('--out needs a value');
+    else if (k === '--variant') a.variant = argv[++i] ?? fail('--variant needs a value');
+    else if (k === '--nix-src') a.nixSrc = argv[++i] ?? fail('--nix-src needs a value');
+    else if (k === '--jobs') a.jobs = int(k, argv[++i], 1);
+    else if (k === '--nice') a.nice = int(k, argv[++i], 0);
+    else if (k === '--no-tests') a.tests = false;
+    else if (k === '--no-validate') a.validate = false;
+    else fail(`unknown argument ${k ?? ''}`);
   }
-  return { buildOnly, out, variant };
+  if (a.nixSrc === undefined && (a.jobs !== 2 || a.nice !== 15 || !a.tests || !a.validate)) fail('--jobs, --nice, --no-tests and --no-validate are for --nix-src');
+  if (a.nixSrc !== undefined && a.variant !== BACKPORT_VARIANT) fail('--variant is for the 2.8 mode; with --nix-src each stage has its own variant');
+  return a;
 }
 
 /** Runs a command with its output shown live (stdout captured instead if asked); returns captured stdout. */
@@ -73,54 +103,6 @@ function checkPrerequisites(): void {
 }
 
 // ---------------------------------------------------------------- report merge ---------------
-
-interface Row {
-  model: string;
-  real: string;
-  seconds: string;
-  agree: boolean;
-}
-
-const norm = (s: string): string => s.replace(/[`*]/g, '').trim().toLowerCase();
-
-function cells(line: string): string[] {
-  return line.trim().replace(/^\|/, '').replace(/\|$/, '').split('|').map((c) => c.trim());
-}
-
-/**
- * Reads the first markdown table of a validate-real report that has a scenario column. Columns
- * are found by header name: scenario; model/expected; real/observed/daemon; seconds/time/s;
- * and an agree/match column if present (otherwise model and real are compared as text).
- */
-function parseReport(md: string): Map<string, Row> {
-  const lines = md.split('\n');
-  for (let i = 0; i + 1 < lines.length; i++) {
-    const head = lines[i] ?? '';
-    const sep = lines[i + 1] ?? '';
-    if (!head.trim().startsWith('|') || !/^\s*\|?\s*:?-{3,}/.test(sep)) continue;
-    const h = cells(head).map(norm);
-    const col = (re: RegExp): number => h.findIndex((c) => re.test(c));
-    const sc = col(/scenario/);
-    if (sc < 0) continue;
-    const mo = col(/model|expected/);
-    const re = col(/real|observed|daemon|actual/);
-    const se = col(/sec|time|wall|^s$|\(s\)/);
-    const ag = h.findIndex((c, k) => k !== mo && k !== re && /agree|match|^ok$|^same/.test(c));
-    const rows = new Map<string, Row>();
-    for (let j = i + 2; j < lines.length && (lines[j] ?? '').trim().startsWith('|'); j++) {
-      const c = cells(lines[j] ?? '');
-      const name = c[sc] ?? '';
-      if (!name) continue;
-      const model = mo >= 0 ? (c[mo] ?? '') : '';
-      const real = re >= 0 ? (c[re] ?? '') : '';
-      const verdict = ag >= 0 ? norm(c[ag] ?? '') : '';
-      const agree = ag >= 0 ? /^(yes|y|true|ok|agree|✓|✔)/.test(verdict) : norm(model) === norm(real);
-      rows.set(name, { model, real, seconds: se >= 0 ? (c[se] ?? '') : '', agree });
-    }
-    return rows;
-  }
-  throw new Error('no markdown table with a "scenario" column in the report');
-}
 
 /** The `MISMATCH: …` lines under each `### <scenario>` heading of a report, by scenario. */
 function parseMismatches(md: string): Map<string, string[]> {
@@ -176,6 +158,18 @@ function mergeReports(up: Map<string, Row>, vr: Map<string, Row>, variant: strin
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
   if (process.getuid?.() !== 0) fail('run as root (apt-get for the build, and the real daemon)');
+  if (args.nixSrc !== undefined) {
+    const t0 = Date.now();
+    const log = (msg: string): void => {
+      process.stderr.write(`[validate-patched ${((Date.now() - t0) / 1000).toFixed(0).padStart(5)}s] ${msg}\n`);
+    };
+    const out = path.resolve(args.out ?? mkdtempSync(path.join(tmpdir(), 'validate-patched-')));
+    validatePatched234({ repo: REPO, nixSrc: path.resolve(args.nixSrc), out, jobs: args.jobs, nice: args.nice, buildOnly: args.buildOnly, tests: args.tests, validate: args.validate }, log).then(
+      (code) => process.exit(code),
+      (e: unknown) => fail(e instanceof BuildInputError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e)),
+    );
+    return;
+  }
 
   if (!args.buildOnly) {
     try {

@@ -308,7 +308,14 @@ export interface RootSession {
  */
 const HOLDER = `set -e
 R=$1
+shift
 mount --rbind "$R" "$R"
+# extra binds, as pairs: a host dir, then where it appears inside the root
+while [ $# -ge 2 ]; do
+  mkdir -p "$R$2"
+  mount --bind "$1" "$R$2"
+  shift 2
+done
 mount -t proc proc "$R/proc"
 mount --rbind /dev "$R/dev"
 cd "$R"
@@ -326,10 +333,22 @@ fi
 exec cat > /dev/null
 `;
 
-/** Opens a session on `root` (see the file comment). Close it in a `finally`. */
-export async function openRootSession(root: string, log: Log): Promise<RootSession> {
+/** A host directory shown inside a session's root (only in that session's mount namespace). */
+export interface RootBind {
+  /** Absolute host path of an existing directory. */
+  readonly host: string;
+  /** Absolute path inside the root; made if missing. */
+  readonly inside: string;
+}
+
+/** Opens a session on `root` (see the file comment), with `binds` mounted in it. Close it in a `finally`. */
+export async function openRootSession(root: string, log: Log, binds: readonly RootBind[] = []): Promise<RootSession> {
   if (!existsSync(path.join(root, 'bin/sh'))) throw new Error(`${root} is not a root file system (no bin/sh)`);
-  const u = spawn('unshare', ['--mount', '--pid', '--fork', '--kill-child', '--propagation', 'private', '--', 'sh', '-c', HOLDER, 'holder', root], {
+  for (const b of binds) {
+    if (!path.isAbsolute(b.host) || !path.isAbsolute(b.inside) || !existsSync(b.host)) throw new Error(`cannot bind ${b.host} at ${b.inside}: both must be absolute and ${b.host} must exist`);
+  }
+  const bindArgs = binds.flatMap((b) => [b.host, b.inside]);
+  const u = spawn('unshare', ['--mount', '--pid', '--fork', '--kill-child', '--propagation', 'private', '--', 'sh', '-c', HOLDER, 'holder', root, ...bindArgs], {
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true, // a terminal Ctrl-C must not end the session while we are still stopping things in it
   });
