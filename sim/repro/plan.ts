@@ -130,6 +130,24 @@ export interface PathRef {
   readonly which: 'scratch' | 'final';
 }
 
+/** A file operation of the daemon, as the fault injector names it (sim/repro/fault-inject.c). */
+export const DAEMON_OPS = ['mkdir', 'chmod', 'chown', 'lchown', 'unlink', 'rmdir', 'rename', 'open', 'symlink'] as const;
+export type DaemonOp = (typeof DAEMON_OPS)[number];
+
+/**
+ * The `nth` call (counted from the start of the attempt, in every process of the daemon) of `op`
+ * on a path matching `glob` (fnmatch, `*` within one path component; `@N@` stands for `-<nonce>`,
+ * which the harness appends to every derivation name), `before` or `after` the call itself.
+ */
+export interface DaemonPoint {
+  readonly op: DaemonOp;
+  readonly when: 'before' | 'after';
+  readonly nth: number;
+  readonly glob: string;
+  /** What happens there: interrupt the client, kill the worker, or hold it until a `resume`. */
+  readonly action: 'interrupt' | 'crash' | 'hold';
+}
+
 export type DeleteCommand = 'nix store delete' | 'nix-store --delete' | 'nix store gc' | 'nix-store --gc' | 'nix-collect-garbage';
 
 /**
@@ -163,9 +181,23 @@ export type PlanStep =
       readonly interruptAt?: string;
       readonly holdAt?: string;
       readonly waitsForLock?: true;
+      /** SIGKILL the daemon worker while the builder waits at this gate (a daemon crash mid-build). */
+      readonly crashAt?: string;
+      /** The builder exits 1 at this gate (a builder failure there). */
+      readonly failAt?: string;
+      /**
+       * Hold the daemon worker itself at one of its own file operations (the fault injector, loaded
+       * into the daemon) and interrupt the build there, crash the worker there, or leave it held
+       * until a `resume`. At most one of the seven.
+       */
+      readonly daemonAt?: DaemonPoint;
     }
-  /** Let a held attempt go on (unblock its gate) or wait for a waiting one, until its client exits. */
-  | { readonly kind: 'resume'; readonly attempt: string }
+  /**
+   * Let a held attempt go on (unblock its gate, or release its held worker) or wait for a waiting
+   * one, until its client exits. With `fault`, the fault lands where it is held instead: the client
+   * is interrupted, or the daemon worker killed (a builder held at a gate can also be made to fail).
+   */
+  | { readonly kind: 'resume'; readonly attempt: string; readonly fault?: 'interrupt' | 'crash' | 'builderFailure' }
   /** Record whether the path exists and whether `nix path-info` calls it valid. */
   | { readonly kind: 'pathInfo'; readonly target: PathRef; readonly label?: string }
   /**
@@ -300,8 +332,19 @@ const planStep = z.discriminatedUnion('kind', [
     interruptAt: ident.exactOptional(),
     holdAt: ident.exactOptional(),
     waitsForLock: z.literal(true).exactOptional(),
+    crashAt: ident.exactOptional(),
+    failAt: ident.exactOptional(),
+    daemonAt: z
+      .strictObject({
+        op: z.enum(DAEMON_OPS),
+        when: z.enum(['before', 'after']),
+        nth: z.int().min(1).max(100000),
+        glob: z.string().regex(/^\/[A-Za-z0-9+._?=*@\/-]{1,400}$/, 'must be an absolute path glob of store-name characters, * and @N@'),
+        action: z.enum(['interrupt', 'crash', 'hold']),
+      })
+      .exactOptional(),
   }),
-  z.strictObject({ kind: z.literal('resume'), attempt: ident }),
+  z.strictObject({ kind: z.literal('resume'), attempt: ident, fault: z.enum(['interrupt', 'crash', 'builderFailure']).exactOptional() }),
   z.strictObject({ kind: z.literal('pathInfo'), target: pathRef, label: ident.exactOptional() }),
   z.strictObject({
     kind: z.literal('delete'),
@@ -389,6 +432,7 @@ function checkPlan(plan: z.infer<typeof planShape>, ctx: z.core.$RefinementCtx<z
   const commandKeys = new Set<string>();
   const allKeys = new Set<string>();
   let holding = false;
+  const held = new Map<string, 'gate' | 'daemon'>(); // held attempts, and where
   plan.steps.forEach((s, i) => {
     const refDrv = (id: string, path: (string | number)[]): void => {
       if (!drvs.has(id)) issue(path, `unknown derivation "${id}"`);
@@ -413,20 +457,23 @@ function checkPlan(plan: z.infer<typeof planShape>, ctx: z.core.$RefinementCtx<z
         if (attempts.has(s.attempt)) issue(['steps', i, 'attempt'], `duplicate attempt name "${s.attempt}"`);
         attempts.set(s.attempt, s.drv);
         const d = drvs.get(s.drv);
-        for (const field of ['interruptAt', 'holdAt'] as const) {
+        for (const field of ['interruptAt', 'holdAt', 'crashAt', 'failAt'] as const) {
           const g = s[field];
           if (g !== undefined && d && !d.program.some((a) => a.op === 'gate' && a.name === g)) {
             issue(['steps', i, field], `gate "${g}" is not in derivation "${s.drv}"'s program`);
           }
         }
-        if ([s.interruptAt, s.holdAt, s.waitsForLock].filter((x) => x !== undefined).length > 1) {
-          issue(['steps', i], 'a build takes at most one of interruptAt, holdAt, waitsForLock');
+        if ([s.interruptAt, s.holdAt, s.waitsForLock, s.crashAt, s.failAt, s.daemonAt].filter((x) => x !== undefined).length > 1) {
+          issue(['steps', i], 'a build takes at most one of interruptAt, holdAt, waitsForLock, crashAt, failAt, daemonAt');
         }
-        if (s.holdAt !== undefined || s.waitsForLock) running.add(s.attempt);
+        if (s.holdAt !== undefined || s.waitsForLock || s.daemonAt?.action === 'hold') running.add(s.attempt);
+        if (s.holdAt !== undefined || s.daemonAt?.action === 'hold') held.set(s.attempt, s.holdAt !== undefined ? 'gate' : 'daemon');
         break;
       }
       case 'resume':
-        if (!running.has(s.attempt)) issue(['steps', i, 'attempt'], `"${s.attempt}" is not a held or waiting build (holdAt / waitsForLock) that is still running`);
+        if (!running.has(s.attempt)) issue(['steps', i, 'attempt'], `"${s.attempt}" is not a held or waiting build (holdAt / waitsForLock / daemonAt hold) that is still running`);
+        if (s.fault !== undefined && !held.has(s.attempt)) issue(['steps', i, 'fault'], `"${s.attempt}" is not held at a point a fault can land on`);
+        if (s.fault === 'builderFailure' && held.get(s.attempt) !== 'gate') issue(['steps', i, 'fault'], 'a builder failure needs the builder held at a gate');
         running.delete(s.attempt);
         break;
       case 'pathInfo':
