@@ -339,7 +339,7 @@ const planStep = z.discriminatedUnion('kind', [
         op: z.enum(DAEMON_OPS),
         when: z.enum(['before', 'after']),
         nth: z.int().min(1).max(100000),
-        glob: z.string().regex(/^\/[A-Za-z0-9+._?=*@\/-]{1,400}$/, 'must be an absolute path glob of store-name characters, * and @N@'),
+        glob: z.string().regex(/^\/[A-Za-z0-9+._?=*@/-]{1,400}$/, 'must be an absolute path glob of store-name characters, * and @N@'),
         action: z.enum(['interrupt', 'crash', 'hold']),
       })
       .exactOptional(),
