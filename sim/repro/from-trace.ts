@@ -142,10 +142,10 @@ function attempt(r: Pick<Run, 'world' | 'steps'>, a: BuildActor, d: DerivationSp
     actions,
     ...(tmpDir !== undefined ? { buildDirKept: (lastStep?.after ?? []).some((e) => e.path === tmpDir) } : {}),
   };
-  const withFiles =
-    p.kind === 'done' && p.outcome.kind === 'success'
-      ? { ...base, outputFiles: filesOf(lastStep?.after ?? r.world.ctx.fs.tree(p.outcome.path), p.outcome.path) }
-      : base;
+  const out = p.kind === 'done' && p.outcome.kind === 'success' ? p.outcome.path : undefined;
+  const after = out !== undefined ? (lastStep?.after ?? r.world.ctx.fs.tree(out)) : [];
+  // a registered output something deleted before the attempt was over (a GC during registration) has no files to list
+  const withFiles = out !== undefined && after.some((e) => e.path === out) ? { ...base, outputFiles: filesOf(after, out) } : base;
   // An interrupted attempt runs at the client's default verbosity (see harness.lib.sh), where the
   // debug line "removing invalid path" is not shown: its removedInvalid is not observable.
   if (d.kind !== 'input-addressed' || outcome === 'interrupted') return withFiles;
