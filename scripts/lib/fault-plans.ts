@@ -16,7 +16,7 @@ import type { Log } from './real-daemon.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const INJECTOR_SOURCE = path.join(repo, 'sim/repro/fault-inject.c');
-const VERDICTS = path.join(repo, 'docs/verification/verdicts.json');
+const VERIFICATION = path.join(repo, 'docs/verification');
 
 /** The injector as a shared object, compiled once per source (gcc on the host; the .so loads into sid's newer glibc). */
 export function buildInjector(cacheDir: string, log: Log): string {
@@ -38,12 +38,11 @@ export function installInjector(so: string, dir: string): void {
   copyFileSync(so, path.join(dir, 'libnolfault.so'));
 }
 
-/** The scenarios docs/verification.md has an upstream counterexample for (its verdicts.json). */
+/** The scenarios docs/verification.md links an upstream counterexample for (docs/verification/<scenario>/upstream.*.txt). */
 export function upstreamScenarios(): string[] {
-  const v = JSON.parse(readFileSync(VERDICTS, 'utf8')) as { scenarios: Record<string, Record<string, string[]>> };
-  return Object.entries(v.scenarios)
-    .filter(([, variants]) => (variants['upstream'] ?? []).length > 0)
-    .map(([name]) => name)
+  return readdirSync(VERIFICATION, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && readdirSync(path.join(VERIFICATION, d.name)).some((f) => f.startsWith('upstream.') && f.endsWith('.txt')))
+    .map((d) => d.name)
     .sort();
 }
 

@@ -176,7 +176,6 @@ export function planFromFaultTrace(trace: Trace, name: string): FaultPlan | NotR
   if (linux.actors.some((a) => a.kind === 'build' && a.mode === 'check')) return no('a nix-build --check attempt: the harness has no --check build step');
   for (const d of linux.derivations) {
     for (const act of d.program) {
-      if (act.op === 'plant' || act.op === 'plantSymlink') return no(`${d.id}'s builder plants at another derivation's scratch path: the harness has no shell form for it (the path is only known once that build has started)`);
       if (act.op === 'spawn' || act.op === 'loop') return no(`${d.id}'s builder uses '${act.op}', which has no shell form in the harness`);
     }
   }

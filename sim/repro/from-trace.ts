@@ -84,7 +84,16 @@ export function planProgram(d: DerivationSpec, gates: readonly Gate[]): Converte
   const out: BuilderAction[] = [];
   for (const [i, act] of d.program.entries()) {
     if (at.includes(i)) out.push({ op: 'gate', name: gateName(i) });
-    if (act.op === 'plant' || act.op === 'plantSymlink' || act.op === 'spawn' || act.op === 'loop') return { ok: false, error: `${d.id}: '${act.op}' has no shell form in the harness` };
+    if (act.op === 'spawn' || act.op === 'loop') return { ok: false, error: `${d.id}: '${act.op}' has no shell form in the harness` };
+    if (act.op === 'plant') {
+      out.push({ op: 'plant', drv: act.drv, path: act.path, content: act.content, ...(act.mode !== undefined ? { mode: act.mode } : {}) });
+      continue;
+    }
+    if (act.op === 'plantSymlink') {
+      if (typeof act.target !== 'string') return { ok: false, error: `${d.id}: a planted symlink to another derivation's path has no shell form in the harness` };
+      out.push({ op: 'plantSymlink', drv: act.drv, target: act.target });
+      continue;
+    }
     if (act.op === 'symlink') {
       const target = act.target;
       if (typeof target !== 'string') return { ok: false, error: `${d.id}: a symlink to another derivation's path has no shell form in the harness` };

@@ -120,6 +120,7 @@ chmod 755 "$CTL"/attempt
 rm -f "$CTL"/hold.fifo; mkfifo -m 666 "$CTL"/hold.fifo || die "mkfifo failed"
 : > "$FACTS"
 write_files   # rendered: oracle.py, drv.nix, the specs and expect.json
+mkdir -p "$CTL"/scratch && chmod 755 "$CTL"/scratch
 
 # Clients talk to the daemon. A trusted (root) client sends every setting its own config sets,
 # and the daemon's worker applies them to that connection (seen on 2.8: a client with
@@ -228,6 +229,15 @@ probe() {
         # the injector notes every worker's hang-up monitor thread: none noted = not loaded
         ls "${FAULT_DIR:-/nonexistent}"/monitor.* > /dev/null 2>&1 || die "the plan holds the daemon at its own file operations, but its workers do not have the fault injector loaded (NOL_FAULT_DIR=${FAULT_DIR:-unset})"
     fi
+    # a co-tenant that plants at a floating CA output's scratch path reads it here (makeFallbackPath of its .drv)
+    local d p
+    for d in $(seq 0 $((NDRV - 1))); do
+        [ "$(drv_var DRV_KIND "$d")" = ca-floating ] || continue
+        set_nix_args "$d"
+        bounded "$STEP_TIMEOUT" "$WORK/inst-$d.out" "$WORK/inst-$d.err" nix-instantiate "${NBA[@]}" || die "nix-instantiate of $(drv_var DRV_ID "$d") failed: $(tail -2 "$WORK/inst-$d.err")"
+        p=$(python3 "$PY" fallback "$(tail -1 "$WORK/inst-$d.out")" "$(drv_var DRV_NAME "$d")-$NONCE")
+        printf '%s\n' "$p" > "$CTL/scratch/$(drv_var DRV_ID "$d")"; chmod 644 "$CTL/scratch/$(drv_var DRV_ID "$d")"
+    done
     say "probe: daemon builds as $BL_USER, sandbox $seen$([ "$HAS_CA" = 1 ] && echo ', ca-derivations on')"
 }
 

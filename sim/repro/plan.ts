@@ -115,7 +115,15 @@ export type BuilderAction =
   /** `writeFile` if the harness set `flag`; logged `ok` without effect otherwise. */
   | { readonly op: 'writeIfFlag'; readonly flag: string; readonly path: string; readonly content: string }
   /** Exit with `code` (0 = success if `$out` exists). */
-  | { readonly op: 'exit'; readonly code: number };
+  | { readonly op: 'exit'; readonly code: number }
+  /**
+   * A co-tenant's plant: `mkdir -p` the scratch path of floating CA derivation `drv` (makeFallbackPath,
+   * which the harness computes from its .drv before any build), write `content` at `path` below it
+   * (`''`: only the directory), then `chmod mode` it if given.
+   */
+  | { readonly op: 'plant'; readonly drv: string; readonly path: string; readonly content: string; readonly mode?: string }
+  /** `ln -s target <scratch path of drv>`. */
+  | { readonly op: 'plantSymlink'; readonly drv: string; readonly target: string };
 
 export type BuilderOp = BuilderAction['op'];
 
@@ -316,6 +324,8 @@ const builderAction = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('exitIfFlag'), flag: ident, code: exitCode }),
   z.strictObject({ op: z.literal('writeIfFlag'), flag: ident, path: relPath.refine((p) => p !== '', 'cannot write $out as a file in this harness'), content: freeText }),
   z.strictObject({ op: z.literal('exit'), code: exitCode }),
+  z.strictObject({ op: z.literal('plant'), drv: ident, path: relPath, content: freeText, mode: z.string().regex(/^[0-7]{3,4}$/, 'must be an octal mode like 755').exactOptional() }),
+  z.strictObject({ op: z.literal('plantSymlink'), drv: ident, target: freeText.min(1) }),
 ]);
 
 const pathRef = z.strictObject({ drv: ident, which: z.enum(['scratch', 'final']) });
@@ -413,6 +423,12 @@ function checkPlan(plan: z.infer<typeof planShape>, ctx: z.core.$RefinementCtx<z
       if (a.op !== 'gate') return;
       if (gates.has(a.name)) issue(['derivations', i, 'program', j, 'name'], `duplicate gate "${a.name}" in derivation "${d.id}"`);
       gates.add(a.name);
+    });
+  });
+  plan.derivations.forEach((d, i) => {
+    d.program.forEach((a, j) => {
+      if (a.op !== 'plant' && a.op !== 'plantSymlink') return;
+      if (drvs.get(a.drv)?.kind !== 'ca-floating') issue(['derivations', i, 'program', j, 'drv'], `"${a.drv}" is not a floating CA derivation of the plan (only their scratch paths are known before they build)`);
     });
   });
   // two floating CA drvs may share a name (that is how two .drvs produce the same CA output);

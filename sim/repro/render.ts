@@ -120,6 +120,17 @@ export function builderScript(drv: PlanDerivation, platform: Platform): string {
       case 'exit':
         lines.push(`nol_log "A ${i} ok"; exit ${a.code}`);
         break;
+      case 'plant': {
+        // the victim's scratch path, written by the harness before any build (makeFallbackPath of its .drv)
+        const t = `nol_t=$(cat "$nolCtl/scratch/"${shQuote(a.drv)})`;
+        const file = a.path === '' ? '' : ` && printf '%s' ${shQuote(a.content)} > "$nol_t"/${shQuote(a.path)}`;
+        const mode = a.mode === undefined ? '' : ` && chmod ${a.mode} "$nol_t"`;
+        lines.push(`{ ${t} && mkdir -p "$nol_t"${file}${mode}; } 2>"$E"; nol_res $? ${i}; nol_rc=$?`);
+        break;
+      }
+      case 'plantSymlink':
+        lines.push(`{ nol_t=$(cat "$nolCtl/scratch/"${shQuote(a.drv)}) && ln -sT ${shQuote(a.target)} "$nol_t"; } 2>"$E"; nol_res $? ${i}; nol_rc=$?`);
+        break;
     }
   });
   lines.push('exit "$nol_rc"');
