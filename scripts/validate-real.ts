@@ -41,7 +41,7 @@ import { parsePlan, type Observation, type PlanSettings, type ReproPlan } from '
 import { renderScript } from '../sim/repro/render.js';
 import { disagreementDetails, renderReport, reportTable, totalsLine, verdictOf, type ReportRow } from '../sim/repro/report.js';
 import { ORACLE_NIX_VERSIONS, validationPlans, type OracleNix } from '../sim/repro/validation-plans.js';
-import { buildInjector, exploreUpstream, faultCells, installInjector, upstreamScenarios } from './lib/fault-plans.js';
+import { buildInjector, exploreUpstream, faultCells, injectorSelfCheck, installInjector, upstreamScenarios } from './lib/fault-plans.js';
 import {
   acquireDaemonLock,
   daemonAnswers,
@@ -257,7 +257,9 @@ async function sidOracle(args: Args, abort: AbortSignal): Promise<Oracle> {
     // --faults: every worker of the daemon gets the injector; its control dir is shared with the scripts
     const injector: Record<string, string> = {};
     if (args.faults) {
-      installInjector(buildInjector(path.join(CACHE_DIR, 'fault-inject'), log), s.hostPath('/nol/lib'));
+      const so = buildInjector(path.join(CACHE_DIR, 'fault-inject'), log);
+      log(await injectorSelfCheck(so));
+      installInjector(so, s.hostPath('/nol/lib'));
       rmSync(s.hostPath(FAULT_DIR), { recursive: true, force: true });
       mkdirSync(s.hostPath(FAULT_DIR), { recursive: true, mode: 0o700 });
       Object.assign(injector, { LD_PRELOAD: '/nol/lib/libnolfault.so', NOL_FAULT_DIR: FAULT_DIR });

@@ -4,9 +4,10 @@
  * with the fault injector, and the ones that cannot run here with the reason. Also builds the
  * injector (sim/repro/fault-inject.c) into a cache dir, by source hash.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { planFromFaultTrace } from '../../sim/repro/from-fault-trace.js';
@@ -80,4 +81,55 @@ export function faultCells(dir: string, all = false): FaultCell[] {
     out.push(r.realisable ? { name, plan: r.plan } : { name, notRealisable: r.why });
   }
   return out;
+}
+
+const pause = (ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    setTimeout(resolve, ms);
+  });
+
+/** Polls for `cond` every 20 ms, up to `sec` seconds (a bounded wait on a condition, not a timing assumption). */
+async function until(cond: () => boolean, sec: number, what: string): Promise<void> {
+  for (let t = 0; t < sec * 1000; t += 20) {
+    if (cond()) return;
+    await pause(20);
+  }
+  throw new Error(`fault injector self-check: ${what} within ${String(sec)} s`);
+}
+
+/**
+ * Checks the injector on this machine before anything relies on it: one process (`mkdir A B C`,
+ * three mkdir() calls) held after its 2nd mkdir really is held there (A and B exist, C does not,
+ * the process is alive and blocked) and, killed there, ends by SIGKILL with C never made; held
+ * before its 2nd mkdir and let go, it makes B and C. Throws, naming what did not happen.
+ */
+export async function injectorSelfCheck(so: string): Promise<string> {
+  const base = mkdtempSync(path.join(tmpdir(), 'nol-inject-check-'));
+  const run = async (when: 'before' | 'after', word: 'kill' | 'go'): Promise<{ held: string[]; after: string[]; code: number | null; signal: NodeJS.Signals | null; hit: string }> => {
+    const ctl = path.join(base, `${when}-${word}`);
+    const work = path.join(ctl, 'w');
+    mkdirSync(work, { recursive: true });
+    execFileSync('mkfifo', [path.join(ctl, 'release.r1')]);
+    writeFileSync(path.join(ctl, 'rules'), `r1 mkdir ${when} 2 ${work}/*\n`);
+    const child = spawn('/bin/mkdir', ['A', 'B', 'C'], { cwd: work, env: { ...process.env, LD_PRELOAD: so, NOL_FAULT_DIR: ctl }, stdio: 'ignore' });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const hitFile = path.join(ctl, 'hit.r1');
+    await until(() => existsSync(hitFile) && readFileSync(hitFile, 'utf8').length > 0, 20, `mkdir was not held ${when} its 2nd call`);
+    const held = readdirSync(work).sort();
+    const state = readFileSync(`/proc/${String(child.pid)}/stat`, 'utf8').split(') ')[1]?.[0];
+    if (state !== 'S') throw new Error(`fault injector self-check: the held process is in state ${String(state)}, not blocked (S)`);
+    writeFileSync(path.join(ctl, 'release.r1'), `${word}\n`);
+    const end = await exited;
+    return { held, after: readdirSync(work).sort(), ...end, hit: readFileSync(hitFile, 'utf8').trim() };
+  };
+  try {
+    const k = await run('after', 'kill');
+    if (k.held.join() !== 'A,B' || !k.hit.includes(' mkdir after 0 0 ') || !k.hit.endsWith('/B')) throw new Error(`fault injector self-check: held after the 2nd mkdir, found ${k.held.join(',')} (hit: ${k.hit})`);
+    if (k.signal !== 'SIGKILL' || k.after.join() !== 'A,B') throw new Error(`fault injector self-check: killed there, it ended ${String(k.signal ?? k.code)} with ${k.after.join(',')}`);
+    const g = await run('before', 'go');
+    if (g.held.join() !== 'A' || g.code !== 0 || g.after.join() !== 'A,B,C') throw new Error(`fault injector self-check: held before the 2nd mkdir it had ${g.held.join(',')}, then ended ${String(g.code)} with ${g.after.join(',')}`);
+    return 'fault injector self-check: held after the 2nd mkdir (A,B made, C not), SIGKILL landed there (C never made); held before it and let go, all three made';
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
 }
