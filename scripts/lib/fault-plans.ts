@@ -112,7 +112,11 @@ export async function injectorSelfCheck(so: string): Promise<string> {
     execFileSync('mkfifo', [path.join(ctl, 'release.r1')]);
     writeFileSync(path.join(ctl, 'rules'), `r1 mkdir ${when} 2 ${work}/*\n`);
     const child = spawn('/bin/mkdir', ['A', 'B', 'C'], { cwd: work, env: { ...process.env, LD_PRELOAD: so, NOL_FAULT_DIR: ctl }, stdio: 'ignore' });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      child.once('exit', (code, signal) => {
+        resolve({ code, signal });
+      });
+    });
     const hitFile = path.join(ctl, 'hit.r1');
     await until(() => existsSync(hitFile) && readFileSync(hitFile, 'utf8').length > 0, 20, `mkdir was not held ${when} its 2nd call`);
     const held = readdirSync(work).sort();
