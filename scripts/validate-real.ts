@@ -41,7 +41,7 @@ import { parsePlan, type Observation, type PlanSettings, type ReproPlan } from '
 import { renderScript } from '../sim/repro/render.js';
 import { disagreementDetails, renderReport, reportTable, totalsLine, verdictOf, type ReportRow } from '../sim/repro/report.js';
 import { ORACLE_NIX_VERSIONS, validationPlans, type OracleNix } from '../sim/repro/validation-plans.js';
-import { buildInjector, exploreUpstream, faultCells, injectorSelfCheck, installInjector, upstreamScenarios } from './lib/fault-plans.js';
+import { buildInjector, cellsOf, exploreUpstream, faultCells, injectorSelfCheck, installInjector, registrationSweep, upstreamScenarios } from './lib/fault-plans.js';
 import {
   acquireDaemonLock,
   daemonAnswers,
@@ -471,10 +471,14 @@ async function main(): Promise<number> {
       log('exploring every scenario docs/verification.md lists with an upstream counterexample');
       exploreUpstream(upstreamScenarios(), traces, log);
     }
-    for (const c of faultCells(traces)) {
+    const cells = [...faultCells(traces), ...(args.traces === undefined ? cellsOf(registrationSweep()) : [])];
+    const shared: string[] = [];
+    for (const c of cells) {
       if (c.plan) writeFileSync(path.join(plansDir, `${c.plan.scenario}.json`), JSON.stringify(c.plan, null, 2) + '\n');
+      else if (c.sameAs !== undefined) shared.push(`${c.name} = ${c.sameAs}`);
       else notRealisable.push({ name: c.name, why: c.notRealisable ?? '?' });
     }
+    if (shared.length > 0) log(`traces that make the same plan as another (run once): ${shared.join('; ')}`);
     writeFileSync(path.join(plansDir, 'not-realisable.json'), JSON.stringify(notRealisable, null, 2) + '\n');
     log(`the model's counterexamples from ${traces}: plans in ${plansDir}, ${notRealisable.length} not realisable here`);
   } else if (plansDir === undefined) {

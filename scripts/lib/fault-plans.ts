@@ -13,6 +13,12 @@ import { fileURLToPath } from 'node:url';
 import { planFromFaultTrace } from '../../sim/repro/from-fault-trace.js';
 import type { ReproPlan } from '../../sim/repro/plan.js';
 import { parseTrace } from '../../sim/trace-schema.js';
+import type { Scenario } from '../../model/nix/index.js';
+import { parseVariant } from '../../model/nix/index.js';
+import { checkPath } from '../../model/verify/index.js';
+import { firstOfEach } from '../../sim/replay.js';
+import { interruptDuringRegistration } from '../../sim/scenarios/builtin.js';
+import { buildTrace, traceScenario, type Trace } from '../../sim/trace.js';
 import type { Log } from './real-daemon.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -62,6 +68,8 @@ export interface FaultCell {
   readonly name: string;
   readonly plan?: ReproPlan;
   readonly notRealisable?: string;
+  /** The plan (by name) an earlier trace made identically. */
+  readonly sameAs?: string;
 }
 
 /** A plan name from a trace file name: `seed-487.upstream.NoWedge.crash` -> `seed-487.nowedge.crash`. */
@@ -71,14 +79,73 @@ function planName(traceName: string): string {
 
 /** Every trace in `dir` (only `upstream` ones unless `all`) as a plan or a reason it cannot run. */
 export function faultCells(dir: string, all = false): FaultCell[] {
-  const out: FaultCell[] = [];
+  const traces: { name: string; trace: Trace }[] = [];
   for (const f of readdirSync(dir).filter((x) => x.endsWith('.trace.json')).sort()) {
-    const name = f.slice(0, -'.trace.json'.length);
     const t = parseTrace(JSON.parse(readFileSync(path.join(dir, f), 'utf8')));
     if (!t.ok) throw new Error(`${f}: ${t.error}`);
-    if (!all && t.trace.variant !== 'upstream') continue;
-    const r = planFromFaultTrace(t.trace, planName(name));
-    out.push(r.realisable ? { name, plan: r.plan } : { name, notRealisable: r.why });
+    if (all || t.trace.variant === 'upstream') traces.push({ name: f.slice(0, -'.trace.json'.length), trace: t.trace });
+  }
+  return cellsOf(traces);
+}
+
+/**
+ * The traces as plans; two traces that make the same plan (several invariants' shortest
+ * counterexamples are often one schedule) run once: the later one says which plan it shares.
+ */
+export function cellsOf(traces: readonly { name: string; trace: Trace }[]): FaultCell[] {
+  const byContent = new Map<string, string>();
+  return traces.map(({ name, trace }) => {
+    const r = planFromFaultTrace(trace, planName(name));
+    if (!r.realisable) return { name, notRealisable: r.why };
+    const key = JSON.stringify({ d: r.plan.derivations, s: r.plan.steps, e: r.plan.expect, u: r.plan.settings });
+    const same = byContent.get(key);
+    if (same !== undefined) return { name, sameAs: same };
+    byContent.set(key, r.plan.scenario);
+    return { name, plan: r.plan };
+  });
+}
+
+/**
+ * Every point of registration, interrupted and crashed: the scripted run of
+ * interrupt-during-registration with its fault moved to before the k-th registerOutputs step, for
+ * every k at which it still fires (the exploration's shortest traces land a fault at one point
+ * each; this walks the whole of registerOutputs, the `.tmp` copy of the hash rewrite included).
+ */
+export function registrationSweep(): { name: string; trace: Trace }[] {
+  const out: { name: string; trace: Trace }[] = [];
+  const base = interruptDuringRegistration;
+  const v = parseVariant('upstream');
+  if (!v.ok) throw new Error('unreachable');
+  const steps = checkPath({ ...base, actors: base.actors.map((a) => (a.kind === 'build' ? { id: a.id, kind: a.kind, drv: a.drv, ...(a.after ? { after: a.after } : {}) } : a)) }, { variant: v.variant }).steps;
+  const k = steps.filter((st) => st.event.actor === 'a1' && st.event.type === 'registerOutputs').length;
+  const seen = new Set<string>();
+  for (const kind of ['interrupt', 'crash'] as const) {
+    for (let nth = 1; nth <= k; nth++) {
+      const spec: Scenario = {
+        ...base,
+        name: `${base.name}-${kind}-${String(nth)}`,
+        actors: base.actors.map((a) => (a.id === 'a1' && a.kind === 'build' ? { ...a, fault: { kind, before: 'registerOutputs', nth } } : a)),
+      };
+      const p = checkPath(spec, { variant: v.variant });
+      // an interrupt lands only at a check point: where there is none, the model moves it on (same run as another nth)
+      const key = JSON.stringify(p.steps.map((st) => st.event));
+      if (!p.steps.some((st) => st.event.type === kind) || seen.has(key)) continue;
+      seen.add(key);
+      out.push({
+        name: `sweep.registration.${kind}.${String(nth).padStart(2, '0')}`,
+        trace: buildTrace({
+          scenario: traceScenario(spec, { kind: 'file', file: '(validate:faults registration sweep)' }),
+          variant: 'upstream',
+          search: { mode: 'scripted', faults: [], maxFaults: 0 },
+          foundBy: `scripted run, ${kind} before registerOutputs step ${String(nth)}`,
+          replay: '(generated by validate:faults)',
+          events: p.steps.map((st) => st.event),
+          steps: p.steps,
+          initial: p.initial,
+          violations: firstOfEach(p.violations),
+        }),
+      });
+    }
   }
   return out;
 }

@@ -21,6 +21,9 @@
  * matched with fnmatch(FNM_PATHNAME). Calls are counted across processes (count.<id>, under an
  * flock on `lock`), failed calls included, from the moment the rule is written; a rule fires once.
  *
+ * With a file named `trace` in the control dir, every hooked call (after it returns) is appended
+ * there: "pid tid op after ret errno path".
+ *
  * It also notes, per process, which thread runs Nix's MonitorFdHup (the only poll() with two fds
  * and no requested events): `monitor.<pid>` holds its tid. That thread ends right after it has
  * called triggerInterrupt() on the client's hang-up, so a harness that waits for it to end before
@@ -148,9 +151,26 @@ static void hold(const char *id, const char *op, const char *when, const char *p
     if (strncmp(word, "kill", 4) == 0) syscall(SYS_kill, getpid(), SIGKILL);
 }
 
+/* With a file `trace` in the control dir, every hooked call is appended to it (to see what the daemon does). */
+static void trace_call(const char *op, const char *when, const char *abs, int ret, int err) {
+    char p[PATHMAX], line[PATHMAX + 128];
+    ctlpath(p, "trace", NULL);
+    if (access(p, F_OK) != 0) return;
+    int fd = raw_open(p, O_WRONLY | O_APPEND, 0);
+    if (fd < 0) return;
+    snprintf(line, sizeof line, "%d %d %s %s %d %d %s\n", (int)getpid(), (int)tid(), op, when, ret, err, abs);
+    raw_write(fd, line, strlen(line));
+    raw_close(fd);
+}
+
 static void point(const char *op, const char *when, int dirfd, const char *path, int ret, int err) {
     if (busy || !ctl[0]) return;
     busy = 1;
+    if (strcmp(when, "after") == 0) {
+        char abs[PATHMAX];
+        absolute(dirfd, path, abs);
+        trace_call(op, when, abs, ret, err);
+    }
     char rp[PATHMAX], rules[16384];
     ctlpath(rp, "rules", NULL);
     if (slurp(rp, rules, sizeof rules) > 0) {

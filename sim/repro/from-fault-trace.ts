@@ -96,6 +96,21 @@ export function globOf(path: string, names: readonly string[]): string | undefin
   return [...head, ...rest.map(() => '*')].join('/');
 }
 
+/**
+ * Daemon calls Nix 2.34.8 makes with raw syscall(2), which no libc interposer sees (measured with
+ * the injector's trace on sid's binary): _deletePath's chmod (fchmodat2) and the files restorePath
+ * creates in the hash-rewrite copy `<scratch>.tmp` (openat2). A fault right after one of these
+ * cannot be placed; the calls are not counted either.
+ */
+function unreachable(event: string, syscall: string, args: readonly (string | number | boolean)[]): string | undefined {
+  if (event === 'deletePathStep' && syscall === 'chmod') return `deletePath's chmod of ${String(args[0])} (fchmodat2 through syscall(2))`;
+  const p = typeof args[0] === 'string' ? args[0] : '';
+  if ((syscall === 'writeFile' || syscall === 'open' || syscall === 'symlink' || syscall === 'mkdir') && /^\/nix\/store\/[^/]+\.tmp\/./.test(p)) {
+    return `restorePath's ${syscall} of ${p} in the hash-rewrite copy (openat2 through syscall(2))`;
+  }
+  return undefined;
+}
+
 /** Where a build can be stopped now: a gate before its next builder command, or after a daemon call. */
 type Position = { readonly kind: 'gate'; readonly before: number } | { readonly kind: 'daemon'; readonly op: DaemonOp; readonly glob: string; readonly nth: number };
 
@@ -128,6 +143,11 @@ function positionAfter(t: BuildTrack, step: TraceStep, names: readonly string[])
     return undefined;
   }
   for (const c of step.syscalls) {
+    const unreached = unreachable(step.event.type, c.syscall, c.args);
+    if (unreached) {
+      t.stale = unreached;
+      continue;
+    }
     const h = hookable(c.syscall, c.args);
     if (!h) {
       if (c.syscall === 'utimes' || c.syscall === 'write' || c.syscall === 'close') t.stale = `${c.syscall}(${String(c.args[0])})`;
