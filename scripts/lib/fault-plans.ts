@@ -31,6 +31,16 @@ export function buildInjector(cacheDir: string, log: Log): string {
   const so = path.join(cacheDir, `libnolfault-${createHash('sha256').update(src).digest('hex').slice(0, 12)}.so`);
   if (existsSync(so)) return so;
   mkdirSync(cacheDir, { recursive: true });
+  if (spawnSync('sh', ['-c', 'command -v gcc'], { encoding: 'utf8' }).status !== 0) {
+    // a fresh Debian machine (CI): the compiler from the host's apt sources
+    log('host: apt-get install gcc libc6-dev (to build the fault injector)');
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    const install = (): number | null => spawnSync('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '--no-install-recommends', 'gcc', 'libc6-dev'], { env, stdio: 'ignore' }).status;
+    if (install() !== 0) {
+      spawnSync('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'update'], { env, stdio: 'ignore' });
+      if (install() !== 0) throw new Error('gcc is missing and apt-get install gcc libc6-dev failed: install a C compiler to build the fault injector');
+    }
+  }
   const tmp = `${so}.${String(process.pid)}.tmp`;
   const r = spawnSync('gcc', ['-shared', '-fPIC', '-O2', '-Wall', '-Wno-format-truncation', '-o', tmp, INJECTOR_SOURCE, '-ldl'], { encoding: 'utf8' });
   if (r.error || r.status !== 0) throw new Error(`could not compile the fault injector (gcc ${INJECTOR_SOURCE}): ${r.error?.message ?? r.stderr.trim()}`);
