@@ -295,6 +295,13 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
     `#   sandbox = ${String(plan.settings.sandbox ?? false)}${plan.settings.sandbox ? ' (and user namespaces; the script binds its control dir and /usr into the sandbox)' : ''}`,
     '#   experimental-features = nix-command ca-derivations',
     '# (validate-real starts such a daemon for you). It starts no daemon and stops only what it started.',
+    ...(plan.steps.some((s) => s.kind === 'build' && s.daemonAt !== undefined)
+      ? [
+          '# It holds the daemon at its own file operations: the daemon must run with the fault injector',
+          '# (LD_PRELOAD=libnolfault.so built from sim/repro/fault-inject.c, NOL_FAULT_DIR=DIR), and this',
+          '# script needs NOL_FAULT_DIR=DIR too (validate-real --faults does both).',
+        ]
+      : []),
     '#',
     '#   bash THIS_SCRIPT [--obs FILE] [--work DIR]',
     '#',
