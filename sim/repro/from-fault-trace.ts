@@ -128,8 +128,9 @@ interface BuildTrack {
   /** Where it was held (once per attempt), and the index of its resume step. */
   held?: 'gate' | 'daemon' | 'lock';
   resumeIndex?: number;
-  /** Its events since the resume. */
+  /** Its events since the resume, and how many daemon calls it had made by then. */
   sinceResume: number;
+  callsAtResume?: number;
   /** A fault ended it: nothing may stop it again. */
   faulted?: boolean;
   onlyStarted: boolean;
@@ -231,8 +232,10 @@ export function planFromFaultTrace(trace: Trace, name: string): FaultPlan | NotR
     world = extendWorld(world, snapshotWorld(world), extra);
     runOn(world, steps);
   }
+  // the harness learns a final path from the client of a successful build (a killed worker's client never prints it)
+  const printed = new Set(world.state.actors.flatMap((a) => (a.kind === 'build' && a.phase.kind === 'done' && a.phase.outcome.kind === 'success' ? [a.drv] : [])));
   const finals: ActorSpec[] = linux.derivations
-    .filter((d) => resolveRef(world.ctx, { drv: d.id, which: 'final' }, world.state.realisations) !== undefined)
+    .filter((d) => printed.has(d.id) && resolveRef(world.ctx, { drv: d.id, which: 'final' }, world.state.realisations) !== undefined)
     .map((d) => ({ id: `final-${d.id}`, kind: 'pathInfo', target: { drv: d.id, which: 'final' } }));
   if (finals.length > 0) {
     world = extendWorld(world, snapshotWorld(world), finals);
@@ -314,10 +317,25 @@ function schedule(s: Scenario, steps: readonly TraceStep[]): Converted<{ steps: 
     t.faulted = true;
     if (t.held !== undefined) {
       if (t.held === 'lock') return `${t.id} is faulted while it waits for a lock`;
-      if (t.resumeIndex === undefined || t.sinceResume > 0) return `${t.id} is faulted after it was held and went on: two points in one attempt`;
-      // held, and resumed just now: the fault lands where it was held
+      if (t.resumeIndex === undefined) return `${t.id} is faulted while it is held`;
       const r = out[t.resumeIndex];
       if (r?.kind !== 'resume') return 'unreachable: no resume step';
+      if (t.sinceResume > 0) {
+        // it went on after its resume: the fault lands at a second point, armed at the resume
+        if (t.stale) return `${t.id}'s ${kind} lands right after ${t.stale}, which the injector cannot hold at`;
+        const p = t.pos;
+        if (p?.kind === 'gate') {
+          out[t.resumeIndex] = { ...r, then: { gate: gate(t, p.before), fault: kind } };
+          return undefined;
+        }
+        const key = p ? `${p.op} ${p.glob}` : '';
+        const nth = t.calls.slice(t.callsAtResume ?? 0).filter((c) => c === key).length;
+        if (!p || nth === 0) return `${t.id}'s ${kind} lands after its resume but before the daemon made another file operation for it`;
+        if (kind === 'builderFailure') return `${t.id}'s builder fails after the daemon's ${p.op}: no builder is running there`;
+        out[t.resumeIndex] = { ...r, then: { daemonAt: { op: p.op, when: 'after', nth, glob: p.glob }, fault: kind } };
+        return undefined;
+      }
+      // held, and resumed just now: the fault lands where it was held
       if (kind === 'builderFailure' && t.held !== 'gate') return `${t.id}'s builder fails where the daemon, not the builder, was held`;
       out[t.resumeIndex] = { ...r, fault: kind };
       return undefined;
@@ -358,6 +376,7 @@ function schedule(s: Scenario, steps: readonly TraceStep[]): Converted<{ steps: 
       } else if (current !== a.id) {
         if (!t.held || t.resumeIndex !== undefined) return { ok: false, error: `${a.id} goes on after another actor ran without having been held` };
         t.resumeIndex = out.length;
+        t.callsAtResume = t.calls.length;
         out.push({ kind: 'resume', attempt: a.id });
       } else if (t.resumeIndex !== undefined) {
         t.sinceResume++;

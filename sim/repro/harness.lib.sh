@@ -421,12 +421,18 @@ end_attempt() { # $1 step, $2 attempt, $3 drv index, $4 gate, $5 rc, $6 interrup
     say "step $step build $att ($id): $([ "$interrupted" = 1 ] && echo "interrupted at $gate" || echo "rc=$rc") as ${BL_USER:-<no builder>}, \$out=${BL_OUT:-?}${final:+ -> $final} ($(secs_since "$t0")s)"
 }
 
-h_resume() { # $1 step, $2 attempt, $3 fault where it is held (interrupt|crash|builderFailure; none = go on)
-    local step=$1 att=$2 fault=${3:-} i k="" id interrupted=0
+h_resume() { # $1 step, $2 attempt, $3 fault where it is held (interrupt|crash|builderFailure; none = go on),
+    #           $4 gate|daemon, $5 the next point (gate name or rule), $6 the fault that lands there (none: no next point)
+    local step=$1 att=$2 fault=${3:-} nkind=${4:-} npoint=${5:-} nfault=${6:-} i k="" id interrupted=0
     for i in ${BG_ATT[@]+"${!BG_ATT[@]}"}; do [ "${BG_ATT[$i]}" = "$att" ] && k=$i; done
     [ -n "$k" ] || die "step $step: attempt $att is not running in the background"
     local pid=${BG_PID[$k]} d=${BG_D[$k]} gate=${BG_GATE[$k]} t0=${BG_T0[$k]}
     id=$(drv_var DRV_ID "$d")
+    # a next point is armed before the build goes on, so it counts from here
+    case "$nkind" in
+        gate) rm -f "$CTL/gate/$id.$npoint"; mkfifo -m 666 "$CTL/arm/$id.$npoint" || die "mkfifo failed" ;;
+        daemon) arm_rule "r$step" "$npoint" ;;
+    esac
     case "$gate:$fault" in
         D:*:interrupt) HIT_PID=${gate##*:}; daemon_interrupt "$(echo "$gate" | cut -d: -f2)" "$pid"; interrupted=1 ;;
         D:*:crash) HIT_PID=${gate##*:}; daemon_crash "$(echo "$gate" | cut -d: -f2)" "$pid" ;;
@@ -438,6 +444,33 @@ h_resume() { # $1 step, $2 attempt, $3 fault where it is held (interrupt|crash|b
         # unblock the builder's read; bounded, in case nothing reads the fifo any more
         *) gate_write "$CTL/arm/$id.$gate" go ;;
     esac
+    local n=0
+    if [ "$nkind" = gate ]; then
+        while [ ! -s "$CTL/gate/$id.$npoint" ] && ! child_done "$pid"; do
+            n=$((n + 1)); [ "$n" -ge $(( GATE_TIMEOUT * 20 )) ] && die "attempt $att: builder never reached gate $npoint"
+            sleep 0.05
+        done
+        if [ -s "$CTL/gate/$id.$npoint" ]; then
+            case "$nfault" in
+                interrupt) stop_child "$pid" INT; interrupted=1 ;;
+                crash) gate_crash "$CTL/gate/$id.$npoint" "$pid" ;;
+                builderFailure) gate_write "$CTL/arm/$id.$npoint" fail ;;
+            esac
+        else
+            say "attempt $att: client exited before the builder reached gate $npoint"
+        fi
+        rm -f "$CTL/arm/$id.$npoint"
+    elif [ "$nkind" = daemon ]; then
+        if wait_hit "r$step" "$pid"; then
+            say "attempt $att: worker $HIT_PID held at $HIT_REST; $nfault"
+            case "$nfault" in
+                interrupt) daemon_interrupt "r$step" "$pid"; interrupted=1 ;;
+                crash) daemon_crash "r$step" "$pid" ;;
+            esac
+        else
+            disarm_rule "r$step"; say "attempt $att: client exited before the daemon reached $npoint"
+        fi
+    fi
     if [ "$interrupted" = 0 ] && ! child_done "$pid"; then
         wait_child "$pid" "$STEP_TIMEOUT" || { stop_child "$pid" INT; die "attempt $att: nix-build did not finish in ${STEP_TIMEOUT}s after resume"; }
     fi

@@ -156,6 +156,13 @@ export interface DaemonPoint {
   readonly action: 'interrupt' | 'crash' | 'hold';
 }
 
+/** Where a resumed attempt stops next, and the fault that lands there. */
+export interface ResumeThen {
+  readonly gate?: string;
+  readonly daemonAt?: Omit<DaemonPoint, 'action'>;
+  readonly fault: 'interrupt' | 'crash' | 'builderFailure';
+}
+
 export type DeleteCommand = 'nix store delete' | 'nix-store --delete' | 'nix store gc' | 'nix-store --gc' | 'nix-collect-garbage';
 
 /**
@@ -205,7 +212,16 @@ export type PlanStep =
    * one, until its client exits. With `fault`, the fault lands where it is held instead: the client
    * is interrupted, or the daemon worker killed (a builder held at a gate can also be made to fail).
    */
-  | { readonly kind: 'resume'; readonly attempt: string; readonly fault?: 'interrupt' | 'crash' | 'builderFailure' }
+  | {
+      readonly kind: 'resume';
+      readonly attempt: string;
+      readonly fault?: 'interrupt' | 'crash' | 'builderFailure';
+      /**
+       * Let it go on to a second point of the same attempt and land `fault` there: a gate of its
+       * builder, or a daemon call counted from the resume on. Not with `fault`.
+       */
+      readonly then?: ResumeThen;
+    }
   /** Record whether the path exists and whether `nix path-info` calls it valid. */
   | { readonly kind: 'pathInfo'; readonly target: PathRef; readonly label?: string }
   /**
@@ -330,6 +346,14 @@ const builderAction = z.discriminatedUnion('op', [
 
 const pathRef = z.strictObject({ drv: ident, which: z.enum(['scratch', 'final']) });
 
+const daemonPointShape = z.strictObject({
+  op: z.enum(DAEMON_OPS),
+  when: z.enum(['before', 'after']),
+  nth: z.int().min(1).max(100000),
+  glob: z.string().regex(/^\/[A-Za-z0-9+._?=*@/-]{1,400}$/, 'must be an absolute path glob of store-name characters, * and @N@'),
+  action: z.enum(['interrupt', 'crash', 'hold']),
+});
+
 const planStep = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('holdUsers'), count: z.int().min(1).max(64) }),
   z.strictObject({ kind: z.literal('releaseUsers') }),
@@ -344,17 +368,20 @@ const planStep = z.discriminatedUnion('kind', [
     waitsForLock: z.literal(true).exactOptional(),
     crashAt: ident.exactOptional(),
     failAt: ident.exactOptional(),
-    daemonAt: z
+    daemonAt: daemonPointShape.exactOptional(),
+  }),
+  z.strictObject({
+    kind: z.literal('resume'),
+    attempt: ident,
+    fault: z.enum(['interrupt', 'crash', 'builderFailure']).exactOptional(),
+    then: z
       .strictObject({
-        op: z.enum(DAEMON_OPS),
-        when: z.enum(['before', 'after']),
-        nth: z.int().min(1).max(100000),
-        glob: z.string().regex(/^\/[A-Za-z0-9+._?=*@/-]{1,400}$/, 'must be an absolute path glob of store-name characters, * and @N@'),
-        action: z.enum(['interrupt', 'crash', 'hold']),
+        gate: ident.exactOptional(),
+        daemonAt: daemonPointShape.omit({ action: true }).exactOptional(),
+        fault: z.enum(['interrupt', 'crash', 'builderFailure']),
       })
       .exactOptional(),
   }),
-  z.strictObject({ kind: z.literal('resume'), attempt: ident, fault: z.enum(['interrupt', 'crash', 'builderFailure']).exactOptional() }),
   z.strictObject({ kind: z.literal('pathInfo'), target: pathRef, label: ident.exactOptional() }),
   z.strictObject({
     kind: z.literal('delete'),
@@ -490,6 +517,14 @@ function checkPlan(plan: z.infer<typeof planShape>, ctx: z.core.$RefinementCtx<z
         if (!running.has(s.attempt)) issue(['steps', i, 'attempt'], `"${s.attempt}" is not a held or waiting build (holdAt / waitsForLock / daemonAt hold) that is still running`);
         if (s.fault !== undefined && !held.has(s.attempt)) issue(['steps', i, 'fault'], `"${s.attempt}" is not held at a point a fault can land on`);
         if (s.fault === 'builderFailure' && held.get(s.attempt) !== 'gate') issue(['steps', i, 'fault'], 'a builder failure needs the builder held at a gate');
+        if (s.then !== undefined) {
+          const t = s.then;
+          if (s.fault !== undefined) issue(['steps', i, 'then'], 'a resume lands its fault where the build is held or at a next point, not both');
+          if ((t.gate === undefined) === (t.daemonAt === undefined)) issue(['steps', i, 'then'], 'the next point is a gate or a daemon call: exactly one');
+          if (t.fault === 'builderFailure' && t.gate === undefined) issue(['steps', i, 'then', 'fault'], 'a builder failure needs a gate');
+          const d = drvs.get(attempts.get(s.attempt) ?? '');
+          if (t.gate !== undefined && d && !d.program.some((a) => a.op === 'gate' && a.name === t.gate)) issue(['steps', i, 'then', 'gate'], `gate "${t.gate}" is not in derivation "${d.id}"'s program`);
+        }
         running.delete(s.attempt);
         break;
       case 'pathInfo':

@@ -241,6 +241,11 @@ export function describeStep(step: PlanStep, index: number): string {
                     : ''
       }`;
     case 'resume':
+      if (step.then !== undefined) {
+        const t = step.then;
+        const where = t.gate !== undefined ? `its builder's gate ${t.gate}` : t.daemonAt ? `the daemon's ${describePoint({ ...t.daemonAt, action: 'hold' })} (counted from the resume)` : '?';
+        return `resume attempt ${step.attempt} up to ${where}, ${t.fault === 'interrupt' ? 'interrupt it' : t.fault === 'crash' ? 'kill its daemon worker' : 'make its builder fail'} there, and wait until its client exits`;
+      }
       return step.fault === undefined
         ? `resume attempt ${step.attempt} and wait until its client exits`
         : `${step.fault === 'interrupt' ? 'interrupt' : step.fault === 'crash' ? 'kill the daemon worker of' : 'make the builder fail in'} attempt ${step.attempt} where it is held, and wait until its client exits`;
@@ -295,7 +300,7 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
     `#   sandbox = ${String(plan.settings.sandbox ?? false)}${plan.settings.sandbox ? ' (and user namespaces; the script binds its control dir and /usr into the sandbox)' : ''}`,
     '#   experimental-features = nix-command ca-derivations',
     '# (validate-real starts such a daemon for you). It starts no daemon and stops only what it started.',
-    ...(plan.steps.some((s) => s.kind === 'build' && s.daemonAt !== undefined)
+    ...(plan.steps.some((s) => (s.kind === 'build' && s.daemonAt !== undefined) || (s.kind === 'resume' && s.then?.daemonAt !== undefined))
       ? [
           '# It holds the daemon at its own file operations: the daemon must run with the fault injector',
           '# (LD_PRELOAD=libnolfault.so built from sim/repro/fault-inject.c, NOL_FAULT_DIR=DIR), and this',
@@ -322,7 +327,7 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
     `KEEP_FAILED=${String(plan.settings.keepFailed)}`,
     `SANDBOX=${plan.settings.sandbox ? 1 : 0}`,
     `HAS_CA=${hasCa ? 1 : 0}`,
-    `NEEDS_INJECTOR=${plan.steps.some((s) => s.kind === 'build' && s.daemonAt !== undefined) ? 1 : 0}`,
+    `NEEDS_INJECTOR=${plan.steps.some((s) => (s.kind === 'build' && s.daemonAt !== undefined) || (s.kind === 'resume' && s.then?.daemonAt !== undefined)) ? 1 : 0}`,
     `USER_PREFIX=${userPrefix(opts.platform)}`,
     `NDRV=${plan.derivations.length}`,
     ...plan.derivations.map((d, i) => `DRV_ID_${i}=${d.id}; DRV_KIND_${i}=${d.kind}; DRV_NAME_${i}=${d.name}`),
@@ -370,13 +375,16 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
                     ? [`d${s.daemonAt.action}`, daemonRule(s.daemonAt)]
                     : ['run', ''];
         // an attempt interrupted later (at its resume) runs without --debug too (see h_build)
-        const interruptedLater = plan.steps.some((r, j) => j > i && r.kind === 'resume' && r.attempt === s.attempt && r.fault === 'interrupt');
+        const interruptedLater = plan.steps.some((r, j) => j > i && r.kind === 'resume' && r.attempt === s.attempt && (r.fault === 'interrupt' || r.then?.fault === 'interrupt'));
         calls.push(`    h_build ${i} ${s.attempt} ${idx(s.drv)} ${mode} ${shQuote(gate)}${interruptedLater ? ' nodebug' : ''}`);
         break;
       }
-      case 'resume':
-        calls.push(`    h_resume ${i} ${s.attempt}${s.fault ? ` ${s.fault}` : ''}`);
+      case 'resume': {
+        const t = s.then;
+        const next = t === undefined ? '' : t.gate !== undefined ? ` '' gate ${shQuote(t.gate)} ${t.fault}` : t.daemonAt ? ` '' daemon ${shQuote(daemonRule({ ...t.daemonAt, action: 'hold' }))} ${t.fault}` : '';
+        calls.push(`    h_resume ${i} ${s.attempt}${s.fault ? ` ${s.fault}` : ''}${next}`);
         break;
+      }
       case 'pathInfo':
       case 'inspect':
         calls.push(`    h_path ${i} ${stepKey(s, i)} ${idx(s.target.drv)} ${s.target.which} ${s.kind}`);
