@@ -16,9 +16,16 @@
  * (sim/repro/observe.ts). Prints `scenario | model | real | seconds | agree`, the daemon's
  * version line and `N agree, M disagree`; `--report FILE` writes the same as markdown.
  *
+ * `--faults` (npm run validate:faults): instead of the validation plans, every upstream
+ * counterexample docs/verification.md links (explored afresh, or the traces in `--traces DIR`)
+ * plus a sweep of registration, as plans that hold the daemon at its own file operations
+ * (scripts/lib/fault-plans.ts, sim/repro/from-fault-trace.ts); the daemon runs with the fault
+ * injector (sim/repro/fault-inject.c, built with the host's gcc and self-checked first). Prints
+ * `N agree, M disagree, K not realisable` and the reason for each of the K.
+ *
  * Usage: tsx scripts/validate-real.ts [--nix 2.34.8|2.8] [--plans DIR] [--variant upstream]
  *          [--daemon-bin DIR] [--daemon-libexec DIR] [--only a,b] [--report FILE] [--work DIR]
- *          [--timeout SECONDS (per plan, 600)] [--lock-wait SECONDS (1800)]
+ *          [--timeout SECONDS (per plan, 600)] [--lock-wait SECONDS (1800)] [--faults [--traces DIR]]
  * `--daemon-bin` (a patched build): a host dir holding nix-daemon for 2.8; for 2.34.8 a dir inside
  * the sid root, given as seen inside it or as its host path. `--work` (2.8 only): where scripts,
  * observations and logs go; for 2.34.8 that is <root>/nol/validate, emptied at each run.
