@@ -16,9 +16,16 @@
  * (sim/repro/observe.ts). Prints `scenario | model | real | seconds | agree`, the daemon's
  * version line and `N agree, M disagree`; `--report FILE` writes the same as markdown.
  *
+ * `--faults` (npm run validate:faults): instead of the validation plans, every upstream
+ * counterexample docs/verification.md links (explored afresh, or the traces in `--traces DIR`)
+ * plus a sweep of registration, as plans that hold the daemon at its own file operations
+ * (scripts/lib/fault-plans.ts, sim/repro/from-fault-trace.ts); the daemon runs with the fault
+ * injector (sim/repro/fault-inject.c, built with the host's gcc and self-checked first). Prints
+ * `N agree, M disagree, K not realisable` and the reason for each of the K.
+ *
  * Usage: tsx scripts/validate-real.ts [--nix 2.34.8|2.8] [--plans DIR] [--variant upstream]
  *          [--daemon-bin DIR] [--daemon-libexec DIR] [--only a,b] [--report FILE] [--work DIR]
- *          [--timeout SECONDS (per plan, 600)] [--lock-wait SECONDS (1800)]
+ *          [--timeout SECONDS (per plan, 600)] [--lock-wait SECONDS (1800)] [--faults [--traces DIR]]
  * `--daemon-bin` (a patched build): a host dir holding nix-daemon for 2.8; for 2.34.8 a dir inside
  * the sid root, given as seen inside it or as its host path. `--work` (2.8 only): where scripts,
  * observations and logs go; for 2.34.8 that is <root>/nol/validate, emptied at each run.
@@ -41,6 +48,7 @@ import { parsePlan, type Observation, type PlanSettings, type ReproPlan } from '
 import { renderScript } from '../sim/repro/render.js';
 import { disagreementDetails, renderReport, reportTable, totalsLine, verdictOf, type ReportRow } from '../sim/repro/report.js';
 import { ORACLE_NIX_VERSIONS, validationPlans, type OracleNix } from '../sim/repro/validation-plans.js';
+import { buildInjector, cellsOf, exploreUpstream, faultCells, injectorSelfCheck, installInjector, registrationSweep, upstreamScenarios } from './lib/fault-plans.js';
 import {
   acquireDaemonLock,
   daemonAnswers,
@@ -54,6 +62,7 @@ import {
   type RunningDaemon,
 } from './lib/real-daemon.js';
 import {
+  CACHE_DIR,
   acquireRootDaemonLock,
   ensureSidRoot,
   openRootSession,
@@ -78,9 +87,16 @@ interface Args {
   work?: string;
   timeoutSec: number;
   lockWaitSec: number;
+  /** --faults: the model's upstream counterexamples, held at the daemon's own calls (the fault injector). */
+  faults: boolean;
+  /** --traces DIR (with --faults): use these traces instead of exploring the scenarios docs/verification.md lists. */
+  traces?: string;
 }
 
 class HarnessError extends Error {}
+
+/** The fault injector's control dir inside the root (sim/repro/fault-inject.c). */
+const FAULT_DIR = '/nol/faults';
 
 const t0 = Date.now();
 const log = (msg: string): void => {
@@ -89,7 +105,7 @@ const log = (msg: string): void => {
 
 const USAGE =
   'usage: tsx scripts/validate-real.ts [--nix 2.34.8|2.8] [--plans DIR] [--variant upstream] [--daemon-bin DIR] [--daemon-libexec DIR]\n' +
-  '         [--only a,b] [--report FILE] [--work DIR] [--timeout SECONDS] [--lock-wait SECONDS]\n';
+  '         [--only a,b] [--report FILE] [--work DIR] [--timeout SECONDS] [--lock-wait SECONDS] [--faults [--traces DIR]]\n';
 
 /** Bad usage: one line naming what is wrong, then the usage, exit 2. */
 function usage(problem?: string): never {
@@ -98,7 +114,7 @@ function usage(problem?: string): never {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { nix: '2.34.8', timeoutSec: 600, lockWaitSec: 1800, variant: 'upstream' };
+  const a: Args = { nix: '2.34.8', timeoutSec: 600, lockWaitSec: 1800, variant: 'upstream', faults: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i] ?? '';
     const v = (): string => argv[++i] ?? usage(`${k} needs a value`);
@@ -120,6 +136,8 @@ function parseArgs(argv: readonly string[]): Args {
     else if (k === '--work') a.work = path.resolve(v());
     else if (k === '--timeout') a.timeoutSec = num();
     else if (k === '--lock-wait') a.lockWaitSec = num();
+    else if (k === '--faults') a.faults = true;
+    else if (k === '--traces') a.traces = path.resolve(v());
     else if (k === '-h' || k === '--help') {
       process.stdout.write(USAGE);
       process.exit(0);
@@ -127,6 +145,9 @@ function parseArgs(argv: readonly string[]): Args {
   }
   if (a.nix === '2.34.8' && a.work !== undefined) usage('--work is for --nix 2.8; the 2.34.8 oracle works in <sid root>/nol/validate');
   if (a.nix === '2.34.8' && a.daemonLibexec !== undefined) usage('--daemon-libexec is for --nix 2.8 (Nix 2.34.8 is one binary)');
+  if (a.faults && a.nix !== '2.34.8') usage('--faults runs on the 2.34.8 daemon in the sid root only');
+  if (a.traces !== undefined && !a.faults) usage('--traces goes with --faults');
+  if (a.faults && a.plans !== undefined && a.traces !== undefined) usage('--faults takes --plans or --traces, not both');
   return a;
 }
 
@@ -146,7 +167,7 @@ function modelPlans(nix: OracleNix, dir: string): void {
 
 function loadPlans(dir: string, args: Args): LoadedPlan[] {
   if (!existsSync(dir)) throw new HarnessError(`--plans ${dir} does not exist (generate it with: outpath repro --validation --nix ${args.nix} --out DIR)`);
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'not-realisable.json').sort();
   const out: LoadedPlan[] = [];
   const errors: string[] = [];
   for (const f of files) {
@@ -240,6 +261,16 @@ async function sidOracle(args: Args, abort: AbortSignal): Promise<Oracle> {
     chmodSync(s.hostPath('/nol'), 0o755);
     chmodSync(work, 0o755); // build users traverse it to reach each plan's control dir
     log(`work dir ${work} (/nol/validate inside the root)`);
+    // --faults: every worker of the daemon gets the injector; its control dir is shared with the scripts
+    const injector: Record<string, string> = {};
+    if (args.faults) {
+      const so = buildInjector(path.join(CACHE_DIR, 'fault-inject'), log);
+      log(await injectorSelfCheck(so));
+      installInjector(so, s.hostPath('/nol/lib'));
+      rmSync(s.hostPath(FAULT_DIR), { recursive: true, force: true });
+      mkdirSync(s.hostPath(FAULT_DIR), { recursive: true, mode: 0o700 });
+      Object.assign(injector, { LD_PRELOAD: '/nol/lib/libnolfault.so', NOL_FAULT_DIR: FAULT_DIR });
+    }
     const inRoot = (p: string): string => (p.startsWith(`${root.root}/`) ? p.slice(root.root.length) : p);
     const bin = args.daemonBin !== undefined ? path.join(inRoot(args.daemonBin), 'nix-daemon') : '/usr/bin/nix-daemon';
     if (!existsSync(s.hostPath(bin))) throw new HarnessError(`--daemon-bin: no ${bin} inside the sid root ${root.root}`);
@@ -263,7 +294,8 @@ async function sidOracle(args: Args, abort: AbortSignal): Promise<Oracle> {
         daemon = undefined;
         const conf = oracle.dir(`conf-${key}`);
         const confEnv = writeNixConf(conf.host, settings, conf.inside);
-        daemon = await startRootDaemon(s, { confEnv, key, logFile: path.join(work, `daemon-${key}.log`), binary: bin, ...(args.daemonBin ? { extraEnv: { NIX_BIN_DIR: path.dirname(bin) } } : {}) }, log);
+        const extraEnv = { ...(args.daemonBin ? { NIX_BIN_DIR: path.dirname(bin) } : {}), ...injector };
+        daemon = await startRootDaemon(s, { confEnv, key, logFile: path.join(work, `daemon-${key}.log`), binary: bin, extraEnv }, log);
         // what the daemon itself says over the protocol, not what a binary on disk claims
         const info = s.run(['nix', 'store', 'info'], { timeoutSec: 20, env: daemon.clientEnv });
         reported = /^Version: (.*)$/m.exec(info.stdout + info.stderr)?.[1]?.trim() ?? `? (${info.stderr.trim().split('\n').pop() ?? ''})`;
@@ -272,7 +304,8 @@ async function sidOracle(args: Args, abort: AbortSignal): Promise<Oracle> {
       },
       async spawnScript(argv) {
         if (!daemon) throw new Error('no daemon');
-        const rp = await s.spawn(['bash', ...argv], { env: daemon.clientEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+        const env = injector['NOL_FAULT_DIR'] !== undefined ? { ...daemon.clientEnv, NOL_FAULT_DIR: injector['NOL_FAULT_DIR'] } : daemon.clientEnv;
+        const rp = await s.spawn(['bash', ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] });
         return { proc: rp.proc, child: rp.child };
       },
       close: closeAll,
@@ -436,10 +469,31 @@ async function main(): Promise<number> {
   if (process.platform !== 'linux') throw new HarnessError('validate-real runs on linux (Debian) only; on darwin run a rendered script by hand');
   if (process.getuid?.() !== 0) throw new HarnessError('run as root (it makes a Debian root or installs nix-bin, and starts a nix-daemon)');
   let plansDir = args.plans;
-  if (plansDir === undefined) {
+  const notRealisable: { name: string; why: string }[] = [];
+  if (plansDir === undefined && args.faults) {
+    plansDir = mkdtempSync(path.join(tmpdir(), 'nol-fault-plans-'));
+    let traces = args.traces;
+    if (traces === undefined) {
+      traces = path.join(plansDir, 'traces');
+      log('exploring every scenario docs/verification.md lists with an upstream counterexample');
+      exploreUpstream(upstreamScenarios(), traces, log);
+    }
+    const cells = [...faultCells(traces), ...(args.traces === undefined ? cellsOf(registrationSweep()) : [])];
+    const shared: string[] = [];
+    for (const c of cells) {
+      if (c.plan) writeFileSync(path.join(plansDir, `${c.plan.scenario}.json`), JSON.stringify(c.plan, null, 2) + '\n');
+      else if (c.sameAs !== undefined) shared.push(`${c.name} = ${c.sameAs}`);
+      else notRealisable.push({ name: c.name, why: c.notRealisable ?? '?' });
+    }
+    if (shared.length > 0) log(`traces that make the same plan as another (run once): ${shared.join('; ')}`);
+    writeFileSync(path.join(plansDir, 'not-realisable.json'), JSON.stringify(notRealisable, null, 2) + '\n');
+    log(`the model's counterexamples from ${traces}: plans in ${plansDir}, ${notRealisable.length} not realisable here`);
+  } else if (plansDir === undefined) {
     plansDir = mkdtempSync(path.join(tmpdir(), 'nol-plans-'));
     modelPlans(args.nix, plansDir);
     log(`the model's plans for Nix ${args.nix} written to ${plansDir}`);
+  } else if (args.faults && existsSync(path.join(plansDir, 'not-realisable.json'))) {
+    notRealisable.push(...(JSON.parse(readFileSync(path.join(plansDir, 'not-realisable.json'), 'utf8')) as { name: string; why: string }[]));
   }
   const plans = loadPlans(plansDir, args);
   const needUsers = Math.max(...plans.map((p) => p.plan.settings.buildUsers));
@@ -480,8 +534,13 @@ async function main(): Promise<number> {
   const details = disagreementDetails(rows);
   if (details) process.stdout.write('\n' + details + '\n');
   process.stdout.write('\n' + reportTable(rows).replace(/\n[^\n]*\n$/, '\n'));
-  process.stdout.write(`\nnix: ${nixVersion}; daemon: ${daemonVersion}\n${totalsLine(rows)}\n`);
-  log(`wall time ${wall.toFixed(1)}s; ${totalsLine(rows)}`);
+  const notHere = notRealisable.filter((n) => !args.only || args.only.has(n.name));
+  if (args.faults && notHere.length > 0) {
+    process.stdout.write(`\nnot realisable here (${notHere.length}):\n${notHere.map((n) => `- ${n.name}: ${n.why}`).join('\n')}\n`);
+  }
+  const totals = `${totalsLine(rows)}${args.faults ? `, ${notHere.length} not realisable` : ''}`;
+  process.stdout.write(`\nnix: ${nixVersion}; daemon: ${daemonVersion}\n${totals}\n`);
+  log(`wall time ${wall.toFixed(1)}s; ${totals}`);
   if (args.report) {
     mkdirSync(path.dirname(args.report), { recursive: true });
     writeFileSync(

@@ -5,7 +5,10 @@ import { Option } from 'commander';
 import type { Command } from 'commander';
 import type { ModelEvent, Scenario } from '../../model/nix/index.js';
 import { parseVariant } from '../../model/nix/index.js';
-import { freeScenario } from '../../model/verify/index.js';
+import { checkPath, freeScenario } from '../../model/verify/index.js';
+import { firstOfEach } from '../replay.js';
+import { buildTrace } from '../trace.js';
+import { planFromFaultTrace } from '../repro/from-fault-trace.js';
 import { planFromEvents, scriptedEvents } from '../repro/from-trace.js';
 import { renderScript } from '../repro/render.js';
 import { ORACLE_NIX_VERSIONS, validationPlans, VALIDATION_VARIANTS } from '../repro/validation-plans.js';
@@ -41,7 +44,7 @@ export const reproCommand: CommandModule = {
     program
       .command('repro')
       .description(
-        "Turn a trace (its own scenario and events) or a scenario's scripted run into a bash script for a real nix-daemon, whose expectations are the model's predictions; or write the validation plans the real-daemon oracle runs.",
+        "Turn a trace (its own scenario and events) or a scenario's scripted run into a bash script for a real nix-daemon, whose expectations are the model's predictions; or write the validation plans the real-daemon oracle runs. A trace whose fault or interleaving point is a daemon step becomes a script that holds the daemon at its own file operations (it needs the daemon run with the fault injector: validate:faults does that).",
       )
       .argument('[trace-or-scenario]', 'a trace JSON file, a built-in scenario, or a scenario JSON file')
       .addOption(new Option('--platform <platform>', 'the daemon the script targets').choices(['linux', 'darwin']).default('linux'))
@@ -78,10 +81,50 @@ export const reproCommand: CommandModule = {
           variant = f.variant ?? t.variant;
           // a design from a file has no patch a real daemon could be built with: the script can still check upstream
           if (!parseVariant(variant).ok) fail(`${arg}: its variant '${variant}' is no built-in design (a design from a file has no patch a real daemon runs); give --variant upstream (or a built-in design) for a script of its events`);
+          const sequential = planFromEvents(scenario, events, [...new Set(['upstream', variant])], { platform: f.platform });
+          if (!sequential.ok) {
+            // a fault or a cut at a daemon step: held at the daemon's own file operations (the fault injector, Linux)
+            const held = f.platform === 'linux' && variant === t.variant ? planFromFaultTrace(t, t.scenario.name) : undefined;
+            if (held?.realisable) {
+              ctx.io.out(f.plan ? JSON.stringify(held.plan, null, 2) + '\n' : renderScript(held.plan, { variant, platform: 'linux' }));
+              return;
+            }
+            const why = held && !held.realisable ? held.why : f.platform !== 'linux' ? 'darwin has no fault injector here' : `a daemon-point plan predicts only the trace's own variant (${t.variant})`;
+            ctx.io.err(`outpath: cannot reproduce on a real daemon: not realisable here: ${sequential.error}; with the fault injector: ${why}\n`);
+            ctx.exitCode = 1;
+            return;
+          }
         } else {
-          scenario = loadScenario(arg, ctx.cwd).scenario;
+          const loaded = loadScenario(arg, ctx.cwd);
+          scenario = loaded.scenario;
           events = scriptedEvents(scenario);
           variant = f.variant ?? 'upstream';
+          const sequential = planFromEvents(scenario, events, [...new Set(['upstream', variant])], { platform: f.platform });
+          if (!sequential.ok) {
+            const v = parseVariant(variant);
+            if (!v.ok) throw new Error('unreachable: --variant is parsed');
+            const run = checkPath(scenario, { variant: v.variant });
+            const t = buildTrace({
+              scenario: loaded.traced,
+              variant,
+              search: { mode: 'scripted', faults: [], maxFaults: 0 },
+              foundBy: 'scripted run',
+              replay: `outpath run ${arg} --variant ${variant}`,
+              events: run.steps.map((st) => st.event),
+              steps: run.steps,
+              initial: run.initial,
+              violations: firstOfEach(run.violations),
+            });
+            const held = f.platform === 'linux' ? planFromFaultTrace(t, scenario.name) : undefined;
+            if (held?.realisable) {
+              ctx.io.out(f.plan ? JSON.stringify(held.plan, null, 2) + '\n' : renderScript(held.plan, { variant, platform: 'linux' }));
+              return;
+            }
+            const why = held && !held.realisable ? held.why : 'darwin has no fault injector here';
+            ctx.io.err(`outpath: cannot reproduce on a real daemon: not realisable here: ${sequential.error}; with the fault injector: ${why}\n`);
+            ctx.exitCode = 1;
+            return;
+          }
         }
         const plan = planFromEvents(scenario, events, [...new Set(['upstream', variant])], { platform: f.platform });
         if (!plan.ok) {

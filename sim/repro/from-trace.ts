@@ -13,7 +13,7 @@ import { PLAN_FORMAT } from './plan.js';
 export type Converted<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
 
 /** Where each interrupted attempt is held: before builder command `k` of its derivation. */
-interface Gate {
+export interface Gate {
   readonly actor: string;
   readonly drv: string;
   readonly before: number;
@@ -74,17 +74,26 @@ export function sequentialise(scenario: Scenario, events: readonly ModelEvent[])
   return { ok: true, value: { scenario: { ...scenario, actors }, gates } };
 }
 
-function gateName(k: number): string {
+export function gateName(k: number): string {
   return `before${String(k)}`;
 }
 
 /** The derivation's program as the harness runs it: a gate before every command an interrupt was placed at. */
-function planProgram(d: DerivationSpec, gates: readonly Gate[]): Converted<BuilderAction[]> {
+export function planProgram(d: DerivationSpec, gates: readonly Gate[]): Converted<BuilderAction[]> {
   const at = [...new Set(gates.filter((g) => g.drv === d.id).map((g) => g.before))];
   const out: BuilderAction[] = [];
   for (const [i, act] of d.program.entries()) {
     if (at.includes(i)) out.push({ op: 'gate', name: gateName(i) });
-    if (act.op === 'plant' || act.op === 'plantSymlink' || act.op === 'spawn' || act.op === 'loop') return { ok: false, error: `${d.id}: '${act.op}' has no shell form in the harness` };
+    if (act.op === 'spawn' || act.op === 'loop') return { ok: false, error: `${d.id}: '${act.op}' has no shell form in the harness` };
+    if (act.op === 'plant') {
+      out.push({ op: 'plant', drv: act.drv, path: act.path, content: act.content, ...(act.mode !== undefined ? { mode: act.mode } : {}) });
+      continue;
+    }
+    if (act.op === 'plantSymlink') {
+      if (typeof act.target !== 'string') return { ok: false, error: `${d.id}: a planted symlink to another derivation's path has no shell form in the harness` };
+      out.push({ op: 'plantSymlink', drv: act.drv, target: act.target });
+      continue;
+    }
     if (act.op === 'symlink') {
       const target = act.target;
       if (typeof target !== 'string') return { ok: false, error: `${d.id}: a symlink to another derivation's path has no shell form in the harness` };
@@ -119,7 +128,7 @@ function filesOf(entries: readonly TreeEntry[], root: string): Record<string, st
   return out;
 }
 
-function attempt(r: Run, a: BuildActor, d: DerivationSpec, gatesAt: readonly number[], settings: Settings): AttemptObservation {
+function attempt(r: Pick<Run, 'world' | 'steps'>, a: BuildActor, d: DerivationSpec, gatesAt: readonly number[], settings: Settings): AttemptObservation {
   const platform = settings.platform;
   const p = a.phase;
   const outcome = p.kind === 'done' ? (p.outcome.kind === 'success' ? 'success' : p.outcome.kind === 'interrupted' ? 'interrupted' : 'failed') : 'failed';
@@ -129,8 +138,9 @@ function attempt(r: Run, a: BuildActor, d: DerivationSpec, gatesAt: readonly num
     if (gatesAt.includes(c.i)) actions.push({ i: planIndex(c.i, gatesAt) - 1, ok: true });
     actions.push({ i: planIndex(c.i, gatesAt), ok: c.ok, ...(c.errno ? { errno: c.errno } : {}) });
   }
+  // the gate where the builder stopped (interrupted, crashed, failed) or that it passed last (held at its end)
   const stoppedAt = a.calls.length;
-  if (outcome === 'interrupted' && gatesAt.includes(stoppedAt)) actions.push({ i: planIndex(stoppedAt, gatesAt) - 1, ok: true });
+  if (reached && gatesAt.includes(stoppedAt)) actions.push({ i: planIndex(stoppedAt, gatesAt) - 1, ok: true });
   // the output and the build dir as the attempt left them: a later step (a delete, a GC) may remove them
   const lastStep = [...r.steps].reverse().find((s) => s.event.actor === a.id);
   // the builder reports its build dir, except through a sandbox (it sees the chroot's /build)
@@ -141,10 +151,10 @@ function attempt(r: Run, a: BuildActor, d: DerivationSpec, gatesAt: readonly num
     actions,
     ...(tmpDir !== undefined ? { buildDirKept: (lastStep?.after ?? []).some((e) => e.path === tmpDir) } : {}),
   };
-  const withFiles =
-    p.kind === 'done' && p.outcome.kind === 'success'
-      ? { ...base, outputFiles: filesOf(lastStep?.after ?? r.world.ctx.fs.tree(p.outcome.path), p.outcome.path) }
-      : base;
+  const out = p.kind === 'done' && p.outcome.kind === 'success' ? p.outcome.path : undefined;
+  const after = out !== undefined ? (lastStep?.after ?? r.world.ctx.fs.tree(out)) : [];
+  // a registered output something deleted before the attempt was over (a GC during registration) has no files to list
+  const withFiles = out !== undefined && after.some((e) => e.path === out) ? { ...base, outputFiles: filesOf(after, out) } : base;
   // An interrupted attempt runs at the client's default verbosity (see harness.lib.sh), where the
   // debug line "removing invalid path" is not shown: its removedInvalid is not observable.
   if (d.kind !== 'input-addressed' || outcome === 'interrupted') return withFiles;
@@ -156,7 +166,11 @@ function attempt(r: Run, a: BuildActor, d: DerivationSpec, gatesAt: readonly num
 export function predict(s: Scenario, variant: string, gates: readonly Gate[]): Observation {
   const v = parseVariant(variant);
   if (!v.ok) throw new Error(`unknown variant ${v.unknown}`);
-  const r = runScripted(s, v.variant);
+  return observationOf(runScripted(s, v.variant), s, gates);
+}
+
+/** What a real run of `s` would observe if it went as the model's run `r` did. */
+export function observationOf(r: Pick<Run, 'world' | 'steps'>, s: Scenario, gates: readonly Gate[]): Observation {
   const attempts: Record<string, AttemptObservation> = {};
   const paths: Record<string, { exists: boolean; valid: boolean }> = {};
   const commands: Record<string, { removed: boolean; printedDontKnow: boolean; exitOk: boolean }> = {};
@@ -189,7 +203,7 @@ export interface PlanOptions {
 }
 
 /** The plan step of a command actor (gc, delete, path-info), or an error. */
-function commandStep(s: Scenario, a: ActorSpec, opts: PlanOptions): Converted<PlanStep> {
+export function commandStep(s: Scenario, a: ActorSpec, opts: PlanOptions): Converted<PlanStep> {
   switch (a.kind) {
     case 'pathInfo':
       if (a.target.which === 'lock') return { ok: false, error: `${a.id}: lock files have no PathRef in the harness` };

@@ -120,6 +120,7 @@ chmod 755 "$CTL"/attempt
 rm -f "$CTL"/hold.fifo; mkfifo -m 666 "$CTL"/hold.fifo || die "mkfifo failed"
 : > "$FACTS"
 write_files   # rendered: oracle.py, drv.nix, the specs and expect.json
+mkdir -p "$CTL"/scratch && chmod 755 "$CTL"/scratch
 
 # Clients talk to the daemon. A trusted (root) client sends every setting its own config sets,
 # and the daemon's worker applies them to that connection (seen on 2.8: a client with
@@ -224,6 +225,19 @@ probe() {
         [ "$BL_UID" = 0 ] || die "plan is single-user (build-users-group empty) but the daemon ran the builder as $BL_USER"
     fi
     wait_builder_gone "$BL_PID"; wait_user_free "$BL_UID"
+    if [ "$NEEDS_INJECTOR" = 1 ]; then
+        # the injector notes every worker's hang-up monitor thread: none noted = not loaded
+        ls "${FAULT_DIR:-/nonexistent}"/monitor.* > /dev/null 2>&1 || die "the plan holds the daemon at its own file operations, but its workers do not have the fault injector loaded (NOL_FAULT_DIR=${FAULT_DIR:-unset})"
+    fi
+    # a co-tenant that plants at a floating CA output's scratch path reads it here (makeFallbackPath of its .drv)
+    local d p
+    for d in $(seq 0 $((NDRV - 1))); do
+        [ "$(drv_var DRV_KIND "$d")" = ca-floating ] || continue
+        set_nix_args "$d"
+        bounded "$STEP_TIMEOUT" "$WORK/inst-$d.out" "$WORK/inst-$d.err" nix-instantiate "${NBA[@]}" || die "nix-instantiate of $(drv_var DRV_ID "$d") failed: $(tail -2 "$WORK/inst-$d.err")"
+        p=$(python3 "$PY" fallback "$(tail -1 "$WORK/inst-$d.out")" "$(drv_var DRV_NAME "$d")-$NONCE")
+        printf '%s\n' "$p" > "$CTL/scratch/$(drv_var DRV_ID "$d")"; chmod 644 "$CTL/scratch/$(drv_var DRV_ID "$d")"
+    done
     say "probe: daemon builds as $BL_USER, sandbox $seen$([ "$HAS_CA" = 1 ] && echo ', ca-derivations on')"
 }
 
@@ -232,8 +246,84 @@ probe() {
 # associative arrays in bash 3.2.
 BG_ATT=(); BG_PID=(); BG_D=(); BG_GATE=(); BG_T0=(); BG_STEP=()
 
-h_build() { # $1 step, $2 attempt, $3 drv index, $4 run|interrupt|hold|lockwait, $5 gate ('' unless interrupt/hold), $6 'check' for --check
-    local step=$1 att=$2 d=$3 mode=$4 gate=$5 chk=${6:-} id; id=$(drv_var DRV_ID "$d")
+# ---- the daemon's own file operations (the fault injector, sim/repro/fault-inject.c) -----------
+# The daemon runs with LD_PRELOAD=<the injector> and NOL_FAULT_DIR=<its control dir>; so does this
+# script's environment (the same dir). A rule "<id> <op> <before|after> <nth> <glob>" in
+# $FAULT_DIR/rules holds the worker at that call: it writes hit.<id> ("pid tid ...") and blocks
+# reading the fifo release.<id> until we write "go", or "kill" (it SIGKILLs itself there).
+FAULT_DIR=${NOL_FAULT_DIR:-}
+arm_rule() { # $1 rule id, $2 "op when nth glob" (@N@ = -<nonce>)
+    [ -n "$FAULT_DIR" ] && [ -d "$FAULT_DIR" ] || die "this plan holds the daemon at its own file operations: run the daemon with the fault injector (LD_PRELOAD) and set NOL_FAULT_DIR (validate-real --faults does both)"
+    rm -f "$FAULT_DIR/hit.$1" "$FAULT_DIR/count.$1" "$FAULT_DIR/release.$1"
+    mkfifo -m 600 "$FAULT_DIR/release.$1" || die "mkfifo $FAULT_DIR/release.$1 failed"
+    { grep -v "^$1 " "$FAULT_DIR/rules" 2>/dev/null; printf '%s %s\n' "$1" "${2//@N@/-$NONCE}"; } > "$FAULT_DIR/rules.tmp"
+    mv "$FAULT_DIR/rules.tmp" "$FAULT_DIR/rules"
+}
+disarm_rule() { # $1 rule id
+    { grep -v "^$1 " "$FAULT_DIR/rules" 2>/dev/null; true; } > "$FAULT_DIR/rules.tmp"
+    mv "$FAULT_DIR/rules.tmp" "$FAULT_DIR/rules"
+}
+# Wait until rule $1 holds a worker (HIT_PID, HIT_TID) or client $2 ends first (returns 1).
+wait_hit() {
+    local n=0
+    while [ ! -s "$FAULT_DIR/hit.$1" ]; do
+        if child_done "$2"; then [ -s "$FAULT_DIR/hit.$1" ] && break; return 1; fi
+        n=$((n + 1)); [ "$n" -ge $(( GATE_TIMEOUT * 20 )) ] && die "rule $1 ($(grep "^$1 " "$FAULT_DIR/rules")) never held the daemon in ${GATE_TIMEOUT}s"
+        sleep 0.05
+    done
+    read -r HIT_PID HIT_TID HIT_REST < "$FAULT_DIR/hit.$1"
+    disarm_rule "$1"
+}
+release_rule() { # $1 rule id, $2 go|kill
+    bounded 10 /dev/null "$WORK/release-$1.err" sh -c 'echo "$2" > "$1"' sh "$FAULT_DIR/release.$1" "$2" \
+        || say "rule $1: nothing read $FAULT_DIR/release.$1 (worker gone?)"
+    rm -f "$FAULT_DIR/release.$1"
+}
+# Wait until process $1 (not our child: a daemon worker) is gone; $2 says what it is.
+wait_pid_gone() {
+    local n=0
+    while [ -d "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; do
+        n=$((n + 1)); [ "$n" -ge $(( SETTLE_TIMEOUT * 20 )) ] && die "$2 PID $1 still alive after ${SETTLE_TIMEOUT}s"
+        sleep 0.05
+    done
+}
+# The worker is held: interrupt its client there. Its hang-up monitor thread (noted by the
+# injector) ends right after it has set the interrupt flag, so once it is gone the flag is set, and
+# the released worker stops at its next checkInterrupt(), where the interrupt would have.
+daemon_interrupt() { # $1 rule id, $2 client PID
+    local mon n=0; mon=$(cat "$FAULT_DIR/monitor.$HIT_PID" 2>/dev/null)
+    [ -n "$mon" ] || die "the injector noted no hang-up monitor thread for worker $HIT_PID"
+    stop_child "$2" INT
+    while [ -d "/proc/$HIT_PID/task/$mon" ]; do
+        n=$((n + 1)); [ "$n" -ge $(( SETTLE_TIMEOUT * 20 )) ] && die "worker $HIT_PID never saw its client hang up"
+        sleep 0.05
+    done
+    release_rule "$1" go
+    wait_pid_gone "$HIT_PID" "daemon worker"
+}
+daemon_crash() { # $1 rule id, $2 client PID
+    release_rule "$1" kill
+    wait_child "$2" "$STEP_TIMEOUT" || die "client $2 still running after its worker was killed"
+    wait_pid_gone "$HIT_PID" "daemon worker"
+}
+# The builder waits at a gate (its PID in the gate file): kill the daemon worker that runs it.
+gate_crash() { # $1 gate file, $2 client PID
+    local bpid wpid; bpid=$(cat "$1"); wpid=$(ps -o ppid= -p "$bpid" 2>/dev/null | tr -d ' ')
+    [ -n "$wpid" ] && [ "$wpid" != 1 ] || die "no daemon worker above builder PID $bpid"
+    kill -KILL "$wpid"
+    wait_child "$2" "$STEP_TIMEOUT" || die "client $2 still running after its worker was killed"
+    wait_pid_gone "$wpid" "daemon worker"
+}
+gate_write() { # $1 fifo, $2 word
+    bounded 10 /dev/null "$WORK/gate-write.err" sh -c 'echo "$2" > "$1"' sh "$1" "$2" || say "gate $1 had no reader (builder gone?)"
+    rm -f "$1"
+}
+
+h_build() { # $1 step, $2 attempt, $3 drv index, $4 mode, $5 gate or daemon rule, $6 flags: nodebug (interrupted at its resume), check (nix-build --check), joined by +
+    # modes: run | interrupt | hold | crash | fail (at a builder gate) | lockwait | dinterrupt | dcrash | dhold (at a daemon rule)
+    local step=$1 att=$2 d=$3 mode=$4 gate=$5 flags=${6:-} id; id=$(drv_var DRV_ID "$d")
+    local rule=""
+    case "$mode" in d*) rule=$gate; gate="" ;; esac
     local t0; t0=$(now_ms)
     local blog="$CTL/log/$id.$att" out="$WORK/attempt-$att.out" err="$WORK/attempt-$att.err"
     : > "$blog"; chmod 666 "$blog"
@@ -247,12 +337,30 @@ h_build() { # $1 step, $2 attempt, $3 drv index, $4 run|interrupt|hold|lockwait,
     # --debug shows "removing invalid path". Not for an attempt we interrupt: Nix 2.34.8's worker
     # writes debug lines to the gone client while it unwinds, gets EPIPE in a destructor and
     # aborts ("Nix crashed"), so none of its cleanup runs (build dir, the build user's processes).
-    local debug=1; [ "$mode" = interrupt ] && debug=0
-    nix-build "${NBA[@]}" --no-out-link $([ "$chk" = check ] && echo --check) $([ "$debug" = 1 ] && echo --debug) > "$out" 2> "$err" < /dev/null &
+    local debug=1; case "$mode" in interrupt|dinterrupt) debug=0 ;; esac; case "$flags" in *nodebug*) debug=0 ;; esac
+    local check=0; case "$flags" in *check*) check=1 ;; esac
+    [ -n "$rule" ] && arm_rule "r$step" "$rule"
+    nix-build "${NBA[@]}" --no-out-link $([ "$check" = 1 ] && echo --check) $([ "$debug" = 1 ] && echo --debug) > "$out" 2> "$err" < /dev/null &
     local pid=$!; track "$pid"
     local interrupted=0 rc n=0
     case "$mode" in
-        interrupt|hold)
+        dinterrupt|dcrash|dhold)
+            if ! wait_hit "r$step" "$pid"; then
+                disarm_rule "r$step"; wait_child "$pid" 1; rc=$CHILD_RC
+                say "attempt $att: client exited (rc=$rc) before the daemon reached $rule"
+            elif [ "$mode" = dinterrupt ]; then
+                say "attempt $att: worker $HIT_PID held at $HIT_REST; interrupting"
+                daemon_interrupt "r$step" "$pid"; rc=$CHILD_RC; interrupted=1
+            elif [ "$mode" = dcrash ]; then
+                say "attempt $att: worker $HIT_PID held at $HIT_REST; killing it"
+                daemon_crash "r$step" "$pid"; rc=$CHILD_RC
+            else
+                read_builder_log "$blog"; [ -n "$BL_OUT" ] && printf -v "SCRATCH_$d" '%s' "$BL_OUT"
+                BG_ATT+=("$att"); BG_PID+=("$pid"); BG_D+=("$d"); BG_GATE+=("D:r$step:$HIT_PID"); BG_T0+=("$t0"); BG_STEP+=("$step")
+                say "step $step build $att ($id): daemon worker $HIT_PID held at $HIT_REST (client PID $pid)"
+                return 0
+            fi ;;
+        interrupt|hold|crash|fail)
             while [ ! -s "$CTL/gate/$id.$gate" ] && ! child_done "$pid"; do
                 n=$((n + 1)); [ "$n" -ge $(( GATE_TIMEOUT * 20 )) ] && die "attempt $att: builder never reached gate $gate"
                 sleep 0.05
@@ -262,6 +370,12 @@ h_build() { # $1 step, $2 attempt, $3 drv index, $4 run|interrupt|hold|lockwait,
                 say "attempt $att: client exited (rc=$rc) before the builder reached gate $gate"
             elif [ "$mode" = interrupt ]; then
                 stop_child "$pid" INT; rc=$CHILD_RC; interrupted=1
+            elif [ "$mode" = crash ]; then
+                gate_crash "$CTL/gate/$id.$gate" "$pid"; rc=$CHILD_RC
+            elif [ "$mode" = fail ]; then
+                gate_write "$CTL/arm/$id.$gate" fail
+                wait_child "$pid" "$STEP_TIMEOUT" || die "attempt $att: nix-build did not finish in ${STEP_TIMEOUT}s after its builder failed"
+                rc=$CHILD_RC
             else
                 # the held builder's $out is this attempt's scratch path for the steps meanwhile
                 read_builder_log "$blog"; [ -n "$BL_OUT" ] && printf -v "SCRATCH_$d" '%s' "$BL_OUT"
@@ -308,26 +422,68 @@ end_attempt() { # $1 step, $2 attempt, $3 drv index, $4 gate, $5 rc, $6 interrup
     say "step $step build $att ($id): $([ "$interrupted" = 1 ] && echo "interrupted at $gate" || echo "rc=$rc") as ${BL_USER:-<no builder>}, \$out=${BL_OUT:-?}${final:+ -> $final} ($(secs_since "$t0")s)"
 }
 
-h_resume() { # $1 step, $2 attempt
-    local step=$1 att=$2 i k="" id
+h_resume() { # $1 step, $2 attempt, $3 fault where it is held (interrupt|crash|builderFailure; none = go on),
+    #           $4 gate|daemon, $5 the next point (gate name or rule), $6 the fault that lands there (none: no next point)
+    local step=$1 att=$2 fault=${3:-} nkind=${4:-} npoint=${5:-} nfault=${6:-} i k="" id interrupted=0
     for i in ${BG_ATT[@]+"${!BG_ATT[@]}"}; do [ "${BG_ATT[$i]}" = "$att" ] && k=$i; done
     [ -n "$k" ] || die "step $step: attempt $att is not running in the background"
     local pid=${BG_PID[$k]} d=${BG_D[$k]} gate=${BG_GATE[$k]} t0=${BG_T0[$k]}
     id=$(drv_var DRV_ID "$d")
-    if [ -n "$gate" ]; then
+    # a next point is armed before the build goes on, so it counts from here
+    case "$nkind" in
+        gate) rm -f "$CTL/gate/$id.$npoint"; mkfifo -m 666 "$CTL/arm/$id.$npoint" || die "mkfifo failed" ;;
+        daemon) arm_rule "r$step" "$npoint" ;;
+    esac
+    case "$gate:$fault" in
+        D:*:interrupt) HIT_PID=${gate##*:}; daemon_interrupt "$(echo "$gate" | cut -d: -f2)" "$pid"; interrupted=1 ;;
+        D:*:crash) HIT_PID=${gate##*:}; daemon_crash "$(echo "$gate" | cut -d: -f2)" "$pid" ;;
+        D:*:) HIT_PID=${gate##*:}; release_rule "$(echo "$gate" | cut -d: -f2)" go ;;
+        *:interrupt) stop_child "$pid" INT; interrupted=1; rm -f "$CTL/arm/$id.$gate" ;;
+        *:crash) gate_crash "$CTL/gate/$id.$gate" "$pid"; rm -f "$CTL/arm/$id.$gate" ;;
+        *:builderFailure) gate_write "$CTL/arm/$id.$gate" fail ;;
+        :) ;;
         # unblock the builder's read; bounded, in case nothing reads the fifo any more
-        bounded 10 /dev/null "$WORK/resume-$att.err" sh -c 'echo go > "$1"' sh "$CTL/arm/$id.$gate" \
-            || say "step $step: attempt $att's gate $gate had no reader (builder gone?)"
-        rm -f "$CTL/arm/$id.$gate"
+        *) gate_write "$CTL/arm/$id.$gate" go ;;
+    esac
+    local n=0
+    if [ "$nkind" = gate ]; then
+        while [ ! -s "$CTL/gate/$id.$npoint" ] && ! child_done "$pid"; do
+            n=$((n + 1)); [ "$n" -ge $(( GATE_TIMEOUT * 20 )) ] && die "attempt $att: builder never reached gate $npoint"
+            sleep 0.05
+        done
+        if [ -s "$CTL/gate/$id.$npoint" ]; then
+            case "$nfault" in
+                interrupt) stop_child "$pid" INT; interrupted=1 ;;
+                crash) gate_crash "$CTL/gate/$id.$npoint" "$pid" ;;
+                builderFailure) gate_write "$CTL/arm/$id.$npoint" fail ;;
+            esac
+        else
+            say "attempt $att: client exited before the builder reached gate $npoint"
+        fi
+        rm -f "$CTL/arm/$id.$npoint"
+    elif [ "$nkind" = daemon ]; then
+        if wait_hit "r$step" "$pid"; then
+            say "attempt $att: worker $HIT_PID held at $HIT_REST; $nfault"
+            case "$nfault" in
+                interrupt) daemon_interrupt "r$step" "$pid"; interrupted=1 ;;
+                crash) daemon_crash "r$step" "$pid" ;;
+            esac
+        else
+            disarm_rule "r$step"; say "attempt $att: client exited before the daemon reached $npoint"
+        fi
     fi
-    wait_child "$pid" "$STEP_TIMEOUT" || { stop_child "$pid" INT; die "attempt $att: nix-build did not finish in ${STEP_TIMEOUT}s after resume"; }
+    if [ "$interrupted" = 0 ] && ! child_done "$pid"; then
+        wait_child "$pid" "$STEP_TIMEOUT" || { stop_child "$pid" INT; die "attempt $att: nix-build did not finish in ${STEP_TIMEOUT}s after resume"; }
+    fi
     local rc=$CHILD_RC
+    case "$gate" in D:*) wait_pid_gone "${gate##*:}" "daemon worker" ;; esac
     local keep=() j
     for j in ${BG_ATT[@]+"${!BG_ATT[@]}"}; do [ "$j" != "$k" ] && keep+=("$j"); done
     local a=() p=() dd=() g=() t=() st=()
     for j in ${keep[@]+"${keep[@]}"}; do a+=("${BG_ATT[$j]}"); p+=("${BG_PID[$j]}"); dd+=("${BG_D[$j]}"); g+=("${BG_GATE[$j]}"); t+=("${BG_T0[$j]}"); st+=("${BG_STEP[$j]}"); done
     BG_ATT=(${a[@]+"${a[@]}"}); BG_PID=(${p[@]+"${p[@]}"}); BG_D=(${dd[@]+"${dd[@]}"}); BG_GATE=(${g[@]+"${g[@]}"}); BG_T0=(${t[@]+"${t[@]}"}); BG_STEP=(${st[@]+"${st[@]}"})
-    end_attempt "$step" "$att" "$d" "" "$rc" 0 "$t0" 1
+    local debug=1; [ "$interrupted" = 1 ] && debug=0
+    end_attempt "$step" "$att" "$d" "" "$rc" "$interrupted" "$t0" "$debug"
 }
 
 h_hold() { # $1 step, $2 count

@@ -14,6 +14,7 @@
 #   attempt  NAME DRV STORENAME RC INTERRUPTED BUILDERLOG CLIENTERR FINAL SECONDS [SANDBOX [DEBUG]]
 #   finish   FACTS EXPECT OBS META...      -> writes the observation file, prints MATCH/MISMATCH, exit 0/1
 #   compare                                -> stdin: [[expected, actual], ...]; stdout: mismatch lists (tests)
+import hashlib
 import json
 import os
 import re
@@ -277,10 +278,36 @@ def finish(facts_file, expect_file, obs_file, meta_args):
     return 0
 
 
+def nix_base32(h):
+    """Nix's base-32 (libutil hash.cc printHash32): the last 5-bit group first."""
+    chars = '0123456789abcdfghijklmnpqrsvwxyz'
+    n = (len(h) * 8 + 4) // 5
+    out = []
+    for i in range(n - 1, -1, -1):
+        b, k = i * 5 // 8, i * 5 % 8
+        c = (h[b] >> k) | ((h[b + 1] << (8 - k)) if b + 1 < len(h) else 0)
+        out.append(chars[c & 0x1f])
+    return ''.join(out)
+
+
+def fallback_path(drv_path, name, output='out'):
+    """makeFallbackPath(outputName) of derivation-builder.cc: makeStorePath("rewrite:<drv>:name:<out>",
+    an all-zero sha256, name), i.e. sha256 of "<type>:sha256:<hex>:/nix/store:<name>" folded to 20
+    bytes. The scratch path of a floating CA output, known before it builds."""
+    s = 'rewrite:%s:name:%s:sha256:%s:/nix/store:%s' % (os.path.basename(drv_path), output, '0' * 64, name)
+    digest = hashlib.sha256(s.encode()).digest()
+    folded = bytearray(20)
+    for i, x in enumerate(digest):
+        folded[i % 20] ^= x
+    return '/nix/store/%s-%s' % (nix_base32(bytes(folded)), name)
+
+
 def main(argv):
     cmd = argv[1] if len(argv) > 1 else ''
     if cmd == 'inspect':
         print(jtext(inspect(argv[2])))
+    elif cmd == 'fallback':
+        print(fallback_path(argv[2], argv[3]))
     elif cmd == 'lockfree':
         return 0 if lockfree(argv[2]) else 1
     elif cmd == 'attempt':

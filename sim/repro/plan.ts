@@ -115,7 +115,15 @@ export type BuilderAction =
   /** `writeFile` if the harness set `flag`; logged `ok` without effect otherwise. */
   | { readonly op: 'writeIfFlag'; readonly flag: string; readonly path: string; readonly content: string }
   /** Exit with `code` (0 = success if `$out` exists). */
-  | { readonly op: 'exit'; readonly code: number };
+  | { readonly op: 'exit'; readonly code: number }
+  /**
+   * A co-tenant's plant: `mkdir -p` the scratch path of floating CA derivation `drv` (makeFallbackPath,
+   * which the harness computes from its .drv before any build), write `content` at `path` below it
+   * (`''`: only the directory), then `chmod mode` it if given.
+   */
+  | { readonly op: 'plant'; readonly drv: string; readonly path: string; readonly content: string; readonly mode?: string }
+  /** `ln -s target <scratch path of drv>`. */
+  | { readonly op: 'plantSymlink'; readonly drv: string; readonly target: string };
 
 export type BuilderOp = BuilderAction['op'];
 
@@ -128,6 +136,31 @@ export interface PathRef {
    * `final`: the path the last successful `nix-build` of it printed.
    */
   readonly which: 'scratch' | 'final';
+}
+
+/** A file operation of the daemon, as the fault injector names it (sim/repro/fault-inject.c). */
+export const DAEMON_OPS = ['mkdir', 'chmod', 'chown', 'lchown', 'unlink', 'rmdir', 'rename', 'open', 'symlink'] as const;
+export type DaemonOp = (typeof DAEMON_OPS)[number];
+
+/**
+ * The `nth` call (counted from the start of the attempt, in every process of the daemon) of `op`
+ * on a path matching `glob` (fnmatch, `*` within one path component; `@N@` stands for `-<nonce>`,
+ * which the harness appends to every derivation name), `before` or `after` the call itself.
+ */
+export interface DaemonPoint {
+  readonly op: DaemonOp;
+  readonly when: 'before' | 'after';
+  readonly nth: number;
+  readonly glob: string;
+  /** What happens there: interrupt the client, kill the worker, or hold it until a `resume`. */
+  readonly action: 'interrupt' | 'crash' | 'hold';
+}
+
+/** Where a resumed attempt stops next, and the fault that lands there. */
+export interface ResumeThen {
+  readonly gate?: string;
+  readonly daemonAt?: Omit<DaemonPoint, 'action'>;
+  readonly fault: 'interrupt' | 'crash' | 'builderFailure';
 }
 
 export type DeleteCommand = 'nix store delete' | 'nix-store --delete' | 'nix store gc' | 'nix-store --gc' | 'nix-collect-garbage';
@@ -165,9 +198,32 @@ export type PlanStep =
       readonly waitsForLock?: true;
       /** `nix-build --check`: rebuild an output that is already valid and compare (bmCheck). */
       readonly check?: true;
+      /** SIGKILL the daemon worker while the builder waits at this gate (a daemon crash mid-build). */
+      readonly crashAt?: string;
+      /** The builder exits 1 at this gate (a builder failure there). */
+      readonly failAt?: string;
+      /**
+       * Hold the daemon worker itself at one of its own file operations (the fault injector, loaded
+       * into the daemon) and interrupt the build there, crash the worker there, or leave it held
+       * until a `resume`. At most one of the seven.
+       */
+      readonly daemonAt?: DaemonPoint;
     }
-  /** Let a held attempt go on (unblock its gate) or wait for a waiting one, until its client exits. */
-  | { readonly kind: 'resume'; readonly attempt: string }
+  /**
+   * Let a held attempt go on (unblock its gate, or release its held worker) or wait for a waiting
+   * one, until its client exits. With `fault`, the fault lands where it is held instead: the client
+   * is interrupted, or the daemon worker killed (a builder held at a gate can also be made to fail).
+   */
+  | {
+      readonly kind: 'resume';
+      readonly attempt: string;
+      readonly fault?: 'interrupt' | 'crash' | 'builderFailure';
+      /**
+       * Let it go on to a second point of the same attempt and land `fault` there: a gate of its
+       * builder, or a daemon call counted from the resume on. Not with `fault`.
+       */
+      readonly then?: ResumeThen;
+    }
   /** Record whether the path exists and whether `nix path-info` calls it valid. */
   | { readonly kind: 'pathInfo'; readonly target: PathRef; readonly label?: string }
   /**
@@ -286,9 +342,19 @@ const builderAction = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('exitIfFlag'), flag: ident, code: exitCode }),
   z.strictObject({ op: z.literal('writeIfFlag'), flag: ident, path: relPath.refine((p) => p !== '', 'cannot write $out as a file in this harness'), content: freeText }),
   z.strictObject({ op: z.literal('exit'), code: exitCode }),
+  z.strictObject({ op: z.literal('plant'), drv: ident, path: relPath, content: freeText, mode: z.string().regex(/^[0-7]{3,4}$/, 'must be an octal mode like 755').exactOptional() }),
+  z.strictObject({ op: z.literal('plantSymlink'), drv: ident, target: freeText.min(1) }),
 ]);
 
 const pathRef = z.strictObject({ drv: ident, which: z.enum(['scratch', 'final']) });
+
+const daemonPointShape = z.strictObject({
+  op: z.enum(DAEMON_OPS),
+  when: z.enum(['before', 'after']),
+  nth: z.int().min(1).max(100000),
+  glob: z.string().regex(/^\/[A-Za-z0-9+._?=*@/-]{1,400}$/, 'must be an absolute path glob of store-name characters, * and @N@'),
+  action: z.enum(['interrupt', 'crash', 'hold']),
+});
 
 const planStep = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('holdUsers'), count: z.int().min(1).max(64) }),
@@ -303,8 +369,22 @@ const planStep = z.discriminatedUnion('kind', [
     holdAt: ident.exactOptional(),
     waitsForLock: z.literal(true).exactOptional(),
     check: z.literal(true).exactOptional(),
+    crashAt: ident.exactOptional(),
+    failAt: ident.exactOptional(),
+    daemonAt: daemonPointShape.exactOptional(),
   }),
-  z.strictObject({ kind: z.literal('resume'), attempt: ident }),
+  z.strictObject({
+    kind: z.literal('resume'),
+    attempt: ident,
+    fault: z.enum(['interrupt', 'crash', 'builderFailure']).exactOptional(),
+    then: z
+      .strictObject({
+        gate: ident.exactOptional(),
+        daemonAt: daemonPointShape.omit({ action: true }).exactOptional(),
+        fault: z.enum(['interrupt', 'crash', 'builderFailure']),
+      })
+      .exactOptional(),
+  }),
   z.strictObject({ kind: z.literal('pathInfo'), target: pathRef, label: ident.exactOptional() }),
   z.strictObject({
     kind: z.literal('delete'),
@@ -375,6 +455,12 @@ function checkPlan(plan: z.infer<typeof planShape>, ctx: z.core.$RefinementCtx<z
       gates.add(a.name);
     });
   });
+  plan.derivations.forEach((d, i) => {
+    d.program.forEach((a, j) => {
+      if (a.op !== 'plant' && a.op !== 'plantSymlink') return;
+      if (drvs.get(a.drv)?.kind !== 'ca-floating') issue(['derivations', i, 'program', j, 'drv'], `"${a.drv}" is not a floating CA derivation of the plan (only their scratch paths are known before they build)`);
+    });
+  });
   // two floating CA drvs may share a name (that is how two .drvs produce the same CA output);
   // an input-addressed name must be unique, since "removing invalid path" is matched by name
   const names = new Map<string, PlanDerivation['kind']>();
@@ -392,6 +478,7 @@ function checkPlan(plan: z.infer<typeof planShape>, ctx: z.core.$RefinementCtx<z
   const commandKeys = new Set<string>();
   const allKeys = new Set<string>();
   let holding = false;
+  const held = new Map<string, 'gate' | 'daemon'>(); // held attempts, and where
   plan.steps.forEach((s, i) => {
     const refDrv = (id: string, path: (string | number)[]): void => {
       if (!drvs.has(id)) issue(path, `unknown derivation "${id}"`);
@@ -416,20 +503,31 @@ function checkPlan(plan: z.infer<typeof planShape>, ctx: z.core.$RefinementCtx<z
         if (attempts.has(s.attempt)) issue(['steps', i, 'attempt'], `duplicate attempt name "${s.attempt}"`);
         attempts.set(s.attempt, s.drv);
         const d = drvs.get(s.drv);
-        for (const field of ['interruptAt', 'holdAt'] as const) {
+        for (const field of ['interruptAt', 'holdAt', 'crashAt', 'failAt'] as const) {
           const g = s[field];
           if (g !== undefined && d && !d.program.some((a) => a.op === 'gate' && a.name === g)) {
             issue(['steps', i, field], `gate "${g}" is not in derivation "${s.drv}"'s program`);
           }
         }
-        if ([s.interruptAt, s.holdAt, s.waitsForLock].filter((x) => x !== undefined).length > 1) {
-          issue(['steps', i], 'a build takes at most one of interruptAt, holdAt, waitsForLock');
+        if ([s.interruptAt, s.holdAt, s.waitsForLock, s.crashAt, s.failAt, s.daemonAt].filter((x) => x !== undefined).length > 1) {
+          issue(['steps', i], 'a build takes at most one of interruptAt, holdAt, waitsForLock, crashAt, failAt, daemonAt');
         }
-        if (s.holdAt !== undefined || s.waitsForLock) running.add(s.attempt);
+        if (s.holdAt !== undefined || s.waitsForLock || s.daemonAt?.action === 'hold') running.add(s.attempt);
+        if (s.holdAt !== undefined || s.daemonAt?.action === 'hold') held.set(s.attempt, s.holdAt !== undefined ? 'gate' : 'daemon');
         break;
       }
       case 'resume':
-        if (!running.has(s.attempt)) issue(['steps', i, 'attempt'], `"${s.attempt}" is not a held or waiting build (holdAt / waitsForLock) that is still running`);
+        if (!running.has(s.attempt)) issue(['steps', i, 'attempt'], `"${s.attempt}" is not a held or waiting build (holdAt / waitsForLock / daemonAt hold) that is still running`);
+        if (s.fault !== undefined && !held.has(s.attempt)) issue(['steps', i, 'fault'], `"${s.attempt}" is not held at a point a fault can land on`);
+        if (s.fault === 'builderFailure' && held.get(s.attempt) !== 'gate') issue(['steps', i, 'fault'], 'a builder failure needs the builder held at a gate');
+        if (s.then !== undefined) {
+          const t = s.then;
+          if (s.fault !== undefined) issue(['steps', i, 'then'], 'a resume lands its fault where the build is held or at a next point, not both');
+          if ((t.gate === undefined) === (t.daemonAt === undefined)) issue(['steps', i, 'then'], 'the next point is a gate or a daemon call: exactly one');
+          if (t.fault === 'builderFailure' && t.gate === undefined) issue(['steps', i, 'then', 'fault'], 'a builder failure needs a gate');
+          const d = drvs.get(attempts.get(s.attempt) ?? '');
+          if (t.gate !== undefined && d && !d.program.some((a) => a.op === 'gate' && a.name === t.gate)) issue(['steps', i, 'then', 'gate'], `gate "${t.gate}" is not in derivation "${d.id}"'s program`);
+        }
         running.delete(s.attempt);
         break;
       case 'pathInfo':

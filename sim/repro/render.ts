@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BuilderAction, PlanDerivation, PlanStep, ReproPlan } from './plan.js';
+import type { BuilderAction, DaemonPoint, PlanDerivation, PlanStep, ReproPlan } from './plan.js';
 import { stepKey } from './plan.js';
 
 export type Platform = 'linux' | 'darwin';
@@ -104,10 +104,11 @@ export function builderScript(drv: PlanDerivation, platform: Platform): string {
         break;
       case 'gate': {
         // Armed = the harness made a fifo for this drv+gate. Reading it blocks until the harness
-        // writes (it never does: it interrupts the client instead), so no timing is involved.
+        // writes `go` (resume) or `fail` (a builder failure here), or interrupts the client, or
+        // kills the daemon worker: no timing is involved.
         const fifo = `"$nolCtl/arm/$nolDrv."${shQuote(a.name)}`;
         lines.push(`nol_log "A ${i} ok"; nol_rc=0`);
-        lines.push(`if [ -p ${fifo} ]; then echo $$ > "$nolCtl/gate/$nolDrv."${shQuote(a.name)}; read nol_x < ${fifo}; fi`);
+        lines.push(`if [ -p ${fifo} ]; then echo $$ > "$nolCtl/gate/$nolDrv."${shQuote(a.name)}; read nol_x < ${fifo}; if [ "$nol_x" = fail ]; then exit 1; fi; fi`);
         break;
       }
       case 'exitIfFlag':
@@ -118,6 +119,17 @@ export function builderScript(drv: PlanDerivation, platform: Platform): string {
         break;
       case 'exit':
         lines.push(`nol_log "A ${i} ok"; exit ${a.code}`);
+        break;
+      case 'plant': {
+        // the victim's scratch path, written by the harness before any build (makeFallbackPath of its .drv)
+        const t = `nol_t=$(cat "$nolCtl/scratch/"${shQuote(a.drv)})`;
+        const file = a.path === '' ? '' : ` && printf '%s' ${shQuote(a.content)} > "$nol_t"/${shQuote(a.path)}`;
+        const mode = a.mode === undefined ? '' : ` && chmod ${a.mode} "$nol_t"`;
+        lines.push(`{ ${t} && mkdir -p "$nol_t"${file}${mode}; } 2>"$E"; nol_res $? ${i}; nol_rc=$?`);
+        break;
+      }
+      case 'plantSymlink':
+        lines.push(`{ nol_t=$(cat "$nolCtl/scratch/"${shQuote(a.drv)}) && ln -sT ${shQuote(a.target)} "$nol_t"; } 2>"$E"; nol_res $? ${i}; nol_rc=$?`);
         break;
     }
   });
@@ -185,6 +197,21 @@ function probeSpec(ca: boolean): Record<string, unknown> {
   };
 }
 
+function daemonActionText(a: DaemonPoint['action']): string {
+  return a === 'interrupt' ? 'SIGINT the client' : a === 'crash' ? 'SIGKILL the daemon worker' : 'hold the daemon worker (until resume)';
+}
+
+/** `after the 2nd chmod on /nix/store/*-x@N@`. */
+export function describePoint(p: DaemonPoint): string {
+  const ord = p.nth % 10 === 1 && p.nth % 100 !== 11 ? 'st' : p.nth % 10 === 2 && p.nth % 100 !== 12 ? 'nd' : p.nth % 10 === 3 && p.nth % 100 !== 13 ? 'rd' : 'th';
+  return `${p.when} the ${String(p.nth)}${ord} ${p.op} on ${p.glob}`;
+}
+
+/** The rule line the fault injector reads (sim/repro/fault-inject.c), id and nonce filled in by the harness. */
+export function daemonRule(p: DaemonPoint): string {
+  return `${p.op} ${p.when} ${String(p.nth)} ${p.glob}`;
+}
+
 /** A human-readable line per step, for the script's header and its step comments. */
 export function describeStep(step: PlanStep, index: number): string {
   const ref = (t: { drv: string; which: string }): string => `${t.which} path of ${t.drv}`;
@@ -205,10 +232,23 @@ export function describeStep(step: PlanStep, index: number): string {
             ? `, hold the builder at gate ${step.holdAt} (until resume)`
             : step.waitsForLock
               ? ', in the background until it waits for the output lock (until resume)'
-              : ''
+              : step.crashAt
+                ? `, SIGKILL the daemon worker while the builder waits at gate ${step.crashAt}`
+                : step.failAt
+                  ? `, the builder exits 1 at gate ${step.failAt}`
+                  : step.daemonAt
+                    ? `, ${daemonActionText(step.daemonAt.action)} at the daemon's ${describePoint(step.daemonAt)}`
+                    : ''
       }`;
     case 'resume':
-      return `resume attempt ${step.attempt} and wait until its client exits`;
+      if (step.then !== undefined) {
+        const t = step.then;
+        const where = t.gate !== undefined ? `its builder's gate ${t.gate}` : t.daemonAt ? `the daemon's ${describePoint({ ...t.daemonAt, action: 'hold' })} (counted from the resume)` : '?';
+        return `resume attempt ${step.attempt} up to ${where}, ${t.fault === 'interrupt' ? 'interrupt it' : t.fault === 'crash' ? 'kill its daemon worker' : 'make its builder fail'} there, and wait until its client exits`;
+      }
+      return step.fault === undefined
+        ? `resume attempt ${step.attempt} and wait until its client exits`
+        : `${step.fault === 'interrupt' ? 'interrupt' : step.fault === 'crash' ? 'kill the daemon worker of' : 'make the builder fail in'} attempt ${step.attempt} where it is held, and wait until its client exits`;
     case 'pathInfo':
       return `[${stepKey(step, index)}] exists? valid? ${ref(step.target)}`;
     case 'delete':
@@ -260,6 +300,13 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
     `#   sandbox = ${String(plan.settings.sandbox ?? false)}${plan.settings.sandbox ? ' (and user namespaces; the script binds its control dir and /usr into the sandbox)' : ''}`,
     '#   experimental-features = nix-command ca-derivations',
     '# (validate-real starts such a daemon for you). It starts no daemon and stops only what it started.',
+    ...(plan.steps.some((s) => (s.kind === 'build' && s.daemonAt !== undefined) || (s.kind === 'resume' && s.then?.daemonAt !== undefined))
+      ? [
+          '# It holds the daemon at its own file operations: the daemon must run with the fault injector',
+          '# (LD_PRELOAD=libnolfault.so built from sim/repro/fault-inject.c, NOL_FAULT_DIR=DIR), and this',
+          '# script needs NOL_FAULT_DIR=DIR too (validate-real --faults does both).',
+        ]
+      : []),
     '#',
     '#   bash THIS_SCRIPT [--obs FILE] [--work DIR]',
     '#',
@@ -280,6 +327,7 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
     `KEEP_FAILED=${String(plan.settings.keepFailed)}`,
     `SANDBOX=${plan.settings.sandbox ? 1 : 0}`,
     `HAS_CA=${hasCa ? 1 : 0}`,
+    `NEEDS_INJECTOR=${plan.steps.some((s) => (s.kind === 'build' && s.daemonAt !== undefined) || (s.kind === 'resume' && s.then?.daemonAt !== undefined)) ? 1 : 0}`,
     `USER_PREFIX=${userPrefix(opts.platform)}`,
     `NDRV=${plan.derivations.length}`,
     ...plan.derivations.map((d, i) => `DRV_ID_${i}=${d.id}; DRV_KIND_${i}=${d.kind}; DRV_NAME_${i}=${d.name}`),
@@ -313,13 +361,31 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
         calls.push(`    h_flag ${i} clear ${s.flag}`);
         break;
       case 'build': {
-        const [mode, gate] = s.interruptAt ? ['interrupt', s.interruptAt] : s.holdAt ? ['hold', s.holdAt] : s.waitsForLock ? ['lockwait', ''] : ['run', ''];
-        calls.push(`    h_build ${i} ${s.attempt} ${idx(s.drv)} ${mode} ${shQuote(gate)}${s.check ? ' check' : ''}`);
+        const [mode, gate] = s.interruptAt
+          ? ['interrupt', s.interruptAt]
+          : s.holdAt
+            ? ['hold', s.holdAt]
+            : s.waitsForLock
+              ? ['lockwait', '']
+              : s.crashAt
+                ? ['crash', s.crashAt]
+                : s.failAt
+                  ? ['fail', s.failAt]
+                  : s.daemonAt
+                    ? [`d${s.daemonAt.action}`, daemonRule(s.daemonAt)]
+                    : ['run', ''];
+        // an attempt interrupted later (at its resume) runs without --debug too (see h_build)
+        const interruptedLater = plan.steps.some((r, j) => j > i && r.kind === 'resume' && r.attempt === s.attempt && (r.fault === 'interrupt' || r.then?.fault === 'interrupt'));
+        const flags = [...(interruptedLater ? ['nodebug'] : []), ...(s.check ? ['check'] : [])].join('+');
+        calls.push(`    h_build ${i} ${s.attempt} ${idx(s.drv)} ${mode} ${shQuote(gate)}${flags ? ` ${flags}` : ''}`);
         break;
       }
-      case 'resume':
-        calls.push(`    h_resume ${i} ${s.attempt}`);
+      case 'resume': {
+        const t = s.then;
+        const next = t === undefined ? '' : t.gate !== undefined ? ` '' gate ${shQuote(t.gate)} ${t.fault}` : t.daemonAt ? ` '' daemon ${shQuote(daemonRule({ ...t.daemonAt, action: 'hold' }))} ${t.fault}` : '';
+        calls.push(`    h_resume ${i} ${s.attempt}${s.fault ? ` ${s.fault}` : ''}${next}`);
         break;
+      }
       case 'pathInfo':
       case 'inspect':
         calls.push(`    h_path ${i} ${stepKey(s, i)} ${idx(s.target.drv)} ${s.target.which} ${s.kind}`);

@@ -37,17 +37,17 @@ export const ORACLE_NIX_VERSIONS: readonly OracleNix[] = ['2.34.8', '2.8'];
 
 /** Built-in scenarios with no validation plan: what a real daemon cannot be made to do in order, deterministically. */
 export const NOT_ON_A_REAL_DAEMON: Readonly<Record<string, string>> = {
-  'interrupt-during-registration': 'the interrupt lands inside registerOutputs, after the builder has exited: no gate in the builder can hold the daemon there',
-  'gc-during-registration': 'the GC runs inside registerOutputs, between the move to the final path and registerValidPaths: holding the daemon there needs an interposer in the daemon, not a gate in the builder',
-  'darwin-daemon-crash': 'a crash of the daemon worker (and its orphaned builder) on darwin: neither darwin nor a worker crash at a chosen point is available here',
-  'hostile-scratch-symlink': 'the hostile builder plants a symlink at another derivation\'s scratch path; the harness has no shell form for "plant"',
-  'hostile-plant-sandbox': 'the hostile builder plants a file at another derivation\'s scratch path; the harness has no shell form for "plant"',
-  'hostile-replant': 'the hostile builder plants a file at another derivation\'s scratch path; the harness has no shell form for "plant"',
-  'hostile-replant-single-user': 'the hostile builder plants a file at another derivation\'s scratch path; the harness has no shell form for "plant"',
-  'darwin-orphan-lower-user': 'a crash of the daemon worker (and its orphaned builder) on darwin: neither darwin nor a worker crash at a chosen point is available here',
-  'linux-orphan-subprocess': 'a crash of the daemon worker while a process its builder started runs on: the harness interrupts clients, it cannot kill the worker at a chosen point',
-  'check-concurrent-gc': 'the GC runs while a --check build is building: concurrent actors during a build have no form in the harness',
-  'hostile-plant-single-user': 'the hostile builder plants a file at another derivation\'s scratch path; the harness has no shell form for "plant"',
+  'interrupt-during-registration': 'the interrupt lands inside registerOutputs, after the builder has exited: no gate in the builder can hold the daemon there (validate:faults holds the daemon at its own file operations instead)',
+  'gc-during-registration': 'the GC runs inside registerOutputs, between the move to the final path and registerValidPaths: no gate in the builder can hold the daemon there (validate:faults holds it at its rename)',
+  'darwin-daemon-crash': 'a crash of the daemon worker (and its orphaned builder) on darwin: no darwin here (validate:faults runs its schedules that Linux shares, with the worker killed at a gate)',
+  'hostile-scratch-symlink': 'the hostile builder plants a symlink at another derivation\'s scratch path, which validate:faults computes before any build; these plans keep to one derivation\'s attempts',
+  'hostile-plant-single-user': 'the hostile builder plants a file at another derivation\'s scratch path, which validate:faults computes before any build; these plans keep to one derivation\'s attempts',
+  'hostile-plant-sandbox': 'two builds at once, the plant placed before the victim\'s first command: these plans hold one build at a time',
+  'darwin-orphan-lower-user': 'a builder that outlives its crashed worker and keeps acting: darwin only',
+  'linux-orphan-subprocess': 'a process the builder started outlives the crashed worker and acts at chosen points: the harness has no shell form for it',
+  'hostile-replant': 'the hostile builder loops while the victim builds: the harness has no shell form for a loop, nor for two builds interleaved',
+  'hostile-replant-single-user': 'the hostile builder loops while the victim builds: the harness has no shell form for a loop, nor for two builds interleaved',
+  'check-concurrent-gc': 'the GC runs while a --check build is building: these plans hold one actor at a time during a build',
 };
 
 /** An interrupted floating-CA build, then one recovery command on its stranded scratch dir, then a retry as another user. */

@@ -140,8 +140,8 @@ describe('a --check build in a plan', () => {
     const { renderScript } = await import('../../sim/repro/render.js');
     const script = renderScript(p, { variant: 'upstream', platform: 'linux' });
     const calls = script.split('\n').filter((l) => /^\s+h_build /.test(l));
-    expect(calls.filter((l) => l.endsWith(' check'))).toHaveLength(builds.filter((s) => s.check).length);
-    expect(script).toContain('$([ "$chk" = check ] && echo --check)');
+    expect(calls.filter((l) => / (\S+\+)?check$/.test(l))).toHaveLength(builds.filter((s) => s.check).length);
+    expect(script).toContain('$([ "$check" = 1 ] && echo --check)');
   });
 
   it('is refused by the plan parser when check is not `true`', () => {

@@ -84,10 +84,20 @@ describe('outpath explore / replay / show / repro', () => {
     expect(check.status, check.stderr).toBe(0);
   });
 
-  it('repro of a scenario whose GC runs inside registerOutputs says why a real daemon cannot follow it', () => {
-    const r = cli('repro', 'gc-during-registration');
+  it('repro of a scenario whose GC runs inside registerOutputs holds the daemon at its own call there (the fault injector)', () => {
+    const r = cli('repro', 'gc-during-registration', '--plan');
+    expect(r.code, r.err).toBe(0);
+    const plan = JSON.parse(r.out) as { steps: { kind: string; daemonAt?: { op: string; action: string } }[] };
+    expect(plan.steps.map((s) => s.kind)).toEqual(['build', 'delete', 'resume', 'pathInfo']);
+    expect(plan.steps[0]?.daemonAt).toMatchObject({ op: 'rename', action: 'hold' });
+    const script = cli('repro', 'gc-during-registration');
+    expect(script.out).toContain('fault injector');
+  });
+
+  it('repro of a schedule neither gates nor the injector can hold says why', () => {
+    const r = cli('repro', 'linux-orphan-subprocess');
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/cannot reproduce on a real daemon: .*only a point between builder commands/);
+    expect(r.err).toMatch(/cannot reproduce on a real daemon: not realisable here: .*with the fault injector: .*spawn/);
   });
 
   it('repro of a GC placed between two builder commands holds the build at a gate meanwhile', () => {

@@ -1,0 +1,216 @@
+/**
+ * What `validate-real --faults` (npm run validate:faults) runs: every counterexample the model
+ * finds for `upstream` in the scenarios docs/verification.md lists, as plans for a real daemon
+ * with the fault injector, and the ones that cannot run here with the reason. Also builds the
+ * injector (sim/repro/fault-inject.c) into a cache dir, by source hash.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { planFromFaultTrace } from '../../sim/repro/from-fault-trace.js';
+import type { ReproPlan } from '../../sim/repro/plan.js';
+import { parseTrace } from '../../sim/trace-schema.js';
+import type { Scenario } from '../../model/nix/index.js';
+import { parseVariant } from '../../model/nix/index.js';
+import { checkPath } from '../../model/verify/index.js';
+import { firstOfEach } from '../../sim/replay.js';
+import { interruptDuringRegistration } from '../../sim/scenarios/builtin.js';
+import { buildTrace, traceScenario, type Trace } from '../../sim/trace.js';
+import type { Log } from './real-daemon.js';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const INJECTOR_SOURCE = path.join(repo, 'sim/repro/fault-inject.c');
+const VERIFICATION = path.join(repo, 'docs/verification');
+
+/** The injector as a shared object, compiled once per source (gcc on the host; the .so loads into sid's newer glibc). */
+export function buildInjector(cacheDir: string, log: Log): string {
+  const src = readFileSync(INJECTOR_SOURCE);
+  const so = path.join(cacheDir, `libnolfault-${createHash('sha256').update(src).digest('hex').slice(0, 12)}.so`);
+  if (existsSync(so)) return so;
+  mkdirSync(cacheDir, { recursive: true });
+  if (spawnSync('sh', ['-c', 'command -v gcc'], { encoding: 'utf8' }).status !== 0) {
+    // a fresh Debian machine (CI): the compiler from the host's apt sources
+    log('host: apt-get install gcc libc6-dev (to build the fault injector)');
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    const install = (): number | null => spawnSync('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '--no-install-recommends', 'gcc', 'libc6-dev'], { env, stdio: 'ignore' }).status;
+    if (install() !== 0) {
+      spawnSync('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'update'], { env, stdio: 'ignore' });
+      if (install() !== 0) throw new Error('gcc is missing and apt-get install gcc libc6-dev failed: install a C compiler to build the fault injector');
+    }
+  }
+  const tmp = `${so}.${String(process.pid)}.tmp`;
+  const r = spawnSync('gcc', ['-shared', '-fPIC', '-O2', '-Wall', '-Wno-format-truncation', '-o', tmp, INJECTOR_SOURCE, '-ldl'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) throw new Error(`could not compile the fault injector (gcc ${INJECTOR_SOURCE}): ${r.error?.message ?? r.stderr.trim()}`);
+  renameSync(tmp, so);
+  log(`fault injector built: ${so}`);
+  return so;
+}
+
+/** Copies the injector into `dir` (a host path) as libnolfault.so. */
+export function installInjector(so: string, dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(so, path.join(dir, 'libnolfault.so'));
+}
+
+/** The scenarios docs/verification.md links an upstream counterexample for (docs/verification/<scenario>/upstream.*.txt). */
+export function upstreamScenarios(): string[] {
+  return readdirSync(VERIFICATION, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && readdirSync(path.join(VERIFICATION, d.name)).some((f) => f.startsWith('upstream.') && f.endsWith('.txt')))
+    .map((d) => d.name)
+    .sort();
+}
+
+/** The model's upstream counterexamples for `scenarios`, written to `dir` by `outpath explore` (as docs/verification.md's replay lines do). */
+export function exploreUpstream(scenarios: readonly string[], dir: string, log: Log): void {
+  mkdirSync(dir, { recursive: true });
+  for (const s of scenarios) {
+    const r = spawnSync(process.execPath, [path.join(repo, 'bin/outpath.js'), 'explore', s, '--variant', 'upstream', '--out', dir], { encoding: 'utf8', cwd: repo });
+    if (r.status !== 0 && r.status !== 1) throw new Error(`outpath explore ${s} exited ${String(r.status)}: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+    log(`explored ${s}: ${String(readdirSync(dir).filter((f) => f.startsWith(`${s}.upstream.`) && f.endsWith('.trace.json')).length)} upstream counterexample(s)`);
+  }
+}
+
+export interface FaultCell {
+  /** The trace's file name without `.trace.json`. */
+  readonly name: string;
+  readonly plan?: ReproPlan;
+  readonly notRealisable?: string;
+  /** The plan (by name) an earlier trace made identically. */
+  readonly sameAs?: string;
+}
+
+/** A plan name from a trace file name: `seed-487.upstream.NoWedge.crash` -> `seed-487.nowedge.crash`. */
+function planName(traceName: string): string {
+  return traceName.replace('.upstream.', '.').toLowerCase().replace(/[^a-z0-9._-]/g, '-').slice(0, 80);
+}
+
+/** Every trace in `dir` (only `upstream` ones unless `all`) as a plan or a reason it cannot run. */
+export function faultCells(dir: string, all = false): FaultCell[] {
+  const traces: { name: string; trace: Trace }[] = [];
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.trace.json')).sort()) {
+    const t = parseTrace(JSON.parse(readFileSync(path.join(dir, f), 'utf8')));
+    if (!t.ok) throw new Error(`${f}: ${t.error}`);
+    if (all || t.trace.variant === 'upstream') traces.push({ name: f.slice(0, -'.trace.json'.length), trace: t.trace });
+  }
+  return cellsOf(traces);
+}
+
+/**
+ * The traces as plans; two traces that make the same plan (several invariants' shortest
+ * counterexamples are often one schedule) run once: the later one says which plan it shares.
+ */
+export function cellsOf(traces: readonly { name: string; trace: Trace }[]): FaultCell[] {
+  const byContent = new Map<string, string>();
+  return traces.map(({ name, trace }) => {
+    const r = planFromFaultTrace(trace, planName(name));
+    if (!r.realisable) return { name, notRealisable: r.why };
+    const key = JSON.stringify({ d: r.plan.derivations, s: r.plan.steps, e: r.plan.expect, u: r.plan.settings });
+    const same = byContent.get(key);
+    if (same !== undefined) return { name, sameAs: same };
+    byContent.set(key, r.plan.scenario);
+    return { name, plan: r.plan };
+  });
+}
+
+/**
+ * Every point of registration, interrupted and crashed: the scripted run of
+ * interrupt-during-registration with its fault moved to before the k-th registerOutputs step, for
+ * every k at which it still fires (the exploration's shortest traces land a fault at one point
+ * each; this walks the whole of registerOutputs, the `.tmp` copy of the hash rewrite included).
+ */
+export function registrationSweep(): { name: string; trace: Trace }[] {
+  const out: { name: string; trace: Trace }[] = [];
+  const base = interruptDuringRegistration;
+  const v = parseVariant('upstream');
+  if (!v.ok) throw new Error('unreachable');
+  const steps = checkPath({ ...base, actors: base.actors.map((a) => (a.kind === 'build' ? { id: a.id, kind: a.kind, drv: a.drv, ...(a.after ? { after: a.after } : {}) } : a)) }, { variant: v.variant }).steps;
+  const k = steps.filter((st) => st.event.actor === 'a1' && st.event.type === 'registerOutputs').length;
+  const seen = new Set<string>();
+  for (const kind of ['interrupt', 'crash'] as const) {
+    for (let nth = 1; nth <= k; nth++) {
+      const spec: Scenario = {
+        ...base,
+        name: `${base.name}-${kind}-${String(nth)}`,
+        actors: base.actors.map((a) => (a.id === 'a1' && a.kind === 'build' ? { ...a, fault: { kind, before: 'registerOutputs', nth } } : a)),
+      };
+      const p = checkPath(spec, { variant: v.variant });
+      // an interrupt lands only at a check point: where there is none, the model moves it on (same run as another nth)
+      const key = JSON.stringify(p.steps.map((st) => st.event));
+      if (!p.steps.some((st) => st.event.type === kind) || seen.has(key)) continue;
+      seen.add(key);
+      out.push({
+        name: `sweep.registration.${kind}.${String(nth).padStart(2, '0')}`,
+        trace: buildTrace({
+          scenario: traceScenario(spec, { kind: 'file', file: '(validate:faults registration sweep)' }),
+          variant: 'upstream',
+          search: { mode: 'scripted', faults: [], maxFaults: 0 },
+          foundBy: `scripted run, ${kind} before registerOutputs step ${String(nth)}`,
+          replay: '(generated by validate:faults)',
+          events: p.steps.map((st) => st.event),
+          steps: p.steps,
+          initial: p.initial,
+          violations: firstOfEach(p.violations),
+        }),
+      });
+    }
+  }
+  return out;
+}
+
+const pause = (ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    setTimeout(resolve, ms);
+  });
+
+/** Polls for `cond` every 20 ms, up to `sec` seconds (a bounded wait on a condition, not a timing assumption). */
+async function until(cond: () => boolean, sec: number, what: string): Promise<void> {
+  for (let t = 0; t < sec * 1000; t += 20) {
+    if (cond()) return;
+    await pause(20);
+  }
+  throw new Error(`fault injector self-check: ${what} within ${String(sec)} s`);
+}
+
+/**
+ * Checks the injector on this machine before anything relies on it: one process (`mkdir A B C`,
+ * three mkdir() calls) held after its 2nd mkdir really is held there (A and B exist, C does not,
+ * the process is alive and blocked) and, killed there, ends by SIGKILL with C never made; held
+ * before its 2nd mkdir and let go, it makes B and C. Throws, naming what did not happen.
+ */
+export async function injectorSelfCheck(so: string): Promise<string> {
+  const base = mkdtempSync(path.join(tmpdir(), 'nol-inject-check-'));
+  const run = async (when: 'before' | 'after', word: 'kill' | 'go'): Promise<{ held: string[]; after: string[]; code: number | null; signal: NodeJS.Signals | null; hit: string }> => {
+    const ctl = path.join(base, `${when}-${word}`);
+    const work = path.join(ctl, 'w');
+    mkdirSync(work, { recursive: true });
+    execFileSync('mkfifo', [path.join(ctl, 'release.r1')]);
+    writeFileSync(path.join(ctl, 'rules'), `r1 mkdir ${when} 2 ${work}/*\n`);
+    const child = spawn('/bin/mkdir', ['A', 'B', 'C'], { cwd: work, env: { ...process.env, LD_PRELOAD: so, NOL_FAULT_DIR: ctl }, stdio: 'ignore' });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      child.once('exit', (code, signal) => {
+        resolve({ code, signal });
+      });
+    });
+    const hitFile = path.join(ctl, 'hit.r1');
+    await until(() => existsSync(hitFile) && readFileSync(hitFile, 'utf8').length > 0, 20, `mkdir was not held ${when} its 2nd call`);
+    const held = readdirSync(work).sort();
+    const state = readFileSync(`/proc/${String(child.pid)}/stat`, 'utf8').split(') ')[1]?.[0];
+    if (state !== 'S') throw new Error(`fault injector self-check: the held process is in state ${String(state)}, not blocked (S)`);
+    writeFileSync(path.join(ctl, 'release.r1'), `${word}\n`);
+    const end = await exited;
+    return { held, after: readdirSync(work).sort(), ...end, hit: readFileSync(hitFile, 'utf8').trim() };
+  };
+  try {
+    const k = await run('after', 'kill');
+    if (k.held.join() !== 'A,B' || !k.hit.includes(' mkdir after 0 0 ') || !k.hit.endsWith('/B')) throw new Error(`fault injector self-check: held after the 2nd mkdir, found ${k.held.join(',')} (hit: ${k.hit})`);
+    if (k.signal !== 'SIGKILL' || k.after.join() !== 'A,B') throw new Error(`fault injector self-check: killed there, it ended ${String(k.signal ?? k.code)} with ${k.after.join(',')}`);
+    const g = await run('before', 'go');
+    if (g.held.join() !== 'A' || g.code !== 0 || g.after.join() !== 'A,B,C') throw new Error(`fault injector self-check: held before the 2nd mkdir it had ${g.held.join(',')}, then ended ${String(g.code)} with ${g.after.join(',')}`);
+    return 'fault injector self-check: held after the 2nd mkdir (A,B made, C not), SIGKILL landed there (C never made); held before it and let go, all three made';
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,427 @@
+/**
+ * From any model trace to a real run: the trace's events, replayed on Linux and run on to the
+ * end (plus the probe that found the violation), become a plan whose faults and interleaving
+ * points are held at the daemon's own file operations (the fault injector, fault-inject.c) or at
+ * gates in the builder, and whose expectation is the model's own run of those same events.
+ *
+ * Nothing is written per scenario. Where a build must stop (another actor runs while it is held,
+ * or a fault lands) is read off the trace: after the last builder command it ran (a gate before
+ * the next one), or after the last file operation the daemon made for it, named by operation, a
+ * path glob made from the trace's path (store hashes and build-dir numbers as `*`, derivation
+ * names with the run's nonce) and its count among the same operations on the same glob in that
+ * build so far. An interrupt lands at the daemon's next checkInterrupt() after that call, which
+ * is where the model says it lands if the model has the check points right.
+ *
+ * A schedule the harness cannot hold deterministically is refused with the reason, never
+ * skipped: see {@link NotRealisable}.
+ */
+import type { ActorSpec, ModelEvent, Scenario, TraceStep } from '../../model/nix/index.js';
+import { apply, enabledEvents, extendWorld, parseVariant, replayEvents, resolveRef, snapshotWorld } from '../../model/nix/index.js';
+import type { World } from '../../model/nix/index.js';
+import { checkPath, freeScenario } from '../../model/verify/index.js';
+import type { Trace } from '../trace.js';
+import type { Converted, Gate } from './from-trace.js';
+import { commandStep, gateName, observationOf, planProgram } from './from-trace.js';
+import type { DaemonOp, PlanStep, ReproPlan } from './plan.js';
+import { PLAN_FORMAT } from './plan.js';
+
+/** Why a trace cannot run on this machine's real daemon. */
+export interface NotRealisable {
+  readonly realisable: false;
+  readonly why: string;
+}
+
+export interface FaultPlan {
+  readonly realisable: true;
+  readonly plan: ReproPlan;
+  /** The invariants the trace's events still violate on Linux (the model's own check of the same path). */
+  readonly violatedOnLinux: readonly string[];
+  /** The platform the trace was found on (a darwin trace is replayed on Linux when its events allow it). */
+  readonly foundOn: 'linux' | 'darwin';
+}
+
+const no = (why: string): NotRealisable => ({ realisable: false, why });
+
+/** The injector's name for a model syscall by the daemon, and the path it is made on; undefined if it cannot be hooked. */
+export function hookable(syscall: string, args: readonly (string | number | boolean)[]): { op: DaemonOp; path: string } | undefined {
+  const p = typeof args[0] === 'string' ? args[0] : undefined;
+  switch (syscall) {
+    case 'mkdir':
+    case 'mkdirP':
+      return p ? { op: 'mkdir', path: p } : undefined;
+    case 'chmod':
+    case 'chown':
+    case 'lchown':
+    case 'unlink':
+    case 'rmdir':
+    case 'rename':
+      return p ? { op: syscall, path: p } : undefined;
+    case 'symlink':
+      return typeof args[1] === 'string' ? { op: 'symlink', path: args[1] } : undefined;
+    case 'open':
+      // only creating opens are hooked (lock files, the files restorePath writes)
+      return p && typeof args[1] === 'string' && args[1].includes('O_CREAT') ? { op: 'open', path: p } : undefined;
+    case 'writeFile':
+      return p ? { op: 'open', path: p } : undefined;
+    default:
+      return undefined; // reads, utimes, close: no libc entry point the injector hooks
+  }
+}
+
+/**
+ * The glob a model path stands for on the real daemon: store hashes and the build dir's number
+ * become `*`, a derivation name gets `@N@` (the harness's `-<nonce>`), entries below a store path
+ * or build dir become `*` (readdir order is the file system's, not the model's: counting any entry
+ * makes the nth call the same progress whatever the order). Undefined for a path it cannot map.
+ */
+export function globOf(path: string, names: readonly string[]): string | undefined {
+  const parts = path.split('/');
+  const byLength = [...new Set(names)].sort((a, b) => b.length - a.length);
+  let head: string[];
+  let rest: string[];
+  if (path.startsWith('/nix/store/') && parts.length >= 4) {
+    const m = /^[0-9a-z]{32}-(.+)$/.exec(parts[3] ?? '');
+    if (!m?.[1]) return undefined;
+    const base = m[1];
+    const name = byLength.find((n) => base === n || base.startsWith(`${n}.`));
+    if (name === undefined) return undefined;
+    head = ['', 'nix', 'store', `*-${name}@N@${base.slice(name.length)}`];
+    rest = parts.slice(4);
+  } else if (path.startsWith('/nix/var/nix/builds/nix-')) {
+    head = ['', 'nix', 'var', 'nix', 'builds', 'nix-*'];
+    rest = parts.slice(6);
+  } else {
+    return /^\/[A-Za-z0-9+._?=@/-]+$/.test(path) ? path : undefined;
+  }
+  return [...head, ...rest.map(() => '*')].join('/');
+}
+
+/**
+ * Daemon calls Nix 2.34.8 makes with raw syscall(2), which no libc interposer sees (measured with
+ * the injector's trace on sid's binary): _deletePath's chmod (fchmodat2) and the files restorePath
+ * creates in the hash-rewrite copy `<scratch>.tmp` (openat2). A fault right after one of these
+ * cannot be placed; the calls are not counted either.
+ */
+function unreachable(event: string, syscall: string, args: readonly (string | number | boolean)[]): string | undefined {
+  if (event === 'deletePathStep' && syscall === 'chmod') return `deletePath's chmod of ${String(args[0])} (fchmodat2 through syscall(2))`;
+  const p = typeof args[0] === 'string' ? args[0] : '';
+  if ((syscall === 'writeFile' || syscall === 'open' || syscall === 'symlink' || syscall === 'mkdir') && /^\/nix\/store\/[^/]+\.tmp\/./.test(p)) {
+    return `restorePath's ${syscall} of ${p} in the hash-rewrite copy (openat2 through syscall(2))`;
+  }
+  return undefined;
+}
+
+/** Where a build can be stopped now: a gate before its next builder command, or after a daemon call. */
+type Position = { readonly kind: 'gate'; readonly before: number } | { readonly kind: 'daemon'; readonly op: DaemonOp; readonly glob: string; readonly nth: number };
+
+interface BuildTrack {
+  readonly id: string;
+  readonly drv: string;
+  builderActions: number;
+  /** Hookable daemon calls so far, as op + glob. */
+  readonly calls: string[];
+  pos?: Position;
+  /** An unhookable daemon call came after `pos`: stopping "at pos" would not be where the model is. */
+  stale?: string;
+  /** Index in the plan's steps of its build step. */
+  readonly stepIndex: number;
+  /** Where it was held (once per attempt), and the index of its resume step. */
+  held?: 'gate' | 'daemon' | 'lock';
+  resumeIndex?: number;
+  /** Its events since the resume, and how many daemon calls it had made by then. */
+  sinceResume: number;
+  callsAtResume?: number;
+  /** A fault ended it: nothing may stop it again. */
+  faulted?: boolean;
+  onlyStarted: boolean;
+}
+
+function positionAfter(t: BuildTrack, step: TraceStep, names: readonly string[]): string | undefined {
+  if (step.event.type === 'builderAction') {
+    t.builderActions++;
+    t.pos = { kind: 'gate', before: t.builderActions };
+    delete t.stale;
+    return undefined;
+  }
+  for (const c of step.syscalls) {
+    const unreached = unreachable(step.event.type, c.syscall, c.args);
+    if (unreached) {
+      t.stale = unreached;
+      continue;
+    }
+    const h = hookable(c.syscall, c.args);
+    if (!h) {
+      if (c.syscall === 'utimes' || c.syscall === 'write' || c.syscall === 'close') t.stale = `${c.syscall}(${String(c.args[0])})`;
+      continue;
+    }
+    const glob = globOf(h.path, names);
+    if (glob === undefined) return `the daemon's ${h.op} on ${h.path} has no glob the injector can match`;
+    const key = `${h.op} ${glob}`;
+    t.calls.push(key);
+    t.pos = { kind: 'daemon', op: h.op, glob, nth: t.calls.filter((k) => k === key).length };
+    delete t.stale;
+  }
+  if (step.event.type !== 'start') t.onlyStarted = false;
+  return undefined;
+}
+
+/** The events of `w` run on with its first enabled event (no faults), recording the steps. */
+function runOn(w: World, steps: TraceStep[]): void {
+  for (let i = 0; i < 5000; i++) {
+    const [e] = enabledEvents(w.ctx, w.state);
+    if (!e) return;
+    const r = apply(w, e);
+    if (!r.ok) throw new Error(`model bug: enabled event ${e.type}(${e.actor}) is disabled: ${r.reason}`);
+    steps.push(r.step);
+  }
+  throw new Error('the run did not end within 5000 steps');
+}
+
+/** A NoWedge violation names its probe: which derivation, after how many other builds took users. */
+function probeOf(message: string): { drv: string; others: number } | undefined {
+  const m = /^clean build of (\S+) \((?:as build user (\d+)|first build user)\)/.exec(message);
+  return m?.[1] ? { drv: m[1], others: m[2] ? Number(m[2]) - 1 : 0 } : undefined;
+}
+
+/**
+ * The trace as a plan for a real Linux daemon with the fault injector, or why it cannot be one.
+ * `gcCommand` spells the model's GC.
+ */
+export function planFromFaultTrace(trace: Trace, name: string): FaultPlan | NotRealisable {
+  const spec = trace.search.mode === 'scripted' ? trace.scenario.spec : freeScenario(trace.scenario.spec);
+  const foundOn = spec.settings.platform;
+  const linux: Scenario = { ...spec, settings: { ...spec.settings, platform: 'linux', nixVersion: '2.34.8' } };
+  if (spec.settings.nixVersion !== '2.34.8') return no(`the trace predicts Nix ${spec.settings.nixVersion}; the daemon here is 2.34.8`);
+  const v = parseVariant(trace.variant);
+  if (!v.ok) return no(`unknown variant ${v.unknown}`);
+  if (linux.actors.some((a) => a.kind === 'build' && a.mode === 'check')) return no('a nix-build --check attempt: the harness has no --check build step');
+  for (const d of linux.derivations) {
+    for (const act of d.program) {
+      if (act.op === 'spawn' || act.op === 'loop') return no(`${d.id}'s builder uses '${act.op}', which has no shell form in the harness`);
+    }
+  }
+  const orphan = trace.events.find((e) => e.type === 'orphanAction');
+  if (orphan) return no(`a process a crashed build left running acts (${orphan.actor}): it needs a builder that survives its worker (darwin, or a process it started) held at a chosen command`);
+
+  // The same events on Linux: a darwin trace whose events diverge, or violate nothing, is darwin-only.
+  const freeFaults = trace.search.mode === 'scripted' ? undefined : { kinds: trace.search.faults, max: trace.search.maxFaults, ...(trace.search.faultTargets ? { targets: trace.search.faultTargets } : {}) };
+  const checked = checkPath(linux, { variant: v.variant, events: trace.events, ...(freeFaults ? { freeFaults } : {}) });
+  if (checked.divergedAt) return no(`darwin-only: on Linux event ${String(checked.divergedAt.index + 1)} cannot happen (${checked.divergedAt.reason})`);
+  const violatedOnLinux = [...new Set(checked.violations.map((x) => x.invariant))];
+  const wanted = trace.violations.map((x) => x.invariant);
+  if (foundOn === 'darwin' && !wanted.some((x) => (violatedOnLinux as readonly string[]).includes(x))) {
+    return no(`darwin-only: on Linux the same events violate ${violatedOnLinux.length > 0 ? violatedOnLinux.join(', ') : 'nothing'}, not ${wanted.join(', ')}`);
+  }
+
+  // Run on to the end, then the probe that found a NoWedge violation, then look at every final path.
+  const r = replayEvents(linux, v.variant, trace.events);
+  if (r.divergedAt) return no(`the events do not replay: ${r.divergedAt.reason}`);
+  const steps = [...r.steps];
+  // what has started runs to its end; what the scenario had not started yet is not the counterexample's
+  let world = extendWorld(r.world, snapshotWorld(r.world), []);
+  runOn(world, steps);
+  const extra: ActorSpec[] = [];
+  const wedge = trace.violations.find((x) => x.invariant === 'NoWedge');
+  const probe = wedge ? probeOf(wedge.message) : undefined;
+  if (wedge && !probe) return no(`cannot tell which clean build found the wedge from "${wedge.message}"`);
+  if (probe) {
+    for (let i = 0; i < probe.others; i++) extra.push({ id: `probe-hold-${String(i)}`, kind: 'holdUser', releaseAfter: ['probe'] });
+    extra.push({ id: 'probe', kind: 'build', drv: probe.drv, after: extra.map((x) => x.id) });
+  }
+  if (extra.length > 0) {
+    world = extendWorld(world, snapshotWorld(world), extra);
+    runOn(world, steps);
+  }
+  // the harness learns a final path from the client of a successful build (a killed worker's client never prints it)
+  const printed = new Set(world.state.actors.flatMap((a) => (a.kind === 'build' && a.phase.kind === 'done' && a.phase.outcome.kind === 'success' ? [a.drv] : [])));
+  const finals: ActorSpec[] = linux.derivations
+    .filter((d) => printed.has(d.id) && resolveRef(world.ctx, { drv: d.id, which: 'final' }, world.state.realisations) !== undefined)
+    .map((d) => ({ id: `final-${d.id}`, kind: 'pathInfo', target: { drv: d.id, which: 'final' } }));
+  if (finals.length > 0) {
+    world = extendWorld(world, snapshotWorld(world), finals);
+    runOn(world, steps);
+  }
+  const scenario = world.ctx.scenario;
+
+  const sched = schedule(scenario, steps);
+  if (!sched.ok) return no(sched.error);
+  const derivations = [];
+  for (const d of scenario.derivations) {
+    const program = planProgram(d, sched.value.gates);
+    if (!program.ok) return no(program.error);
+    derivations.push({ id: d.id, kind: d.kind, name: d.name, program: program.value });
+  }
+  const expect = { [trace.variant]: observationOf({ world, steps }, scenario, sched.value.gates) };
+  return {
+    realisable: true,
+    foundOn,
+    violatedOnLinux,
+    plan: {
+      format: PLAN_FORMAT,
+      scenario: name,
+      doc: `${trace.scenario.spec.doc}\nFrom the model's trace (${trace.foundBy}; ${trace.violations.map((x) => x.invariant).join(', ') || 'no violation'}), replayed on Linux, the builds it started run to their end${probe ? ', then the clean build that found the wedge' : ''}.`,
+      nix: '2.34.8',
+      settings: { buildUsers: scenario.settings.buildUsers, keepFailed: scenario.settings.keepFailed, ...(scenario.settings.sandbox ? { sandbox: true } : {}) },
+      derivations,
+      steps: sched.value.steps,
+      expect,
+    },
+  };
+}
+
+/** The plan's steps: each actor in the order the events run them, builds held where another actor cuts in. */
+function schedule(s: Scenario, steps: readonly TraceStep[]): Converted<{ steps: PlanStep[]; gates: Gate[] }> {
+  const names = s.derivations.map((d) => d.name);
+  const out: PlanStep[] = [];
+  const gates: Gate[] = [];
+  const builds = new Map<string, BuildTrack>();
+  const last = new Map<string, number>();
+  steps.forEach((st, i) => last.set(st.event.actor, i));
+  const started = new Set<string>();
+  let current: string | undefined; // the actor whose events run now
+  let usersHeld = 0;
+  const spec = (id: string): ActorSpec | undefined => s.actors.find((a) => a.id === id);
+
+  const gate = (t: BuildTrack, before: number): string => {
+    if (!gates.some((g) => g.actor === t.id && g.before === before)) gates.push({ actor: t.id, drv: t.drv, before });
+    return gateName(before);
+  };
+  /** The build step of `t`, with `change` applied (it is always the plan's step at t.stepIndex). */
+  const amend = (t: BuildTrack, change: Partial<Extract<PlanStep, { kind: 'build' }>>): void => {
+    const k = t.stepIndex ?? -1;
+    const b = out[k];
+    if (b?.kind !== 'build') throw new Error('unreachable: no build step');
+    out[k] = { ...b, ...change };
+  };
+  /** Stop `t` where it is, for another actor to run: hold it (once per attempt). */
+  const hold = (t: BuildTrack, why: string): string | undefined => {
+    if (t.faulted) return `${t.id} would stop for ${why} while it unwinds from its fault: the harness lets an ended attempt finish first`;
+    if (t.held) return `${t.id} would be held twice (for ${why}): the harness holds an attempt at one point`;
+    if (t.stale) return `${t.id} must stop for ${why} right after ${t.stale}, which the injector cannot hold at`;
+    const p = t.pos;
+    if (!p) {
+      if (t.onlyStarted) {
+        amend(t, { waitsForLock: true });
+        t.held = 'lock';
+        return undefined;
+      }
+      return `${t.id} must stop for ${why} before the daemon made any file operation for it`;
+    }
+    if (p.kind === 'gate') amend(t, { holdAt: gate(t, p.before) });
+    else amend(t, { daemonAt: { op: p.op, when: 'after', nth: p.nth, glob: p.glob, action: 'hold' } });
+    t.held = p.kind;
+    return undefined;
+  };
+  const fault = (t: BuildTrack, kind: 'interrupt' | 'crash' | 'builderFailure'): string | undefined => {
+    if (t.faulted) return `${t.id} has a second fault`;
+    t.faulted = true;
+    if (t.held !== undefined) {
+      if (t.held === 'lock') return `${t.id} is faulted while it waits for a lock`;
+      if (t.resumeIndex === undefined) return `${t.id} is faulted while it is held`;
+      const r = out[t.resumeIndex];
+      if (r?.kind !== 'resume') return 'unreachable: no resume step';
+      if (t.sinceResume > 0) {
+        // it went on after its resume: the fault lands at a second point, armed at the resume
+        if (t.stale) return `${t.id}'s ${kind} lands right after ${t.stale}, which the injector cannot hold at`;
+        const p = t.pos;
+        if (p?.kind === 'gate') {
+          out[t.resumeIndex] = { ...r, then: { gate: gate(t, p.before), fault: kind } };
+          return undefined;
+        }
+        const key = p ? `${p.op} ${p.glob}` : '';
+        const nth = t.calls.slice(t.callsAtResume ?? 0).filter((c) => c === key).length;
+        if (!p || nth === 0) return `${t.id}'s ${kind} lands after its resume but before the daemon made another file operation for it`;
+        if (kind === 'builderFailure') return `${t.id}'s builder fails after the daemon's ${p.op}: no builder is running there`;
+        out[t.resumeIndex] = { ...r, then: { daemonAt: { op: p.op, when: 'after', nth, glob: p.glob }, fault: kind } };
+        return undefined;
+      }
+      // held, and resumed just now: the fault lands where it was held
+      if (kind === 'builderFailure' && t.held !== 'gate') return `${t.id}'s builder fails where the daemon, not the builder, was held`;
+      out[t.resumeIndex] = { ...r, fault: kind };
+      return undefined;
+    }
+    if (t.stale) return `${t.id}'s ${kind} lands right after ${t.stale}, which the injector cannot hold at`;
+    const p = t.pos;
+    if (!p) return `${t.id}'s ${kind} lands before the daemon made any file operation for it: no call to hold it at`;
+    if (p.kind === 'gate') {
+      const g = gate(t, p.before);
+      amend(t, kind === 'interrupt' ? { interruptAt: g } : kind === 'crash' ? { crashAt: g } : { failAt: g });
+      return undefined;
+    }
+    if (kind === 'builderFailure') return `${t.id}'s builder fails after the daemon's ${p.op}: no builder is running there`;
+    amend(t, { daemonAt: { op: p.op, when: 'after', nth: p.nth, glob: p.glob, action: kind } });
+    return undefined;
+  };
+
+  for (const [i, st] of steps.entries()) {
+    const e: ModelEvent = st.event;
+    const a = spec(e.actor);
+    if (!a) return { ok: false, error: `unknown actor ${e.actor}` };
+    if (current !== a.id && current !== undefined) {
+      // another actor cuts in: the one running now stops where it is, if it has more to do
+      const t = builds.get(current);
+      if (t && (last.get(t.id) ?? -1) > i) {
+        const err = hold(t, `${a.id} to run`);
+        if (err) return { ok: false, error: err };
+      } else if (!t && (last.get(current) ?? -1) > i && spec(current)?.kind !== 'holdUser') {
+        return { ok: false, error: `${current} runs again after ${a.id}: a command cannot be held part-way` };
+      }
+    }
+    if (a.kind === 'build') {
+      let t = builds.get(a.id);
+      if (!t) {
+        t = { id: a.id, drv: a.drv, builderActions: 0, calls: [], onlyStarted: true, stepIndex: out.length, sinceResume: 0 };
+        builds.set(a.id, t);
+        out.push({ kind: 'build', attempt: a.id, drv: a.drv });
+      } else if (current !== a.id) {
+        if (!t.held || t.resumeIndex !== undefined) return { ok: false, error: `${a.id} goes on after another actor ran without having been held` };
+        t.resumeIndex = out.length;
+        t.callsAtResume = t.calls.length;
+        out.push({ kind: 'resume', attempt: a.id });
+      } else if (t.resumeIndex !== undefined) {
+        t.sinceResume++;
+      }
+      current = a.id;
+      if (e.type === 'interrupt' || e.type === 'crash' || e.type === 'builderFailure') {
+        const err = fault(t, e.type);
+        if (err) return { ok: false, error: err };
+        continue;
+      }
+      const err = positionAfter(t, st, names);
+      if (err) return { ok: false, error: err };
+      continue;
+    }
+    current = a.id;
+    if (e.type === 'releaseUser') {
+      usersHeld--;
+      if (usersHeld === 0) out.push({ kind: 'releaseUsers' });
+      continue;
+    }
+    if (started.has(a.id)) continue;
+    started.add(a.id);
+    switch (a.kind) {
+      case 'holdUser': {
+        const prev = out[out.length - 1];
+        if (prev?.kind === 'holdUsers') out[out.length - 1] = { kind: 'holdUsers', count: prev.count + 1 };
+        else if (usersHeld > 0) return { ok: false, error: 'the harness holds one group of build users at a time' };
+        else out.push({ kind: 'holdUsers', count: 1 });
+        usersHeld++;
+        break;
+      }
+      case 'setFlag':
+      case 'clearFlag':
+        out.push({ kind: a.kind, flag: a.flag });
+        break;
+      default: {
+        const c = commandStep(s, a, {});
+        if (!c.ok) return c;
+        out.push(c.value);
+      }
+    }
+  }
+  if (usersHeld > 0) out.push({ kind: 'releaseUsers' });
+  for (const t of builds.values()) {
+    if (t.held && t.resumeIndex === undefined) return { ok: false, error: `${t.id} is held and never resumed` };
+  }
+  return { ok: true, value: { steps: out, gates } };
+}

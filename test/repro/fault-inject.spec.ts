@@ -1,0 +1,25 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildInjector, injectorSelfCheck } from '../../scripts/lib/fault-plans.js';
+
+const gcc = process.platform === 'linux' && spawnSync('gcc', ['--version']).status === 0;
+
+// The injector is Linux + glibc; validate:faults installs gcc when it is missing, this test only uses one that is there.
+describe.skipIf(!gcc)('the fault injector (sim/repro/fault-inject.c) on this machine', () => {
+  const cache = mkdtempSync(join(tmpdir(), 'nol-inject-test-'));
+  afterAll(() => {
+    rmSync(cache, { recursive: true, force: true });
+  });
+  it('holds a process at the named call, kills it there, or lets it go on', async () => {
+    const so = buildInjector(cache, () => undefined);
+    // throws, naming what did not happen, unless: held after the 2nd mkdir with A,B made and C not,
+    // killed there by SIGKILL with C never made; held before it and released, all three made
+    expect(await injectorSelfCheck(so)).toMatch(/held after the 2nd mkdir/);
+  });
+  it('is built once per source: the same object comes back from the cache', () => {
+    expect(buildInjector(cache, () => undefined)).toBe(buildInjector(cache, () => undefined));
+  });
+});

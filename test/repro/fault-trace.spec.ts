@@ -1,0 +1,222 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseVariant } from '../../model/nix/index.js';
+import type { Scenario } from '../../model/nix/index.js';
+import { checkPath } from '../../model/verify/index.js';
+import { cellsOf, registrationSweep } from '../../scripts/lib/fault-plans.js';
+import { globOf, hookable, planFromFaultTrace } from '../../sim/repro/from-fault-trace.js';
+import { parsePlan, type PlanStep, type ReproPlan } from '../../sim/repro/plan.js';
+import { builderScript, renderScript } from '../../sim/repro/render.js';
+import { firstOfEach } from '../../sim/replay.js';
+import { builtinScenario } from '../../sim/scenarios/builtin.js';
+import { buildTrace, traceScenario, type Trace } from '../../sim/trace.js';
+
+/** The scripted run of a built-in scenario as a trace (what `outpath run NAME --json` prints). */
+function scriptedTrace(name: string, edit: (s: Scenario) => Scenario = (s) => s): Trace {
+  const found = builtinScenario(name);
+  if (!found) throw new Error(`no built-in ${name}`);
+  const spec = edit(found);
+  const v = parseVariant('upstream');
+  if (!v.ok) throw new Error('unreachable');
+  const p = checkPath(spec, { variant: v.variant });
+  return buildTrace({
+    scenario: traceScenario(spec, { kind: 'builtin' }),
+    variant: 'upstream',
+    search: { mode: 'scripted', faults: [], maxFaults: 0 },
+    foundBy: 'scripted run',
+    replay: `outpath run ${name}`,
+    events: p.steps.map((s) => s.event),
+    steps: p.steps,
+    initial: p.initial,
+    violations: firstOfEach(p.violations),
+  });
+}
+
+function planOf(t: Trace): ReproPlan {
+  const r = planFromFaultTrace(t, 'x');
+  if (!r.realisable) throw new Error(`not realisable: ${r.why}`);
+  const parsed = parsePlan(JSON.parse(JSON.stringify(r.plan)));
+  if (!parsed.ok) throw new Error(`the plan does not parse: ${parsed.error}`);
+  return parsed.plan;
+}
+
+type Build = Extract<PlanStep, { kind: 'build' }>;
+const builds = (p: ReproPlan): Build[] => p.steps.filter((s): s is Build => s.kind === 'build');
+
+/** The glob as a regex over model paths (`@N@` is the harness's nonce; the model's names have none). */
+function globRegex(glob: string): RegExp {
+  const body = glob
+    .split('@N@')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '[^/]*'))
+    .join('');
+  return new RegExp(`^${body}$`);
+}
+
+/** The last `as root  op("path"...` line of the trace's states before the first state of `actor`, among hookable ops. */
+function lastDaemonCallBefore(t: Trace, actor: string): { op: string; path: string } {
+  const i = t.states.findIndex((s) => s.actor === actor);
+  for (let k = i - 1; k >= 0; k--) {
+    const st = t.states[k];
+    if (!st || st.action === 'builderAction') continue;
+    for (const line of [...st.syscalls].reverse()) {
+      const m = /^as root {2}(\w+)\("([^"]+)"(?:, "([^"]+)")?/.exec(line);
+      if (!m?.[1] || !m[2]) continue;
+      const h = hookable(m[1], m[3] !== undefined ? [m[2], m[3]] : [m[2]]);
+      if (h) return h;
+    }
+  }
+  throw new Error(`no daemon call before ${actor}`);
+}
+
+describe('globOf: a model path as the real daemon names it', () => {
+  const h = '0123456789abcdfghijklmnpqrsvwxyz';
+  it('turns the store hash into *, appends the nonce to the derivation name, keeps suffixes, stars entries below', () => {
+    expect(globOf(`/nix/store/${h}-godyn`, ['godyn'])).toBe('/nix/store/*-godyn@N@');
+    expect(globOf(`/nix/store/${h}-godyn.tmp`, ['godyn'])).toBe('/nix/store/*-godyn@N@.tmp');
+    expect(globOf(`/nix/store/${h}-godyn.drv.out.lock`, ['godyn'])).toBe('/nix/store/*-godyn@N@.drv.out.lock');
+    expect(globOf(`/nix/store/${h}-godyn/pkg.a`, ['godyn'])).toBe('/nix/store/*-godyn@N@/*');
+    expect(globOf('/nix/var/nix/builds/nix-3/x', ['godyn'])).toBe('/nix/var/nix/builds/nix-*/*');
+  });
+  it('picks the longest derivation name, and refuses a store path of no derivation of the plan', () => {
+    expect(globOf(`/nix/store/${h}-godyn-ia`, ['godyn', 'godyn-ia'])).toBe('/nix/store/*-godyn-ia@N@');
+    expect(globOf(`/nix/store/${h}-other`, ['godyn'])).toBeUndefined();
+  });
+});
+
+describe('hookable: what the injector can see of a model syscall', () => {
+  it('maps the model names to the libc operations it hooks', () => {
+    expect(hookable('mkdirP', ['/a', 493])).toEqual({ op: 'mkdir', path: '/a' });
+    expect(hookable('writeFile', ['/a/f', 'x', 438])).toEqual({ op: 'open', path: '/a/f' });
+    expect(hookable('rename', ['/a', '/b'])).toEqual({ op: 'rename', path: '/a' });
+    expect(hookable('symlink', ['/target', '/link'])).toEqual({ op: 'symlink', path: '/link' });
+  });
+  it('sees only creating opens, and no reads or utimes', () => {
+    expect(hookable('open', ['/l', 'O_RDWR|O_CREAT', 384])).toEqual({ op: 'open', path: '/l' });
+    expect(hookable('open', ['/l', 'O_RDONLY'])).toBeUndefined();
+    expect(hookable('lstat', ['/l'])).toBeUndefined();
+    expect(hookable('utimes', ['/l'])).toBeUndefined();
+  });
+});
+
+describe('planFromFaultTrace: injection points come from the trace', () => {
+  it('gc-during-registration: the build is held at the daemon call the trace made last before the GC, the GC runs, the build resumes', () => {
+    const t = scriptedTrace('gc-during-registration');
+    const p = planOf(t);
+    const [a1] = builds(p);
+    const point = a1?.daemonAt;
+    expect(point?.action).toBe('hold');
+    const last = lastDaemonCallBefore(t, 'gc');
+    expect(point?.op).toBe(last.op);
+    expect(last.path).toMatch(globRegex(point?.glob ?? '-'));
+    expect(p.steps.map((s) => s.kind)).toEqual(['build', 'delete', 'resume', 'pathInfo']);
+    expect(p.steps[1]).toMatchObject({ kind: 'delete', command: 'nix store gc' });
+  });
+
+  it('interrupt-during-registration: the interrupt lands at the daemon call the trace made last before it', () => {
+    const t = scriptedTrace('interrupt-during-registration');
+    const p = planOf(t);
+    const point = builds(p)[0]?.daemonAt;
+    expect(point?.action).toBe('interrupt');
+    const i = t.states.findIndex((s) => s.action === 'interrupt');
+    const before = { ...t, states: t.states.slice(0, i + 1).map((s, k) => (k === i ? { ...s, actor: 'mark' } : s)) };
+    const last = lastDaemonCallBefore(before, 'mark');
+    expect(point?.op).toBe(last.op);
+    expect(last.path).toMatch(globRegex(point?.glob ?? '-'));
+    // the model's own run of the same events says what the retry meets
+    expect(p.expect['upstream']?.attempts['a1']?.outcome).toBe('interrupted');
+  });
+
+  it('concurrent-gc: a point between builder commands is a gate, not a daemon call', () => {
+    const p = planOf(scriptedTrace('concurrent-gc'));
+    const [a1] = builds(p);
+    expect(a1?.holdAt).toMatch(/^before\d+$/);
+    expect(a1?.daemonAt).toBeUndefined();
+    const gate = a1?.holdAt;
+    expect(p.derivations[0]?.program.some((a) => a.op === 'gate' && a.name === gate)).toBe(true);
+  });
+
+  it('a crash between builder commands kills the worker at a gate; a builder failure makes the builder exit there', () => {
+    const crash = planOf(scriptedTrace('darwin-daemon-crash', (s) => ({ ...s, settings: { ...s.settings, platform: 'linux' } })));
+    expect(builds(crash)[0]?.crashAt).toMatch(/^before\d+$/);
+    const fail = planOf(
+      scriptedTrace('same-user-retry', (s) => ({ ...s, actors: s.actors.map((a) => (a.id === 'a1' && a.kind === 'build' ? { ...a, fault: { kind: 'builderFailure', before: 'builderAction', nth: 2 } } : a)) })),
+    );
+    expect(builds(fail)[0]?.failAt).toBe('before2');
+  });
+
+  it('a co-tenant plants at the victim scratch path through the harness, which knows it before any build', () => {
+    const p = planOf(scriptedTrace('hostile-plant-single-user'));
+    const evil = p.derivations.find((d) => d.id === 'evil');
+    expect(evil?.program[0]).toMatchObject({ op: 'plant', drv: 'godyn', path: 'backdoor', content: 'planted' });
+    if (!evil) throw new Error('no evil derivation in the plan');
+    expect(builderScript(evil, 'linux')).toContain('"$nolCtl/scratch/"');
+  });
+
+  it('says why a schedule cannot run here instead of skipping it', () => {
+    const spawnTrace = planFromFaultTrace(scriptedTrace('linux-orphan-subprocess'), 'x');
+    expect(spawnTrace.realisable).toBe(false);
+    if (!spawnTrace.realisable) expect(spawnTrace.why).toMatch(/spawn/);
+    const check = planFromFaultTrace(scriptedTrace('check-concurrent-gc'), 'x');
+    expect(check.realisable).toBe(false);
+    if (!check.realisable) expect(check.why).toMatch(/--check/);
+  });
+
+  it('a darwin trace whose events still violate the same invariant on Linux runs there; the plan says Linux-only things', () => {
+    const r = planFromFaultTrace(scriptedTrace('seed-487'), 'x');
+    expect(r.realisable).toBe(true);
+    if (r.realisable) {
+      expect(r.foundOn).toBe('darwin');
+      expect(r.violatedOnLinux).toContain('NoWedge');
+    }
+  });
+});
+
+describe('the registration sweep', () => {
+  const cells = cellsOf(registrationSweep());
+  it('interrupts and crashes registration at many points, each realisable one a valid plan, each other one with a reason', () => {
+    expect(cells.filter((c) => c.name.includes('.interrupt.')).length).toBeGreaterThan(3);
+    expect(cells.filter((c) => c.name.includes('.crash.')).length).toBeGreaterThan(5);
+    for (const c of cells) {
+      if (c.plan) expect(parsePlan(JSON.parse(JSON.stringify(c.plan))).ok).toBe(true);
+      else expect(c.notRealisable ?? c.sameAs).toBeTruthy();
+    }
+    expect(new Set(cells.map((c) => c.name)).size).toBe(cells.length);
+  });
+});
+
+describe('rendering daemon points', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'nol-fault-render-'));
+  afterAll(() => {
+    rmSync(tmp, { recursive: true, force: true });
+  });
+  it('a held daemon point becomes a rule for the injector, and the script checks the injector is loaded', () => {
+    const p = planOf(scriptedTrace('gc-during-registration'));
+    const s = renderScript(p, { variant: 'upstream', platform: 'linux' });
+    const point = builds(p)[0]?.daemonAt;
+    expect(s).toContain(`dhold '${point?.op ?? ''} after ${String(point?.nth)} ${point?.glob ?? ''}'`);
+    expect(s).toContain('NEEDS_INJECTOR=1');
+    const f = join(tmp, 'x.sh');
+    writeFileSync(f, s);
+    expect(spawnSync('bash', ['-n', f], { encoding: 'utf8' }).status).toBe(0);
+  });
+  it('the plan schema refuses two stopping points in one build and a fault at a resume of a build that is not held', () => {
+    const p = planOf(scriptedTrace('gc-during-registration'));
+    const both = { ...p, steps: p.steps.map((s) => (s.kind === 'build' ? { ...s, holdAt: 'before1' } : s)) };
+    expect(parsePlan(both)).toMatchObject({ ok: false });
+    const unheld = { ...p, steps: [{ kind: 'build', attempt: 'a1', drv: 'godyn', waitsForLock: true }, { kind: 'resume', attempt: 'a1', fault: 'crash' }] };
+    const r = parsePlan({ ...unheld, expect: {} });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatch(/not held at a point a fault can land on/);
+  });
+});
+
+describe('oracle.py fallback: the scratch path of a floating CA output, before it builds', () => {
+  it('is the path sid nix-daemon 2.34.8 gave (measured)', () => {
+    const oracle = join(import.meta.dirname, '..', '..', 'sim', 'repro', 'oracle.py');
+    const r = spawnSync('python3', [oracle, 'fallback', '/nix/store/ayqrydhsh8wvyxqfgn4d2l9k535qpn39-idr-1796282305-21.drv', 'idr-1796282305-21'], { encoding: 'utf8' });
+    expect(r.stdout.trim()).toBe('/nix/store/mbhiwi2y41ql70k08xknc5rvd0nl4clm-idr-1796282305-21');
+  });
+});
