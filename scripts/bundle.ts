@@ -44,6 +44,8 @@ await build({
   target: 'node20',
   banner: { js: banner },
   plugins: [ownDirname],
+  // tsx loads design files at run time from its own node_modules files (it reads __filename there); bundled, it cannot
+  external: ['tsx', 'tsx/*'],
   logLevel: 'warning',
 });
 process.stdout.write(`bundled sim/main.ts and its cell worker into dist/ in ${String(Math.round(performance.now() - t0))} ms\n`);

@@ -74,7 +74,8 @@ export interface HookResult {
   readonly deletePath?: string;
 }
 
-type Allow<K extends keyof HookResult> = Pick<HookResult, K | 'note'>;
+/** What a hook at one point may return: the named fields of a HookResult, and always a note. */
+export type Allow<K extends keyof HookResult> = Pick<HookResult, K | 'note'>;
 
 /** startBuild's scratch-path ternary: where the builder's `$out` is. */
 export interface ScratchPathAt {
