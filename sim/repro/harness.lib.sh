@@ -472,7 +472,9 @@ h_resume() { # $1 step, $2 attempt, $3 fault where it is held (interrupt|crash|b
             disarm_rule "r$step"; say "attempt $att: client exited before the daemon reached $npoint"
         fi
     fi
-    if [ "$interrupted" = 0 ] && ! child_done "$pid"; then
+    # always reap it here: a client that already exited still has its status to collect, and
+    # CHILD_RC would otherwise be the previous step's (a failed build read as rc=0)
+    if [ "$interrupted" = 0 ]; then
         wait_child "$pid" "$STEP_TIMEOUT" || { stop_child "$pid" INT; die "attempt $att: nix-build did not finish in ${STEP_TIMEOUT}s after resume"; }
     fi
     local rc=$CHILD_RC
