@@ -4,10 +4,10 @@
  *
  *   npx tsx bench/ab.ts --a /path/to/old/checkout --b . [--reps 3] [--trio-states 25000]
  */
-import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
+import { sha256PerSecond } from './goals.js';
 
 interface Tree {
   readonly label: string;
@@ -24,18 +24,6 @@ async function load(root: string, label: string): Promise<Tree> {
   const sc = (await import(url('bench/scenarios.ts'))) as { concurrentTrio: () => unknown };
   const b = (await import(url('sim/scenarios/builtin.ts'))) as { seed487: unknown };
   return { label, explore: verify.explore, parseVariant: nix.parseVariant, trio: sc.concurrentTrio(), seed: b.seed487 };
-}
-
-/** SHA-256 digests of a 3 KB buffer per second: the machine-independent yardstick states/s is divided by. */
-export function sha256PerSecond(ms = 300): number {
-  const buf = Buffer.alloc(3072, 7);
-  let n = 0;
-  const t0 = performance.now();
-  while (performance.now() - t0 < ms) {
-    for (let i = 0; i < 256; i++) createHash('sha256').update(buf).digest();
-    n += 256;
-  }
-  return n / ((performance.now() - t0) / 1000);
 }
 
 const { values } = parseArgs({ options: { a: { type: 'string' }, b: { type: 'string' }, reps: { type: 'string' }, 'trio-states': { type: 'string' } } });
@@ -63,4 +51,4 @@ for (const j of jobs) {
     process.stdout.write(`${j.name} ${t.label}: min ${ts[0]?.toFixed(0) ?? '?'} ms, median ${ts[Math.floor(ts.length / 2)]?.toFixed(0) ?? '?'} ms\n`);
   }
 }
-process.stdout.write(`sha256(3KB)/s: ${sha256PerSecond().toFixed(0)}\n`);
+process.stdout.write(`sha256(3KB)/s: ${sha256PerSecond(300).toFixed(0)}\n`);
