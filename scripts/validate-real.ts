@@ -48,7 +48,7 @@ import { parsePlan, type Observation, type PlanSettings, type ReproPlan } from '
 import { renderScript } from '../sim/repro/render.js';
 import { disagreementDetails, renderReport, reportTable, totalsLine, verdictOf, type ReportRow } from '../sim/repro/report.js';
 import { ORACLE_NIX_VERSIONS, validationPlans, type OracleNix } from '../sim/repro/validation-plans.js';
-import { buildInjector, cellsOf, exploreUpstream, faultCells, injectorSelfCheck, installInjector, registrationSweep, upstreamScenarios } from './lib/fault-plans.js';
+import { buildInjector, cellsOf, exploreUpstream, faultCells, injectorSelfCheck, installInjector, notRunnable, registrationSweep, upstreamScenarios, writeFaultPlans } from './lib/fault-plans.js';
 import {
   acquireDaemonLock,
   daemonAnswers,
@@ -165,9 +165,10 @@ function modelPlans(nix: OracleNix, dir: string): void {
   }
 }
 
-function loadPlans(dir: string, args: Args): LoadedPlan[] {
+/** The plans in `dir`, except those named in `skip` (fault plans with no prediction for this variant). */
+function loadPlans(dir: string, args: Args, skip: ReadonlySet<string> = new Set()): LoadedPlan[] {
   if (!existsSync(dir)) throw new HarnessError(`--plans ${dir} does not exist (generate it with: outpath repro --validation --nix ${args.nix} --out DIR)`);
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'not-realisable.json').sort();
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'not-realisable.json' && f !== 'not-predictable.json' && !skip.has(path.basename(f, '.json'))).sort();
   const out: LoadedPlan[] = [];
   const errors: string[] = [];
   for (const f of files) {
@@ -478,24 +479,20 @@ async function main(): Promise<number> {
       log('exploring every scenario docs/verification.md lists with an upstream counterexample');
       exploreUpstream(upstreamScenarios(), traces, log);
     }
-    const cells = [...faultCells(traces), ...(args.traces === undefined ? cellsOf(registrationSweep()) : [])];
-    const shared: string[] = [];
-    for (const c of cells) {
-      if (c.plan) writeFileSync(path.join(plansDir, `${c.plan.scenario}.json`), JSON.stringify(c.plan, null, 2) + '\n');
-      else if (c.sameAs !== undefined) shared.push(`${c.name} = ${c.sameAs}`);
-      else notRealisable.push({ name: c.name, why: c.notRealisable ?? '?' });
-    }
+    const alsoFor = args.variant === 'upstream' ? [] : [args.variant];
+    const cells = [...faultCells(traces, false, alsoFor), ...(args.traces === undefined ? cellsOf(registrationSweep(), alsoFor) : [])];
+    const shared = writeFaultPlans(plansDir, cells);
     if (shared.length > 0) log(`traces that make the same plan as another (run once): ${shared.join('; ')}`);
-    writeFileSync(path.join(plansDir, 'not-realisable.json'), JSON.stringify(notRealisable, null, 2) + '\n');
+    notRealisable.push(...notRunnable(plansDir, args.variant));
     log(`the model's counterexamples from ${traces}: plans in ${plansDir}, ${notRealisable.length} not realisable here`);
   } else if (plansDir === undefined) {
     plansDir = mkdtempSync(path.join(tmpdir(), 'nol-plans-'));
     modelPlans(args.nix, plansDir);
     log(`the model's plans for Nix ${args.nix} written to ${plansDir}`);
-  } else if (args.faults && existsSync(path.join(plansDir, 'not-realisable.json'))) {
-    notRealisable.push(...(JSON.parse(readFileSync(path.join(plansDir, 'not-realisable.json'), 'utf8')) as { name: string; why: string }[]));
+  } else if (args.faults) {
+    notRealisable.push(...notRunnable(plansDir, args.variant));
   }
-  const plans = loadPlans(plansDir, args);
+  const plans = loadPlans(plansDir, args, new Set(notRealisable.map((n) => n.name)));
   const needUsers = Math.max(...plans.map((p) => p.plan.settings.buildUsers));
   if (args.nix === '2.34.8' && needUsers > ROOT_BUILD_USERS) throw new HarnessError(`a plan needs ${needUsers} build users; the sid root has ${ROOT_BUILD_USERS}`);
   log(`${plans.length} plan(s), Nix ${args.nix}, variant ${args.variant}${args.daemonBin ? `, daemon from ${args.daemonBin}` : ''}`);

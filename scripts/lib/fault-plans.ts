@@ -80,6 +80,8 @@ export interface FaultCell {
   readonly notRealisable?: string;
   /** The plan (by name) an earlier trace made identically. */
   readonly sameAs?: string;
+  /** Variants asked for whose expectation the model cannot give for this plan, with the reason. */
+  readonly unpredictable?: Readonly<Record<string, string>>;
 }
 
 /** A plan name from a trace file name: `seed-487.upstream.NoWedge.crash` -> `seed-487.nowedge.crash`. */
@@ -88,31 +90,66 @@ function planName(traceName: string): string {
 }
 
 /** Every trace in `dir` (only `upstream` ones unless `all`) as a plan or a reason it cannot run. */
-export function faultCells(dir: string, all = false): FaultCell[] {
+export function faultCells(dir: string, all = false, alsoFor: readonly string[] = []): FaultCell[] {
   const traces: { name: string; trace: Trace }[] = [];
   for (const f of readdirSync(dir).filter((x) => x.endsWith('.trace.json')).sort()) {
     const t = parseTrace(JSON.parse(readFileSync(path.join(dir, f), 'utf8')));
     if (!t.ok) throw new Error(`${f}: ${t.error}`);
     if (all || t.trace.variant === 'upstream') traces.push({ name: f.slice(0, -'.trace.json'.length), trace: t.trace });
   }
-  return cellsOf(traces);
+  return cellsOf(traces, alsoFor);
 }
 
 /**
  * The traces as plans; two traces that make the same plan (several invariants' shortest
  * counterexamples are often one schedule) run once: the later one says which plan it shares.
  */
-export function cellsOf(traces: readonly { name: string; trace: Trace }[]): FaultCell[] {
+export function cellsOf(traces: readonly { name: string; trace: Trace }[], alsoFor: readonly string[] = []): FaultCell[] {
   const byContent = new Map<string, string>();
   return traces.map(({ name, trace }) => {
-    const r = planFromFaultTrace(trace, planName(name));
+    const r = planFromFaultTrace(trace, planName(name), alsoFor);
     if (!r.realisable) return { name, notRealisable: r.why };
     const key = JSON.stringify({ d: r.plan.derivations, s: r.plan.steps, e: r.plan.expect, u: r.plan.settings });
     const same = byContent.get(key);
     if (same !== undefined) return { name, sameAs: same };
     byContent.set(key, r.plan.scenario);
-    return { name, plan: r.plan };
+    return { name, plan: r.plan, ...(Object.keys(r.unpredictable).length > 0 ? { unpredictable: r.unpredictable } : {}) };
   });
+}
+
+/** A fault plan that does not run on a daemon, with the reason. */
+export interface NotRun {
+  readonly name: string;
+  readonly why: string;
+}
+
+/**
+ * Writes the cells' plans into `dir`, with `not-realisable.json` (traces that make no plan here)
+ * and `not-predictable.json` (per variant, plans whose expectation the model cannot give for that
+ * variant). Returns the traces that share another's plan, as `name = plan`.
+ */
+export function writeFaultPlans(dir: string, cells: readonly FaultCell[]): string[] {
+  mkdirSync(dir, { recursive: true });
+  const shared: string[] = [];
+  const notRealisable: NotRun[] = [];
+  const notPredictable: Record<string, NotRun[]> = {};
+  for (const c of cells) {
+    if (c.plan) {
+      writeFileSync(path.join(dir, `${c.plan.scenario}.json`), JSON.stringify(c.plan, null, 2) + '\n');
+      for (const [v, why] of Object.entries(c.unpredictable ?? {})) (notPredictable[v] ??= []).push({ name: c.plan.scenario, why });
+    } else if (c.sameAs !== undefined) shared.push(`${c.name} = ${c.sameAs}`);
+    else notRealisable.push({ name: c.name, why: c.notRealisable ?? '?' });
+  }
+  writeFileSync(path.join(dir, 'not-realisable.json'), JSON.stringify(notRealisable, null, 2) + '\n');
+  writeFileSync(path.join(dir, 'not-predictable.json'), JSON.stringify(notPredictable, null, 2) + '\n');
+  return shared;
+}
+
+/** What of the fault plans in `dir` does not run on a daemon of `variant`: no plan here, or no prediction for it. */
+export function notRunnable(dir: string, variant: string): NotRun[] {
+  const read = <T>(f: string, empty: T): T => (existsSync(path.join(dir, f)) ? (JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as T) : empty);
+  const unpredictable = read<Record<string, NotRun[]>>('not-predictable.json', {})[variant] ?? [];
+  return [...read<NotRun[]>('not-realisable.json', []), ...unpredictable.map((n) => ({ name: n.name, why: `the model cannot predict ${variant} for this schedule: ${n.why}` }))];
 }
 
 /**

@@ -24,6 +24,7 @@ import { BUILD_CACHE, BuildInputError, ensureBuildDeps, INSIDE, openBuilder, rea
 import { norm, parseReport, type Row } from './real-report.js';
 import type { Log } from './real-daemon.js';
 import { ensureSidRoot } from './sid-root.js';
+import { cellsOf, exploreUpstream, faultCells, notRunnable, registrationSweep, upstreamScenarios, writeFaultPlans, type NotRun } from './fault-plans.js';
 import { modelTmpWedge, realTmpWedge, type ModelWedge, type RealWedge } from './tmp-wedge.js';
 
 export interface Patched234Args {
@@ -48,6 +49,11 @@ interface StageResult {
   readonly suites: TestOutcome[];
   report?: Map<string, Row>;
   reportFile?: string;
+  /** The fault injector's schedules on this stage's daemon (validate-real --faults). */
+  faults?: Map<string, Row>;
+  faultsFile?: string;
+  /** Fault plans that did not run on this stage's daemon, with the reason. */
+  faultsNotRun?: NotRun[];
   wedge?: { variant: string; model: ModelWedge; real: RealWedge };
 }
 
@@ -120,14 +126,29 @@ export async function validatePatched234(a: Patched234Args, log: Log): Promise<n
       writeFileSync(path.join(plans, `${p.value.scenario}.json`), JSON.stringify(p.value, null, 2) + '\n');
     }
     const tsx = path.join(a.repo, 'node_modules/.bin/tsx');
-    for (const r of results) {
-      const report = path.join(a.out, `real-${r.build.stage.name}.md`);
-      const argv = [path.join(a.repo, 'scripts/validate-real.ts'), '--nix', '2.34.8', '--plans', plans, '--variant', r.build.stage.variant, '--daemon-bin', r.build.binInside, '--report', report];
+    const validateReal = (r: StageResult, extra: readonly string[], report: string): Map<string, Row> => {
+      const argv = [path.join(a.repo, 'scripts/validate-real.ts'), '--nix', '2.34.8', ...extra, '--variant', r.build.stage.variant, '--daemon-bin', r.build.binInside, '--report', report];
       log(`$ tsx ${argv.join(' ')}`);
       const x = spawnSync(tsx, argv, { cwd: a.repo, stdio: ['ignore', 'inherit', 'inherit'] });
-      if (x.status !== 0 && x.status !== 1) throw new Error(`validate-real for ${r.build.stage.name} exited ${String(x.status ?? x.signal)}`);
-      r.reportFile = report;
-      r.report = parseReport(readFileSync(report, 'utf8'));
+      if (x.status !== 0 && x.status !== 1) throw new Error(`validate-real ${extra.join(' ')} for ${r.build.stage.name} exited ${String(x.status ?? x.signal)}`);
+      return parseReport(readFileSync(report, 'utf8'));
+    };
+    for (const r of results) {
+      r.reportFile = path.join(a.out, `real-${r.build.stage.name}.md`);
+      r.report = validateReal(r, ['--plans', plans], r.reportFile);
+    }
+    // The fault injector: the model's upstream counterexamples, each with every stage's prediction for the same schedule.
+    const faultPlans = path.join(a.out, 'fault-plans');
+    const traces = path.join(a.out, 'fault-traces');
+    log('exploring every scenario docs/verification.md lists with an upstream counterexample');
+    exploreUpstream(upstreamScenarios(), traces, log);
+    const variants = [...new Set(results.map((r) => r.build.stage.variant))].filter((v) => v !== 'upstream');
+    const shared = writeFaultPlans(faultPlans, [...faultCells(traces, false, variants), ...cellsOf(registrationSweep(), variants)]);
+    if (shared.length > 0) log(`traces that make the same plan as another (run once): ${shared.join('; ')}`);
+    for (const r of results) {
+      r.faultsFile = path.join(a.out, `real-faults-${r.build.stage.name}.md`);
+      r.faultsNotRun = notRunnable(faultPlans, r.build.stage.variant);
+      r.faults = validateReal(r, ['--faults', '--plans', faultPlans], r.faultsFile);
     }
     for (const r of results) {
       const variant = variantOfPatches(r.build.stage.applied);
@@ -143,6 +164,45 @@ export async function validatePatched234(a: Patched234Args, log: Log): Promise<n
   return ok ? 0 : 1;
 }
 
+/**
+ * One oracle run per stage: its agree line, and each scenario where a patched stage's daemon
+ * behaved differently from the unpatched one (each must be one the model predicts to differ, and
+ * every predicted difference must be seen).
+ */
+function oracleSection(results: readonly StageResult[], rows: (r: StageResult) => Map<string, Row> | undefined, file: (r: StageResult) => string | undefined, title: string): { lines: string[]; ok: boolean } {
+  const withReports = results.filter((r) => rows(r) !== undefined);
+  if (withReports.length === 0) return { lines: [], ok: true };
+  let ok = true;
+  const out = ['', `## ${title}`, ''];
+  for (const r of withReports) {
+    const all = [...(rows(r) ?? new Map<string, Row>()).values()];
+    const agree = all.filter((x) => x.agree).length;
+    if (agree !== all.length || all.length === 0) ok = false;
+    out.push(`- ${r.build.stage.name} vs model \`${r.build.stage.variant}\`: ${String(agree)} agree, ${String(all.length - agree)} disagree (${file(r) ?? ''})`);
+  }
+  const first = withReports[0];
+  const base = first ? rows(first) : undefined;
+  for (const r of withReports.slice(1)) {
+    const mine = rows(r);
+    if (!base || !mine) continue;
+    out.push('', `Scenarios where the ${r.build.stage.name} daemon behaved differently from the unpatched one:`, '');
+    let n = 0;
+    for (const [scenario, up] of base) {
+      const p = mine.get(scenario);
+      if (!p) continue;
+      const realDiffers = norm(up.real) !== norm(p.real);
+      const modelDiffers = norm(up.model) !== norm(p.model);
+      if (!realDiffers && !modelDiffers) continue;
+      n++;
+      const fine = realDiffers && modelDiffers;
+      if (!fine) ok = false;
+      out.push(`- ${scenario}: real \`${up.real}\` → \`${p.real}\`; the model predicts ${modelDiffers ? 'a difference' : 'NO difference'}${fine ? '' : ' (**not as predicted**)'}`);
+    }
+    if (n === 0) out.push('- none');
+  }
+  return { lines: out, ok };
+}
+
 const fmtS = (s: number): string => (s >= 120 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(0)} s`);
 
 function summary(results: readonly StageResult[], series: readonly SeriesPatch[], testsOf: ReadonlyMap<SeriesPatch, FunctionalTest[]>, nixos: readonly NixosCheck[]): { text: string; ok: boolean } {
@@ -154,34 +214,14 @@ function summary(results: readonly StageResult[], series: readonly SeriesPatch[]
     out.push(`| ${b.stage.name} | ${b.stage.applied.map((p) => p.file.slice(0, 4)).join(' ') || '–'} | ${b.stage.variant} | ${fmtS(b.seconds)}, ${String(b.steps)} ninja steps${b.cached ? ' (cached)' : ''} | ${b.binInside}/nix-daemon |`);
   }
 
-  // The oracle.
-  const withReports = results.filter((r) => r.report !== undefined);
-  if (withReports.length > 0) {
-    out.push('', '## The oracle: every validation plan on each daemon', '');
-    for (const r of withReports) {
-      const rows = [...(r.report ?? new Map<string, Row>()).values()];
-      const agree = rows.filter((x) => x.agree).length;
-      if (agree !== rows.length || rows.length === 0) ok = false;
-      out.push(`- ${r.build.stage.name} vs model \`${r.build.stage.variant}\`: ${String(agree)} agree, ${String(rows.length - agree)} disagree (${r.reportFile ?? ''})`);
-    }
-    const first = withReports[0];
-    for (const r of withReports.slice(1)) {
-      if (!first?.report || !r.report) continue;
-      out.push('', `Scenarios where the ${r.build.stage.name} daemon behaved differently from the unpatched one:`, '');
-      let n = 0;
-      for (const [scenario, up] of first.report) {
-        const p = r.report.get(scenario);
-        if (!p) continue;
-        const realDiffers = norm(up.real) !== norm(p.real);
-        const modelDiffers = norm(up.model) !== norm(p.model);
-        if (!realDiffers && !modelDiffers) continue;
-        n++;
-        const fine = realDiffers && modelDiffers;
-        if (!fine) ok = false;
-        out.push(`- ${scenario}: real \`${up.real}\` → \`${p.real}\`; the model predicts ${modelDiffers ? 'a difference' : 'NO difference'}${fine ? '' : ' (**not as predicted**)'}`);
-      }
-      if (n === 0) out.push('- none');
-    }
+  // The oracle, on the validation plans and on the fault injector's schedules.
+  const plans = oracleSection(results, (r) => r.report, (r) => r.reportFile, 'The oracle: every validation plan on each daemon');
+  const faults = oracleSection(results, (r) => r.faults, (r) => r.faultsFile, "The fault injector: every schedule of the model's upstream counterexamples on each daemon");
+  out.push(...plans.lines, ...faults.lines);
+  if (!plans.ok || !faults.ok) ok = false;
+  for (const r of results.filter((x) => x.faultsNotRun !== undefined && x.faultsNotRun.length > 0)) {
+    out.push('', `Fault plans not run on the ${r.build.stage.name} daemon (${String(r.faultsNotRun?.length ?? 0)}):`, '');
+    for (const n of r.faultsNotRun ?? []) out.push(`- ${n.name}: ${n.why}`);
   }
 
   // The <scratch>.tmp wedge.

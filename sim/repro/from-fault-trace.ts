@@ -22,7 +22,11 @@ import { checkPath, freeScenario } from '../../model/verify/index.js';
 import type { Trace } from '../trace.js';
 import type { Converted, Gate } from './from-trace.js';
 import { commandStep, gateName, observationOf, planProgram } from './from-trace.js';
-import type { DaemonOp, PlanStep, ReproPlan } from './plan.js';
+import type { DaemonOp, Observation, PlanStep, ReproPlan } from './plan.js';
+import { predictFaultPlan } from './predict-fault-plan.js';
+import { globOf, hookable, unreachable } from './daemon-calls.js';
+
+export { globOf, hookable } from './daemon-calls.js';
 import { PLAN_FORMAT } from './plan.js';
 
 /** Why a trace cannot run on this machine's real daemon. */
@@ -38,78 +42,11 @@ export interface FaultPlan {
   readonly violatedOnLinux: readonly string[];
   /** The platform the trace was found on (a darwin trace is replayed on Linux when its events allow it). */
   readonly foundOn: 'linux' | 'darwin';
+  /** Variants asked for whose expectation the model cannot give for this schedule, with the reason. */
+  readonly unpredictable: Readonly<Record<string, string>>;
 }
 
 const no = (why: string): NotRealisable => ({ realisable: false, why });
-
-/** The injector's name for a model syscall by the daemon, and the path it is made on; undefined if it cannot be hooked. */
-export function hookable(syscall: string, args: readonly (string | number | boolean)[]): { op: DaemonOp; path: string } | undefined {
-  const p = typeof args[0] === 'string' ? args[0] : undefined;
-  switch (syscall) {
-    case 'mkdir':
-    case 'mkdirP':
-      return p ? { op: 'mkdir', path: p } : undefined;
-    case 'chmod':
-    case 'chown':
-    case 'lchown':
-    case 'unlink':
-    case 'rmdir':
-    case 'rename':
-      return p ? { op: syscall, path: p } : undefined;
-    case 'symlink':
-      return typeof args[1] === 'string' ? { op: 'symlink', path: args[1] } : undefined;
-    case 'open':
-      // only creating opens are hooked (lock files, the files restorePath writes)
-      return p && typeof args[1] === 'string' && args[1].includes('O_CREAT') ? { op: 'open', path: p } : undefined;
-    case 'writeFile':
-      return p ? { op: 'open', path: p } : undefined;
-    default:
-      return undefined; // reads, utimes, close: no libc entry point the injector hooks
-  }
-}
-
-/**
- * The glob a model path stands for on the real daemon: store hashes and the build dir's number
- * become `*`, a derivation name gets `@N@` (the harness's `-<nonce>`), entries below a store path
- * or build dir become `*` (readdir order is the file system's, not the model's: counting any entry
- * makes the nth call the same progress whatever the order). Undefined for a path it cannot map.
- */
-export function globOf(path: string, names: readonly string[]): string | undefined {
-  const parts = path.split('/');
-  const byLength = [...new Set(names)].sort((a, b) => b.length - a.length);
-  let head: string[];
-  let rest: string[];
-  if (path.startsWith('/nix/store/') && parts.length >= 4) {
-    const m = /^[0-9a-z]{32}-(.+)$/.exec(parts[3] ?? '');
-    if (!m?.[1]) return undefined;
-    const base = m[1];
-    const name = byLength.find((n) => base === n || base.startsWith(`${n}.`));
-    if (name === undefined) return undefined;
-    head = ['', 'nix', 'store', `*-${name}@N@${base.slice(name.length)}`];
-    rest = parts.slice(4);
-  } else if (path.startsWith('/nix/var/nix/builds/nix-')) {
-    head = ['', 'nix', 'var', 'nix', 'builds', 'nix-*'];
-    rest = parts.slice(6);
-  } else {
-    return /^\/[A-Za-z0-9+._?=@/-]+$/.test(path) ? path : undefined;
-  }
-  return [...head, ...rest.map(() => '*')].join('/');
-}
-
-/**
- * Daemon calls Nix 2.34.8 makes with raw syscall(2), which no libc interposer sees (measured with
- * the injector's trace on sid's binary): _deletePath's chmod (fchmodat2) and the files restorePath
- * creates in the hash-rewrite copy `<scratch>.tmp` (openat2). A fault right after one of these
- * cannot be placed; the calls are not counted either.
- */
-function unreachable(event: string, syscall: string, args: readonly (string | number | boolean)[]): string | undefined {
-  if (event === 'deletePathStep' && syscall === 'chmod') return `deletePath's chmod of ${String(args[0])} (fchmodat2 through syscall(2))`;
-  const p = typeof args[0] === 'string' ? args[0] : '';
-  if ((syscall === 'writeFile' || syscall === 'open' || syscall === 'symlink' || syscall === 'mkdir') && /^\/nix\/store\/[^/]+\.tmp\/./.test(p)) {
-    return `restorePath's ${syscall} of ${p} in the hash-rewrite copy (openat2 through syscall(2))`;
-  }
-  return undefined;
-}
 
 /** Where a build can be stopped now: a gate before its next builder command, or after a daemon call. */
 type Position = { readonly kind: 'gate'; readonly before: number } | { readonly kind: 'daemon'; readonly op: DaemonOp; readonly glob: string; readonly nth: number };
@@ -187,7 +124,7 @@ function probeOf(message: string): { drv: string; others: number } | undefined {
  * The trace as a plan for a real Linux daemon with the fault injector, or why it cannot be one.
  * `gcCommand` spells the model's GC.
  */
-export function planFromFaultTrace(trace: Trace, name: string): FaultPlan | NotRealisable {
+export function planFromFaultTrace(trace: Trace, name: string, alsoFor: readonly string[] = []): FaultPlan | NotRealisable {
   const spec = trace.search.mode === 'scripted' ? trace.scenario.spec : freeScenario(trace.scenario.spec);
   const foundOn = spec.settings.platform;
   const linux: Scenario = { ...spec, settings: { ...spec.settings, platform: 'linux', nixVersion: '2.34.8' } };
@@ -251,11 +188,13 @@ export function planFromFaultTrace(trace: Trace, name: string): FaultPlan | NotR
     if (!program.ok) return no(program.error);
     derivations.push({ id: d.id, kind: d.kind, name: d.name, program: program.value });
   }
-  const expect = { [trace.variant]: observationOf({ world, steps }, scenario, sched.value.gates) };
+  const expect: Record<string, Observation> = { [trace.variant]: observationOf({ world, steps }, scenario, sched.value.gates) };
+  const unpredictable = otherVariants(scenario, sched.value, trace.variant, expect, alsoFor);
   return {
     realisable: true,
     foundOn,
     violatedOnLinux,
+    unpredictable,
     plan: {
       format: PLAN_FORMAT,
       scenario: name,
@@ -267,6 +206,34 @@ export function planFromFaultTrace(trace: Trace, name: string): FaultPlan | NotR
       expect,
     },
   };
+}
+
+/**
+ * The same plan's expectation under each of `variants` (predict-fault-plan.ts), added to `expect`;
+ * what cannot be predicted is returned with the reason. The plan is first run under its own
+ * variant: if that does not give the expectation the trace gave, the plan does not pin the run
+ * and no other variant's prediction from it is trusted.
+ */
+function otherVariants(scenario: Scenario, sched: { steps: PlanStep[]; gates: Gate[] }, own: string, expect: Record<string, Observation>, variants: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  const wanted = variants.filter((x) => x !== own);
+  if (wanted.length === 0) return out;
+  const ownV = parseVariant(own);
+  if (!ownV.ok) throw new Error('unreachable: the trace variant was parsed before');
+  const self = predictFaultPlan(scenario, sched.steps, sched.gates, ownV.variant);
+  const pinned = !self.ok ? `the harness's reading of the plan cannot be run under ${own} itself: ${self.why}` : JSON.stringify(self.observation) !== JSON.stringify(expect[own]) ? `the plan does not pin the run: under ${own}, its steps as the harness runs them give another observation than the trace` : undefined;
+  for (const name of wanted) {
+    const v = parseVariant(name);
+    if (!v.ok) throw new Error(`unknown variant ${v.unknown}`);
+    if (pinned) {
+      out[name] = pinned;
+      continue;
+    }
+    const p = predictFaultPlan(scenario, sched.steps, sched.gates, v.variant);
+    if (p.ok) expect[name] = p.observation;
+    else out[name] = p.why;
+  }
+  return out;
 }
 
 /** The plan's steps: each actor in the order the events run them, builds held where another actor cuts in. */

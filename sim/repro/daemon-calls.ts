@@ -1,0 +1,76 @@
+/**
+ * The daemon's file operations as the fault injector (fault-inject.c) sees them: which model
+ * syscalls it can hold at, the glob a model path becomes on the real daemon, and the calls Nix
+ * makes through raw syscall(2) that no libc interposer sees. Shared by the plan maker
+ * (from-fault-trace.ts) and the plan's reading under other variants (predict-fault-plan.ts).
+ */
+import type { DaemonOp } from './plan.js';
+
+/** The injector's name for a model syscall by the daemon, and the path it is made on; undefined if it cannot be hooked. */
+export function hookable(syscall: string, args: readonly (string | number | boolean)[]): { op: DaemonOp; path: string } | undefined {
+  const p = typeof args[0] === 'string' ? args[0] : undefined;
+  switch (syscall) {
+    case 'mkdir':
+    case 'mkdirP':
+      return p ? { op: 'mkdir', path: p } : undefined;
+    case 'chmod':
+    case 'chown':
+    case 'lchown':
+    case 'unlink':
+    case 'rmdir':
+    case 'rename':
+      return p ? { op: syscall, path: p } : undefined;
+    case 'symlink':
+      return typeof args[1] === 'string' ? { op: 'symlink', path: args[1] } : undefined;
+    case 'open':
+      // only creating opens are hooked (lock files, the files restorePath writes)
+      return p && typeof args[1] === 'string' && args[1].includes('O_CREAT') ? { op: 'open', path: p } : undefined;
+    case 'writeFile':
+      return p ? { op: 'open', path: p } : undefined;
+    default:
+      return undefined; // reads, utimes, close: no libc entry point the injector hooks
+  }
+}
+
+/**
+ * The glob a model path stands for on the real daemon: store hashes and the build dir's number
+ * become `*`, a derivation name gets `@N@` (the harness's `-<nonce>`), entries below a store path
+ * or build dir become `*` (readdir order is the file system's, not the model's: counting any entry
+ * makes the nth call the same progress whatever the order). Undefined for a path it cannot map.
+ */
+export function globOf(path: string, names: readonly string[]): string | undefined {
+  const parts = path.split('/');
+  const byLength = [...new Set(names)].sort((a, b) => b.length - a.length);
+  let head: string[];
+  let rest: string[];
+  if (path.startsWith('/nix/store/') && parts.length >= 4) {
+    const m = /^[0-9a-z]{32}-(.+)$/.exec(parts[3] ?? '');
+    if (!m?.[1]) return undefined;
+    const base = m[1];
+    const name = byLength.find((n) => base === n || base.startsWith(`${n}.`));
+    if (name === undefined) return undefined;
+    head = ['', 'nix', 'store', `*-${name}@N@${base.slice(name.length)}`];
+    rest = parts.slice(4);
+  } else if (path.startsWith('/nix/var/nix/builds/nix-')) {
+    head = ['', 'nix', 'var', 'nix', 'builds', 'nix-*'];
+    rest = parts.slice(6);
+  } else {
+    return /^\/[A-Za-z0-9+._?=@/-]+$/.test(path) ? path : undefined;
+  }
+  return [...head, ...rest.map(() => '*')].join('/');
+}
+
+/**
+ * Daemon calls Nix 2.34.8 makes with raw syscall(2), which no libc interposer sees (measured with
+ * the injector's trace on sid's binary): _deletePath's chmod (fchmodat2) and the files restorePath
+ * creates in the hash-rewrite copy `<scratch>.tmp` (openat2). A fault right after one of these
+ * cannot be placed; the calls are not counted either.
+ */
+export function unreachable(event: string, syscall: string, args: readonly (string | number | boolean)[]): string | undefined {
+  if (event === 'deletePathStep' && syscall === 'chmod') return `deletePath's chmod of ${String(args[0])} (fchmodat2 through syscall(2))`;
+  const p = typeof args[0] === 'string' ? args[0] : '';
+  if ((syscall === 'writeFile' || syscall === 'open' || syscall === 'symlink' || syscall === 'mkdir') && /^\/nix\/store\/[^/]+\.tmp\/./.test(p)) {
+    return `restorePath's ${syscall} of ${p} in the hash-rewrite copy (openat2 through syscall(2))`;
+  }
+  return undefined;
+}
