@@ -248,3 +248,24 @@ describe('ValidPathsIntact: only GC and store deletes may delete a valid path', 
     });
   }
 });
+
+describe('NoWedge: the probe cache tells apart states its probes can tell apart', () => {
+  // a builder that fails while a flag file is set: the same filesystem, with and without the flag, must probe differently
+  const flagged: Scenario = {
+    name: 'fails-under-flag',
+    doc: 'a builder that exits 1 while the flag `broken` is set',
+    settings: { ...seed487.settings, buildUsers: 1 },
+    derivations: [{ id: 'd', name: 'd', kind: 'input-addressed', program: [{ op: 'exitIfFlag', flag: 'broken', code: 1 }, { op: 'mkdirP', path: '' }] }],
+    actors: [],
+  };
+
+  it('should not reuse a verdict across states that differ only in a flag the builder reads', () => {
+    const cache = new Map<string, { invariant: InvariantName; message: string }[]>();
+    const w = world(flagged);
+    expect(checkQuiescent(w, cache)).toEqual([]);
+    w.state = { ...w.state, flags: ['broken'] };
+    expect(names(checkQuiescent(w, cache))).toContain('NoWedge');
+    // and the cache gives the same answer as no cache
+    expect(checkQuiescent(w, cache)).toEqual(checkQuiescent(w));
+  });
+});
