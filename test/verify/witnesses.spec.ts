@@ -269,3 +269,18 @@ describe('NoWedge: the probe cache tells apart states its probes can tell apart'
     expect(checkQuiescent(w, cache)).toEqual(checkQuiescent(w));
   });
 });
+
+describe('NoDebrisAfterRecovery: the probe cache keys on the temp roots GC reads', () => {
+  it('should not reuse a verdict across states that differ only in a temp root on debris', () => {
+    const { r } = seedDone();
+    const w = r.world;
+    const debris = `${STORE_DIR}/00000000000000000000000000000000-debris`;
+    expect(w.ctx.fs.mkdir(w.ctx.daemon, debris, 0o755).ok).toBe(true);
+    const cache = new Map<string, { invariant: InvariantName; message: string }[]>();
+    expect(names(checkQuiescent(w, cache))).not.toContain('NoDebrisAfterRecovery');
+    // a live temp root (a process still holding it) keeps the debris from GC
+    w.state = { ...w.state, tempRoots: { ...w.state.tempRoots, holder: ['00000000000000000000000000000000'] } };
+    expect(checkQuiescent(w, cache)).toEqual(checkQuiescent(w));
+    expect(names(checkQuiescent(w))).toContain('NoDebrisAfterRecovery');
+  });
+});
