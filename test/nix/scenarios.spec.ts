@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Scenario } from '../../model/nix/index.js';
 import { narText } from '../../model/nix/index.js';
 import { cleanContent } from '../../model/verify/index.js';
 import {
@@ -175,5 +176,17 @@ describe('nix store delete of an invalid path: the two message patches', () => {
     expect(out).not.toMatch(/don't know how to build/);
     expect(out).not.toMatch(/is not valid/);
     expect(out).toMatch(/deleting '/);
+  });
+
+  it('store-delete-explains says nothing of a valid argument, which is deleted as a valid path', () => {
+    const s: Scenario = {
+      ...seed487,
+      actors: [...seed487.actors, { id: 'delete-valid', kind: 'storeDelete', command: 'nix store delete', target: { drv: 'godyn', which: 'final' }, after: ['a3'] }],
+    };
+    const r = run(s, 'store-delete-explains');
+    const del = r.world.state.actors.find((a) => a.id === 'delete-valid');
+    const out = del?.kind === 'storeDelete' ? (del.result?.output.join('\n') ?? '') : '';
+    expect(out, traceOf(r)).toMatch(/deleting '\/nix\/store\/[^']+'/);
+    expect(out, traceOf(r)).not.toMatch(/is not valid/);
   });
 });

@@ -28,6 +28,12 @@ function planWhere(pick: (p: ReproPlan) => boolean = () => true): ReproPlan {
   return found;
 }
 
+/** `x`, or a failure naming what is missing: an absent fixture must fail a test, never skip its assertions. */
+function must<T>(x: T | undefined, what: string): T {
+  if (x === undefined) throw new Error(`missing: ${what}`);
+  return x;
+}
+
 /** `bash -n` / `sh -n` on a file: syntax only, nothing runs. */
 function syntaxCheck(shell: string, text: string): string {
   const f = join(tmp, `check-${Math.random().toString(36).slice(2)}.sh`);
@@ -103,12 +109,10 @@ describe('builder script, run locally (no nix: $out is a temp dir)', () => {
     return { log, status: r.status, out };
   }
 
-  const ops = plans.find(([f]) => f === 'ops-errno.json')?.[1].derivations[0];
+  const ops = (): PlanDerivation => must(plans.find(([f]) => f === 'ops-errno.json')?.[1].derivations[0], `${dir}/ops-errno.json's first derivation`);
 
   it('logs who runs it, then every action with the errno its error text maps to', () => {
-    expect(ops).toBeDefined();
-    if (!ops) return;
-    const { log, status } = runBuilder(ops, { flags: ['fail'] });
+    const { log, status } = runBuilder(ops(), { flags: ['fail'] });
     expect(log[0]).toMatch(/^U \d+ \S+ \S+\/out \d+$/);
     const actions = log.filter((l) => l.startsWith('A ')).map((l) => l.split(' ').slice(1, 4).join(' '));
     expect(actions).toEqual([
@@ -129,16 +133,13 @@ describe('builder script, run locally (no nix: $out is a temp dir)', () => {
   });
 
   it('writes contents exactly and exits with the last action status otherwise', () => {
-    if (!ops) return;
-    const { status, out } = runBuilder(ops);
+    const { status, out } = runBuilder(ops());
     expect(status).toBe(0); // `exit 0` is the last action
     expect(readFileSync(join(out, 'd', 'f'), 'utf8')).toBe('it\'s "quoted" ${x} $(no) `no`\nline2\n');
   });
 
   it('fails EEXIST on plain mkdir of a leftover $out and carries on (no set -e)', () => {
-    const m = plans.find(([f]) => f === 'plain-mkdir.json')?.[1].derivations[0];
-    expect(m).toBeDefined();
-    if (!m) return;
+    const m = must(plans.find(([f]) => f === 'plain-mkdir.json')?.[1].derivations[0], `${dir}/plain-mkdir.json's first derivation`);
     const { log, status } = runBuilder(m, { preexisting: true });
     expect(log.filter((l) => l.startsWith('A ')).map((l) => l.split(' ').slice(1, 4).join(' '))).toEqual(['0 err EEXIST', '1 ok', '2 ok', '3 ok', '4 ok']);
     expect(status).toBe(0);
@@ -159,14 +160,13 @@ describe('the model validation plans render', () => {
   });
 
   it('a sandboxed plan pins the sandbox on, without fallback, with the control dir and /usr bound in', () => {
-    const plan = cases.find(([nix, name]) => nix === '2.34.8' && name === 'linux-sandbox')?.[2];
-    expect(plan?.settings.sandbox).toBe(true);
-    if (!plan) return;
+    const plan = must(cases.find(([nix, name]) => nix === '2.34.8' && name === 'linux-sandbox')?.[2], 'the 2.34.8 linux-sandbox validation plan');
+    expect(plan.settings.sandbox).toBe(true);
     const s = renderScript(plan, { variant: 'upstream', platform: 'linux' });
     expect(s).toContain('SANDBOX=1');
     expect(s).toContain('sandbox = true\nsandbox-fallback = false\nsandbox-paths = /bin/sh=$(readlink -f /bin/sh) $CTL /usr /lib? /lib64?');
-    const plain = cases.find(([nix, name]) => nix === '2.34.8' && name === 'seed-487')?.[2];
-    if (plain) expect(renderScript(plain, { variant: 'upstream', platform: 'linux' })).toContain('SANDBOX=0');
+    const plain = must(cases.find(([nix, name]) => nix === '2.34.8' && name === 'seed-487')?.[2], 'the 2.34.8 seed-487 validation plan');
+    expect(renderScript(plain, { variant: 'upstream', platform: 'linux' })).toContain('SANDBOX=0');
   });
 });
 

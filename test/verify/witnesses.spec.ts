@@ -6,14 +6,15 @@
  * real world from a scripted run and a step that changes the disk as the branch describes.
  */
 import { describe, expect, it } from 'vitest';
-import type { FaultKind, ModelEvent, ModelState, Run, Scenario, TraceStep } from '../../model/nix/index.js';
-import { observedTree, parseVariant, STORE_DIR } from '../../model/nix/index.js';
+import type { FaultKind, ModelEvent, ModelState, Run, Scenario, TraceStep, World } from '../../model/nix/index.js';
+import { drvOf, observedTree, parseVariant, realScratch, STORE_DIR } from '../../model/nix/index.js';
 import { startDelete } from '../../model/nix/delete-path.js';
 import type { InvariantName } from '../../model/verify/index.js';
 import { checkQuiescent, checkTransition, explore } from '../../model/verify/index.js';
-import { hostilePlantSingleUser, seed487 } from '../../sim/scenarios/builtin.js';
+import { darwinOrphanLowerUser, hostilePlantSingleUser, seed487 } from '../../sim/scenarios/builtin.js';
 import { GODYN } from '../../sim/scenarios/common.js';
 import { run, traceOf } from '../nix/helpers.js';
+import { buildIn, oneCaBuild, runUntil, world } from '../nix/stepping.js';
 
 function violations(s: Scenario, variant: string, faults: readonly FaultKind[] = [], maxFaults = 0): { invariant: InvariantName; message: string; events: readonly ModelEvent[] }[] {
   const v = parseVariant(variant);
@@ -193,5 +194,93 @@ describe('NoWedge: the second build user and the builder failure', () => {
 
   it('should hold on recommended under builder failure', () => {
     expect(names(violations(seed487, 'recommended', ['builderFailure'], 1))).not.toContain('NoWedge');
+  });
+});
+
+describe('InProgressOutputSafe: a crashed build\'s stray process, and where a chroot build\'s output really is', () => {
+  it('should report the survivor of a crashed build writing into the retry\'s output (orphanAction, not only builderAction)', () => {
+    const found = violations(darwinOrphanLowerUser, 'upstream', ['crash'], 1).find((v) => v.invariant === 'InProgressOutputSafe');
+    expect(found?.message).toMatch(/^orphanAction\(a1~orphan\) changed \/nix\/store\/\S+ while a2's builder was writing /);
+    expect(found?.events.map((e) => e.type)).toContain('crash');
+  });
+
+  /** A sandboxed floating CA build that has written its first file, and the paths of its output: the host's and the chroot's. */
+  function sandboxedBuilding(): { w: World; prev: ModelState; before: TraceStep['before']; host: string; real: string } {
+    const w = world({ ...oneCaBuild(), settings: { ...oneCaBuild().settings, sandbox: true } });
+    runUntil(w, 'a1', (a) => a.phase.kind === 'building' && a.calls.length > 1);
+    const a = buildIn(w, 'a1');
+    if (a.scratch === undefined) throw new Error('a1 has no scratch path');
+    const real = realScratch(w.ctx, drvOf(w.ctx, 'godyn'), a.scratch);
+    expect(real).not.toBe(a.scratch);
+    return { w, prev: w.state, before: observedTree(w), host: a.scratch, real };
+  }
+  const stepIn = (w: World, event: ModelEvent, before: TraceStep['before']): TraceStep => ({ event, note: '', source: '', syscalls: [], before, after: observedTree(w) });
+
+  it('should report a change inside a sandboxed build\'s chroot copy of its output', () => {
+    const { w, prev, before, real } = sandboxedBuilding();
+    expect(w.ctx.fs.writeFile(w.ctx.daemon, `${real}/intruder`, 'x').ok).toBe(true);
+    expect(checkTransition(w, prev, stepIn(w, { type: 'gcStep', actor: 'gc' }, before))).toEqual([
+      { invariant: 'InProgressOutputSafe', message: `gcStep(gc) changed ${real}/intruder while a1's builder was writing ${real}` },
+    ]);
+  });
+
+  it('should not report a change at the host\'s copy of the scratch path, which a sandboxed build does not write', () => {
+    const { w, prev, before, host } = sandboxedBuilding();
+    expect(w.ctx.fs.mkdir(w.ctx.daemon, host, 0o755).ok).toBe(true);
+    expect(checkTransition(w, prev, stepIn(w, { type: 'gcStep', actor: 'gc' }, before))).toEqual([]);
+  });
+});
+
+describe('ValidPathsIntact: only GC and store deletes may delete a valid path', () => {
+  // a build's own deletions (deletePathStep: "removing invalid path", the scratch path, cleanup) never target a valid path
+  for (const type of ['deletePathStep', 'registerOutputs', 'cleanupBuild', 'orphanAction'] as const) {
+    it(`should report a valid path deleted at ${type}`, () => {
+      const { r, valid } = seedDone();
+      const prev = r.world.state;
+      const before = observedTree(r.world);
+      const fs = r.world.ctx.fs;
+      for (const f of ['importcfg', 'pkg.a']) expect(fs.unlink(r.world.ctx.daemon, `${valid}/${f}`).ok).toBe(true);
+      expect(fs.rmdir(r.world.ctx.daemon, valid).ok).toBe(true);
+      expect(checkTransition(r.world, prev, stepOf(r, { type, actor: 'a3' }, before))).toEqual([
+        { invariant: 'ValidPathsIntact', message: `${valid} is valid but missing on disk after ${type}(a3)` },
+        { invariant: 'ValidPathsIntact', message: `${valid} changed on disk at ${type}(a3)` },
+      ]);
+    });
+  }
+});
+
+describe('NoWedge: the probe cache tells apart states its probes can tell apart', () => {
+  // a builder that fails while a flag file is set: the same filesystem, with and without the flag, must probe differently
+  const flagged: Scenario = {
+    name: 'fails-under-flag',
+    doc: 'a builder that exits 1 while the flag `broken` is set',
+    settings: { ...seed487.settings, buildUsers: 1 },
+    derivations: [{ id: 'd', name: 'd', kind: 'input-addressed', program: [{ op: 'exitIfFlag', flag: 'broken', code: 1 }, { op: 'mkdirP', path: '' }] }],
+    actors: [],
+  };
+
+  it('should not reuse a verdict across states that differ only in a flag the builder reads', () => {
+    const cache = new Map<string, { invariant: InvariantName; message: string }[]>();
+    const w = world(flagged);
+    expect(checkQuiescent(w, cache)).toEqual([]);
+    w.state = { ...w.state, flags: ['broken'] };
+    expect(names(checkQuiescent(w, cache))).toContain('NoWedge');
+    // and the cache gives the same answer as no cache
+    expect(checkQuiescent(w, cache)).toEqual(checkQuiescent(w));
+  });
+});
+
+describe('NoDebrisAfterRecovery: the probe cache keys on the temp roots GC reads', () => {
+  it('should not reuse a verdict across states that differ only in a temp root on debris', () => {
+    const { r } = seedDone();
+    const w = r.world;
+    const debris = `${STORE_DIR}/00000000000000000000000000000000-debris`;
+    expect(w.ctx.fs.mkdir(w.ctx.daemon, debris, 0o755).ok).toBe(true);
+    const cache = new Map<string, { invariant: InvariantName; message: string }[]>();
+    expect(names(checkQuiescent(w, cache))).not.toContain('NoDebrisAfterRecovery');
+    // a live temp root (a process still holding it) keeps the debris from GC
+    w.state = { ...w.state, tempRoots: { ...w.state.tempRoots, holder: ['00000000000000000000000000000000'] } };
+    expect(checkQuiescent(w, cache)).toEqual(checkQuiescent(w));
+    expect(names(checkQuiescent(w))).toContain('NoDebrisAfterRecovery');
   });
 });
