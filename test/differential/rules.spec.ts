@@ -11,6 +11,8 @@ import { showOp } from './ops.js';
 import { plan, ruleGroups } from './rule-plan.js';
 import { machineSettings, whyNotSettable, withSettings } from './sysctl.js';
 
+const SETTINGS_WAIT_MS = 300_000;
+
 describe('rule cases on the Linux kernel', () => {
   let oracle: Oracle | undefined;
   beforeAll(async () => {
@@ -41,8 +43,9 @@ describe('rule cases on the Linux kernel', () => {
               o.removeRoot(root);
             }
           };
-          await (p.set ? withSettings(p.set, run) : run());
-        });
+          await (p.set ? withSettings(p.set, run, SETTINGS_WAIT_MS) : run());
+          // setting the sysctls may first wait for differential.spec.ts's sequences to finish
+        }, p.set ? SETTINGS_WAIT_MS + 60_000 : undefined);
       }
     });
   }
