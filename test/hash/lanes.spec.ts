@@ -32,6 +32,27 @@ describe('lanes digest', () => {
     expect([...finishLanes(l, 0)].join(',')).toBe(digestOf(['hi']));
   });
 
+  it('should forget what was fed when the lanes are started again', () => {
+    const l = new Int32Array(LANE_SLOTS);
+    startLanes(l, 0);
+    feedText(l, 0, 'x');
+    startLanes(l, 0);
+    feedText(l, 0, 'y');
+    expect([...finishLanes(l, 0)].join(',')).toBe(digestOf(['y']));
+  });
+
+  it('should start only the lanes at its own offset', () => {
+    const l = new Int32Array(LANE_SLOTS * 3);
+    startLanes(l, 0);
+    feedText(l, 0, 'a');
+    startLanes(l, 2 * LANE_SLOTS);
+    feedText(l, 2 * LANE_SLOTS, 'b');
+    const below = [...l.slice(0, LANE_SLOTS)];
+    startLanes(l, LANE_SLOTS);
+    expect([...l.slice(0, LANE_SLOTS)]).toEqual(below);
+    expect([...finishLanes(l, 2 * LANE_SLOTS)].join(',')).toBe(digestOf(['b']));
+  });
+
   it('should leave the lanes at other offsets alone', () => {
     const l = new Int32Array(LANE_SLOTS * 2);
     startLanes(l, 0);
