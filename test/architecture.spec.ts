@@ -38,6 +38,16 @@ describe('architecture: imports point the way STYLE.md draws them', () => {
     }
   });
 
+  it('model/hash imports nothing from the other model folders or sim: both fs and nix use it', () => {
+    for (const f of tsFiles('model/hash')) {
+      for (const s of importsOf(f)) {
+        const t = target(f, s);
+        expect(t.startsWith('model/') && !t.startsWith('model/hash/'), `${f} imports ${s}`).toBe(false);
+        expect(t.startsWith('sim'), `${f} imports ${s}`).toBe(false);
+      }
+    }
+  });
+
   it('model/nix imports model/fs only through its index', () => {
     for (const f of tsFiles('model/nix')) {
       for (const s of importsOf(f)) {

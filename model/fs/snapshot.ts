@@ -2,6 +2,7 @@
  * Canonical views of a state: the sorted tree listing and the hash the explorer deduplicates on.
  * Both read the store directly, without permission checks.
  */
+import { feed, feedText, finishLanes, LANE_SLOTS, startLanes } from '../hash/index.js';
 import { getInode, lookupChild, ROOT_INO, type DirInode, type FsState, type Inode } from './store.js';
 import type { TreeEntry } from './types.js';
 
@@ -42,61 +43,24 @@ export function tree(s: FsState, root = '/'): TreeEntry[] {
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-/**
- * Four 32-bit multiply-xorshift lanes fed one number at a time (a code unit, a mode, a length):
- * hashing the tree without building its canonical text.
- */
-class Lanes {
-  a = 0x9e3779b1 | 0;
-  b = 0x85ebca77 | 0;
-  c = 0xc2b2ae3d | 0;
-  d = 0x27d4eb2f;
-
-  feed(x: number): void {
-    const a = Math.imul(this.a ^ x, 0x01000193);
-    const b = Math.imul(this.b ^ x, 0x5bd1e995);
-    const c = Math.imul(this.c ^ x, 0x27d4eb2d);
-    const d = Math.imul(this.d ^ x, 0x165667b1);
-    this.a = a ^ (a >>> 15);
-    this.b = b ^ (b >>> 13);
-    this.c = c ^ (c >>> 16);
-    this.d = d ^ (d >>> 14);
-  }
-
-  /** The length first, so consecutive strings cannot run into each other. */
-  text(s: string): void {
-    this.feed(s.length);
-    for (let i = 0; i < s.length; i++) this.feed(s.charCodeAt(i));
-  }
-
-  hex(): string {
-    const mix = (h: number): string => {
-      h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-      h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-      return ((h ^ (h >>> 16)) >>> 0).toString(16).padStart(8, '0');
-    };
-    return mix(this.a ^ Math.imul(this.d, 0x9e3779b1)) + mix(this.b ^ Math.imul(this.a, 0x85ebca77)) + mix(this.c ^ Math.imul(this.b, 0xc2b2ae3d)) + mix(this.d ^ Math.imul(this.c, 0x27d4eb2f));
-  }
-}
-
 const KIND = { dir: 1, file: 2, symlink: 3 } as const;
 
 /** Depth-first with names sorted, each entry as its depth, name, kind, mode, owners and content or link target. */
-function canonical(s: FsState, dir: DirInode, depth: number, h: Lanes): void {
+function canonical(s: FsState, dir: DirInode, depth: number, h: Int32Array): void {
   const names = [...dir.entries.keys()].sort();
   for (const name of names) {
     const inode = getInode(s, dir.entries.get(name) ?? 0);
-    h.feed(depth);
-    h.text(name);
-    h.feed(KIND[inode.kind]);
-    h.feed(inode.mode);
-    h.feed(inode.uid);
-    h.feed(inode.gid);
-    h.text(inode.kind === 'file' ? inode.content : inode.kind === 'symlink' ? inode.target : '');
+    feed(h, 0, depth);
+    feedText(h, 0, name);
+    feed(h, 0, KIND[inode.kind]);
+    feed(h, 0, inode.mode);
+    feed(h, 0, inode.uid);
+    feed(h, 0, inode.gid);
+    feedText(h, 0, inode.kind === 'file' ? inode.content : inode.kind === 'symlink' ? inode.target : '');
     if (inode.kind === 'dir') canonical(s, inode, depth + 1, h);
   }
   // closes the directory, so a sibling after it is not read as its child
-  h.feed(-1);
+  feed(h, 0, -1);
 }
 
 /**
@@ -106,12 +70,14 @@ function canonical(s: FsState, dir: DirInode, depth: number, h: Lanes): void {
  */
 export function hashState(s: FsState): string {
   const root = getInode(s, ROOT_INO) as DirInode;
-  const h = new Lanes();
-  h.feed(root.mode);
-  h.feed(root.uid);
-  h.feed(root.gid);
+  // hashed as a stream of numbers (model/hash), without building the canonical text
+  const h = new Int32Array(LANE_SLOTS);
+  startLanes(h, 0);
+  feed(h, 0, root.mode);
+  feed(h, 0, root.uid);
+  feed(h, 0, root.gid);
   canonical(s, root, 0, h);
-  return h.hex();
+  return [...finishLanes(h, 0)].map((w) => w.toString(16).padStart(8, '0')).join('');
 }
 
 const hashes = new WeakMap<object, string>();

@@ -3,6 +3,8 @@
  * (libstore/store-dir-config.cc makeStorePath); the model needs only the properties the bug rests
  * on: a pure function of its input, 32 characters of Nix's base-32 alphabet, collisions negligible.
  */
+import { feed, feedText, finishLanes, LANE_SLOTS, startLanes } from '../hash/index.js';
+
 const NIX_BASE32 = '0123456789abcdfghijklmnpqrsvwxyz';
 
 /** cyrb53: a 53-bit string hash, good enough spread for a model, with no dependency. */
@@ -76,80 +78,41 @@ const enum Tag {
   End,
 }
 
-/** Four 32-bit lanes per nesting level: a member's digest is computed (recursively) between two feeds of its parent. */
-const lanes = new Int32Array(4 * 256);
+/** One set of lanes per nesting level: a member's digest is computed (recursively) between two feeds of its parent. */
+const lanes = new Int32Array(LANE_SLOTS * 256);
 let level = 0;
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
-
-function feed(o: number, x: number): void {
-  let a = lanes[o] ?? 0;
-  let b = lanes[o + 1] ?? 0;
-  let c = lanes[o + 2] ?? 0;
-  let d = lanes[o + 3] ?? 0;
-  a = Math.imul(a ^ x, 0x01000193);
-  b = Math.imul(b ^ x, 0x5bd1e995);
-  c = Math.imul(c ^ x, 0x27d4eb2d);
-  d = Math.imul(d ^ x, 0x165667b1);
-  lanes[o] = a ^ (a >>> 15);
-  lanes[o + 1] = b ^ (b >>> 13);
-  lanes[o + 2] = c ^ (c >>> 16);
-  lanes[o + 3] = d ^ (d >>> 14);
-}
-
-/** feed() of the length, then of every code unit, with the lanes held in locals for the loop. */
-function feedText(o: number, s: string): void {
-  feed(o, s.length);
-  let a = lanes[o] ?? 0;
-  let b = lanes[o + 1] ?? 0;
-  let c = lanes[o + 2] ?? 0;
-  let d = lanes[o + 3] ?? 0;
-  for (let i = 0; i < s.length; i++) {
-    const x = s.charCodeAt(i);
-    a = Math.imul(a ^ x, 0x01000193);
-    b = Math.imul(b ^ x, 0x5bd1e995);
-    c = Math.imul(c ^ x, 0x27d4eb2d);
-    d = Math.imul(d ^ x, 0x165667b1);
-    a ^= a >>> 15;
-    b ^= b >>> 13;
-    c ^= c >>> 16;
-    d ^= d >>> 14;
-  }
-  lanes[o] = a;
-  lanes[o + 1] = b;
-  lanes[o + 2] = c;
-  lanes[o + 3] = d;
-}
 
 /** Feeds one member; false when JSON.stringify would drop it from an object (undefined, functions, symbols). */
 function feedValue(o: number, v: unknown): boolean {
   switch (typeof v) {
     case 'string':
-      feed(o, Tag.Str);
-      feedText(o, v);
+      feed(lanes, o, Tag.Str);
+      feedText(lanes, o, v);
       return true;
     case 'number':
       if (!Number.isFinite(v)) {
-        feed(o, Tag.Null);
+        feed(lanes, o, Tag.Null);
         return true;
       }
       f64[0] = v === 0 ? 0 : v;
-      feed(o, Tag.Num);
-      feed(o, u32[0] ?? 0);
-      feed(o, u32[1] ?? 0);
+      feed(lanes, o, Tag.Num);
+      feed(lanes, o, u32[0] ?? 0);
+      feed(lanes, o, u32[1] ?? 0);
       return true;
     case 'boolean':
-      feed(o, v ? Tag.True : Tag.False);
+      feed(lanes, o, v ? Tag.True : Tag.False);
       return true;
     case 'object':
-      if (v === null) feed(o, Tag.Null);
+      if (v === null) feed(lanes, o, Tag.Null);
       else if (v instanceof Piece) {
-        feed(o, Tag.Piece);
-        feedText(o, v.text);
+        feed(lanes, o, Tag.Piece);
+        feedText(lanes, o, v.text);
       } else {
         const d = canonicalDigest(v);
-        feed(o, Tag.Ref);
-        for (let i = 0; i < 8; i++) feed(o, d.charCodeAt(i));
+        feed(lanes, o, Tag.Ref);
+        for (let i = 0; i < 8; i++) feed(lanes, o, d.charCodeAt(i));
       }
       return true;
     default:
@@ -157,50 +120,34 @@ function feedValue(o: number, v: unknown): boolean {
   }
 }
 
-function mix(h: number): number {
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
 export function canonicalDigest(o: object, override?: (key: string, value: unknown) => unknown): string {
   if (!override) {
     const hit = merkle.get(o);
     if (hit !== undefined) return hit;
   }
-  const at = 4 * level++;
+  const at = LANE_SLOTS * level++;
   if (at >= lanes.length) throw new Error('canonicalDigest: nested deeper than 256 levels');
-  lanes[at] = 0x9e3779b1 | 0;
-  lanes[at + 1] = 0x85ebca77 | 0;
-  lanes[at + 2] = 0xc2b2ae3d | 0;
-  lanes[at + 3] = 0x27d4eb2f;
+  startLanes(lanes, at);
   try {
     if (Array.isArray(o)) {
-      feed(at, Tag.Arr);
-      feed(at, o.length);
-      for (const x of o) if (!feedValue(at, x)) feed(at, Tag.Null);
+      feed(lanes, at, Tag.Arr);
+      feed(lanes, at, o.length);
+      for (const x of o) if (!feedValue(at, x)) feed(lanes, at, Tag.Null);
     } else {
       const rec = o as Record<string, unknown>;
-      feed(at, Tag.Obj);
+      feed(lanes, at, Tag.Obj);
       for (const k of Object.keys(rec).sort()) {
         const v = override ? override(k, rec[k]) : rec[k];
         if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-        feedText(at, k);
+        feedText(lanes, at, k);
         feedValue(at, v);
       }
     }
-    feed(at, Tag.End);
+    feed(lanes, at, Tag.End);
   } finally {
     level--;
   }
-  const a = lanes[at] ?? 0;
-  const b = lanes[at + 1] ?? 0;
-  const c = lanes[at + 2] ?? 0;
-  const d = lanes[at + 3] ?? 0;
-  const x = mix(a ^ Math.imul(d, 0x9e3779b1));
-  const y = mix(b ^ Math.imul(a, 0x85ebca77));
-  const z = mix(c ^ Math.imul(b, 0xc2b2ae3d));
-  const w = mix(d ^ Math.imul(c, 0x27d4eb2f));
+  const [x = 0, y = 0, z = 0, w = 0] = finishLanes(lanes, at);
   const out = String.fromCharCode(x & 0xffff, x >>> 16, y & 0xffff, y >>> 16, z & 0xffff, z >>> 16, w & 0xffff, w >>> 16);
   if (!override) merkle.set(o, out);
   return out;

@@ -5,8 +5,9 @@
 import fc from 'fast-check';
 import { parseArgs } from 'node:util';
 import { sequenceArb } from '../arbitraries/fs-ops.js';
-import { canRunOracle, Oracle, protectedSysctls } from './oracle.js';
+import { canRunOracle, Oracle } from './oracle.js';
 import { runSequence, type Tally } from './sequence.js';
+import { machineSettings, showSettings } from './sysctl.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '10000' }, seed: { type: 'string' }, show: { type: 'string', default: '3' }, stats: { type: 'boolean', default: false } } });
 const runs = Number(values.runs);
@@ -16,7 +17,7 @@ if (!canRunOracle()) {
   console.error('fscheck needs root on Linux: the oracle workers change uid.');
   process.exit(2);
 }
-console.log(`seed ${seed}, protected_* ${JSON.stringify(protectedSysctls())}`);
+console.log(`seed ${seed}, ${showSettings(machineSettings())}`);
 const oracle = await Oracle.start();
 const started = performance.now();
 let divergences = 0;

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { Kernel, ROOT, type Creds, type FsResult } from '../../model/fs/index.js';
 import { sequenceArb } from '../arbitraries/fs-ops.js';
 import { canRunOracle, Oracle } from './oracle.js';
+import { holdSettings } from './sysctl.js';
 import { runSequence } from './sequence.js';
 
 const runnable = canRunOracle();
@@ -32,11 +33,17 @@ class StickyBlindKernel extends Kernel {
 
 describe('differential: model vs the Linux kernel', () => {
   let oracle: Oracle | undefined;
+  // the model is set up like the machine's fs.protected_* sysctls, which a rule case may set for
+  // itself in another test file (NOL_SET_SYSCTL=1): hold them steady for this file's sequences
+  let release = (): void => undefined;
   beforeAll(async () => {
-    if (runnable) oracle = await Oracle.start();
+    if (!runnable) return;
+    release = await holdSettings();
+    oracle = await Oracle.start();
   });
   afterAll(() => {
     oracle?.stop();
+    release();
   });
 
   // At least 1,000 sequences in every run; FC_NUM_RUNS (test/fc-setup.ts) can only raise it.

@@ -17,18 +17,6 @@ const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 export const canRunOracle = (): boolean => process.getuid?.() === 0 && process.platform === 'linux';
 
-/** The fs.protected_* sysctls of the machine running the oracle (0 when unreadable). */
-export function protectedSysctls(): { symlinks: number; regular: number; hardlinks: number } {
-  const read = (name: string): number => {
-    try {
-      return Number(fs.readFileSync(`/proc/sys/fs/protected_${name}`, 'utf8').trim());
-    } catch {
-      return 0;
-    }
-  };
-  return { symlinks: read('symlinks'), regular: read('regular'), hardlinks: read('hardlinks') };
-}
-
 interface Reply { readonly kind: 'ready' | 'result'; readonly id?: number; readonly outcome?: string }
 
 export class Oracle {

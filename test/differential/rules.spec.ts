@@ -1,47 +1,17 @@
 /**
  * Every rule case of test/fs, run against the real Linux kernel: the unit tests' expectations are
- * what Linux does, not what we believe it does. Cases marked model-only (Darwin, sysctls this machine
- * does not have, paths the oracle cannot map) are reported skipped with their reason.
+ * what Linux does, not what we believe it does. Cases marked model-only (Darwin, paths the oracle
+ * cannot map) are reported skipped with their reason, and so is a fs.protected_* case this run can
+ * neither find on the machine nor set (see rule-plan.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attrRules } from '../fs/cases/attr.js';
-import { createRules } from '../fs/cases/create.js';
-import { darwinRules } from '../fs/cases/darwin.js';
-import { ioRules } from '../fs/cases/io.js';
-import { mkdirPRules } from '../fs/cases/mkdir-p.js';
-import { openRules } from '../fs/cases/open.js';
-import { protectedRules } from '../fs/cases/protected.js';
-import { removeRules } from '../fs/cases/remove.js';
-import { renameRules } from '../fs/cases/rename.js';
-import { stickyRules } from '../fs/cases/sticky.js';
-import { walkRules } from '../fs/cases/walk.js';
-import { outcomesOnModel, type RuleCase } from '../fs/rule-case.js';
 import { INITIAL_TREE } from './cast.js';
-import { canRunOracle, Oracle, protectedSysctls } from './oracle.js';
+import { canRunOracle, Oracle } from './oracle.js';
 import { showOp } from './ops.js';
+import { plan, ruleGroups } from './rule-plan.js';
+import { machineSettings, whyNotSettable, withSettings } from './sysctl.js';
 
-const groups = [
-  ...stickyRules, ...removeRules, ...renameRules, ...openRules, ...createRules, ...mkdirPRules,
-  ...attrRules, ...walkRules, ...ioRules, ...protectedRules, ...darwinRules,
-];
-
-/**
- * Why `c` cannot run against this machine's kernel, or null when it can. A case written for other
- * fs.protected_* settings than the machine's still runs when the model, set up like the machine,
- * gives every call the outcome the case expects (the setting does not matter to it): so a machine
- * with protected_symlinks = 1 checks every ordinary case that follows no foreign link in /tmp.
- */
-function skipReason(c: RuleCase): string | null {
-  if (!canRunOracle()) return 'needs root on Linux to run oracle workers as other uids';
-  if (c.modelOnly) return c.modelOnly;
-  const sys = protectedSysctls();
-  const machine = { protectedSymlinks: sys.symlinks > 0, protectedRegular: Math.min(sys.regular, 2) as 0 | 1 | 2 };
-  const wants = { protectedSymlinks: c.kernel?.protectedSymlinks ?? false, protectedRegular: c.kernel?.protectedRegular ?? 0 };
-  if (wants.protectedSymlinks === machine.protectedSymlinks && wants.protectedRegular === machine.protectedRegular) return null;
-  const expected = c.steps.map(([, want]) => want);
-  if (outcomesOnModel(c, { ...c.kernel, ...machine }).every((got, i) => got === expected[i])) return null;
-  return `written for protected_symlinks=${String(Number(wants.protectedSymlinks))} protected_regular=${String(wants.protectedRegular)}, this machine has ${String(sys.symlinks)} and ${String(sys.regular)}, and the outcome depends on it`;
-}
+const SETTINGS_WAIT_MS = 300_000;
 
 describe('rule cases on the Linux kernel', () => {
   let oracle: Oracle | undefined;
@@ -52,19 +22,30 @@ describe('rule cases on the Linux kernel', () => {
     oracle?.stop();
   });
 
-  for (const g of groups) {
+  const machine = machineSettings();
+  const cannotSet = whyNotSettable();
+  for (const g of ruleGroups) {
     describe(g.describe, () => {
       for (const c of g.cases) {
-        const reason = skipReason(c);
-        (reason ? it.skip : it)(`${c.it}${reason ? ` [skipped: ${reason}]` : ''}`, async () => {
-          if (!oracle) throw new Error('oracle not started');
-          const root = oracle.makeRoot(c.tree ?? INITIAL_TREE);
-          try {
-            for (const [op, want] of c.steps) expect(await oracle.run(root, op), showOp(op)).toBe(want);
-          } finally {
-            oracle.removeRoot(root);
-          }
-        });
+        const p = canRunOracle() ? plan(c, machine, cannotSet) : { skip: 'needs root on Linux to run oracle workers as other uids' };
+        if ('skip' in p) {
+          it.skip(`${c.it} [skipped: ${p.skip}]`, () => undefined);
+          continue;
+        }
+        it(`${c.it}${p.note ? ` [${p.note}]` : ''}`, async () => {
+          const o = oracle;
+          if (!o) throw new Error('oracle not started');
+          const run = async (): Promise<void> => {
+            const root = o.makeRoot(c.tree ?? INITIAL_TREE);
+            try {
+              for (const [i, [op]] of c.steps.entries()) expect(await o.run(root, op), showOp(op)).toBe(p.expected[i]);
+            } finally {
+              o.removeRoot(root);
+            }
+          };
+          await (p.set ? withSettings(p.set, run, SETTINGS_WAIT_MS) : run());
+          // setting the sysctls may first wait for differential.spec.ts's sequences to finish
+        }, p.set ? SETTINGS_WAIT_MS + 60_000 : undefined);
       }
     });
   }

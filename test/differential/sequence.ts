@@ -4,8 +4,9 @@
  */
 import { createKernel, diffTrees, formatTree, populateOrThrow, type FsKernel, type TreeEntry } from '../../model/fs/index.js';
 import { INITIAL_TREE } from './cast.js';
-import { protectedSysctls, type Oracle } from './oracle.js';
+import type { Oracle } from './oracle.js';
 import { runModel, showOp, type Op } from './ops.js';
+import { asKernelOptions, machineSettings } from './sysctl.js';
 
 export interface Divergence {
   readonly report: string;
@@ -35,8 +36,7 @@ function treeReport(model: TreeEntry[], real: TreeEntry[]): string[] {
 
 /** A model configured like the machine the oracle runs on (its fs.protected_* sysctls). */
 export function machineKernel(): FsKernel {
-  const p = protectedSysctls();
-  return createKernel({ protectedSymlinks: p.symlinks > 0, protectedRegular: Math.min(p.regular, 2) as 0 | 1 | 2 });
+  return createKernel(asKernelOptions(machineSettings()));
 }
 
 /**

@@ -1,16 +1,18 @@
 /**
  * fs.protected_symlinks and fs.protected_regular (Linux fs/namei.c:may_follow_link,
  * may_create_in_sticky; Documentation/admin-guide/sysctl/fs.rst), modelled as kernel options. Each
- * case names the setting it is written for; test/differential/rules.spec.ts runs it against Linux
- * where the machine has that setting, or where its outcome does not depend on it. The tests never
- * change a sysctl: a machine with 0 checks the "= 0" cases (and the setting-independent "= 1"
- * ones), a machine with 1 (a common distribution default) the others.
+ * case names both settings it is written for and runs on the model with them. test/differential/
+ * rules.spec.ts runs it against Linux where the machine has those settings; elsewhere it sets them
+ * for the case when allowed (NOL_SET_SYSCTL=1, as root: CI), else runs it where its outcome does not
+ * depend on them, else skips it saying why.
  */
 import { alice, bob, carol, root } from '../dsl.js';
 import { step, type RuleGroup } from '../rule-case.js';
 
-const links = { protectedSymlinks: true } as const;
-const noLinks = { protectedSymlinks: false } as const;
+// Every case names both settings, so none depends on a default (or on the machine it runs on).
+const links = { protectedSymlinks: true, protectedRegular: 0 } as const;
+const noLinks = { protectedSymlinks: false, protectedRegular: 0 } as const;
+const regular = (level: 0 | 1 | 2) => ({ protectedSymlinks: false, protectedRegular: level }) as const;
 
 export const protectedRules: readonly RuleGroup[] = [
   {
@@ -54,16 +56,16 @@ export const protectedRules: readonly RuleGroup[] = [
   {
     describe: 'protected_regular (may_create_in_sticky)',
     cases: [
-      { it: 'should fail with EACCES for O_CREAT on another user\'s file in a sticky world-writable directory (level 1)', kernel: { protectedRegular: 1 }, steps: [step(alice.open('/tmp/b-file', 'w|creat'), 'EACCES')] },
-      { it: 'should let the file\'s owner open it with O_CREAT', kernel: { protectedRegular: 1 }, steps: [step(bob.open('/tmp/b-file', 'w|creat'), 'ok')] },
+      { it: 'should fail with EACCES for O_CREAT on another user\'s file in a sticky world-writable directory (level 1)', kernel: regular(1), steps: [step(alice.open('/tmp/b-file', 'w|creat'), 'EACCES')] },
+      { it: 'should let the file\'s owner open it with O_CREAT', kernel: regular(1), steps: [step(bob.open('/tmp/b-file', 'w|creat'), 'ok')] },
       {
         it: 'should let anyone open a file of the directory\'s owner with O_CREAT (level 1)',
-        kernel: { protectedRegular: 1 },
+        kernel: regular(1),
         steps: [step(root.writeFile('/tmp/rf', 'r', 0o644), 'ok'), step(alice.open('/tmp/rf', 'r|creat'), 'ok')],
       },
       {
         it: 'should not apply in a world-writable directory that is not sticky (level 1)',
-        kernel: { protectedRegular: 1 },
+        kernel: regular(1),
         steps: [
           step(alice.mkdir('/tmp/ww', 0o755), 'ok'),
           step(alice.chmod('/tmp/ww', 0o777), 'ok'),
@@ -71,11 +73,11 @@ export const protectedRules: readonly RuleGroup[] = [
           step(alice.open('/tmp/ww/bf', 'w|creat'), 'ok'),
         ],
       },
-      { it: 'should allow group-writable sticky directories at level 1', kernel: { protectedRegular: 1 }, steps: [step(bob.open('/nix/store/ddd-sgid', 'r|creat'), 'ok')] },
-      { it: 'should fail with EACCES in group-writable sticky directories at level 2', kernel: { protectedRegular: 2 }, steps: [step(bob.open('/nix/store/ddd-sgid', 'r|creat'), 'EACCES')] },
+      { it: 'should allow group-writable sticky directories at level 1', kernel: regular(1), steps: [step(bob.open('/nix/store/ddd-sgid', 'r|creat'), 'ok')] },
+      { it: 'should fail with EACCES in group-writable sticky directories at level 2', kernel: regular(2), steps: [step(bob.open('/nix/store/ddd-sgid', 'r|creat'), 'EACCES')] },
       {
         it: 'should not apply to a sticky directory only its owner can write (level 2)',
-        kernel: { protectedRegular: 2 },
+        kernel: regular(2),
         steps: [
           step(alice.mkdir('/tmp/adir', 0o755), 'ok'),
           step(alice.chmod('/tmp/adir', 0o1755), 'ok'),
@@ -86,10 +88,10 @@ export const protectedRules: readonly RuleGroup[] = [
       },
       {
         it: 'should leave a symlink in a group-writable sticky directory to may_open (ELOOP, level 2)',
-        kernel: { protectedRegular: 2 },
+        kernel: regular(2),
         steps: [step(alice.symlink('x', '/nix/store/lnk'), 'ok'), step(bob.open('/nix/store/lnk', 'r|creat|nofollow'), 'ELOOP')],
       },
-      { it: 'should allow O_CREAT on another user\'s file when the sysctl is 0', kernel: { protectedRegular: 0 }, steps: [step(alice.open('/tmp/b-file', 'w|creat'), 'ok')] },
+      { it: 'should allow O_CREAT on another user\'s file when the sysctl is 0', kernel: regular(0), steps: [step(alice.open('/tmp/b-file', 'w|creat'), 'ok')] },
     ],
   },
 ];

@@ -1,0 +1,2 @@
+/** Digests shared by the fs kernel and the Nix model; depends on neither. */
+export { feed, feedText, finishLanes, LANE_SLOTS, startLanes } from './lanes.js';
