@@ -156,6 +156,18 @@ export const CITATIONS: { readonly [K in SrcKey]?: readonly Citation[] | NotUpst
     { file: DB, fn: 'DerivationBuilderImpl::unprepareBuild', line: 592, quote: 'cleanupBuild(false);' },
     { file: DB, fn: 'DerivationBuilderImpl::unprepareBuild', line: 594, quote: 'throw BuilderFailureError{' },
   ],
+  timedOut: [
+    { file: 'libstore/build/worker.cc', fn: 'Worker::waitForInput', line: 499, quote: 'if (goal->exitCode == Goal::ecBusy && 0 != settings.maxSilentTime && j->respectTimeouts', to: { line: 508, quote: '}' } },
+    { file: 'libstore/build/worker.cc', fn: 'Worker::waitForInput', line: 501, quote: 'goal->timedOut(TimedOut(settings.maxSilentTime));' },
+    { file: 'libstore/build/worker.cc', fn: 'Worker::waitForInput', line: 507, quote: 'goal->timedOut(TimedOut(settings.buildTimeout));' },
+    { file: 'libstore/build/goal.cc', fn: 'ChildEvents::pushChildEvent', line: 32, quote: 'void ChildEvents::pushChildEvent(TimedOut event)', to: { line: 37, quote: 'childTimeout = std::move(event);' } },
+    { file: 'libstore/build/goal.cc', fn: 'ChildEvents::pushChildEvent', line: 36, quote: 'childEOF.reset();' },
+    { file: DBG, fn: 'DerivationBuildingGoal::buildLocally', line: 959, quote: '} else if (auto * timeout = std::get_if<TimedOut>(&event)) {', to: { line: 961, quote: 'co_return doneFailure(std::move(*timeout));' } },
+    { file: DBG, fn: 'DerivationBuildingGoal::buildLocally', line: 960, quote: 'builder->killChild();' },
+    { file: DB, fn: 'DerivationBuilderImpl::killChild', line: 525, quote: 'bool DerivationBuilderImpl::killChild()', to: { line: 536, quote: 'killSandbox(true);' } },
+    { file: DB, fn: 'DerivationBuilderImpl::killChild', line: 534, quote: '::kill(-pid, SIGKILL); /* ignore the result */' },
+    { file: DB, fn: 'DerivationBuilderDeleter::operator()', line: 2077, quote: 'builderImpl->cleanupOnDestruction();' },
+  ],
   collectGarbage: [
     { file: GC, fn: 'LocalStore::collectGarbage', line: 727, quote: 'while (errno = 0, dirent = readdir(dir.get())) {', to: { line: 737, quote: '}' } },
     { file: GC, fn: 'LocalStore::collectGarbage', line: 488, quote: 'while (shared->pending == hashPart) {' },

@@ -41,6 +41,7 @@ export const SRC = {
   interrupt: 'libutil/unix/include/nix/util/signals-impl.hh checkInterrupt (l.90); libstore/daemon.cc processConnection MonitorFdHup (l.1016) -> triggerInterrupt; libstore/build/worker.cc ~Worker destroys goals (l.42)',
   crash: 'kernel: SIGKILL of the daemon worker; flocks dropped; libutil/unix/processes.cc startProcess PR_SET_PDEATHSIG on Linux only (l.228)',
   builderFailure: 'libstore/unix/build/derivation-builder.cc unprepareBuild (l.587-594: cleanupBuild(false), then BuilderFailureError)',
+  timedOut: 'libstore/build/worker.cc Worker::waitForInput: max-silent-time / build-timeout expired (l.499-508); goal.cc pushChildEvent(TimedOut) drops a pending EOF (l.32-37); derivation-building-goal.cc buildLocally killChild, doneFailure(TimedOut) (l.959-961); derivation-builder.cc killChild (l.525-536)',
   collectGarbage: 'libstore/gc.cc LocalStore::collectGarbage gcDeleteDead, the store scan (l.727)',
   collectorTempRootCheck: 'libstore/gc.cc LocalStore::collectGarbage deleteReferrersClosure: a temp root keeps a path alive, else it becomes pending (l.642-646)',
   storeDelete: 'nix/store-delete.cc CmdStoreDelete; libcmd/installables.cc build2 printMissing (l.628); libstore/gc.cc gcDeleteSpecific (l.698)',

@@ -372,6 +372,20 @@ export const checkInterruptedThenDelete: Scenario = {
   explore: { faults: ['interrupt', 'crash', 'builderFailure'], maxFaults: 1, faultTargets: ['c1'] },
 };
 
+/**
+ * The seed schedule with no user in it: `timeout` (build-timeout) expires while the builder runs,
+ * the worker kills it and the goal fails with TimedOut. Its cleanup is cleanupOnDestruction's,
+ * which never touches a floating CA output's scratch path, so the retry meets the leftover.
+ */
+export const timeoutRetry: Scenario = {
+  name: 'timeout-retry',
+  doc: 'Linux, sandbox off, 4 build users, `timeout` set: a floating CA build times out after its first write (the worker kills the builder, the goal fails with TimedOut, no Ctrl-C anywhere); the retry, drawn as another build user, fails EACCES on the leftover; nix store delete removes it; the next retry succeeds.',
+  settings: { ...DARWIN, platform: 'linux', buildDeadline: 'timeout' },
+  derivations: [CA],
+  actors: seedActors('godyn').map((a) => (a.id === 'a1' ? { ...a, fault: { kind: 'timeout', before: 'builderAction', nth: 2 } } : a)),
+  explore: { faults: ['timeout'], maxFaults: 1 },
+};
+
 export const BUILTIN: readonly Scenario[] = [
   seed487,
   keepFailedRetry,
@@ -395,6 +409,7 @@ export const BUILTIN: readonly Scenario[] = [
   hostileReplantSingleUser,
   checkConcurrentGc,
   checkInterruptedThenDelete,
+  timeoutRetry,
 ];
 
 export function builtinScenario(name: string): Scenario | undefined {
