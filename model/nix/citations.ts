@@ -266,6 +266,13 @@ export const CITATIONS: { readonly [K in SrcKey]?: readonly Citation[] | NotUpst
  * or a line of CITATIONS.
  */
 export const NOTE_CITATIONS: Readonly<Record<string, readonly Citation[]>> = {
+  /** keep-going = false: a failed top-level goal clears the others, and a waiter drops its other waitees; each dropped goal's builder is destroyed. */
+  keepGoingCancels: [
+    { file: 'libstore/build/worker.cc', fn: 'Worker::removeGoal', line: 197, quote: 'if (goal->exitCode == Goal::ecFailed && !settings.keepGoing)', to: { line: 198, quote: 'topGoals.clear();' } },
+    { file: 'libstore/build/worker.cc', fn: 'Worker::removeGoal', line: 195, quote: '/* If a top-level goal failed, then kill all other goals' },
+    { file: 'libstore/build/goal.cc', fn: 'Goal::amDone', line: 235, quote: '} else if (result == ecFailed && !worker.settings.keepGoing) {', to: { line: 243, quote: 'worker.wakeUp(goal);' } },
+    { file: 'libstore/build/goal.cc', fn: 'Goal::amDone', line: 241, quote: 'goal->waitees.clear();' },
+  ],
   /** Which builder a build gets: the sandbox decision, and the chroot only on Linux. */
   makeDerivationBuilder: [
     { file: DB, fn: 'makeDerivationBuilder', line: 2090, quote: 'if (localSettings.sandboxMode == smEnabled) {', to: { line: 2091, quote: 'if (params.drvOptions.noChroot)' } },

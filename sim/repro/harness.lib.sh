@@ -14,6 +14,7 @@ KEEP_WORK=${KEEP_WORK:-1}
 STEP_TIMEOUT=${NOL_STEP_TIMEOUT:-180}    # one nix-build / nix command
 GATE_TIMEOUT=${NOL_GATE_TIMEOUT:-120}    # until a builder reaches its gate or a blocker its user
 SETTLE_TIMEOUT=${NOL_SETTLE_TIMEOUT:-60} # until an interrupted builder is gone and its user free
+BUILD_TIMEOUT=${NOL_BUILD_TIMEOUT:-2}    # `timeout` of a build that times out at its gate (seconds from the builder's start)
 USERPOOL_DIR=${NOL_USERPOOL_DIR:-/nix/var/nix/userpool}
 SOCKET=/nix/var/nix/daemon-socket/socket
 
@@ -320,7 +321,7 @@ gate_write() { # $1 fifo, $2 word
 }
 
 h_build() { # $1 step, $2 attempt, $3 drv index, $4 mode, $5 gate or daemon rule, $6 flags: nodebug (interrupted at its resume), check (nix-build --check), joined by +
-    # modes: run | interrupt | hold | crash | fail (at a builder gate) | lockwait | dinterrupt | dcrash | dhold (at a daemon rule)
+    # modes: run | interrupt | hold | crash | fail | timeout (at a builder gate) | lockwait | dinterrupt | dcrash | dhold (at a daemon rule)
     local step=$1 att=$2 d=$3 mode=$4 gate=$5 flags=${6:-} id; id=$(drv_var DRV_ID "$d")
     local rule=""
     case "$mode" in d*) rule=$gate; gate="" ;; esac
@@ -340,7 +341,9 @@ h_build() { # $1 step, $2 attempt, $3 drv index, $4 mode, $5 gate or daemon rule
     local debug=1; case "$mode" in interrupt|dinterrupt) debug=0 ;; esac; case "$flags" in *nodebug*) debug=0 ;; esac
     local check=0; case "$flags" in *check*) check=1 ;; esac
     [ -n "$rule" ] && arm_rule "r$step" "$rule"
-    nix-build "${NBA[@]}" --no-out-link $([ "$check" = 1 ] && echo --check) $([ "$debug" = 1 ] && echo --debug) > "$out" 2> "$err" < /dev/null &
+    # timeout: the builder blocks at its gate (nobody writes its fifo) until the daemon's build timeout kills it
+    local deadline=(); [ "$mode" = timeout ] && deadline=(--option timeout "$BUILD_TIMEOUT")
+    nix-build "${NBA[@]}" --no-out-link "${deadline[@]}" $([ "$check" = 1 ] && echo --check) $([ "$debug" = 1 ] && echo --debug) > "$out" 2> "$err" < /dev/null &
     local pid=$!; track "$pid"
     local interrupted=0 rc n=0
     case "$mode" in
@@ -360,7 +363,7 @@ h_build() { # $1 step, $2 attempt, $3 drv index, $4 mode, $5 gate or daemon rule
                 say "step $step build $att ($id): daemon worker $HIT_PID held at $HIT_REST (client PID $pid)"
                 return 0
             fi ;;
-        interrupt|hold|crash|fail)
+        interrupt|hold|crash|fail|timeout)
             while [ ! -s "$CTL/gate/$id.$gate" ] && ! child_done "$pid"; do
                 n=$((n + 1)); [ "$n" -ge $(( GATE_TIMEOUT * 20 )) ] && die "attempt $att: builder never reached gate $gate"
                 sleep 0.05
@@ -376,6 +379,10 @@ h_build() { # $1 step, $2 attempt, $3 drv index, $4 mode, $5 gate or daemon rule
                 gate_write "$CTL/arm/$id.$gate" fail
                 wait_child "$pid" "$STEP_TIMEOUT" || die "attempt $att: nix-build did not finish in ${STEP_TIMEOUT}s after its builder failed"
                 rc=$CHILD_RC
+            elif [ "$mode" = timeout ]; then
+                wait_child "$pid" "$STEP_TIMEOUT" || die "attempt $att: nix-build did not time out in ${STEP_TIMEOUT}s (timeout ${BUILD_TIMEOUT}s)"
+                rc=$CHILD_RC
+                grep -q 'timed out after' "$err" || say "attempt $att: rc=$rc, and no 'timed out after' on its stderr"
             else
                 # the held builder's $out is this attempt's scratch path for the steps meanwhile
                 read_builder_log "$blog"; [ -n "$BL_OUT" ] && printf -v "SCRATCH_$d" '%s' "$BL_OUT"

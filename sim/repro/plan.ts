@@ -203,6 +203,11 @@ export type PlanStep =
       /** The builder exits 1 at this gate (a builder failure there). */
       readonly failAt?: string;
       /**
+       * `nix-build --option timeout` a couple of seconds: the builder blocks at this gate, and the
+       * daemon's build timeout kills it there (a build timeout at that point).
+       */
+      readonly timeoutAt?: string;
+      /**
        * Hold the daemon worker itself at one of its own file operations (the fault injector, loaded
        * into the daemon) and interrupt the build there, crash the worker there, or leave it held
        * until a `resume`. At most one of the seven.
@@ -371,6 +376,7 @@ const planStep = z.discriminatedUnion('kind', [
     check: z.literal(true).exactOptional(),
     crashAt: ident.exactOptional(),
     failAt: ident.exactOptional(),
+    timeoutAt: ident.exactOptional(),
     daemonAt: daemonPointShape.exactOptional(),
   }),
   z.strictObject({
@@ -503,14 +509,14 @@ function checkPlan(plan: z.infer<typeof planShape>, ctx: z.core.$RefinementCtx<z
         if (attempts.has(s.attempt)) issue(['steps', i, 'attempt'], `duplicate attempt name "${s.attempt}"`);
         attempts.set(s.attempt, s.drv);
         const d = drvs.get(s.drv);
-        for (const field of ['interruptAt', 'holdAt', 'crashAt', 'failAt'] as const) {
+        for (const field of ['interruptAt', 'holdAt', 'crashAt', 'failAt', 'timeoutAt'] as const) {
           const g = s[field];
           if (g !== undefined && d && !d.program.some((a) => a.op === 'gate' && a.name === g)) {
             issue(['steps', i, field], `gate "${g}" is not in derivation "${s.drv}"'s program`);
           }
         }
-        if ([s.interruptAt, s.holdAt, s.waitsForLock, s.crashAt, s.failAt, s.daemonAt].filter((x) => x !== undefined).length > 1) {
-          issue(['steps', i], 'a build takes at most one of interruptAt, holdAt, waitsForLock, crashAt, failAt, daemonAt');
+        if ([s.interruptAt, s.holdAt, s.waitsForLock, s.crashAt, s.failAt, s.timeoutAt, s.daemonAt].filter((x) => x !== undefined).length > 1) {
+          issue(['steps', i], 'a build takes at most one of interruptAt, holdAt, waitsForLock, crashAt, failAt, timeoutAt, daemonAt');
         }
         if (s.holdAt !== undefined || s.waitsForLock || s.daemonAt?.action === 'hold') running.add(s.attempt);
         if (s.holdAt !== undefined || s.daemonAt?.action === 'hold') held.set(s.attempt, s.holdAt !== undefined ? 'gate' : 'daemon');

@@ -236,9 +236,11 @@ export function describeStep(step: PlanStep, index: number): string {
                 ? `, SIGKILL the daemon worker while the builder waits at gate ${step.crashAt}`
                 : step.failAt
                   ? `, the builder exits 1 at gate ${step.failAt}`
-                  : step.daemonAt
-                    ? `, ${daemonActionText(step.daemonAt.action)} at the daemon's ${describePoint(step.daemonAt)}`
-                    : ''
+                  : step.timeoutAt
+                    ? `, with a build timeout that kills the builder while it waits at gate ${step.timeoutAt}`
+                    : step.daemonAt
+                      ? `, ${daemonActionText(step.daemonAt.action)} at the daemon's ${describePoint(step.daemonAt)}`
+                      : ''
       }`;
     case 'resume':
       if (step.then !== undefined) {
@@ -371,9 +373,11 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
                 ? ['crash', s.crashAt]
                 : s.failAt
                   ? ['fail', s.failAt]
-                  : s.daemonAt
-                    ? [`d${s.daemonAt.action}`, daemonRule(s.daemonAt)]
-                    : ['run', ''];
+                  : s.timeoutAt
+                    ? ['timeout', s.timeoutAt]
+                    : s.daemonAt
+                      ? [`d${s.daemonAt.action}`, daemonRule(s.daemonAt)]
+                      : ['run', ''];
         // an attempt interrupted later (at its resume) runs without --debug too (see h_build)
         const interruptedLater = plan.steps.some((r, j) => j > i && r.kind === 'resume' && r.attempt === s.attempt && (r.fault === 'interrupt' || r.then?.fault === 'interrupt'));
         const flags = [...(interruptedLater ? ['nodebug'] : []), ...(s.check ? ['check'] : [])].join('+');

@@ -22,6 +22,7 @@ import {
   sameUserRetry,
   seed487,
   singleUser,
+  timeoutRetry,
 } from '../scenarios/builtin.js';
 import { GODYN } from '../scenarios/common.js';
 import type { Converted, PlanOptions } from './from-trace.js';
@@ -107,6 +108,8 @@ const ENTRIES: readonly Entry[] = [
   { scenario: linuxSandbox },
   { scenario: deleteRacesRebuild },
   { scenario: checkInterruptedThenDelete },
+  // the build timeout kills the builder at its gate: no client is interrupted
+  { scenario: timeoutRetry },
 ];
 
 /** The scenario on Linux with `nix`'s behaviour (sandbox as the scenario has it). */
