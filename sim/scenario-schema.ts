@@ -217,6 +217,9 @@ export const scenarioSchema = z
           'Which build deadline is set (non-zero): `timeout` or `max-silent-time`. Omitted: neither (the default), and no build times out. The model has no clock: a set deadline may expire whenever the worker checks it (fault `timeout`).',
           'timeout',
         ).optional(),
+        buildDirMode: mode(
+          'The mode of build-dir (/nix/var/nix/builds) as the daemon finds it (default 755). With build users, a world-writable one ("1777", "777") makes every build fail before its temp dir is made (checkNotWorldWritable).',
+        ).optional(),
       }),
       'The Nix settings that change the outcome.',
       { platform: 'darwin', sandbox: false, buildUsers: 4, keepFailed: false, nixVersion: '2.34.8' },

@@ -65,6 +65,13 @@ export const CITATIONS: { readonly [K in SrcKey]?: readonly Citation[] | NotUpst
     { file: DB, fn: 'DerivationBuilderImpl::prepareUser', line: 306, quote: 'virtual void prepareUser()' },
   ],
   startBuild: [{ file: DB, fn: 'DerivationBuilderImpl::startBuild', line: 736, quote: 'std::optional<Descriptor> DerivationBuilderImpl::startBuild()' }],
+  checkNotWorldWritable: [
+    { file: DB, fn: 'DerivationBuilderImpl::startBuild', line: 755, quote: 'if (buildUser)', to: { line: 756, quote: 'checkNotWorldWritable(buildDir);' } },
+    { file: DB, fn: 'checkNotWorldWritable', line: 723, quote: 'static void checkNotWorldWritable(std::filesystem::path path)', to: { line: 734, quote: '}' } },
+    { file: DB, fn: 'checkNotWorldWritable', line: 727, quote: 'if (st.st_mode & S_IWOTH)' },
+    { file: DB, fn: 'checkNotWorldWritable', line: 728, quote: 'throw Error("Path %s is world-writable or a symlink. That\'s not allowed for security.", PathFmt(path));' },
+    { file: DB, fn: 'DerivationBuilderImpl::startBuild', line: 749, quote: 'prepareUser();' },
+  ],
   createTempDir: [{ file: DB, fn: 'DerivationBuilderImpl::startBuild', line: 760, quote: 'topTmpDir = createTempDir(buildDir, "nix", 0700);' }],
   chownToBuilder: [
     { file: DB, fn: 'DerivationBuilderImpl::startBuild', line: 770, quote: 'chownToBuilder(tmpDirFd.get(), tmpDir);' },
@@ -267,6 +274,11 @@ export const CITATIONS: { readonly [K in SrcKey]?: readonly Citation[] | NotUpst
  */
 export const NOTE_CITATIONS: Readonly<Record<string, readonly Citation[]>> = {
   /** keep-going = false: a failed top-level goal clears the others, and a waiter drops its other waitees; each dropped goal's builder is destroyed. */
+  /** Any client, trusted or not, may set the build deadlines of its connection's builds. */
+  clientDeadlines: [
+    { file: 'libstore/daemon.cc', fn: 'ClientSettings::apply', line: 297, quote: 'trusted || name == settings.getWorkerSettings().buildTimeout.name', to: { line: 298, quote: '|| name == settings.getWorkerSettings().maxSilentTime.name' } },
+    { file: 'libstore/daemon.cc', fn: 'ClientSettings::apply', line: 241, quote: 'settings.getWorkerSettings().maxSilentTime = maxSilentTime;' },
+  ],
   keepGoingCancels: [
     { file: 'libstore/build/worker.cc', fn: 'Worker::removeGoal', line: 197, quote: 'if (goal->exitCode == Goal::ecFailed && !settings.keepGoing)', to: { line: 198, quote: 'topGoals.clear();' } },
     { file: 'libstore/build/worker.cc', fn: 'Worker::removeGoal', line: 195, quote: '/* If a top-level goal failed, then kill all other goals' },

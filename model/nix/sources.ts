@@ -14,6 +14,7 @@ export const SRC = {
   deletePath: 'libutil/unix/file-system.cc _deletePath (l.134)',
   getBuildUser: 'libstore/unix/user-lock.cc SimpleUserLock::acquire (l.67); derivation-builder.cc prepareUser (l.306)',
   startBuild: 'libstore/unix/build/derivation-builder.cc DerivationBuilderImpl::startBuild (l.736)',
+  checkNotWorldWritable: 'libstore/unix/build/derivation-builder.cc startBuild: with a build user, checkNotWorldWritable(buildDir) (l.755-756) lstats build-dir and each ancestor, and throws on S_IWOTH (l.723-734)',
   createTempDir: 'libstore/unix/build/derivation-builder.cc startBuild createTempDir(buildDir, "nix", 0700) (l.760)',
   chownToBuilder: 'libstore/unix/build/derivation-builder.cc startBuild chownToBuilder (l.770)',
   scratchPaths: 'libstore/unix/build/derivation-builder.cc startBuild scratch-path ternary (l.784-824)',

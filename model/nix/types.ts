@@ -27,6 +27,11 @@ export interface Settings {
    * no clock, so a set deadline may expire at any point the worker checks it (fault `timeout`).
    */
   readonly buildDeadline?: 'timeout' | 'max-silent-time';
+  /**
+   * The mode of build-dir (/nix/var/nix/builds) as the daemon finds it, in octal; absent: 755. With
+   * build users, a world-writable one (`1777`, `777`) makes every build fail before its temp dir.
+   */
+  readonly buildDirMode?: string;
   /** Which Nix's behaviour: upstream 2.34.8, or Debian's 2.8.0 where the code differs (docs/fidelity.md). */
   readonly nixVersion: '2.34.8' | '2.8';
 }
@@ -203,7 +208,8 @@ export type BuildOutcome =
   | { readonly kind: 'crashed' };
 
 /** Nix: BuildResult::Failure kinds this model can produce, plus SysError escaping the goal. */
-export type FailureKind = 'builderFailed' | 'outputRejected' | 'sysError' | 'notDeterministic' | 'timedOut';
+/** `unsafeBuildDir`: startBuild's checkNotWorldWritable refused build-dir (an Error escaping the goal). */
+export type FailureKind = 'builderFailed' | 'outputRejected' | 'sysError' | 'notDeterministic' | 'timedOut' | 'unsafeBuildDir';
 
 /** Registration sub-steps (derivation-builder.cc registerOutputs), in upstream order. */
 export type RegisterStep =

@@ -355,7 +355,12 @@ export function planFromEvents(
       scenario: scenario.name,
       doc: scenario.doc,
       nix: s.settings.nixVersion,
-      settings: { buildUsers: s.settings.buildUsers, keepFailed: s.settings.keepFailed, ...(s.settings.sandbox ? { sandbox: true } : {}) },
+      settings: {
+        buildUsers: s.settings.buildUsers,
+        keepFailed: s.settings.keepFailed,
+        ...(s.settings.sandbox ? { sandbox: true } : {}),
+        ...(s.settings.buildDirMode !== undefined ? { buildDirMode: s.settings.buildDirMode } : {}),
+      },
       derivations,
       steps: planned,
       expect,

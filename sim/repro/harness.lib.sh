@@ -1,5 +1,5 @@
 # ---- nix-outpath-lab repro harness (sim/repro/harness.lib.sh, inlined by renderScript) --------
-# Expects from the rendered preamble: SCENARIO VARIANT PLATFORM BUILD_USERS KEEP_FAILED HAS_CA
+# Expects from the rendered preamble: SCENARIO VARIANT PLATFORM BUILD_USERS KEEP_FAILED BUILD_DIR_MODE HAS_CA
 # USER_PREFIX NDRV DRV_ID_<n> DRV_KIND_<n> DRV_NAME_<n> and the functions write_files / run_steps.
 # Written for bash >= 3.2 (darwin's /bin/bash): no associative arrays, no mapfile, no wait -n,
 # empty arrays expanded as ${a[@]+"${a[@]}"}.
@@ -145,6 +145,14 @@ export NIX_CONFIG="experimental-features = nix-command ca-derivations
 substituters =
 $SANDBOX_CONF
 keep-failed = $KEEP_FAILED"
+
+# A plan's own build-dir (settings.buildDirMode): a fresh dir of that mode, passed to the steps'
+# builds only (the probe and the blockers build in the daemon's own, which the check accepts).
+BUILD_DIR_OPT=()
+if [ -n "${BUILD_DIR_MODE:-}" ]; then
+    mkdir -p "$WORK/build-dir" && chmod "$BUILD_DIR_MODE" "$WORK/build-dir" || die "cannot make $WORK/build-dir $BUILD_DIR_MODE"
+    BUILD_DIR_OPT=(--option build-dir "$WORK/build-dir")
+fi
 
 # The daemon is NOT started here: this script assumes one runs (validate-real starts its own).
 [ -S "$SOCKET" ] || die "no daemon socket at $SOCKET: start a multi-user nix-daemon first"
@@ -343,7 +351,7 @@ h_build() { # $1 step, $2 attempt, $3 drv index, $4 mode, $5 gate or daemon rule
     [ -n "$rule" ] && arm_rule "r$step" "$rule"
     # timeout: the builder blocks at its gate (nobody writes its fifo) until the daemon's build timeout kills it
     local deadline=(); [ "$mode" = timeout ] && deadline=(--option timeout "$BUILD_TIMEOUT")
-    nix-build "${NBA[@]}" --no-out-link "${deadline[@]}" $([ "$check" = 1 ] && echo --check) $([ "$debug" = 1 ] && echo --debug) > "$out" 2> "$err" < /dev/null &
+    nix-build "${NBA[@]}" --no-out-link "${deadline[@]}" "${BUILD_DIR_OPT[@]}" $([ "$check" = 1 ] && echo --check) $([ "$debug" = 1 ] && echo --debug) > "$out" 2> "$err" < /dev/null &
     local pid=$!; track "$pid"
     local interrupted=0 rc n=0
     case "$mode" in
@@ -424,6 +432,8 @@ end_attempt() { # $1 step, $2 attempt, $3 drv index, $4 gate, $5 rc, $6 interrup
         printf -v "FINAL_$d" '%s' "$final"
     fi
     cp "$blog" "$WORK/attempt-$att.builder.log"
+    # why a failed attempt failed, for the log (the observation keeps the outcome only)
+    if [ "$rc" != 0 ] && [ "$interrupted" = 0 ]; then say "attempt $att: $(grep '^error:' "$err" | tail -1)"; fi
     fact "$(python3 "$PY" attempt "$att" "$id" "$(drv_var DRV_NAME "$d")-$NONCE" "$rc" "$interrupted" \
         "$blog" "$err" "$final" "$(secs_since "$t0")" "$SANDBOX" "$debug")"
     say "step $step build $att ($id): $([ "$interrupted" = 1 ] && echo "interrupted at $gate" || echo "rc=$rc") as ${BL_USER:-<no builder>}, \$out=${BL_OUT:-?}${final:+ -> $final} ($(secs_since "$t0")s)"

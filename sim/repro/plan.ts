@@ -66,6 +66,11 @@ export interface PlanSettings {
    * sandbox fails instead of quietly building without. Absent = false.
    */
   readonly sandbox?: boolean;
+  /**
+   * The steps' builds run with `--option build-dir` set to a fresh directory of this mode (octal),
+   * instead of the daemon's own build-dir. Absent: the daemon's.
+   */
+  readonly buildDirMode?: string;
 }
 
 export interface PlanDerivation {
@@ -434,7 +439,12 @@ const planShape = z.strictObject({
   scenario: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,79}$/, 'must match ^[a-z0-9][a-z0-9._-]{0,79}$ (it names files)'),
   doc: z.string().max(4000),
   nix: z.enum(['2.34.8', '2.8']).exactOptional(),
-  settings: z.strictObject({ buildUsers: z.int().min(0).max(32), keepFailed: z.boolean(), sandbox: z.boolean().exactOptional() }),
+  settings: z.strictObject({
+    buildUsers: z.int().min(0).max(32),
+    keepFailed: z.boolean(),
+    sandbox: z.boolean().exactOptional(),
+    buildDirMode: z.string().regex(/^[0-7]{3,4}$/, 'an octal mode such as "1777"').exactOptional(),
+  }),
   derivations: z.array(z.strictObject({ id: ident, kind: z.enum(['ca-floating', 'input-addressed']), name: storeName, program: z.array(builderAction).max(200) })).min(1),
   steps: z.array(planStep).min(1).max(500),
   expect: z.record(variantName, observationSchema),

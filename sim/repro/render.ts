@@ -328,6 +328,7 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
     `BUILD_USERS=${plan.settings.buildUsers}`,
     `KEEP_FAILED=${String(plan.settings.keepFailed)}`,
     `SANDBOX=${plan.settings.sandbox ? 1 : 0}`,
+    `BUILD_DIR_MODE=${plan.settings.buildDirMode ?? ''}`,
     `HAS_CA=${hasCa ? 1 : 0}`,
     `NEEDS_INJECTOR=${plan.steps.some((s) => (s.kind === 'build' && s.daemonAt !== undefined) || (s.kind === 'resume' && s.then?.daemonAt !== undefined)) ? 1 : 0}`,
     `USER_PREFIX=${userPrefix(opts.platform)}`,

@@ -23,6 +23,8 @@ import {
   seed487,
   singleUser,
   timeoutRetry,
+  buildDirWorldWritable,
+  buildDirWorldWritableSingleUser,
 } from '../scenarios/builtin.js';
 import { GODYN } from '../scenarios/common.js';
 import type { Converted, PlanOptions } from './from-trace.js';
@@ -110,6 +112,9 @@ const ENTRIES: readonly Entry[] = [
   { scenario: checkInterruptedThenDelete },
   // the build timeout kills the builder at its gate: no client is interrupted
   { scenario: timeoutRetry },
+  // build-dir 1777 (the steps' builds get --option build-dir): refused with build users, used without
+  { scenario: buildDirWorldWritable },
+  { scenario: buildDirWorldWritableSingleUser },
 ];
 
 /** The scenario on Linux with `nix`'s behaviour (sandbox as the scenario has it). */

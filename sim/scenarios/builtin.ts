@@ -386,6 +386,32 @@ export const timeoutRetry: Scenario = {
   explore: { faults: ['timeout'], maxFaults: 1 },
 };
 
+/**
+ * build-dir world-writable (as a build-dir below /tmp would be): with build users startBuild
+ * refuses every build after prepareUser and before its temp dir (checkNotWorldWritable).
+ */
+export const buildDirWorldWritable: Scenario = {
+  name: 'build-dir-world-writable',
+  doc: 'Linux, sandbox off, 4 build users, build-dir 1777: startBuild takes a build user, kills its stray processes, then refuses the build (build-dir is world-writable) before making a temp dir or touching the scratch path; the retry is refused the same way. Nothing is left behind, and no variant can heal it: NoWedge fails everywhere because every build is refused.',
+  settings: { ...DARWIN, platform: 'linux', buildDirMode: '1777' },
+  derivations: [CA],
+  actors: [
+    { id: 'a1', kind: 'build', drv: 'godyn' },
+    { id: 'a2', kind: 'build', drv: 'godyn', after: ['a1'] },
+  ],
+  explore: EVERY_FAULT,
+};
+
+/** The same build-dir without build users: the check runs only `if (buildUser)`, so builds go on. */
+export const buildDirWorldWritableSingleUser: Scenario = {
+  name: 'build-dir-world-writable-single-user',
+  doc: 'Linux, sandbox off, no build users, build-dir 1777: startBuild checks build-dir only for a build with a build user, so the build goes on in a world-writable build-dir; an interrupted attempt and its retry then behave as in single-user.',
+  settings: { ...DARWIN, platform: 'linux', buildUsers: 0, buildDirMode: '1777' },
+  derivations: [STALE_CA],
+  actors: staleActors('godyn'),
+  explore: EVERY_FAULT,
+};
+
 export const BUILTIN: readonly Scenario[] = [
   seed487,
   keepFailedRetry,
@@ -410,6 +436,8 @@ export const BUILTIN: readonly Scenario[] = [
   checkConcurrentGc,
   checkInterruptedThenDelete,
   timeoutRetry,
+  buildDirWorldWritable,
+  buildDirWorldWritableSingleUser,
 ];
 
 export function builtinScenario(name: string): Scenario | undefined {
