@@ -279,6 +279,16 @@ export const NOTE_CITATIONS: Readonly<Record<string, readonly Citation[]>> = {
     { file: 'libstore/daemon.cc', fn: 'ClientSettings::apply', line: 297, quote: 'trusted || name == settings.getWorkerSettings().buildTimeout.name', to: { line: 298, quote: '|| name == settings.getWorkerSettings().maxSilentTime.name' } },
     { file: 'libstore/daemon.cc', fn: 'ClientSettings::apply', line: 241, quote: 'settings.getWorkerSettings().maxSilentTime = maxSilentTime;' },
   ],
+  /** What `--repair` would need modelling: which outputs it rebuilds, where, and how a floating CA realisation escapes the hash check. */
+  repairReading: [
+    { file: 'libstore/build/derivation-goal.cc', fn: 'DerivationGoal::checkPathValidity', line: 437, quote: 'bool checkHash = buildMode == bmRepair;', to: { line: 440, quote: ': PathStatus::Corrupt;' } },
+    { file: 'libstore/build/derivation-goal.cc', fn: 'DerivationGoal::haveDerivation', line: 152, quote: 'if (buildMode == bmRepair && allValid) {' },
+    { file: DB, fn: 'DerivationBuilderImpl::startBuild', line: 791, quote: ': buildMode != bmRepair && !status.known->isValid()', to: { line: 797, quote: 'makeFallbackPath(status.known->path);' } },
+    { file: DB, fn: 'DerivationBuilderImpl::startBuild', line: 815, quote: 'deletePath(store.printStorePath(scratchPath));' },
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1855, quote: 'if (buildMode == bmRepair) {', to: { line: 1857, quote: 'replaceValidPath(store.toRealPath(newInfo.path), actualPath);' } },
+    { file: DBG, fn: 'DerivationBuildingGoal::checkPathValidity', line: 1281, quote: 'if (auto real = worker.store.queryRealisation(drvOutput)) {', to: { line: 1284, quote: '.status = PathStatus::Valid,' } },
+    { file: DBG, fn: 'acquireResources', line: 425, quote: 'if (buildMode != bmCheck && allValid) {' },
+  ],
   keepGoingCancels: [
     { file: 'libstore/build/worker.cc', fn: 'Worker::removeGoal', line: 197, quote: 'if (goal->exitCode == Goal::ecFailed && !settings.keepGoing)', to: { line: 198, quote: 'topGoals.clear();' } },
     { file: 'libstore/build/worker.cc', fn: 'Worker::removeGoal', line: 195, quote: '/* If a top-level goal failed, then kill all other goals' },
