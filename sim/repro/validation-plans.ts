@@ -24,7 +24,7 @@ import {
   singleUser,
   timeoutRetry,
   buildDirWorldWritable,
-  buildDirWorldWritableSingleUser,
+  buildDirSingleUser,
 } from '../scenarios/builtin.js';
 import { GODYN } from '../scenarios/common.js';
 import type { Converted, PlanOptions } from './from-trace.js';
@@ -114,7 +114,7 @@ const ENTRIES: readonly Entry[] = [
   { scenario: timeoutRetry },
   // build-dir 1777 (the steps' builds get --option build-dir): refused with build users, used without
   { scenario: buildDirWorldWritable },
-  { scenario: buildDirWorldWritableSingleUser },
+  { scenario: buildDirSingleUser },
 ];
 
 /** The scenario on Linux with `nix`'s behaviour (sandbox as the scenario has it). */

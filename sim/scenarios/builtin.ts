@@ -403,8 +403,8 @@ export const buildDirWorldWritable: Scenario = {
 };
 
 /** The same build-dir without build users: the check runs only `if (buildUser)`, so builds go on. */
-export const buildDirWorldWritableSingleUser: Scenario = {
-  name: 'build-dir-world-writable-single-user',
+export const buildDirSingleUser: Scenario = {
+  name: 'build-dir-single-user',
   doc: 'Linux, sandbox off, no build users, build-dir 1777: startBuild checks build-dir only for a build with a build user, so the build goes on in a world-writable build-dir; an interrupted attempt and its retry then behave as in single-user.',
   settings: { ...DARWIN, platform: 'linux', buildUsers: 0, buildDirMode: '1777' },
   derivations: [STALE_CA],
@@ -437,7 +437,7 @@ export const BUILTIN: readonly Scenario[] = [
   checkInterruptedThenDelete,
   timeoutRetry,
   buildDirWorldWritable,
-  buildDirWorldWritableSingleUser,
+  buildDirSingleUser,
 ];
 
 export function builtinScenario(name: string): Scenario | undefined {
