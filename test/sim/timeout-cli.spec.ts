@@ -20,7 +20,9 @@ describe('outpath explore --faults timeout', () => {
     expect(trace).toBeDefined();
     const replay = cli('replay', join(dir, trace ?? ''));
     expect(replay.code, replay.err).toBe(0); // confirmed: the violation recurs
-    expect(replay.out).toContain('<timeout a1>');
+    expect(replay.out).toMatch(/confirmed: .*NoWedge as violated/);
+    const show = cli('show', join(dir, trace ?? ''));
+    expect(show.out).toContain('<timeout a1>');
   });
 
   it('is bad input (exit 2) on a scenario that sets no build deadline', () => {
