@@ -7,7 +7,7 @@
 import type { ExploreLimit, InvariantName } from '../model/verify/index.js';
 import { INVARIANTS } from '../model/verify/index.js';
 import type { Bounds, Cell, Verdict } from './verdicts.js';
-import { FAULT_LETTER, verdictOf } from './verdicts.js';
+import { FAULT_LABEL, FAULT_LETTER, verdictOf } from './verdicts.js';
 
 /** One invariant over a variant's cells: `✓`, or `✗(letters)` and/or `?(letters)`; unlisted fault models hold. */
 export function cellText(cells: readonly Cell[], invariant: InvariantName): string {
@@ -79,7 +79,7 @@ export function columnLegend(): string[] {
 
 /** What the symbols mean, what the bounds were and which (if any) cut the search, and what each column says. */
 export function legend(cells: readonly Cell[], bounds: Bounds, targetsPerScenario = false): string[] {
-  const faults = bounds.faults.map((f) => `${FAULT_LETTER[f]} = ${f === 'crash' ? 'daemon crash' : f === 'builderFailure' ? 'builder failure' : f}`).join(', ');
+  const faults = bounds.faults.map((f) => `${FAULT_LETTER[f]} = ${FAULT_LABEL[f]}`).join(', ');
   const targets = targetsPerScenario ? " on each scenario's fault targets" : bounds.faultTargets ? ` on ${bounds.faultTargets.join(', ')}` : '';
   const random = cells.some((c) => c.coverage.kind === 'sampled');
   const extent = random ? 'random schedules' : `depth ${String(bounds.maxDepth)}, ${String(bounds.maxStates)} states per cell${bounds.maxSeconds === undefined ? '' : `, ${String(bounds.maxSeconds)} s per cell`}`;

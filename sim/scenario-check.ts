@@ -67,6 +67,16 @@ export function referenceProblems(s: Scenario): ScenarioProblem[] {
   (s.explore?.faultTargets ?? []).forEach((t, j) => {
     if (!builds.has(t)) issue(['explore', 'faultTargets', j], `'${t}' is not a build (builds: ${[...builds].join(', ')}): faults would never hit it`);
   });
+  if (s.settings.buildDeadline === undefined) {
+    // a timeout fault fires only when the worker has a deadline to check (worker.cc Worker::waitForInput)
+    const noDeadline = 'no build deadline is set, so a build never times out; set settings.buildDeadline';
+    (s.explore?.faults ?? []).forEach((f, j) => { if (f === 'timeout') issue(['explore', 'faults', j], noDeadline); });
+    s.actors.forEach((a, i) => {
+      if (a.kind !== 'build') return;
+      if (a.fault?.kind === 'timeout') issue(['actors', i, 'fault', 'kind'], noDeadline);
+      (a.faults ?? []).forEach((f, j) => { if (f.kind === 'timeout') issue(['actors', i, 'faults', j, 'kind'], noDeadline); });
+    });
+  }
   if (s.settings.platform === 'darwin' && s.settings.sandbox) {
     // darwin never has a chroot (DarwinDerivationBuilder): sandbox only changes the seatbelt profile, which the model does not need
     issue(['settings', 'sandbox'], 'darwin has no chroot sandbox in this model; set sandbox: false (the seatbelt profile does not change the outcome)');

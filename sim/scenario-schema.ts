@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { Scenario } from '../model/nix/index.js';
-import { BUILD_EVENT_TYPES, initialLayoutErrors } from '../model/nix/index.js';
+import { BUILD_EVENT_TYPES, FAULT_KINDS, initialLayoutErrors } from '../model/nix/index.js';
 import { referenceProblems, scriptedRunProblem } from './scenario-check.js';
 
 /** A schema with the description and examples the published JSON schema shows for it. */
@@ -88,8 +88,8 @@ const action = doc(
 const buildEvent = doc(z.enum(BUILD_EVENT_TYPES), 'A build event type (one step of a build, as traces name them).', 'builderAction');
 const nth = doc(z.int().min(0), 'Which occurrence of that event, counted from 0: 0 is just before the first.', 0, 2);
 const faultKind = doc(
-  z.enum(['interrupt', 'crash', 'builderFailure']),
-  'interrupt: SIGINT, the goal is destroyed and its cleanup runs; crash: the daemon worker is killed and nothing runs; builderFailure: the builder exits non-zero.',
+  z.enum(FAULT_KINDS),
+  'interrupt: SIGINT, the goal is destroyed and its cleanup runs; crash: the daemon worker is killed and nothing runs; builderFailure: the builder exits non-zero; timeout: the build deadline of settings.buildDeadline expires, the worker kills the builder and the goal fails (its cleanup runs).',
   'interrupt',
 );
 const pathRef = doc(
@@ -212,6 +212,14 @@ export const scenarioSchema = z
         buildUsers: doc(z.int().min(0).max(8), 'Members of build-users-group; 0: the setting is empty and builders run as the daemon (single-user).', 4),
         keepFailed: doc(z.boolean(), '`keep-failed = true`: the build directory of a failed or interrupted build is kept.', false),
         nixVersion: doc(z.enum(['2.34.8', '2.8']), "Whose behaviour where they differ: upstream 2.34.8, or Debian's 2.8 (the real-daemon oracle's).", '2.34.8'),
+        buildDeadline: doc(
+          z.enum(['timeout', 'max-silent-time']),
+          'Which build deadline is set (non-zero): `timeout` or `max-silent-time`. Omitted: neither (the default), and no build times out. The model has no clock: a set deadline may expire whenever the worker checks it (fault `timeout`).',
+          'timeout',
+        ).optional(),
+        buildDirMode: mode(
+          'The mode of build-dir (/nix/var/nix/builds) as the daemon finds it (default 755). With build users, a world-writable one ("1777", "777") makes every build fail before its temp dir is made (checkNotWorldWritable).',
+        ).optional(),
       }),
       'The Nix settings that change the outcome.',
       { platform: 'darwin', sandbox: false, buildUsers: 4, keepFailed: false, nixVersion: '2.34.8' },

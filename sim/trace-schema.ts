@@ -1,6 +1,6 @@
 /** Trace files as `replay`, `show` and `repro` read them: validated, with errors naming the JSON path. */
 import { z } from 'zod';
-import { EVENT_TYPES, parseVariant } from '../model/nix/index.js';
+import { EVENT_TYPES, FAULT_KINDS, parseVariant } from '../model/nix/index.js';
 import { issueLine, parseScenario } from './scenario-schema.js';
 import { TRACE_FORMAT } from './trace.js';
 import type { Trace } from './trace.js';
@@ -16,7 +16,7 @@ const state = z.strictObject({
 });
 
 const hex = (n: number): z.ZodString => z.string().regex(new RegExp(`^[0-9a-f]{${String(n)}}$`), `${String(n)} hex digits`);
-const faultKind = z.enum(['interrupt', 'crash', 'builderFailure']);
+const faultKind = z.enum(FAULT_KINDS);
 
 export const traceSchema = z.strictObject({
   format: z.string().refine((f) => f === TRACE_FORMAT, {

@@ -12,7 +12,9 @@ import type { Trace, TraceScenario, TraceSearch } from './trace.js';
 import { buildTrace } from './trace.js';
 
 export const FAULT_MODELS: readonly FaultKind[] = ['interrupt', 'crash', 'builderFailure'];
-export const FAULT_LETTER: Readonly<Record<FaultKind, string>> = { interrupt: 'i', crash: 'c', builderFailure: 'b' };
+/** How legends name each fault model. */
+export const FAULT_LABEL: Readonly<Record<FaultKind, string>> = { interrupt: 'interrupt', crash: 'daemon crash', builderFailure: 'builder failure', timeout: 'build timeout' };
+export const FAULT_LETTER: Readonly<Record<FaultKind, string>> = { interrupt: 'i', crash: 'c', builderFailure: 'b', timeout: 't' };
 
 export type Verdict = 'violated' | 'holds' | 'inconclusive';
 

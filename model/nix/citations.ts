@@ -65,6 +65,13 @@ export const CITATIONS: { readonly [K in SrcKey]?: readonly Citation[] | NotUpst
     { file: DB, fn: 'DerivationBuilderImpl::prepareUser', line: 306, quote: 'virtual void prepareUser()' },
   ],
   startBuild: [{ file: DB, fn: 'DerivationBuilderImpl::startBuild', line: 736, quote: 'std::optional<Descriptor> DerivationBuilderImpl::startBuild()' }],
+  checkNotWorldWritable: [
+    { file: DB, fn: 'DerivationBuilderImpl::startBuild', line: 755, quote: 'if (buildUser)', to: { line: 756, quote: 'checkNotWorldWritable(buildDir);' } },
+    { file: DB, fn: 'checkNotWorldWritable', line: 723, quote: 'static void checkNotWorldWritable(std::filesystem::path path)', to: { line: 734, quote: '}' } },
+    { file: DB, fn: 'checkNotWorldWritable', line: 727, quote: 'if (st.st_mode & S_IWOTH)' },
+    { file: DB, fn: 'checkNotWorldWritable', line: 728, quote: 'throw Error("Path %s is world-writable or a symlink. That\'s not allowed for security.", PathFmt(path));' },
+    { file: DB, fn: 'DerivationBuilderImpl::startBuild', line: 749, quote: 'prepareUser();' },
+  ],
   createTempDir: [{ file: DB, fn: 'DerivationBuilderImpl::startBuild', line: 760, quote: 'topTmpDir = createTempDir(buildDir, "nix", 0700);' }],
   chownToBuilder: [
     { file: DB, fn: 'DerivationBuilderImpl::startBuild', line: 770, quote: 'chownToBuilder(tmpDirFd.get(), tmpDir);' },
@@ -155,6 +162,18 @@ export const CITATIONS: { readonly [K in SrcKey]?: readonly Citation[] | NotUpst
     { file: DB, fn: 'DerivationBuilderImpl::unprepareBuild', line: 587, quote: 'if (!statusOk(status)) {' },
     { file: DB, fn: 'DerivationBuilderImpl::unprepareBuild', line: 592, quote: 'cleanupBuild(false);' },
     { file: DB, fn: 'DerivationBuilderImpl::unprepareBuild', line: 594, quote: 'throw BuilderFailureError{' },
+  ],
+  timedOut: [
+    { file: 'libstore/build/worker.cc', fn: 'Worker::waitForInput', line: 499, quote: 'if (goal->exitCode == Goal::ecBusy && 0 != settings.maxSilentTime && j->respectTimeouts', to: { line: 508, quote: '}' } },
+    { file: 'libstore/build/worker.cc', fn: 'Worker::waitForInput', line: 501, quote: 'goal->timedOut(TimedOut(settings.maxSilentTime));' },
+    { file: 'libstore/build/worker.cc', fn: 'Worker::waitForInput', line: 507, quote: 'goal->timedOut(TimedOut(settings.buildTimeout));' },
+    { file: 'libstore/build/goal.cc', fn: 'ChildEvents::pushChildEvent', line: 32, quote: 'void ChildEvents::pushChildEvent(TimedOut event)', to: { line: 37, quote: 'childTimeout = std::move(event);' } },
+    { file: 'libstore/build/goal.cc', fn: 'ChildEvents::pushChildEvent', line: 36, quote: 'childEOF.reset();' },
+    { file: DBG, fn: 'DerivationBuildingGoal::buildLocally', line: 959, quote: '} else if (auto * timeout = std::get_if<TimedOut>(&event)) {', to: { line: 961, quote: 'co_return doneFailure(std::move(*timeout));' } },
+    { file: DBG, fn: 'DerivationBuildingGoal::buildLocally', line: 960, quote: 'builder->killChild();' },
+    { file: DB, fn: 'DerivationBuilderImpl::killChild', line: 525, quote: 'bool DerivationBuilderImpl::killChild()', to: { line: 536, quote: 'killSandbox(true);' } },
+    { file: DB, fn: 'DerivationBuilderImpl::killChild', line: 534, quote: '::kill(-pid, SIGKILL); /* ignore the result */' },
+    { file: DB, fn: 'DerivationBuilderDeleter::operator()', line: 2077, quote: 'builderImpl->cleanupOnDestruction();' },
   ],
   collectGarbage: [
     { file: GC, fn: 'LocalStore::collectGarbage', line: 727, quote: 'while (errno = 0, dirent = readdir(dir.get())) {', to: { line: 737, quote: '}' } },
@@ -254,6 +273,28 @@ export const CITATIONS: { readonly [K in SrcKey]?: readonly Citation[] | NotUpst
  * or a line of CITATIONS.
  */
 export const NOTE_CITATIONS: Readonly<Record<string, readonly Citation[]>> = {
+  /** keep-going = false: a failed top-level goal clears the others, and a waiter drops its other waitees; each dropped goal's builder is destroyed. */
+  /** Any client, trusted or not, may set the build deadlines of its connection's builds. */
+  clientDeadlines: [
+    { file: 'libstore/daemon.cc', fn: 'ClientSettings::apply', line: 297, quote: 'trusted || name == settings.getWorkerSettings().buildTimeout.name', to: { line: 298, quote: '|| name == settings.getWorkerSettings().maxSilentTime.name' } },
+    { file: 'libstore/daemon.cc', fn: 'ClientSettings::apply', line: 241, quote: 'settings.getWorkerSettings().maxSilentTime = maxSilentTime;' },
+  ],
+  /** What `--repair` would need modelling: which outputs it rebuilds, where, and how a floating CA realisation escapes the hash check. */
+  repairReading: [
+    { file: 'libstore/build/derivation-goal.cc', fn: 'DerivationGoal::checkPathValidity', line: 437, quote: 'bool checkHash = buildMode == bmRepair;', to: { line: 440, quote: ': PathStatus::Corrupt;' } },
+    { file: 'libstore/build/derivation-goal.cc', fn: 'DerivationGoal::haveDerivation', line: 152, quote: 'if (buildMode == bmRepair && allValid) {' },
+    { file: DB, fn: 'DerivationBuilderImpl::startBuild', line: 791, quote: ': buildMode != bmRepair && !status.known->isValid()', to: { line: 797, quote: 'makeFallbackPath(status.known->path);' } },
+    { file: DB, fn: 'DerivationBuilderImpl::startBuild', line: 815, quote: 'deletePath(store.printStorePath(scratchPath));' },
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1855, quote: 'if (buildMode == bmRepair) {', to: { line: 1857, quote: 'replaceValidPath(store.toRealPath(newInfo.path), actualPath);' } },
+    { file: DBG, fn: 'DerivationBuildingGoal::checkPathValidity', line: 1281, quote: 'if (auto real = worker.store.queryRealisation(drvOutput)) {', to: { line: 1284, quote: '.status = PathStatus::Valid,' } },
+    { file: DBG, fn: 'acquireResources', line: 425, quote: 'if (buildMode != bmCheck && allValid) {' },
+  ],
+  keepGoingCancels: [
+    { file: 'libstore/build/worker.cc', fn: 'Worker::removeGoal', line: 197, quote: 'if (goal->exitCode == Goal::ecFailed && !settings.keepGoing)', to: { line: 198, quote: 'topGoals.clear();' } },
+    { file: 'libstore/build/worker.cc', fn: 'Worker::removeGoal', line: 195, quote: '/* If a top-level goal failed, then kill all other goals' },
+    { file: 'libstore/build/goal.cc', fn: 'Goal::amDone', line: 235, quote: '} else if (result == ecFailed && !worker.settings.keepGoing) {', to: { line: 243, quote: 'worker.wakeUp(goal);' } },
+    { file: 'libstore/build/goal.cc', fn: 'Goal::amDone', line: 241, quote: 'goal->waitees.clear();' },
+  ],
   /** Which builder a build gets: the sandbox decision, and the chroot only on Linux. */
   makeDerivationBuilder: [
     { file: DB, fn: 'makeDerivationBuilder', line: 2090, quote: 'if (localSettings.sandboxMode == smEnabled) {', to: { line: 2091, quote: 'if (params.drvOptions.noChroot)' } },

@@ -4,6 +4,7 @@
  */
 import type { Ctx } from './context.js';
 import { canCrash, canFailBuilder, canInterrupt } from './faults.js';
+import { canTimeOut } from './timeout.js';
 import { actorById, isDone, scriptedFaults } from './state.js';
 import { waitingFor } from './waits.js';
 import type { Actor, ActorSpec, BuildActor, BuildEventType, FaultKind, ModelEvent, ModelState } from './types.js';
@@ -129,7 +130,16 @@ export interface EnabledOptions {
 }
 
 function faultEnabled(ctx: Ctx, kind: FaultKind, a: BuildActor): boolean {
-  return kind === 'interrupt' ? canInterrupt(ctx, a) : kind === 'crash' ? canCrash(a) : canFailBuilder(a);
+  switch (kind) {
+    case 'interrupt':
+      return canInterrupt(ctx, a);
+    case 'crash':
+      return canCrash(a);
+    case 'builderFailure':
+      return canFailBuilder(a);
+    case 'timeout':
+      return canTimeOut(ctx, a);
+  }
 }
 
 /** Every event enabled in `s`, in a fixed order (actors in scenario order, then orphans). */

@@ -8,6 +8,7 @@ import type { Variant } from './variants.js';
 import type { World } from './world.js';
 import { apply, initialWorld } from './world.js';
 import { enabledEvents } from './enabled.js';
+import { FAULT_KINDS } from './types.js';
 
 export interface Run {
   readonly world: World;
@@ -41,7 +42,7 @@ export function replayEvents(
   const steps: TraceStep[] = [];
   for (const [index, e] of events.entries()) {
     const allowed = enabledEvents(world.ctx, world.state, {
-      freeFaults: { kinds: ['interrupt', 'crash', 'builderFailure'], max: Number.MAX_SAFE_INTEGER },
+      freeFaults: { kinds: FAULT_KINDS, max: Number.MAX_SAFE_INTEGER },
     });
     if (!allowed.some((x) => x.type === e.type && x.actor === e.actor)) {
       return { world, steps, divergedAt: { index, reason: `${e.type}(${e.actor}) is not enabled here` } };

@@ -6,6 +6,7 @@
  */
 import type { Ctx } from './context.js';
 import { BUILD_DIR, chrootParent, drvOf, NIXBLD_GID, userName, usesChroot } from './context.js';
+import { unsafeBuildDir } from './build-dir.js';
 import { prepareSandbox } from './chroot.js';
 import { startDelete } from './delete-path.js';
 import { afterScratchChosen, applyAsked } from './hooks.js';
@@ -33,6 +34,12 @@ export function acquireUser(ctx: Ctx, s: ModelState, a: BuildActor): Step {
 
 export function createTempDir(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   if (a.phase.kind !== 'createTempDir') return disabled('not creating the temp dir');
+  const unsafe = unsafeBuildDir(ctx);
+  if (unsafe !== undefined) {
+    // an Error out of startBuild (not a BuildError): the goal fails before any temp dir or builder exists
+    const message = `Path '${unsafe}' is world-writable or a symlink. That's not allowed for security.`;
+    return next(enterCleanup(ctx, s, a, { kind: 'failure', failure: 'unsafeBuildDir', message }), message, SRC.checkNotWorldWritable);
+  }
   const tmpDir = `${BUILD_DIR}/nix-${String(s.tmpCounter)}`;
   const r = ctx.fs.mkdir(ctx.daemon, tmpDir, 0o700);
   if (!r.ok) {

@@ -11,6 +11,7 @@ import type { Ctx } from './context.js';
 import { deletePathStep } from './delete-step.js';
 import { builderFailure, crash, interrupt } from './faults.js';
 import { builderExit, registerOutputs } from './register-outputs.js';
+import { timeout } from './timeout.js';
 import { builderAction, orphanAction } from './run-builder.js';
 import { acquireUser, chownToBuilder, createTempDir, prepareScratch } from './start-build.js';
 import { actorById } from './state.js';
@@ -65,6 +66,7 @@ export function step(ctx: Ctx, s: ModelState, e: ModelEvent): Step {
     .with('interrupt', () => onBuild(ctx, s, e.actor, interrupt))
     .with('crash', () => onBuild(ctx, s, e.actor, crash))
     .with('builderFailure', () => onBuild(ctx, s, e.actor, builderFailure))
+    .with('timeout', () => onBuild(ctx, s, e.actor, timeout))
     .with('orphanAction', () => {
       const o = s.orphans.find((x) => x.id === e.actor);
       return o ? orphanAction(ctx, s, o) : disabled('no such process');

@@ -21,6 +21,17 @@ export interface Settings {
   /** Members of `build-users-group` (0 = the setting is empty: single-user, builders run as the daemon's uid). */
   readonly buildUsers: number;
   readonly keepFailed: boolean;
+  /**
+   * Which of the worker's build deadlines is set (non-zero): `timeout` (build-timeout) or
+   * `max-silent-time`. Absent: both are 0, the default, and no build ever times out. The model has
+   * no clock, so a set deadline may expire at any point the worker checks it (fault `timeout`).
+   */
+  readonly buildDeadline?: 'timeout' | 'max-silent-time';
+  /**
+   * The mode of build-dir (/nix/var/nix/builds) as the daemon finds it, in octal; absent: 755. With
+   * build users, a world-writable one (`1777`, `777`) makes every build fail before its temp dir.
+   */
+  readonly buildDirMode?: string;
   /** Which Nix's behaviour: upstream 2.34.8, or Debian's 2.8.0 where the code differs (docs/fidelity.md). */
   readonly nixVersion: '2.34.8' | '2.8';
 }
@@ -75,7 +86,10 @@ export interface PathRef {
   readonly which: 'scratch' | 'final' | 'lock';
 }
 
-export type FaultKind = 'interrupt' | 'crash' | 'builderFailure';
+/** Every fault kind: runtime data, so schemas, dispatch and the search share one list. */
+export const FAULT_KINDS = ['interrupt', 'crash', 'builderFailure', 'timeout'] as const;
+/** `timeout`: the worker's build-timeout or max-silent-time expired (needs `settings.buildDeadline`). */
+export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** A fault scripted into a scenario: fires just before the actor's `nth` (0-based) event of type `before`. */
 export interface ScriptedFault {
@@ -194,7 +208,8 @@ export type BuildOutcome =
   | { readonly kind: 'crashed' };
 
 /** Nix: BuildResult::Failure kinds this model can produce, plus SysError escaping the goal. */
-export type FailureKind = 'builderFailed' | 'outputRejected' | 'sysError' | 'notDeterministic';
+/** `unsafeBuildDir`: startBuild's checkNotWorldWritable refused build-dir (an Error escaping the goal). */
+export type FailureKind = 'builderFailed' | 'outputRejected' | 'sysError' | 'notDeterministic' | 'timedOut' | 'unsafeBuildDir';
 
 /** Registration sub-steps (derivation-builder.cc registerOutputs), in upstream order. */
 export type RegisterStep =
@@ -383,6 +398,7 @@ export const EVENT_TYPES = [
   'interrupt',
   'crash',
   'builderFailure',
+  'timeout',
   'orphanAction',
   'holdUser',
   'releaseUser',
@@ -395,7 +411,7 @@ export const EVENT_TYPES = [
 export type ModelEvent =
   | { readonly type: 'start'; readonly actor: string }
   | { readonly type: BuildEventType; readonly actor: string }
-  | { readonly type: 'interrupt' | 'crash' | 'builderFailure'; readonly actor: string }
+  | { readonly type: FaultKind; readonly actor: string }
   | { readonly type: 'orphanAction'; readonly actor: string }
   | { readonly type: 'holdUser' | 'releaseUser'; readonly actor: string }
   | { readonly type: 'pathInfo' | 'storeDelete' | 'gcStep' | 'setFlag'; readonly actor: string };

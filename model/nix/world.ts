@@ -49,6 +49,9 @@ function layStore(fs: FsKernel, ctx: Ctx): void {
   fs.chmod(root, STORE_DIR, 0o1775);
   fs.chown(root, STORE_DIR, 0, ctx.scenario.settings.buildUsers > 0 ? NIXBLD_GID : 0);
   fs.mkdir(root, BUILD_DIR, 0o755);
+  // chmod, not mkdir's mode: the umask would strip o+w, and mkdir ignores the sticky bit
+  const buildDirMode = ctx.scenario.settings.buildDirMode;
+  if (buildDirMode !== undefined) fs.chmod(root, BUILD_DIR, parseInt(buildDirMode, 8));
   fs.mkdir(root, USERPOOL_DIR, 0o755);
 }
 

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import type { FaultKind, ModelEvent, Scenario, Variant } from '../nix/index.js';
-import { applyQuiet, enabledEvents, initialWorld } from '../nix/index.js';
+import { applyQuiet, enabledEvents, FAULT_KINDS, initialWorld } from '../nix/index.js';
 import type { Counterexample } from './explore.js';
 import { freeScenario, idle } from './explore.js';
 import type { Violation } from './invariants.js';
@@ -71,7 +71,7 @@ export function runSchedule(
 
 /** Choices from FAULT_BAND up take a fault; below it, one of the ordinary events. Faults stay rare, and shrink away. */
 const FAULT_BAND = 1000;
-const FAULT_TYPES: ReadonlySet<string> = new Set(['interrupt', 'crash', 'builderFailure']);
+const FAULT_TYPES: ReadonlySet<string> = new Set(FAULT_KINDS);
 
 function pick(enabled: readonly ModelEvent[], c: number): ModelEvent | undefined {
   const faults = enabled.filter((e) => FAULT_TYPES.has(e.type));

@@ -49,6 +49,8 @@ function boundsFor(s: Scenario, f: Flags): Bounds {
     faultTargets = f.faultTargets.split(',');
     for (const id of faultTargets) if (!builds.includes(id)) fail(`--fault-targets: '${id}' is not a build of ${s.name} (builds: ${builds.join(', ')})`);
   }
+  // a column that could only read ✓: no build of this scenario can time out
+  if (f.faults?.includes('timeout') && s.settings.buildDeadline === undefined) fail(`--faults: no build of ${s.name} can time out: it sets no build deadline (settings.buildDeadline)`);
   return scenarioBounds(s, {
     ...(f.faults ? { faults: f.faults } : {}),
     ...(f.maxFaults === undefined ? {} : { maxFaults: f.maxFaults }),
@@ -249,7 +251,7 @@ export const exploreCommand: CommandModule = {
     addModelOptions(cmd, 'many');
     cmd
       .addOption(new Option('--scenarios <list>', '"all" built-in scenarios, or scenarios separated by commas: print the asked variants against upstream (and a design against recommended too), scenario by scenario'))
-      .addOption(new Option('--faults <kinds>', "fault models, one column each: interrupt, crash, builderFailure, separated by commas (default: the scenario's explore.faults, else all three)").argParser(faultList))
+      .addOption(new Option('--faults <kinds>', "fault models, one column each: interrupt, crash, builderFailure, timeout (needs settings.buildDeadline), separated by commas (default: the scenario's explore.faults, else the first three)").argParser(faultList))
       .addOption(new Option('--max-faults <n>', "faults per run, 0-3 (default: the scenario's explore.maxFaults, else 1)").argParser(maxFaultsArg))
       .addOption(new Option('--fault-targets <ids>', "the builds faults may hit: ids separated by commas, or all (default: the scenario's explore.faultTargets, else every build)"))
       .addOption(new Option('--max-depth <n>', `the longest run explored, in events (default: the scenario's explore.maxDepth, else ${String(DEFAULT_MAX_DEPTH)})`).argParser(maxDepthArg))

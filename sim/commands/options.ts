@@ -8,10 +8,10 @@ import { UsageError } from './context.js';
 import type { Command } from 'commander';
 import type { z } from 'zod';
 import type { Design, FaultKind } from '../../model/nix/index.js';
-import { parseVariant, variantName } from '../../model/nix/index.js';
+import { FAULT_KINDS, parseVariant, variantName } from '../../model/nix/index.js';
 import { loadDesignFiles } from '../design-file.js';
 import { exploreBoundsSchema } from '../scenario-schema.js';
-import { allVariants, FAULT_MODELS } from '../verdicts.js';
+import { allVariants } from '../verdicts.js';
 
 export function positiveInt(v: string): number {
   if (!/^[1-9][0-9]*$/.test(v)) throw new InvalidArgumentError('expected a positive integer.');
@@ -59,7 +59,7 @@ export function oneVariant(v: string): string {
 
 export function faultList(v: string): FaultKind[] {
   return v.split(',').map((k) => {
-    if (!(FAULT_MODELS as readonly string[]).includes(k)) throw new InvalidArgumentError(`unknown fault '${k}' (known: ${FAULT_MODELS.join(', ')}).`);
+    if (!(FAULT_KINDS as readonly string[]).includes(k)) throw new InvalidArgumentError(`unknown fault '${k}' (known: ${FAULT_KINDS.join(', ')}).`);
     return k as FaultKind;
   });
 }

@@ -349,6 +349,8 @@ function schedule(s: Scenario, steps: readonly TraceStep[]): Converted<{ steps: 
         t.sinceResume++;
       }
       current = a.id;
+      // a timeout is placed by validate:real's plans (build.timeoutAt), not held at a daemon operation here
+      if (e.type === 'timeout') return { ok: false, error: `${a.id} times out: fault plans place interrupts, crashes and builder failures only` };
       if (e.type === 'interrupt' || e.type === 'crash' || e.type === 'builderFailure') {
         const err = fault(t, e.type);
         if (err) return { ok: false, error: err };

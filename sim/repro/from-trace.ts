@@ -12,11 +12,13 @@ import { PLAN_FORMAT } from './plan.js';
 
 export type Converted<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
 
-/** Where each interrupted attempt is held: before builder command `k` of its derivation. */
+/** Where each interrupted (or timed-out) attempt is held: before builder command `k` of its derivation. */
 export interface Gate {
   readonly actor: string;
   readonly drv: string;
   readonly before: number;
+  /** The build timeout kills the builder at this gate (absent: the client is interrupted there). */
+  readonly timeout?: true;
 }
 
 /**
@@ -48,10 +50,13 @@ export function sequentialise(scenario: Scenario, events: readonly ModelEvent[])
     if (spec.kind === 'build') {
       open = e.actor;
       if (e.type === 'builderAction') builderActions.set(e.actor, (builderActions.get(e.actor) ?? 0) + 1);
-      if (e.type === 'interrupt') {
+      if (e.type === 'interrupt' || e.type === 'timeout') {
         const k = builderActions.get(e.actor) ?? 0;
-        if (k === 0) return { ok: false, error: `${e.actor} is interrupted before its builder ran: a gate can only hold a running builder` };
-        gates.push({ actor: e.actor, drv: spec.drv, before: k });
+        if (k === 0) return { ok: false, error: `${e.actor} is ${e.type === 'timeout' ? 'timed out' : 'interrupted'} before its builder ran: a gate can only hold a running builder` };
+        if (e.type === 'timeout' && spec.kind === 'build' && k >= drvProgramLength(scenario, spec.drv)) {
+          return { ok: false, error: `${e.actor} times out after its builder exited: no gate holds a builder there` };
+        }
+        gates.push({ actor: e.actor, drv: spec.drv, before: k, ...(e.type === 'timeout' ? { timeout: true as const } : {}) });
       }
       if (e.type === 'cleanupBuild' || e.type === 'lockOutputs') open = e.type === 'cleanupBuild' ? undefined : open;
     } else if (spec.kind !== 'holdUser' && open !== undefined) {
@@ -67,11 +72,15 @@ export function sequentialise(scenario: Scenario, events: readonly ModelEvent[])
     if (rest.kind === 'holdUser') return { ...rest, after, releaseAfter: releasedBefore.get(id) ?? order.slice(i + 1) };
     if (rest.kind === 'build') {
       const { fault: _fault, faults: _faults, ...b } = rest;
-      return gate ? { ...b, after, fault: { kind: 'interrupt', before: 'builderAction', nth: gate.before } } : { ...b, after };
+      return gate ? { ...b, after, fault: { kind: gate.timeout ? 'timeout' : 'interrupt', before: 'builderAction', nth: gate.before } } : { ...b, after };
     }
     return { ...rest, after };
   });
   return { ok: true, value: { scenario: { ...scenario, actors }, gates } };
+}
+
+function drvProgramLength(s: Scenario, drv: string): number {
+  return s.derivations.find((d) => d.id === drv)?.program.length ?? 0;
 }
 
 export function gateName(k: number): string {
@@ -237,7 +246,8 @@ function planSteps(s: Scenario, gates: readonly Gate[], opts: PlanOptions): Conv
     switch (a.kind) {
       case 'build': {
         const gate = gates.find((g) => g.actor === a.id);
-        steps.push({ kind: 'build', attempt: a.id, drv: a.drv, ...(gate ? { interruptAt: gateName(gate.before) } : {}), ...(a.mode === 'check' ? { check: true as const } : {}) });
+        const at = gate ? (gate.timeout ? { timeoutAt: gateName(gate.before) } : { interruptAt: gateName(gate.before) }) : {};
+        steps.push({ kind: 'build', attempt: a.id, drv: a.drv, ...at, ...(a.mode === 'check' ? { check: true as const } : {}) });
         break;
       }
       case 'holdUser':
@@ -345,7 +355,12 @@ export function planFromEvents(
       scenario: scenario.name,
       doc: scenario.doc,
       nix: s.settings.nixVersion,
-      settings: { buildUsers: s.settings.buildUsers, keepFailed: s.settings.keepFailed, ...(s.settings.sandbox ? { sandbox: true } : {}) },
+      settings: {
+        buildUsers: s.settings.buildUsers,
+        keepFailed: s.settings.keepFailed,
+        ...(s.settings.sandbox ? { sandbox: true } : {}),
+        ...(s.settings.buildDirMode !== undefined ? { buildDirMode: s.settings.buildDirMode } : {}),
+      },
       derivations,
       steps: planned,
       expect,

@@ -1,5 +1,5 @@
 # ---- nix-outpath-lab repro harness (sim/repro/harness.lib.sh, inlined by renderScript) --------
-# Expects from the rendered preamble: SCENARIO VARIANT PLATFORM BUILD_USERS KEEP_FAILED HAS_CA
+# Expects from the rendered preamble: SCENARIO VARIANT PLATFORM BUILD_USERS KEEP_FAILED BUILD_DIR_MODE HAS_CA
 # USER_PREFIX NDRV DRV_ID_<n> DRV_KIND_<n> DRV_NAME_<n> and the functions write_files / run_steps.
 # Written for bash >= 3.2 (darwin's /bin/bash): no associative arrays, no mapfile, no wait -n,
 # empty arrays expanded as ${a[@]+"${a[@]}"}.
@@ -14,6 +14,7 @@ KEEP_WORK=${KEEP_WORK:-1}
 STEP_TIMEOUT=${NOL_STEP_TIMEOUT:-180}    # one nix-build / nix command
 GATE_TIMEOUT=${NOL_GATE_TIMEOUT:-120}    # until a builder reaches its gate or a blocker its user
 SETTLE_TIMEOUT=${NOL_SETTLE_TIMEOUT:-60} # until an interrupted builder is gone and its user free
+BUILD_TIMEOUT=${NOL_BUILD_TIMEOUT:-2}    # `timeout` of a build that times out at its gate (seconds from the builder's start)
 USERPOOL_DIR=${NOL_USERPOOL_DIR:-/nix/var/nix/userpool}
 SOCKET=/nix/var/nix/daemon-socket/socket
 
@@ -144,6 +145,14 @@ export NIX_CONFIG="experimental-features = nix-command ca-derivations
 substituters =
 $SANDBOX_CONF
 keep-failed = $KEEP_FAILED"
+
+# A plan's own build-dir (settings.buildDirMode): a fresh dir of that mode, passed to the steps'
+# builds only (the probe and the blockers build in the daemon's own, which the check accepts).
+BUILD_DIR_OPT=()
+if [ -n "${BUILD_DIR_MODE:-}" ]; then
+    mkdir -p "$WORK/build-dir" && chmod "$BUILD_DIR_MODE" "$WORK/build-dir" || die "cannot make $WORK/build-dir $BUILD_DIR_MODE"
+    BUILD_DIR_OPT=(--option build-dir "$WORK/build-dir")
+fi
 
 # The daemon is NOT started here: this script assumes one runs (validate-real starts its own).
 [ -S "$SOCKET" ] || die "no daemon socket at $SOCKET: start a multi-user nix-daemon first"
@@ -320,7 +329,7 @@ gate_write() { # $1 fifo, $2 word
 }
 
 h_build() { # $1 step, $2 attempt, $3 drv index, $4 mode, $5 gate or daemon rule, $6 flags: nodebug (interrupted at its resume), check (nix-build --check), joined by +
-    # modes: run | interrupt | hold | crash | fail (at a builder gate) | lockwait | dinterrupt | dcrash | dhold (at a daemon rule)
+    # modes: run | interrupt | hold | crash | fail | timeout (at a builder gate) | lockwait | dinterrupt | dcrash | dhold (at a daemon rule)
     local step=$1 att=$2 d=$3 mode=$4 gate=$5 flags=${6:-} id; id=$(drv_var DRV_ID "$d")
     local rule=""
     case "$mode" in d*) rule=$gate; gate="" ;; esac
@@ -340,7 +349,9 @@ h_build() { # $1 step, $2 attempt, $3 drv index, $4 mode, $5 gate or daemon rule
     local debug=1; case "$mode" in interrupt|dinterrupt) debug=0 ;; esac; case "$flags" in *nodebug*) debug=0 ;; esac
     local check=0; case "$flags" in *check*) check=1 ;; esac
     [ -n "$rule" ] && arm_rule "r$step" "$rule"
-    nix-build "${NBA[@]}" --no-out-link $([ "$check" = 1 ] && echo --check) $([ "$debug" = 1 ] && echo --debug) > "$out" 2> "$err" < /dev/null &
+    # timeout: the builder blocks at its gate (nobody writes its fifo) until the daemon's build timeout kills it
+    local deadline=(); [ "$mode" = timeout ] && deadline=(--option timeout "$BUILD_TIMEOUT")
+    nix-build "${NBA[@]}" --no-out-link "${deadline[@]}" "${BUILD_DIR_OPT[@]}" $([ "$check" = 1 ] && echo --check) $([ "$debug" = 1 ] && echo --debug) > "$out" 2> "$err" < /dev/null &
     local pid=$!; track "$pid"
     local interrupted=0 rc n=0
     case "$mode" in
@@ -360,7 +371,7 @@ h_build() { # $1 step, $2 attempt, $3 drv index, $4 mode, $5 gate or daemon rule
                 say "step $step build $att ($id): daemon worker $HIT_PID held at $HIT_REST (client PID $pid)"
                 return 0
             fi ;;
-        interrupt|hold|crash|fail)
+        interrupt|hold|crash|fail|timeout)
             while [ ! -s "$CTL/gate/$id.$gate" ] && ! child_done "$pid"; do
                 n=$((n + 1)); [ "$n" -ge $(( GATE_TIMEOUT * 20 )) ] && die "attempt $att: builder never reached gate $gate"
                 sleep 0.05
@@ -376,6 +387,10 @@ h_build() { # $1 step, $2 attempt, $3 drv index, $4 mode, $5 gate or daemon rule
                 gate_write "$CTL/arm/$id.$gate" fail
                 wait_child "$pid" "$STEP_TIMEOUT" || die "attempt $att: nix-build did not finish in ${STEP_TIMEOUT}s after its builder failed"
                 rc=$CHILD_RC
+            elif [ "$mode" = timeout ]; then
+                wait_child "$pid" "$STEP_TIMEOUT" || die "attempt $att: nix-build did not time out in ${STEP_TIMEOUT}s (timeout ${BUILD_TIMEOUT}s)"
+                rc=$CHILD_RC
+                grep -q 'timed out after' "$err" || say "attempt $att: rc=$rc, and no 'timed out after' on its stderr"
             else
                 # the held builder's $out is this attempt's scratch path for the steps meanwhile
                 read_builder_log "$blog"; [ -n "$BL_OUT" ] && printf -v "SCRATCH_$d" '%s' "$BL_OUT"
@@ -417,6 +432,8 @@ end_attempt() { # $1 step, $2 attempt, $3 drv index, $4 gate, $5 rc, $6 interrup
         printf -v "FINAL_$d" '%s' "$final"
     fi
     cp "$blog" "$WORK/attempt-$att.builder.log"
+    # why a failed attempt failed, for the log (the observation keeps the outcome only)
+    if [ "$rc" != 0 ] && [ "$interrupted" = 0 ]; then say "attempt $att: $(grep '^error:' "$err" | tail -1)"; fi
     fact "$(python3 "$PY" attempt "$att" "$id" "$(drv_var DRV_NAME "$d")-$NONCE" "$rc" "$interrupted" \
         "$blog" "$err" "$final" "$(secs_since "$t0")" "$SANDBOX" "$debug")"
     say "step $step build $att ($id): $([ "$interrupted" = 1 ] && echo "interrupted at $gate" || echo "rc=$rc") as ${BL_USER:-<no builder>}, \$out=${BL_OUT:-?}${final:+ -> $final} ($(secs_since "$t0")s)"

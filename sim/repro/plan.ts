@@ -66,6 +66,11 @@ export interface PlanSettings {
    * sandbox fails instead of quietly building without. Absent = false.
    */
   readonly sandbox?: boolean;
+  /**
+   * The steps' builds run with `--option build-dir` set to a fresh directory of this mode (octal),
+   * instead of the daemon's own build-dir. Absent: the daemon's.
+   */
+  readonly buildDirMode?: string;
 }
 
 export interface PlanDerivation {
@@ -202,6 +207,11 @@ export type PlanStep =
       readonly crashAt?: string;
       /** The builder exits 1 at this gate (a builder failure there). */
       readonly failAt?: string;
+      /**
+       * `nix-build --option timeout` a couple of seconds: the builder blocks at this gate, and the
+       * daemon's build timeout kills it there (a build timeout at that point).
+       */
+      readonly timeoutAt?: string;
       /**
        * Hold the daemon worker itself at one of its own file operations (the fault injector, loaded
        * into the daemon) and interrupt the build there, crash the worker there, or leave it held
@@ -371,6 +381,7 @@ const planStep = z.discriminatedUnion('kind', [
     check: z.literal(true).exactOptional(),
     crashAt: ident.exactOptional(),
     failAt: ident.exactOptional(),
+    timeoutAt: ident.exactOptional(),
     daemonAt: daemonPointShape.exactOptional(),
   }),
   z.strictObject({
@@ -428,7 +439,12 @@ const planShape = z.strictObject({
   scenario: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,79}$/, 'must match ^[a-z0-9][a-z0-9._-]{0,79}$ (it names files)'),
   doc: z.string().max(4000),
   nix: z.enum(['2.34.8', '2.8']).exactOptional(),
-  settings: z.strictObject({ buildUsers: z.int().min(0).max(32), keepFailed: z.boolean(), sandbox: z.boolean().exactOptional() }),
+  settings: z.strictObject({
+    buildUsers: z.int().min(0).max(32),
+    keepFailed: z.boolean(),
+    sandbox: z.boolean().exactOptional(),
+    buildDirMode: z.string().regex(/^[0-7]{3,4}$/, 'an octal mode such as "1777"').exactOptional(),
+  }),
   derivations: z.array(z.strictObject({ id: ident, kind: z.enum(['ca-floating', 'input-addressed']), name: storeName, program: z.array(builderAction).max(200) })).min(1),
   steps: z.array(planStep).min(1).max(500),
   expect: z.record(variantName, observationSchema),
@@ -503,14 +519,14 @@ function checkPlan(plan: z.infer<typeof planShape>, ctx: z.core.$RefinementCtx<z
         if (attempts.has(s.attempt)) issue(['steps', i, 'attempt'], `duplicate attempt name "${s.attempt}"`);
         attempts.set(s.attempt, s.drv);
         const d = drvs.get(s.drv);
-        for (const field of ['interruptAt', 'holdAt', 'crashAt', 'failAt'] as const) {
+        for (const field of ['interruptAt', 'holdAt', 'crashAt', 'failAt', 'timeoutAt'] as const) {
           const g = s[field];
           if (g !== undefined && d && !d.program.some((a) => a.op === 'gate' && a.name === g)) {
             issue(['steps', i, field], `gate "${g}" is not in derivation "${s.drv}"'s program`);
           }
         }
-        if ([s.interruptAt, s.holdAt, s.waitsForLock, s.crashAt, s.failAt, s.daemonAt].filter((x) => x !== undefined).length > 1) {
-          issue(['steps', i], 'a build takes at most one of interruptAt, holdAt, waitsForLock, crashAt, failAt, daemonAt');
+        if ([s.interruptAt, s.holdAt, s.waitsForLock, s.crashAt, s.failAt, s.timeoutAt, s.daemonAt].filter((x) => x !== undefined).length > 1) {
+          issue(['steps', i], 'a build takes at most one of interruptAt, holdAt, waitsForLock, crashAt, failAt, timeoutAt, daemonAt');
         }
         if (s.holdAt !== undefined || s.waitsForLock || s.daemonAt?.action === 'hold') running.add(s.attempt);
         if (s.holdAt !== undefined || s.daemonAt?.action === 'hold') held.set(s.attempt, s.holdAt !== undefined ? 'gate' : 'daemon');

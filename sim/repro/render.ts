@@ -236,9 +236,11 @@ export function describeStep(step: PlanStep, index: number): string {
                 ? `, SIGKILL the daemon worker while the builder waits at gate ${step.crashAt}`
                 : step.failAt
                   ? `, the builder exits 1 at gate ${step.failAt}`
-                  : step.daemonAt
-                    ? `, ${daemonActionText(step.daemonAt.action)} at the daemon's ${describePoint(step.daemonAt)}`
-                    : ''
+                  : step.timeoutAt
+                    ? `, with a build timeout that kills the builder while it waits at gate ${step.timeoutAt}`
+                    : step.daemonAt
+                      ? `, ${daemonActionText(step.daemonAt.action)} at the daemon's ${describePoint(step.daemonAt)}`
+                      : ''
       }`;
     case 'resume':
       if (step.then !== undefined) {
@@ -326,6 +328,7 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
     `BUILD_USERS=${plan.settings.buildUsers}`,
     `KEEP_FAILED=${String(plan.settings.keepFailed)}`,
     `SANDBOX=${plan.settings.sandbox ? 1 : 0}`,
+    `BUILD_DIR_MODE=${plan.settings.buildDirMode ?? ''}`,
     `HAS_CA=${hasCa ? 1 : 0}`,
     `NEEDS_INJECTOR=${plan.steps.some((s) => (s.kind === 'build' && s.daemonAt !== undefined) || (s.kind === 'resume' && s.then?.daemonAt !== undefined)) ? 1 : 0}`,
     `USER_PREFIX=${userPrefix(opts.platform)}`,
@@ -371,9 +374,11 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
                 ? ['crash', s.crashAt]
                 : s.failAt
                   ? ['fail', s.failAt]
-                  : s.daemonAt
-                    ? [`d${s.daemonAt.action}`, daemonRule(s.daemonAt)]
-                    : ['run', ''];
+                  : s.timeoutAt
+                    ? ['timeout', s.timeoutAt]
+                    : s.daemonAt
+                      ? [`d${s.daemonAt.action}`, daemonRule(s.daemonAt)]
+                      : ['run', ''];
         // an attempt interrupted later (at its resume) runs without --debug too (see h_build)
         const interruptedLater = plan.steps.some((r, j) => j > i && r.kind === 'resume' && r.attempt === s.attempt && (r.fault === 'interrupt' || r.then?.fault === 'interrupt'));
         const flags = [...(interruptedLater ? ['nodebug'] : []), ...(s.check ? ['check'] : [])].join('+');

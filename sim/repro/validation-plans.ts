@@ -22,6 +22,9 @@ import {
   sameUserRetry,
   seed487,
   singleUser,
+  timeoutRetry,
+  buildDirWorldWritable,
+  buildDirSingleUser,
 } from '../scenarios/builtin.js';
 import { GODYN } from '../scenarios/common.js';
 import type { Converted, PlanOptions } from './from-trace.js';
@@ -107,6 +110,11 @@ const ENTRIES: readonly Entry[] = [
   { scenario: linuxSandbox },
   { scenario: deleteRacesRebuild },
   { scenario: checkInterruptedThenDelete },
+  // the build timeout kills the builder at its gate: no client is interrupted
+  { scenario: timeoutRetry },
+  // build-dir 1777 (the steps' builds get --option build-dir): refused with build users, used without
+  { scenario: buildDirWorldWritable },
+  { scenario: buildDirSingleUser },
 ];
 
 /** The scenario on Linux with `nix`'s behaviour (sandbox as the scenario has it). */

@@ -372,6 +372,46 @@ export const checkInterruptedThenDelete: Scenario = {
   explore: { faults: ['interrupt', 'crash', 'builderFailure'], maxFaults: 1, faultTargets: ['c1'] },
 };
 
+/**
+ * The seed schedule with no user in it: `timeout` (build-timeout) expires while the builder runs,
+ * the worker kills it and the goal fails with TimedOut. Its cleanup is cleanupOnDestruction's,
+ * which never touches a floating CA output's scratch path, so the retry meets the leftover.
+ */
+export const timeoutRetry: Scenario = {
+  name: 'timeout-retry',
+  doc: 'Linux, sandbox off, 4 build users, `timeout` set: a floating CA build times out after its first write (the worker kills the builder, the goal fails with TimedOut, no Ctrl-C anywhere); the retry, drawn as another build user, fails EACCES on the leftover; nix store delete removes it; the next retry succeeds.',
+  settings: { ...DARWIN, platform: 'linux', buildDeadline: 'timeout' },
+  derivations: [CA],
+  actors: seedActors('godyn').map((a) => (a.id === 'a1' ? { ...a, fault: { kind: 'timeout', before: 'builderAction', nth: 2 } } : a)),
+  explore: { faults: ['timeout'], maxFaults: 1 },
+};
+
+/**
+ * build-dir world-writable (as a build-dir below /tmp would be): with build users startBuild
+ * refuses every build after prepareUser and before its temp dir (checkNotWorldWritable).
+ */
+export const buildDirWorldWritable: Scenario = {
+  name: 'build-dir-world-writable',
+  doc: 'Linux, sandbox off, 4 build users, build-dir 1777: startBuild takes a build user, kills its stray processes, then refuses the build (build-dir is world-writable) before making a temp dir or touching the scratch path; the retry is refused the same way. Nothing is left behind, and no variant can heal it: NoWedge fails everywhere because every build is refused.',
+  settings: { ...DARWIN, platform: 'linux', buildDirMode: '1777' },
+  derivations: [CA],
+  actors: [
+    { id: 'a1', kind: 'build', drv: 'godyn' },
+    { id: 'a2', kind: 'build', drv: 'godyn', after: ['a1'] },
+  ],
+  explore: EVERY_FAULT,
+};
+
+/** The same build-dir without build users: the check runs only `if (buildUser)`, so builds go on. */
+export const buildDirSingleUser: Scenario = {
+  name: 'build-dir-single-user',
+  doc: 'Linux, sandbox off, no build users, build-dir 1777: startBuild checks build-dir only for a build with a build user, so the build goes on in a world-writable build-dir; an interrupted attempt and its retry then behave as in single-user.',
+  settings: { ...DARWIN, platform: 'linux', buildUsers: 0, buildDirMode: '1777' },
+  derivations: [STALE_CA],
+  actors: staleActors('godyn'),
+  explore: EVERY_FAULT,
+};
+
 export const BUILTIN: readonly Scenario[] = [
   seed487,
   keepFailedRetry,
@@ -395,6 +435,9 @@ export const BUILTIN: readonly Scenario[] = [
   hostileReplantSingleUser,
   checkConcurrentGc,
   checkInterruptedThenDelete,
+  timeoutRetry,
+  buildDirWorldWritable,
+  buildDirSingleUser,
 ];
 
 export function builtinScenario(name: string): Scenario | undefined {

@@ -28,6 +28,11 @@ export const FINDINGS: Readonly<Record<string, Finding>> = {
     why:
       "0001 deletes whatever sits at the scratch path before the builder starts; a co-tenant builder that plants again between that delete and the victim's mkdir -p leaves a directory owned by another build user, and the victim's writes fail EACCES: a denial of service, nothing foreign is registered (suspicious-ownership and canonicalisation reject a foreign owner). Only a sandbox (a private store view) prevents it.",
   },
+  'build-dir-world-writable': {
+    invariants: ['NoWedge'],
+    why:
+      "not a wedge and not a limit of the series: with build users, startBuild refuses every build while build-dir (or an ancestor) is world-writable (checkNotWorldWritable), so NoWedge's clean build is refused too, in every variant, upstream included, before anything is written. The cure is the configuration (a build-dir of mode 755 or 1775 is accepted); the row is there to show that the series changes nothing on this path and leaves nothing behind (NoDebrisAfterRecovery and the rest hold).",
+  },
   'hostile-replant-single-user': {
     invariants: ['CleanOutput', 'InProgressOutputSafe', 'NoForeignContent'],
     why:
