@@ -18,7 +18,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BACKPORT_VARIANT, validationPlans } from '../../sim/repro/validation-plans.js';
+import { validationPlans } from '../../sim/repro/validation-plans.js';
 import { newTestsOf, runFunctionalTests, STORE_GC_TESTS, testId, type FunctionalTest, type TestOutcome } from './nix-functional-tests.js';
 import { BUILD_CACHE, BuildInputError, ensureBuildDeps, INSIDE, openBuilder, readSeriesPatches, resolveNixSource, stagesFor, type SeriesPatch, type StageBuild } from './nix-source-build.js';
 import { norm, parseReport, type Row } from './real-report.js';
@@ -76,7 +76,8 @@ function regressionTests(caMeson: string): FunctionalTest[] {
 export async function validatePatched234(a: Patched234Args, log: Log): Promise<number> {
   const src = resolveNixSource(a.nixSrc);
   const series = readSeriesPatches(path.join(a.repo, 'patches/backport-2.34'));
-  const stages = stagesFor(series, STORE_TEMP_DIR_SLUG, { upstream: 'upstream', without: BACKPORT_VARIANT, all: 'recommended' });
+  // each stage is predicted by the variant of exactly the patches it applies (0001-0004 is more than the 2.8 backport's BACKPORT_VARIANT)
+  const stages = stagesFor(series, STORE_TEMP_DIR_SLUG, { upstream: 'upstream', without: variantOfPatches(series.filter((p) => !p.file.includes(STORE_TEMP_DIR_SLUG))), all: 'recommended' });
   const testsOf = new Map<SeriesPatch, FunctionalTest[]>(series.map((p) => [p, newTestsOf(p)]));
   mkdirSync(a.out, { recursive: true });
   log(`NixOS/nix ${src.commit} (tree ${src.tree}) from ${src.gitDir}; series ${series.map((p) => p.file).join(', ')}`);
@@ -121,7 +122,7 @@ export async function validatePatched234(a: Patched234Args, log: Log): Promise<n
   if (a.validate) {
     const plans = path.join(a.out, 'plans');
     mkdirSync(plans, { recursive: true });
-    for (const p of validationPlans('2.34.8')) {
+    for (const p of validationPlans('2.34.8', stages.map((x) => x.variant))) {
       if (!p.ok) throw new Error(`the model could not make a validation plan: ${p.error}`);
       writeFileSync(path.join(plans, `${p.value.scenario}.json`), JSON.stringify(p.value, null, 2) + '\n');
     }

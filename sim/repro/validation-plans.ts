@@ -126,10 +126,11 @@ export function validationScenarios(nix: OracleNix): Scenario[] {
   return ENTRIES.map((e) => forNix(e.scenario, nix));
 }
 
-/** One plan per validation scenario, with the model's predictions for {@link VALIDATION_VARIANTS} on `nix`. */
-export function validationPlans(nix: OracleNix = '2.34.8'): Converted<ReproPlan>[] {
+/** One plan per validation scenario, with the model's predictions for {@link VALIDATION_VARIANTS} (and `more`) on `nix`. */
+export function validationPlans(nix: OracleNix = '2.34.8', more: readonly string[] = []): Converted<ReproPlan>[] {
+  const variants = [...new Set<string>([...VALIDATION_VARIANTS, ...more])];
   return ENTRIES.map((e) => {
     const s = forNix(e.scenario, nix);
-    return planFromEvents(s, scriptedEvents(s), VALIDATION_VARIANTS, {}, e.opts);
+    return planFromEvents(s, scriptedEvents(s), variants, {}, e.opts);
   });
 }
