@@ -21,7 +21,7 @@ import type { World } from '../../model/nix/index.js';
 import { checkPath, freeScenario } from '../../model/verify/index.js';
 import type { Trace } from '../trace.js';
 import type { Converted, Gate } from './from-trace.js';
-import { commandStep, gateName, observationOf, planProgram } from './from-trace.js';
+import { commandStep, gateName, observationOf, planProgram, planSettings } from './from-trace.js';
 import type { DaemonOp, Observation, PlanStep, ReproPlan } from './plan.js';
 import { predictFaultPlan } from './predict-fault-plan.js';
 import { globOf, hookable, unreachable } from './daemon-calls.js';
@@ -200,7 +200,7 @@ export function planFromFaultTrace(trace: Trace, name: string, alsoFor: readonly
       scenario: name,
       doc: `${trace.scenario.spec.doc}\nFrom the model's trace (${trace.foundBy}; ${trace.violations.map((x) => x.invariant).join(', ') || 'no violation'}), replayed on Linux, the builds it started run to their end${probe ? ', then the clean build that found the wedge' : ''}.`,
       nix: '2.34.8',
-      settings: { buildUsers: scenario.settings.buildUsers, keepFailed: scenario.settings.keepFailed, ...(scenario.settings.sandbox ? { sandbox: true } : {}) },
+      settings: planSettings(scenario.settings),
       derivations,
       steps: sched.value.steps,
       expect,

@@ -7,7 +7,7 @@
 import type { TreeEntry } from '../../model/fs/index.js';
 import type { ActorSpec, BuildActor, DerivationSpec, ModelEvent, Run, Scenario, Settings } from '../../model/nix/index.js';
 import { FIRST_BUILD_UID, parseVariant, resolveRef, runScripted, UPSTREAM } from '../../model/nix/index.js';
-import type { AttemptObservation, BuilderAction, DeleteCommand, Observation, PlanStep, ReproPlan } from './plan.js';
+import type { AttemptObservation, BuilderAction, DeleteCommand, Observation, PlanSettings, PlanStep, ReproPlan } from './plan.js';
 import { PLAN_FORMAT } from './plan.js';
 
 export type Converted<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
@@ -206,6 +206,16 @@ export function observationOf(r: Pick<Run, 'world' | 'steps'>, s: Scenario, gate
   return { attempts, paths, commands };
 }
 
+/** The daemon settings a plan carries: every scenario setting the harness can give a real daemon (one place, so a new one reaches every kind of plan). */
+export function planSettings(s: Settings): PlanSettings {
+  return {
+    buildUsers: s.buildUsers,
+    keepFailed: s.keepFailed,
+    ...(s.sandbox ? { sandbox: true } : {}),
+    ...(s.buildDirMode !== undefined ? { buildDirMode: s.buildDirMode } : {}),
+  };
+}
+
 /** How a plan spells what the model does in one way: which GC command runs a `gc` actor (all collect the same dead paths). */
 export interface PlanOptions {
   readonly gcCommand?: DeleteCommand;
@@ -355,12 +365,7 @@ export function planFromEvents(
       scenario: scenario.name,
       doc: scenario.doc,
       nix: s.settings.nixVersion,
-      settings: {
-        buildUsers: s.settings.buildUsers,
-        keepFailed: s.settings.keepFailed,
-        ...(s.settings.sandbox ? { sandbox: true } : {}),
-        ...(s.settings.buildDirMode !== undefined ? { buildDirMode: s.settings.buildDirMode } : {}),
-      },
+      settings: planSettings(s.settings),
       derivations,
       steps: planned,
       expect,

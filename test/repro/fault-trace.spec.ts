@@ -101,6 +101,16 @@ describe('hookable: what the injector can see of a model syscall', () => {
   });
 });
 
+describe('planFromFaultTrace: the daemon settings of the scenario', () => {
+  it('a world-writable build-dir reaches the plan, as it does in a validation plan', () => {
+    const t = scriptedTrace('build-dir-world-writable');
+    const r = planFromFaultTrace(t, 'x');
+    if (!r.realisable) throw new Error(r.why);
+    expect(r.plan.settings.buildDirMode).toBe(t.scenario.spec.settings.buildDirMode);
+    expect(r.plan.settings.buildDirMode).toBeDefined();
+  });
+});
+
 describe('planFromFaultTrace: injection points come from the trace', () => {
   it('gc-during-registration: the build is held at the daemon call the trace made last before the GC, the GC runs, the build resumes', () => {
     const t = scriptedTrace('gc-during-registration');
