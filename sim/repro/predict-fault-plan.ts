@@ -146,7 +146,6 @@ class Driver {
       const n = t.calls.filter((c) => c === key).length;
       if (n < stop.point.nth) continue;
       const firstAt = t.calls.slice(0, before).filter((c) => c === key).length;
-      if (firstAt >= stop.point.nth) continue; // reached earlier (cannot happen: we stop at the first)
       if (!midStepOk) {
         const rest = restOfStep(st, key, stop.point.nth - firstAt, this.names);
         if (rest) refuse(`${actor} is held at ${describe(stop)}, which is not the last call of its model step (${rest} follows in the same step): the model cannot stop there`);
