@@ -3,16 +3,17 @@
  * call), a fresh directory per sequence standing in for `/`, and the tree read back for comparison.
  * Only usable as root (the workers must change uid).
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { TreeEntry } from '../../model/fs/index.js';
 import { CAST, WHO, type Who } from './cast.js';
-import type { Op } from './ops.js';
+import { showStat, type Op } from './ops.js';
 
 const WORKER = join(import.meta.dirname, 'oracle-worker.ts');
+const CHROOT_STAT = join(import.meta.dirname, 'chroot-stat.pl');
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 export const canRunOracle = (): boolean => process.getuid?.() === 0 && process.platform === 'linux';
@@ -78,6 +79,22 @@ export class Oracle {
       this.pending.set(id, resolve);
       w.send({ kind: 'op', id, root, op });
     });
+  }
+
+  /**
+   * A root stat or lstat with `root` as the process root (perl's chroot), for the cases whose path
+   * cannot be mapped below a directory: `/..` must stay at the test's own root, and `''` must reach
+   * the syscall. Any other call is refused: the workers run those.
+   */
+  runChrooted(root: string, op: Op): string {
+    if (op.who !== 'root' || (op.op !== 'stat' && op.op !== 'lstat')) throw new Error(`runChrooted runs root's stat and lstat only, not ${op.who} ${op.op}`);
+    const out = execFileSync('perl', [CHROOT_STAT, root, op.op === 'stat' ? '1' : '0', op.path], { encoding: 'utf8', env: { LC_ALL: 'C' } }).trim();
+    const fields = out.split(' ').map(Number);
+    if (fields.length !== 5 || fields.some((n) => !Number.isInteger(n))) return out;
+    const [mode = 0, uid = 0, gid = 0, nlink = 0, size = 0] = fields;
+    const type = mode & 0o170000;
+    const kind = type === 0o040000 ? 'dir' : type === 0o120000 ? 'symlink' : 'file';
+    return `ok ${showStat({ kind, mode: mode & 0o7777, uid, gid, size, nlink })}`;
   }
 
   /** The real tree under `root`, in model paths and the model's TreeEntry shape, sorted by path. */

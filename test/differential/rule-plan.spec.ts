@@ -4,7 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { protectedRules } from '../fs/cases/protected.js';
-import { plan, ruleGroups, wanted } from './rule-plan.js';
+import { darwinRules } from '../fs/cases/darwin.js';
+import { outcomesOnModel } from '../fs/rule-case.js';
+import { linuxCounterpart, plan, ruleGroups, wanted } from './rule-plan.js';
 import type { ProtectedSettings } from './sysctl.js';
 
 const cases = ruleGroups.flatMap((g) => g.cases);
@@ -14,16 +16,20 @@ const name = (m: ProtectedSettings): string => `symlinks=${String(m.symlinks)} r
 
 describe('rule-case plans for the Linux kernel', () => {
   for (const m of machines) {
-    it(`should skip only model-only cases when the run may set the sysctls (machine ${name(m)})`, () => {
+    it(`should skip no case when the run may set the sysctls (machine ${name(m)})`, () => {
+      for (const c of cases) expect('skip' in plan(c, m, null), c.it).toBe(false);
+    });
+
+    it(`should run a chrooted case chrooted and only such a case (machine ${name(m)})`, () => {
       for (const c of cases) {
-        const p = plan(c, m, null);
-        if (c.modelOnly) expect(p, c.it).toEqual({ skip: c.modelOnly });
-        else expect('skip' in p, c.it).toBe(false);
+        const p = plan(c, m, cannotSet);
+        if ('skip' in p) continue;
+        expect(p.chroot === true, c.it).toBe(c.chrooted !== undefined);
       }
     });
 
     it(`should run every ordinary case, expecting the model's outcomes with the machine's settings (machine ${name(m)})`, () => {
-      for (const c of cases.filter((x) => !x.modelOnly && wanted(x, m) === null)) {
+      for (const c of cases.filter((x) => wanted(x, m) === null)) {
         const p = plan(c, m, cannotSet);
         expect('expected' in p && p.set === undefined, c.it).toBe(true);
       }
@@ -48,12 +54,27 @@ describe('rule-case plans for the Linux kernel', () => {
     // the cases that were skipped on such machines before: their written outcome assumes 0
     const changed = cases.filter((c) => {
       const p = plan(c, { symlinks: 1, regular: 0 }, cannotSet);
-      return !c.modelOnly && wanted(c, { symlinks: 1, regular: 0 }) === null && 'expected' in p && p.expected.some((o, i) => o !== c.steps[i]?.[1]);
+      return wanted(c, { symlinks: 1, regular: 0 }) === null && 'expected' in p && p.expected.some((o, i) => o !== linuxCounterpart(c).steps[i]?.[1]);
     });
     expect(changed.length).toBeGreaterThan(0);
     for (const c of changed) {
       const p = plan(c, { symlinks: 1, regular: 0 }, cannotSet);
       expect('expected' in p && p.expected.includes('EACCES'), c.it).toBe(true);
+    }
+  });
+
+  it('should run each darwin case as its Linux counterpart, whose outcomes differ from the darwin ones', () => {
+    const darwinCases = darwinRules.flatMap((g) => g.cases);
+    expect(darwinCases.length).toBeGreaterThan(0);
+    for (const c of darwinCases) {
+      const linux = linuxCounterpart(c);
+      expect(linux.kernel?.personality, c.it).toBe('linux');
+      const onLinux = linux.steps.map(([, w]) => w);
+      expect(onLinux, c.it).toEqual(outcomesOnModel(c, { ...c.kernel, personality: 'linux' }));
+      // a counterpart that agreed with darwin everywhere would be a darwin rule Linux has too
+      expect(onLinux, c.it).not.toEqual(c.steps.map(([, w]) => w));
+      const p = plan(c, { symlinks: 0, regular: 0 }, null);
+      expect('expected' in p && p.note, c.it).toContain('Linux counterpart');
     }
   });
 

@@ -1,8 +1,9 @@
 /**
  * Every rule case of test/fs, run against the real Linux kernel: the unit tests' expectations are
- * what Linux does, not what we believe it does. Cases marked model-only (Darwin, paths the oracle
- * cannot map) are reported skipped with their reason, and so is a fs.protected_* case this run can
- * neither find on the machine nor set (see rule-plan.ts).
+ * what Linux does, not what we believe it does. A Darwin case runs as its Linux counterpart, a
+ * case whose paths cannot be mapped below the per-case directory runs chrooted into it, and only a
+ * fs.protected_* case this run can neither find on the machine nor set is reported skipped, with
+ * its reason (see rule-plan.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INITIAL_TREE } from './cast.js';
@@ -38,7 +39,7 @@ describe('rule cases on the Linux kernel', () => {
           const run = async (): Promise<void> => {
             const root = o.makeRoot(c.tree ?? INITIAL_TREE);
             try {
-              for (const [i, [op]] of c.steps.entries()) expect(await o.run(root, op), showOp(op)).toBe(p.expected[i]);
+              for (const [i, [op]] of c.steps.entries()) expect(p.chroot ? o.runChrooted(root, op) : await o.run(root, op), showOp(op)).toBe(p.expected[i]);
             } finally {
               o.removeRoot(root);
             }

@@ -16,8 +16,12 @@ export interface RuleCase {
   /** Calls and the outcome each must have (`ok`, an errno, or `ok` plus the value, as ops.ts renders it). */
   readonly steps: readonly (readonly [Op, string])[];
   readonly kernel?: KernelOptions;
-  /** Set when the case cannot be checked on this machine's kernel, saying why. */
-  readonly modelOnly?: string;
+  /**
+   * Set when the case's paths cannot be mapped below the oracle's per-case directory, saying why:
+   * against Linux its calls then run with that directory as the process root (root's stat and lstat
+   * only; test/differential/oracle.ts `runChrooted`).
+   */
+  readonly chrooted?: string;
 }
 
 export interface RuleGroup {

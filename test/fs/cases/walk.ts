@@ -42,10 +42,10 @@ export const walkRules: readonly RuleGroup[] = [
       { it: 'should resolve ".." physically, from a symlink\'s target', steps: [step(root.stat('/home/alice/store/../var'), 'ok dir 02775 0:30000 nlink=3')] },
       {
         it: 'should treat ".." at the root as the root',
-        modelOnly: 'the oracle\'s root is a real directory whose ".." leads out of the test',
+        chrooted: 'the oracle\'s per-case root is a directory whose ".." leads out of the test',
         steps: [step(root.stat('/../tmp'), 'ok dir 01777 0:0 nlink=3')],
       },
-      { it: 'should fail with ENOENT for an empty path', modelOnly: 'Node rejects empty paths before the syscall', steps: [step(root.stat(''), 'ENOENT')] },
+      { it: 'should fail with ENOENT for an empty path', chrooted: 'Node rejects an empty path before the syscall', steps: [step(root.stat(''), 'ENOENT')] },
     ],
   },
   {
