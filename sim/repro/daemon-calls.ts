@@ -74,3 +74,32 @@ export function unreachable(event: string, syscall: string, args: readonly (stri
   }
   return undefined;
 }
+
+/** One daemon syscall of a model step, as the injector and the plans see it. */
+export type DaemonCall =
+  /** A call no libc interposer sees (`unreachable`). */
+  | { readonly kind: 'unreached'; readonly what: string; readonly shown: string }
+  /** A hooked call on a path with a glob: `key` is `op glob`, what the plans count. */
+  | { readonly kind: 'hooked'; readonly op: DaemonOp; readonly glob: string; readonly key: string; readonly shown: string }
+  /** A hooked call on a path no glob maps. */
+  | { readonly kind: 'unmapped'; readonly op: DaemonOp; readonly path: string; readonly shown: string }
+  /** utimes, write, close: not hooked, but a change a stop right before it would miss. */
+  | { readonly kind: 'untracked'; readonly shown: string }
+  /** Reads and the like: nothing to hold at, nothing a stop could miss. */
+  | { readonly kind: 'quiet' };
+
+/**
+ * Every syscall of a step of `event`, classified once for the three readers that walk them (the plan
+ * maker's position, the prediction's call count and its look past a stop), so they cannot drift.
+ */
+export function daemonCalls(event: string, syscalls: readonly { readonly syscall: string; readonly args: readonly (string | number | boolean)[] }[], names: readonly string[]): DaemonCall[] {
+  return syscalls.map((c): DaemonCall => {
+    const shown = `${c.syscall}(${String(c.args[0])})`;
+    const unreached = unreachable(event, c.syscall, c.args);
+    if (unreached) return { kind: 'unreached', what: unreached, shown };
+    const h = hookable(c.syscall, c.args);
+    if (!h) return c.syscall === 'utimes' || c.syscall === 'write' || c.syscall === 'close' ? { kind: 'untracked', shown } : { kind: 'quiet' };
+    const glob = globOf(h.path, names);
+    return glob === undefined ? { kind: 'unmapped', op: h.op, path: h.path, shown } : { kind: 'hooked', op: h.op, glob, key: `${h.op} ${glob}`, shown };
+  });
+}

@@ -24,7 +24,7 @@ import type { Converted, Gate } from './from-trace.js';
 import { commandStep, gateName, observationOf, planProgram, planSettings } from './from-trace.js';
 import type { DaemonOp, Observation, PlanStep, ReproPlan } from './plan.js';
 import { predictFaultPlan } from './predict-fault-plan.js';
-import { globOf, hookable, unreachable } from './daemon-calls.js';
+import { daemonCalls } from './daemon-calls.js';
 
 export { globOf, hookable } from './daemon-calls.js';
 import { PLAN_FORMAT } from './plan.js';
@@ -80,22 +80,13 @@ function positionAfter(t: BuildTrack, step: TraceStep, names: readonly string[])
     delete t.stale;
     return undefined;
   }
-  for (const c of step.syscalls) {
-    const unreached = unreachable(step.event.type, c.syscall, c.args);
-    if (unreached) {
-      t.stale = unreached;
-      continue;
-    }
-    const h = hookable(c.syscall, c.args);
-    if (!h) {
-      if (c.syscall === 'utimes' || c.syscall === 'write' || c.syscall === 'close') t.stale = `${c.syscall}(${String(c.args[0])})`;
-      continue;
-    }
-    const glob = globOf(h.path, names);
-    if (glob === undefined) return `the daemon's ${h.op} on ${h.path} has no glob the injector can match`;
-    const key = `${h.op} ${glob}`;
-    t.calls.push(key);
-    t.pos = { kind: 'daemon', op: h.op, glob, nth: t.calls.filter((k) => k === key).length };
+  for (const c of daemonCalls(step.event.type, step.syscalls, names)) {
+    if (c.kind === 'unreached') t.stale = c.what;
+    if (c.kind === 'untracked') t.stale = c.shown;
+    if (c.kind === 'unmapped') return `the daemon's ${c.op} on ${c.path} has no glob the injector can match`;
+    if (c.kind !== 'hooked') continue;
+    t.calls.push(c.key);
+    t.pos = { kind: 'daemon', op: c.op, glob: c.glob, nth: t.calls.filter((k) => k === c.key).length };
     delete t.stale;
   }
   if (step.event.type !== 'start') t.onlyStarted = false;

@@ -28,7 +28,7 @@ import type { World } from '../../model/nix/index.js';
 import { freeScenario } from '../../model/verify/index.js';
 import type { Gate } from './from-trace.js';
 import { gateName, observationOf } from './from-trace.js';
-import { globOf, hookable, unreachable } from './daemon-calls.js';
+import { daemonCalls } from './daemon-calls.js';
 import type { DaemonPoint, Observation, PlanStep } from './plan.js';
 
 export type Prediction = { readonly ok: true; readonly observation: Observation; readonly steps: readonly TraceStep[] } | { readonly ok: false; readonly why: string };
@@ -102,12 +102,7 @@ class Driver {
     const st = this.doEvent(e);
     const t = this.attempts.get(actor);
     if (t && e.type === 'builderAction') t.builderActions++;
-    if (t) for (const c of st.syscalls) {
-      if (unreachable(e.type, c.syscall, c.args)) continue;
-      const h = hookable(c.syscall, c.args);
-      const glob = h ? globOf(h.path, this.names) : undefined;
-      if (h && glob !== undefined) t.calls.push(`${h.op} ${glob}`);
-    }
+    if (t) for (const c of daemonCalls(e.type, st.syscalls, this.names)) if (c.kind === 'hooked') t.calls.push(c.key);
     return st;
   }
 
@@ -268,16 +263,10 @@ function describe(stop: Stop): string {
 function restOfStep(st: TraceStep, key: string, nthHere: number, names: readonly string[]): string | undefined {
   let seen = 0;
   let after = false;
-  for (const c of st.syscalls) {
+  for (const c of daemonCalls(st.event.type, st.syscalls, names)) {
     if (after) {
-      if (unreachable(st.event.type, c.syscall, c.args)) return `${c.syscall}(${String(c.args[0])})`;
-      if (hookable(c.syscall, c.args) || c.syscall === 'utimes' || c.syscall === 'write' || c.syscall === 'close') return `${c.syscall}(${String(c.args[0])})`;
-      continue;
-    }
-    if (unreachable(st.event.type, c.syscall, c.args)) continue;
-    const h = hookable(c.syscall, c.args);
-    const glob = h ? globOf(h.path, names) : undefined;
-    if (h && glob !== undefined && `${h.op} ${glob}` === key && ++seen === nthHere) after = true;
+      if (c.kind !== 'quiet') return c.shown;
+    } else if (c.kind === 'hooked' && c.key === key && ++seen === nthHere) after = true;
   }
   return undefined;
 }
