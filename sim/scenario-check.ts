@@ -77,6 +77,10 @@ export function referenceProblems(s: Scenario): ScenarioProblem[] {
       (a.faults ?? []).forEach((f, j) => { if (f.kind === 'timeout') issue(['actors', i, 'faults', j, 'kind'], noDeadline); });
     });
   }
+  if (s.settings.autoAllocateUids === true && s.settings.buildUsers === 0) {
+    // AutoUserLock::acquire needs a slot; with none, every build would wait for a build user forever
+    issue(['settings', 'buildUsers'], 'with autoAllocateUids, buildUsers counts the uid slots (id-count / 65536): at least 1');
+  }
   if (s.settings.platform === 'darwin' && s.settings.sandbox) {
     // darwin never has a chroot (DarwinDerivationBuilder): sandbox only changes the seatbelt profile, which the model does not need
     issue(['settings', 'sandbox'], 'darwin has no chroot sandbox in this model; set sandbox: false (the seatbelt profile does not change the outcome)');

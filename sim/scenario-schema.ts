@@ -209,7 +209,12 @@ export const scenarioSchema = z
       z.strictObject({
         platform: doc(z.enum(['linux', 'darwin']), 'Where the daemon runs: darwin never has a chroot; on linux `sandbox` decides.', 'darwin'),
         sandbox: doc(z.boolean(), 'Linux `sandbox = true`: the output is built in <drv>.chroot, deleted before and after each build. Must be false on darwin.', false),
-        buildUsers: doc(z.int().min(0).max(8), 'Members of build-users-group; 0: the setting is empty and builders run as the daemon (single-user).', 4),
+        buildUsers: doc(z.int().min(0).max(8), 'Members of build-users-group; 0: the setting is empty and builders run as the daemon (single-user). With autoAllocateUids: the uid slots (id-count / 65536), at least 1.', 4),
+        autoAllocateUids: doc(
+          z.boolean(),
+          '`auto-allocate-uids = true`: a build runs as uid 872415232 + 65536 × its slot (the first free one), a uid with no passwd entry, in group nixbld (in a sandbox: the uid itself). build-users-group is taken to be nixbld.',
+          true,
+        ).optional(),
         keepFailed: doc(z.boolean(), '`keep-failed = true`: the build directory of a failed or interrupted build is kept.', false),
         nixVersion: doc(z.enum(['2.34.8', '2.8']), "Whose behaviour where they differ: upstream 2.34.8, or Debian's 2.8 (the real-daemon oracle's).", '2.34.8'),
         buildDeadline: doc(

@@ -6,7 +6,7 @@
 import type { SyscallRecord, TreeEntry } from '../model/fs/index.js';
 import { diffTrees, formatMode } from '../model/fs/index.js';
 import type { FaultKind, ModelEvent, Scenario, TraceStep } from '../model/nix/index.js';
-import { canonicalJson, FIRST_BUILD_UID, NIX_REV, NIX_TAG, NIXBLD_GID } from '../model/nix/index.js';
+import { AUTO_START_ID, canonicalJson, FIRST_BUILD_UID, NIX_REV, NIX_TAG, NIXBLD_GID } from '../model/nix/index.js';
 import type { ModelIdentity } from './model-identity.js';
 import { modelIdentity, scenarioHash } from './model-identity.js';
 
@@ -81,6 +81,8 @@ type Platform = Scenario['settings']['platform'];
 
 function who(uid: number, platform: Platform): string {
   if (uid === 0) return 'root';
+  // an auto-allocated uid has no passwd entry (model/nix/context.ts userName names it the same way)
+  if (uid >= AUTO_START_ID) return `uid${String(uid)}`;
   return `${platform === 'darwin' ? '_nixbld' : 'nixbld'}${String(uid - FIRST_BUILD_UID + 1)}`;
 }
 

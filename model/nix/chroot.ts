@@ -7,7 +7,7 @@
 import type { Creds } from '../fs/index.js';
 import { chroot } from '../fs/index.js';
 import type { Ctx, DrvInfo } from './context.js';
-import { builderCreds, chrootParent, NIXBLD_GID, usesChroot } from './context.js';
+import { buildGid, builderCreds, chrootParent, usesChroot } from './context.js';
 import { deletePathAll } from './delete-path.js';
 import type { BuildActor, BuildOutcome } from './types.js';
 
@@ -22,7 +22,7 @@ export function chrootRoot(d: DrvInfo): string {
  * 1000 (sandboxUid), which the kernel maps to the build user: the model checks the host uid.
  */
 export function builderView(ctx: Ctx, d: DrvInfo, uid: number): Creds {
-  const c = builderCreds(uid);
+  const c = builderCreds(uid, buildGid(ctx, uid));
   return usesChroot(ctx) ? chroot(c, chrootRoot(d)) : c;
 }
 
@@ -32,18 +32,19 @@ export function builderView(ctx: Ctx, d: DrvInfo, uid: number): Creds {
  * build), and `<root>/nix/store` 01775 root:<build group> (l.114-119). /tmp, /etc and the bind
  * mounts of inputs are left out: no builder program here uses them.
  */
-export function prepareSandbox(ctx: Ctx, d: DrvInfo, hasBuildUser: boolean): void {
+export function prepareSandbox(ctx: Ctx, d: DrvInfo, buildUser: number | undefined): void {
+  const gid = buildUser === undefined ? undefined : buildGid(ctx, buildUser);
   const fs = ctx.fs;
   const root = chrootRoot(d);
   deletePathAll(fs, ctx.daemon, chrootParent(d));
   fs.mkdir(ctx.daemon, chrootParent(d), 0o700);
   fs.mkdir(ctx.daemon, root, 0o750);
-  if (hasBuildUser) fs.chown(ctx.daemon, root, 0, NIXBLD_GID);
+  if (gid !== undefined) fs.chown(ctx.daemon, root, 0, gid);
   // createDirs(chrootStoreDir) under the daemon's umask 022, then chmod 01775
   fs.mkdir(ctx.daemon, `${root}/nix`, 0o755);
   fs.mkdir(ctx.daemon, `${root}/nix/store`, 0o755);
   fs.chmod(ctx.daemon, `${root}/nix/store`, 0o1775);
-  if (hasBuildUser) fs.chown(ctx.daemon, `${root}/nix/store`, 0, NIXBLD_GID);
+  if (gid !== undefined) fs.chown(ctx.daemon, `${root}/nix/store`, 0, gid);
 }
 
 /**

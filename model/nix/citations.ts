@@ -63,6 +63,15 @@ export const CITATIONS: { readonly [K in SrcKey]?: readonly Citation[] | NotUpst
     { file: 'libstore/unix/user-lock.cc', fn: 'SimpleUserLock::acquire', line: 89, quote: 'for (auto & i : users) {' },
     { file: 'libstore/unix/user-lock.cc', fn: 'SimpleUserLock::acquire', line: 102, quote: 'if (lockFile(fd.get(), ltWrite, false)) {' },
     { file: DB, fn: 'DerivationBuilderImpl::prepareUser', line: 306, quote: 'virtual void prepareUser()' },
+    // auto-allocate-uids: userpool2/slot-<i>, first free slot, uid start-id + 65536 i, group by sandbox
+    { file: 'libstore/unix/user-lock.cc', fn: 'acquireUserLock', line: 220, quote: 'if (auto * uidSettings = localSettings.getAutoAllocateUidSettings()) {' },
+    { file: 'libstore/unix/user-lock.cc', fn: 'AutoUserLock::acquire', line: 180, quote: 'for (size_t i = 0; i < nrSlots; i++) {' },
+    { file: 'libstore/unix/user-lock.cc', fn: 'AutoUserLock::acquire', line: 191, quote: 'auto firstUid = uidSettings.startId + i * maxIdsPerBuild;' },
+    { file: 'libstore/unix/user-lock.cc', fn: 'AutoUserLock::acquire', line: 193, quote: 'auto pw = getpwuid(firstUid);', to: { line: 195, quote: 'throw Error("auto-allocated UID %d clashes with existing user account \'%s\'", firstUid, pw->pw_name);' } },
+    { file: 'libstore/unix/user-lock.cc', fn: 'AutoUserLock::acquire', line: 200, quote: 'if (useUserNamespace)', to: { line: 201, quote: 'lock->firstGid = firstUid;' } },
+    { file: 'libstore/unix/user-lock.cc', fn: 'AutoUserLock::acquire', line: 202, quote: 'else {', to: { line: 206, quote: 'lock->firstGid = gr->gr_gid;' } },
+    { file: DB, fn: 'DerivationBuilderImpl::getBuildUser', line: 274, quote: 'return acquireUserLock(settings.nixStateDir, localSettings, 1, false);' },
+    { file: 'libstore/unix/build/linux-derivation-builder.cc', fn: 'ChrootLinuxDerivationBuilder::getBuildUser', line: 326, quote: 'return acquireUserLock(', to: { line: 327, quote: 'settings.nixStateDir, store.config->getLocalSettings(), drvOptions.useUidRange(drv) ? 65536 : 1, true);' } },
   ],
   startBuild: [{ file: DB, fn: 'DerivationBuilderImpl::startBuild', line: 736, quote: 'std::optional<Descriptor> DerivationBuilderImpl::startBuild()' }],
   checkNotWorldWritable: [

@@ -10,6 +10,9 @@ import type { Variant } from './variants.js';
 
 export const NIXBLD_GID = 30000;
 export const FIRST_BUILD_UID = 30001;
+/** auto-allocate-uids: the default `start-id` (local-settings.hh) and the uids a slot spans (user-lock.hh maxIdsPerBuild). */
+export const AUTO_START_ID = 872415232;
+export const IDS_PER_SLOT = 65536;
 export const BUILD_DIR = '/nix/var/nix/builds';
 export const USERPOOL_DIR = '/nix/var/nix/userpool';
 
@@ -53,15 +56,31 @@ export function drvOf(ctx: Ctx, id: string): DrvInfo {
   return d;
 }
 
-/** Build users in group-membership order (SimpleUserLock iterates gr_mem in that order). */
+/**
+ * Build users in the order they are tried: SimpleUserLock::acquire iterates gr_mem in
+ * group-membership order; AutoUserLock::acquire tries slot 0, 1, … (user-lock.cc l.180, uid l.191).
+ */
 export function buildUserUids(ctx: Ctx): number[] {
-  return Array.from({ length: ctx.scenario.settings.buildUsers }, (_, i) => FIRST_BUILD_UID + i);
+  const auto = ctx.scenario.settings.autoAllocateUids === true;
+  return Array.from({ length: ctx.scenario.settings.buildUsers }, (_, i) => (auto ? AUTO_START_ID + IDS_PER_SLOT * i : FIRST_BUILD_UID + i));
 }
 
+/** A build user's name; an auto-allocated uid has none (`uid<N>`, as the harness prints it too). */
 export function userName(ctx: Ctx, uid: number): string {
   if (uid === 0) return 'root';
+  if (ctx.scenario.settings.autoAllocateUids) return `uid${String(uid)}`;
   const prefix = ctx.scenario.settings.platform === 'darwin' ? '_nixbld' : 'nixbld';
   return `${prefix}${String(uid - FIRST_BUILD_UID + 1)}`;
+}
+
+/**
+ * The group of build user `uid` (UserLock::getGID): nixbld, except for an auto-allocated uid in a
+ * sandbox, whose user namespace makes its group the uid itself (user-lock.cc l.200-201; the
+ * chroot builder asks for a user namespace, linux-derivation-builder.cc l.326-327, the plain one
+ * does not, derivation-builder.cc l.274, and takes build-users-group's, user-lock.cc l.202-206).
+ */
+export function buildGid(ctx: Ctx, uid: number): number {
+  return ctx.scenario.settings.autoAllocateUids === true && usesChroot(ctx) ? uid : NIXBLD_GID;
 }
 
 export function groupName(gid: number): string {
@@ -69,8 +88,8 @@ export function groupName(gid: number): string {
 }
 
 /** Credentials the builder process runs with (derivation-builder.cc setUser): the build user and group, umask 022. */
-export function builderCreds(uid: number): Creds {
-  return uid === 0 ? ROOT : creds(uid, NIXBLD_GID, [NIXBLD_GID], 0o022);
+export function builderCreds(uid: number, gid = NIXBLD_GID): Creds {
+  return uid === 0 ? ROOT : creds(uid, gid, [gid], 0o022);
 }
 
 /** The store path a PathRef names, if it is known in this state. */

@@ -6,12 +6,18 @@
  */
 import type { Creds, FsKernel, FsResult } from '../fs/index.js';
 import type { Ctx } from './context.js';
-import { chrootParent, drvOf, FIRST_BUILD_UID, NIXBLD_GID, realScratch, resolveLinkTarget, resolveRef } from './context.js';
+import { buildGid, buildUserUids, chrootParent, FIRST_BUILD_UID, drvOf, realScratch, resolveLinkTarget, resolveRef } from './context.js';
 import { prepareSandbox } from './chroot.js';
 import type { InitialNode, InitialOwner } from './types.js';
 
-function uidOf(owner: InitialOwner): number {
-  return owner === 'root' ? 0 : FIRST_BUILD_UID + (owner === 'builder1' ? 0 : 1);
+/**
+ * builder1 and builder2: the first two build users the daemon would take; in a scenario with fewer,
+ * the uids nixbld1 and nixbld2 would have (a leftover of an earlier configuration).
+ */
+function uidOf(ctx: Ctx, owner: InitialOwner): number {
+  if (owner === 'root') return 0;
+  const i = owner === 'builder1' ? 0 : 1;
+  return buildUserUids(ctx)[i] ?? FIRST_BUILD_UID + i;
 }
 
 interface Layer {
@@ -25,9 +31,11 @@ function check(l: Layer, where: string, r: FsResult<unknown>): boolean {
   return r.ok;
 }
 
-/** lchown to a build user (its primary group is nixbld); root's entries keep what creation gave them. */
-function own(l: Layer, where: string, path: string, owner: InitialOwner): void {
-  if (owner !== 'root') check(l, where, l.fs.lchown(l.root, path, uidOf(owner), NIXBLD_GID));
+/** lchown to a build user and its group; root's entries keep what creation gave them. */
+function own(ctx: Ctx, l: Layer, where: string, path: string, owner: InitialOwner): void {
+  if (owner === 'root') return;
+  const uid = uidOf(ctx, owner);
+  check(l, where, l.fs.lchown(l.root, path, uid, buildGid(ctx, uid)));
 }
 
 function layNode(ctx: Ctx, l: Layer, where: string, path: string, node: InitialNode, inherited: InitialOwner): void {
@@ -35,7 +43,7 @@ function layNode(ctx: Ctx, l: Layer, where: string, path: string, node: InitialN
   switch (node.kind) {
     case 'file':
       if (!check(l, where, l.fs.writeFile(l.root, path, node.content, 0o644))) return;
-      own(l, where, path, owner);
+      own(ctx, l, where, path, owner);
       if (node.mode !== undefined) check(l, where, l.fs.chmod(l.root, path, parseInt(node.mode, 8)));
       return;
     case 'symlink': {
@@ -44,7 +52,7 @@ function layNode(ctx: Ctx, l: Layer, where: string, path: string, node: InitialN
         l.errors.push(`${where}.target: the final path of floating CA derivation '${typeof node.target === 'string' ? '' : node.target.drv}' is not known before it is built`);
         return;
       }
-      if (check(l, where, l.fs.symlink(l.root, target, path))) own(l, where, path, owner);
+      if (check(l, where, l.fs.symlink(l.root, target, path))) own(ctx, l, where, path, owner);
       return;
     }
     case 'dir':
@@ -57,7 +65,7 @@ function layDir(ctx: Ctx, l: Layer, where: string, path: string, owner: InitialO
   entries.forEach((n, i) => {
     layNode(ctx, l, `${where}.entries[${String(i)}]`, `${path}/${n.name}`, n, owner);
   });
-  own(l, where, path, owner);
+  own(ctx, l, where, path, owner);
   check(l, where, l.fs.chmod(l.root, path, parseInt(mode, 8)));
 }
 
@@ -74,7 +82,7 @@ export function layInitial(fs: FsKernel, ctx: Ctx): string[] {
     const d = drvOf(ctx, e.at.drv);
     const real = e.at.which === 'scratch' ? realScratch(ctx, d, path) : path;
     // debris inside a chroot: a crashed sandboxed build left the chroot itself
-    if (real !== path && !fs.lstat(ctx.daemon, chrootParent(d)).ok) prepareSandbox(ctx, d, ctx.scenario.settings.buildUsers > 0);
+    if (real !== path && !fs.lstat(ctx.daemon, chrootParent(d)).ok) prepareSandbox(ctx, d, e.owner === 'root' ? buildUserUids(ctx)[0] : uidOf(ctx, e.owner));
     const files: InitialNode[] = Object.entries(e.files ?? {}).map(([name, content]) => ({ kind: 'file', name, content }));
     layDir(ctx, l, where, real, e.owner, e.mode, [...files, ...(e.entries ?? [])]);
   });

@@ -12,7 +12,7 @@ export const SRC = {
   checkPathValidity: 'libstore/build/derivation-building-goal.cc checkPathValidity (l.1256)',
   removeInvalid: 'libstore/build/derivation-building-goal.cc acquireResources "removing invalid path" (l.440)',
   deletePath: 'libutil/unix/file-system.cc _deletePath (l.134)',
-  getBuildUser: 'libstore/unix/user-lock.cc SimpleUserLock::acquire (l.67); derivation-builder.cc prepareUser (l.306)',
+  getBuildUser: 'libstore/unix/user-lock.cc SimpleUserLock::acquire (l.67), or with auto-allocate-uids AutoUserLock::acquire (l.180); derivation-builder.cc prepareUser (l.306)',
   startBuild: 'libstore/unix/build/derivation-builder.cc DerivationBuilderImpl::startBuild (l.736)',
   checkNotWorldWritable: 'libstore/unix/build/derivation-builder.cc startBuild: with a build user, checkNotWorldWritable(buildDir) (l.755-756) lstats build-dir and each ancestor, and throws on S_IWOTH (l.723-734)',
   createTempDir: 'libstore/unix/build/derivation-builder.cc startBuild createTempDir(buildDir, "nix", 0700) (l.760)',

@@ -5,7 +5,7 @@
  * CA output `continue`s first (l.805), so whatever sits at its fallback path is reused.
  */
 import type { Ctx } from './context.js';
-import { BUILD_DIR, chrootParent, drvOf, NIXBLD_GID, userName, usesChroot } from './context.js';
+import { BUILD_DIR, buildGid, chrootParent, drvOf, userName, usesChroot } from './context.js';
 import { unsafeBuildDir } from './build-dir.js';
 import { prepareSandbox } from './chroot.js';
 import { startDelete } from './delete-path.js';
@@ -54,7 +54,7 @@ export function createTempDir(ctx: Ctx, s: ModelState, a: BuildActor): Step {
 
 export function chownToBuilder(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   if (a.phase.kind !== 'chownToBuilder' || a.tmpDir === undefined || a.uid === undefined) return disabled('not chowning');
-  ctx.fs.chown(ctx.daemon, a.tmpDir, a.uid, NIXBLD_GID);
+  ctx.fs.chown(ctx.daemon, a.tmpDir, a.uid, buildGid(ctx, a.uid));
   return next(putActor(s, withPhase(a, { kind: 'prepareScratch' })), `chown ${a.tmpDir} to the builder`, SRC.chownToBuilder);
 }
 
@@ -75,7 +75,7 @@ export function prepareScratch(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   const designs = afterScratchChosen(ctx, s, a, d, scratch, redirected ? scratch : undefined);
   if (usesChroot(ctx)) {
     // prepareSandbox (derivation-builder.cc startBuild l.830): deletePath(chrootParentDir) first, then a fresh 0700 chroot
-    prepareSandbox(ctx, d, ctx.scenario.settings.buildUsers > 0);
+    prepareSandbox(ctx, d, a.uid !== undefined && a.uid !== 0 ? a.uid : undefined);
     notes.push(`fresh chroot ${chrootParent(d)} (0700; the builder's / is its root/)`);
   }
   const applied = applyAsked(ctx, s, a.id, designs);

@@ -18,8 +18,19 @@ export interface Settings {
    * a diverted store always does on Linux, and sandbox-fallback turns it off without namespaces.
    */
   readonly sandbox: boolean;
-  /** Members of `build-users-group` (0 = the setting is empty: single-user, builders run as the daemon's uid). */
+  /**
+   * Members of `build-users-group` (0 = the setting is empty: single-user, builders run as the
+   * daemon's uid). With `autoAllocateUids`, the number of uid slots instead (`id-count` / 65536).
+   */
   readonly buildUsers: number;
+  /**
+   * `auto-allocate-uids` (experimental feature of the same name): a build takes the first free slot
+   * of userpool2 and runs as uid `start-id + 65536 * slot` (872415232 + …), which has no passwd
+   * entry, instead of a member of build-users-group. Its group is build-users-group's (nixbld)
+   * outside a sandbox, the uid itself inside one (a user namespace). build-users-group is taken to
+   * be `nixbld` throughout (upstream refuses an unsandboxed build without one, user-lock.cc l.202-206).
+   */
+  readonly autoAllocateUids?: boolean;
   readonly keepFailed: boolean;
   /**
    * Which of the worker's build deadlines is set (non-zero): `timeout` (build-timeout) or

@@ -412,6 +412,30 @@ export const buildDirSingleUser: Scenario = {
   explore: EVERY_FAULT,
 };
 
+/**
+ * auto-allocate-uids instead of named build users: each slot of userpool2 is a uid of its own, in
+ * group nixbld outside a sandbox, so an unsandboxed Linux daemon strands the scratch output as
+ * darwin's build users do.
+ */
+export const autoAllocateUids: Scenario = {
+  name: 'auto-allocate-uids',
+  doc: 'Linux, sandbox off, auto-allocate-uids with 4 uid slots: the seed schedule. The builder runs as uid 872415232 (group nixbld) and writes straight into /nix/store; the retry, given slot 1 (uid 872480768) while slot 0 is held, fails EACCES on the leftover exactly as with named build users.',
+  settings: { ...DARWIN, platform: 'linux', autoAllocateUids: true },
+  derivations: [CA],
+  actors: seedActors('godyn'),
+  explore: ALL_FAULTS,
+};
+
+/** The same in a sandbox: the scratch output lives in the chroot, whose group is the slot's own uid. */
+export const autoAllocateUidsSandbox: Scenario = {
+  name: 'auto-allocate-uids-sandbox',
+  doc: 'Linux, sandbox on, auto-allocate-uids with 4 uid slots: the seed schedule. Each build gets a fresh chroot owned root:<its uid> (its user namespace maps the group to the uid), so the retry in another slot builds clean.',
+  settings: { ...DARWIN, platform: 'linux', sandbox: true, autoAllocateUids: true },
+  derivations: [CA],
+  actors: seedActors('godyn'),
+  explore: ALL_FAULTS,
+};
+
 export const BUILTIN: readonly Scenario[] = [
   seed487,
   keepFailedRetry,
@@ -438,6 +462,8 @@ export const BUILTIN: readonly Scenario[] = [
   timeoutRetry,
   buildDirWorldWritable,
   buildDirSingleUser,
+  autoAllocateUids,
+  autoAllocateUidsSandbox,
 ];
 
 export function builtinScenario(name: string): Scenario | undefined {
