@@ -6,7 +6,7 @@
 import type { SyscallRecord, TreeEntry } from '../model/fs/index.js';
 import { diffTrees, formatMode } from '../model/fs/index.js';
 import type { FaultKind, ModelEvent, Scenario, TraceStep } from '../model/nix/index.js';
-import { AUTO_START_ID, canonicalJson, FIRST_BUILD_UID, NIX_REV, NIX_TAG, NIXBLD_GID } from '../model/nix/index.js';
+import { canonicalJson, nameOfUid, NIX_REV, NIX_TAG, NIXBLD_GID } from '../model/nix/index.js';
 import type { ModelIdentity } from './model-identity.js';
 import { modelIdentity, scenarioHash } from './model-identity.js';
 
@@ -79,12 +79,7 @@ export function traceScenario(spec: Scenario, source: { readonly kind: 'builtin'
 /** Build users are nixbldN on Linux and _nixbldN on macOS, as the installers name them. */
 type Platform = Scenario['settings']['platform'];
 
-function who(uid: number, platform: Platform): string {
-  if (uid === 0) return 'root';
-  // an auto-allocated uid has no passwd entry (model/nix/context.ts userName names it the same way)
-  if (uid >= AUTO_START_ID) return `uid${String(uid)}`;
-  return `${platform === 'darwin' ? '_nixbld' : 'nixbld'}${String(uid - FIRST_BUILD_UID + 1)}`;
-}
+const who = nameOfUid;
 
 function owner(uid: number, gid: number, platform: Platform): string {
   const g = gid === 0 ? (platform === 'darwin' ? 'wheel' : 'root') : gid === NIXBLD_GID ? 'nixbld' : String(gid);

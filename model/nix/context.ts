@@ -65,12 +65,19 @@ export function buildUserUids(ctx: Ctx): number[] {
   return Array.from({ length: ctx.scenario.settings.buildUsers }, (_, i) => (auto ? AUTO_START_ID + IDS_PER_SLOT * i : FIRST_BUILD_UID + i));
 }
 
-/** A build user's name; an auto-allocated uid has none (`uid<N>`, as the harness prints it too). */
-export function userName(ctx: Ctx, uid: number): string {
+/**
+ * The name of a uid the model uses: root, a build user as the installers name them (nixbldN,
+ * darwin _nixbldN), or for an auto-allocated uid, which has no passwd entry, `uid<N>` (what the
+ * real-daemon harness prints for it too). Traces, observations and notes all name users here.
+ */
+export function nameOfUid(uid: number, platform: Scenario['settings']['platform']): string {
   if (uid === 0) return 'root';
-  if (ctx.scenario.settings.autoAllocateUids) return `uid${String(uid)}`;
-  const prefix = ctx.scenario.settings.platform === 'darwin' ? '_nixbld' : 'nixbld';
-  return `${prefix}${String(uid - FIRST_BUILD_UID + 1)}`;
+  if (uid >= AUTO_START_ID) return `uid${String(uid)}`;
+  return `${platform === 'darwin' ? '_nixbld' : 'nixbld'}${String(uid - FIRST_BUILD_UID + 1)}`;
+}
+
+export function userName(ctx: Ctx, uid: number): string {
+  return nameOfUid(uid, ctx.scenario.settings.platform);
 }
 
 /**

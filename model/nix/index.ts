@@ -15,7 +15,7 @@ export { runScripted, replayEvents, MAX_STEPS } from './run.js';
 export type { Run } from './run.js';
 export { enabledEvents, nextBuildEvent } from './enabled.js';
 export type { EnabledOptions } from './enabled.js';
-export { resolveRef, userName, groupName, drvOf, drvInfo, realScratch, resolveLinkTarget, FIRST_BUILD_UID, AUTO_START_ID, NIXBLD_GID } from './context.js';
+export { resolveRef, userName, nameOfUid, groupName, drvOf, drvInfo, realScratch, resolveLinkTarget, FIRST_BUILD_UID, NIXBLD_GID } from './context.js';
 export type { Ctx, DrvInfo } from './context.js';
 export { narText, narOf } from './content.js';
 export { makeFallbackPath, STORE_DIR } from './store-path.js';

@@ -169,7 +169,7 @@ export function ensureBuildUsers(n: number, log: Log): void {
 
 /** Daemon configuration that differs between plans; plans with the same key share one daemon. */
 export function settingsKey(s: PlanSettings): string {
-  return `${s.buildUsers > 0 ? 'multi-user' : 'single-user'}${s.keepFailed ? '+keep-failed' : ''}${s.sandbox ? '+sandbox' : ''}`;
+  return `${s.buildUsers > 0 ? 'multi-user' : 'single-user'}${s.keepFailed ? '+keep-failed' : ''}${s.sandbox ? '+sandbox' : ''}${s.autoAllocateUids ? '+auto-uids' : ''}`;
 }
 
 /**
@@ -187,7 +187,8 @@ export function writeNixConf(dir: string, s: PlanSettings, seenAs = dir): Record
       `build-users-group = ${s.buildUsers > 0 ? 'nixbld' : ''}`,
       `sandbox = ${String(s.sandbox ?? false)}`,
       ...(s.sandbox ? ['sandbox-fallback = false'] : []),
-      'experimental-features = nix-command ca-derivations',
+      `experimental-features = nix-command ca-derivations${s.autoAllocateUids ? ' auto-allocate-uids' : ''}`,
+      ...(s.autoAllocateUids ? ['auto-allocate-uids = true'] : []),
       'substituters =',
       `keep-failed = ${String(s.keepFailed)}`,
       '',

@@ -6,7 +6,7 @@
  */
 import type { TreeEntry } from '../../model/fs/index.js';
 import type { ActorSpec, BuildActor, DerivationSpec, ModelEvent, Run, Scenario, Settings } from '../../model/nix/index.js';
-import { FIRST_BUILD_UID, parseVariant, resolveRef, runScripted, UPSTREAM } from '../../model/nix/index.js';
+import { nameOfUid, parseVariant, resolveRef, runScripted, UPSTREAM } from '../../model/nix/index.js';
 import type { AttemptObservation, BuilderAction, DeleteCommand, Observation, PlanSettings, PlanStep, ReproPlan } from './plan.js';
 import { PLAN_FORMAT } from './plan.js';
 
@@ -120,9 +120,7 @@ function planIndex(modelIndex: number, gatesAt: readonly number[]): number {
 }
 
 function userOf(uid: number | undefined, platform: Settings['platform']): string | null {
-  if (uid === undefined) return null;
-  if (uid === 0) return 'root';
-  return `${platform === 'darwin' ? '_nixbld' : 'nixbld'}${String(uid - FIRST_BUILD_UID + 1)}`;
+  return uid === undefined ? null : nameOfUid(uid, platform);
 }
 
 function filesOf(entries: readonly TreeEntry[], root: string): Record<string, string> {
@@ -213,6 +211,7 @@ export function planSettings(s: Settings): PlanSettings {
     keepFailed: s.keepFailed,
     ...(s.sandbox ? { sandbox: true } : {}),
     ...(s.buildDirMode !== undefined ? { buildDirMode: s.buildDirMode } : {}),
+    ...(s.autoAllocateUids === true ? { autoAllocateUids: true } : {}),
   };
 }
 

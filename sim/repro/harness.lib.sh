@@ -1,6 +1,6 @@
 # ---- nix-outpath-lab repro harness (sim/repro/harness.lib.sh, inlined by renderScript) --------
 # Expects from the rendered preamble: SCENARIO VARIANT PLATFORM BUILD_USERS KEEP_FAILED BUILD_DIR_MODE HAS_CA
-# USER_PREFIX NDRV DRV_ID_<n> DRV_KIND_<n> DRV_NAME_<n> and the functions write_files / run_steps.
+# USER_PREFIX AUTO_UIDS NDRV DRV_ID_<n> DRV_KIND_<n> DRV_NAME_<n> and the functions write_files / run_steps.
 # Written for bash >= 3.2 (darwin's /bin/bash): no associative arrays, no mapfile, no wait -n,
 # empty arrays expanded as ${a[@]+"${a[@]}"}.
 # Rules it keeps: every wait is bounded; every process it starts is an unreaped child stopped by
@@ -15,7 +15,8 @@ STEP_TIMEOUT=${NOL_STEP_TIMEOUT:-180}    # one nix-build / nix command
 GATE_TIMEOUT=${NOL_GATE_TIMEOUT:-120}    # until a builder reaches its gate or a blocker its user
 SETTLE_TIMEOUT=${NOL_SETTLE_TIMEOUT:-60} # until an interrupted builder is gone and its user free
 BUILD_TIMEOUT=${NOL_BUILD_TIMEOUT:-2}    # `timeout` of a build that times out at its gate (seconds from the builder's start)
-USERPOOL_DIR=${NOL_USERPOOL_DIR:-/nix/var/nix/userpool}
+# auto-allocate-uids keeps its locks in userpool2/slot-<i>, named users in userpool/<uid>
+if [ "${AUTO_UIDS:-0}" = 1 ]; then USERPOOL_DIR=${NOL_USERPOOL_DIR:-/nix/var/nix/userpool2}; else USERPOOL_DIR=${NOL_USERPOOL_DIR:-/nix/var/nix/userpool}; fi
 SOCKET=/nix/var/nix/daemon-socket/socket
 
 usage() {
@@ -182,7 +183,10 @@ wait_builder_gone() {
 wait_user_free() {
     local uid=$1 n=0
     [ -n "$uid" ] && [ "$uid" != 0 ] && [ -d "$USERPOOL_DIR" ] || return 0
-    while ! python3 "$PY" lockfree "$USERPOOL_DIR/$uid"; do
+    local lock=$USERPOOL_DIR/$uid
+    # AutoUserLock: slot i is uid start-id + 65536 i (default start-id 872415232)
+    if [ "${AUTO_UIDS:-0}" = 1 ]; then lock=$USERPOOL_DIR/slot-$(( (uid - 872415232) / 65536 )); fi
+    while ! python3 "$PY" lockfree "$lock"; do
         n=$((n + 1)); [ "$n" -ge $(( SETTLE_TIMEOUT * 10 )) ] && die "build user uid $uid still locked after ${SETTLE_TIMEOUT}s"
         sleep 0.1
     done
@@ -199,7 +203,8 @@ read_builder_log() {
     [ -n "$line" ] || return 0
     set -- $line
     BL_UID=$2; BL_USER=$3; BL_OUT=$4; BL_PID=$5
-    if [ "$BL_USER" = - ] || [ "$SANDBOX" = 1 ]; then BL_USER=$(python3 -c 'import pwd,sys; print(pwd.getpwuid(int(sys.argv[1])).pw_name)' "$BL_UID" 2>/dev/null || echo "$BL_UID"); fi
+    # a uid with no passwd entry (auto-allocate-uids) is named uid<N>, as the model names it
+    if [ "$BL_USER" = - ] || [ "$SANDBOX" = 1 ]; then BL_USER=$(python3 -c 'import pwd,sys; print(pwd.getpwuid(int(sys.argv[1])).pw_name)' "$BL_UID" 2>/dev/null || echo "uid$BL_UID"); fi
     if [ "$SANDBOX" = 1 ]; then BL_PID=""; fi
 }
 # Path of a derivation's scratch/final output, as far as this run knows it; IA paths are known up front.

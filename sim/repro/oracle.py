@@ -33,7 +33,8 @@ def owner_name(uid):
         import pwd
         return pwd.getpwuid(uid).pw_name
     except (KeyError, ImportError):
-        return str(uid)
+        # no passwd entry (an auto-allocated uid): named as the model names it
+        return 'uid%d' % uid
 
 
 def list_tree(root):

@@ -71,6 +71,12 @@ export interface PlanSettings {
    * instead of the daemon's own build-dir. Absent: the daemon's.
    */
   readonly buildDirMode?: string;
+  /**
+   * `auto-allocate-uids = true` (and its experimental feature): builders run as uids
+   * 872415232 + 65536 × slot with no passwd entry, which the harness names `uid<N>`, and the
+   * user pool is userpool2/slot-<i>. `buildUsers` then counts slots. Absent = false.
+   */
+  readonly autoAllocateUids?: boolean;
 }
 
 export interface PlanDerivation {
@@ -441,6 +447,7 @@ const planShape = z.strictObject({
   nix: z.enum(['2.34.8', '2.8']).exactOptional(),
   settings: z.strictObject({
     buildUsers: z.int().min(0).max(32),
+    autoAllocateUids: z.boolean().exactOptional(),
     keepFailed: z.boolean(),
     sandbox: z.boolean().exactOptional(),
     buildDirMode: z.string().regex(/^[0-7]{3,4}$/, 'an octal mode such as "1777"').exactOptional(),

@@ -142,7 +142,7 @@ export function builderScript(drv: PlanDerivation, platform: Platform): string {
  * uid_map's one line names the real build user's uid ("-" asks the harness to look the name up).
  */
 const WHO =
-  'nol_uid=$(id -u); nol_user=$(id -un)\n' +
+  'nol_uid=$(id -u); nol_user=$(id -un 2>/dev/null) || nol_user=-\n' +
   'if [ -r /proc/self/uid_map ]; then read nol_in nol_host nol_n < /proc/self/uid_map; if [ "$nol_n" = 1 ]; then nol_uid=$nol_host; nol_user=-; fi; fi';
 
 const CA_ATTRS = { __contentAddressed: true, outputHashMode: 'recursive', outputHashAlgo: 'sha256' } as const;
@@ -300,7 +300,8 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
     '# Run as root on a machine with a RUNNING multi-user nix-daemon configured with',
     `#   build-users-group = ${group}`,
     `#   sandbox = ${String(plan.settings.sandbox ?? false)}${plan.settings.sandbox ? ' (and user namespaces; the script binds its control dir and /usr into the sandbox)' : ''}`,
-    '#   experimental-features = nix-command ca-derivations',
+    `#   experimental-features = nix-command ca-derivations${plan.settings.autoAllocateUids ? ' auto-allocate-uids' : ''}`,
+    ...(plan.settings.autoAllocateUids ? [`#   auto-allocate-uids = true (${String(plan.settings.buildUsers)} or more uid slots)`] : []),
     '# (validate-real starts such a daemon for you). It starts no daemon and stops only what it started.',
     ...(plan.steps.some((s) => (s.kind === 'build' && s.daemonAt !== undefined) || (s.kind === 'resume' && s.then?.daemonAt !== undefined))
       ? [
@@ -331,7 +332,9 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
     `BUILD_DIR_MODE=${plan.settings.buildDirMode ?? ''}`,
     `HAS_CA=${hasCa ? 1 : 0}`,
     `NEEDS_INJECTOR=${plan.steps.some((s) => (s.kind === 'build' && s.daemonAt !== undefined) || (s.kind === 'resume' && s.then?.daemonAt !== undefined)) ? 1 : 0}`,
-    `USER_PREFIX=${userPrefix(opts.platform)}`,
+    // an auto-allocated uid has no passwd entry: the harness names it uid<N>, as the model does
+    `USER_PREFIX=${plan.settings.autoAllocateUids ? 'uid' : userPrefix(opts.platform)}`,
+    `AUTO_UIDS=${plan.settings.autoAllocateUids ? 1 : 0}`,
     `NDRV=${plan.derivations.length}`,
     ...plan.derivations.map((d, i) => `DRV_ID_${i}=${d.id}; DRV_KIND_${i}=${d.kind}; DRV_NAME_${i}=${d.name}`),
     '',

@@ -25,6 +25,8 @@ import {
   timeoutRetry,
   buildDirWorldWritable,
   buildDirSingleUser,
+  autoAllocateUids,
+  autoAllocateUidsSandbox,
 } from '../scenarios/builtin.js';
 import { GODYN } from '../scenarios/common.js';
 import type { Converted, PlanOptions } from './from-trace.js';
@@ -115,6 +117,9 @@ const ENTRIES: readonly Entry[] = [
   // build-dir 1777 (the steps' builds get --option build-dir): refused with build users, used without
   { scenario: buildDirWorldWritable },
   { scenario: buildDirSingleUser },
+  // uids with no name (872415232 + 65536 × slot) in group nixbld, unsandboxed: the seed schedule's wedge
+  { scenario: autoAllocateUids },
+  { scenario: autoAllocateUidsSandbox },
 ];
 
 /** The scenario on Linux with `nix`'s behaviour (sandbox as the scenario has it). */

@@ -18,7 +18,8 @@ const NIXBLD = 30000;
 function cell(s: Scenario, variant: string) {
   const v = parseVariant(variant);
   if (!v.ok) throw new Error(variant);
-  return explore(s, { variant: v.variant, faults: ['interrupt', 'crash', 'builderFailure'], maxFaults: 1, faultTargets: ['a1'], maxDepth: 200, maxStates: 20_000 });
+  // fault targets come from the scenario's explore block (a1 only)
+  return explore(s, { variant: v.variant, faults: ['interrupt', 'crash', 'builderFailure'], maxFaults: 1, maxDepth: 200, maxStates: 20_000 });
 }
 
 describe('auto-allocate-uids without a sandbox', () => {
