@@ -23,7 +23,7 @@ export function chrootRoot(d: DrvInfo): string {
  */
 export function builderView(ctx: Ctx, d: DrvInfo, uid: number): Creds {
   const c = builderCreds(uid);
-  return usesChroot(ctx) ? chroot(c, chrootRoot(d)) : c;
+  return usesChroot(ctx, d) ? chroot(c, chrootRoot(d)) : c;
 }
 
 /**

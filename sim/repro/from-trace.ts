@@ -6,7 +6,7 @@
  */
 import type { TreeEntry } from '../../model/fs/index.js';
 import type { ActorSpec, BuildActor, DerivationSpec, ModelEvent, Run, Scenario, Settings } from '../../model/nix/index.js';
-import { FIRST_BUILD_UID, parseVariant, resolveRef, runScripted, UPSTREAM } from '../../model/nix/index.js';
+import { drvOf, FIRST_BUILD_UID, parseVariant, resolveRef, runScripted, UPSTREAM, usesChroot } from '../../model/nix/index.js';
 import type { AttemptObservation, BuilderAction, DeleteCommand, Observation, PlanSettings, PlanStep, ReproPlan } from './plan.js';
 import { PLAN_FORMAT } from './plan.js';
 
@@ -153,7 +153,7 @@ function attempt(r: Pick<Run, 'world' | 'steps'>, a: BuildActor, d: DerivationSp
   // the output and the build dir as the attempt left them: a later step (a delete, a GC) may remove them
   const lastStep = [...r.steps].reverse().find((s) => s.event.actor === a.id);
   // the builder reports its build dir, except through a sandbox (it sees the chroot's /build)
-  const tmpDir = reached && !settings.sandbox ? a.tmpDir : undefined;
+  const tmpDir = reached && !usesChroot(r.world.ctx, drvOf(r.world.ctx, a.drv)) ? a.tmpDir : undefined;
   const base: AttemptObservation = {
     buildUser: reached ? userOf(a.uid, platform) : null,
     outcome,
@@ -206,12 +206,27 @@ export function observationOf(r: Pick<Run, 'world' | 'steps'>, s: Scenario, gate
   return { attempts, paths, commands };
 }
 
+/**
+ * Why the harness cannot give a real daemon the sandbox settings of `s`, if it cannot: it sets
+ * `sandbox = true` or `false` only, on a kernel with mount and PID namespaces (so sandbox-fallback
+ * changes nothing), in /nix/store, for derivations without __noChroot.
+ */
+export function sandboxSettingsUnplannable(s: Pick<Scenario, 'settings' | 'derivations'>): string | undefined {
+  const st = s.settings;
+  if (st.sandbox === 'relaxed') return 'sandbox = relaxed: the harness sets sandbox = true or false only';
+  if (st.divertedStore === true) return 'a diverted store: the harness builds in /nix/store';
+  if (st.mountAndPidNamespaces === false) return 'a kernel without mount and PID namespaces: the harness cannot take them away from the daemon';
+  const noChroot = s.derivations.find((d) => d.noChroot === true);
+  if (noChroot) return `${noChroot.id} sets __noChroot: the harness's derivations have no such attribute`;
+  return undefined;
+}
+
 /** The daemon settings a plan carries: every scenario setting the harness can give a real daemon (one place, so a new one reaches every kind of plan). */
 export function planSettings(s: Settings): PlanSettings {
   return {
     buildUsers: s.buildUsers,
     keepFailed: s.keepFailed,
-    ...(s.sandbox ? { sandbox: true } : {}),
+    ...(s.sandbox === true ? { sandbox: true } : {}),
     ...(s.buildDirMode !== undefined ? { buildDirMode: s.buildDirMode } : {}),
   };
 }
@@ -329,6 +344,8 @@ export function planFromEvents(
   settings: Partial<Settings> = {},
   opts: PlanOptions = {},
 ): Converted<ReproPlan> {
+  const sandboxWhy = sandboxSettingsUnplannable(scenario);
+  if (sandboxWhy !== undefined) return { ok: false, error: sandboxWhy };
   let s: Scenario;
   let gates: Gate[];
   let planned: PlanStep[];
