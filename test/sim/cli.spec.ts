@@ -157,6 +157,20 @@ describe('bad input: one clear line, exit 2, nothing written', () => {
     expect(r.err).toMatch(/scenario\.settings\.mountAndPidNamespaces/);
   });
 
+  it('a scenario file with a sandbox value upstream does not parse exits 2, naming it, and writes nothing', () => {
+    const f = join(out, 'sandbox-yes.json');
+    const before = readdirSync(out).length;
+    writeFileSync(f, JSON.stringify({
+      name: 'x', doc: '', settings: { platform: 'linux', sandbox: 'yes', buildUsers: 2, keepFailed: false, nixVersion: '2.34.8' },
+      derivations: [{ id: 'd', name: 'd', kind: 'ca-floating', program: [] }], actors: [{ id: 'a', kind: 'build', drv: 'd' }],
+    }));
+    const r = cli('run', f);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/scenario\.settings\.sandbox/);
+    expect(r.out).toBe('');
+    expect(readdirSync(out).length).toBe(before + 1);
+  });
+
   it('a trace of an older format is refused, saying how to get a new one', () => {
     const f = join(out, 'old.json');
     writeFileSync(f, JSON.stringify({ format: 'nix-output-model-trace/1', scenario: 'seed-487', variant: 'upstream', nixRev: '', foundBy: '', replay: '', violation: null, events: [], initial: [], states: [] }));
