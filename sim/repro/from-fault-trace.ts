@@ -188,7 +188,7 @@ export function planFromFaultTrace(trace: Trace, name: string, alsoFor: readonly
   for (const d of scenario.derivations) {
     const program = planProgram(d, sched.value.gates);
     if (!program.ok) return no(program.error);
-    derivations.push({ id: d.id, kind: d.kind, name: d.name, program: program.value });
+    derivations.push({ id: d.id, kind: d.kind, name: d.name, program: program.value, ...(d.noChroot === true ? { noChroot: true as const } : {}) });
   }
   const expect: Record<string, Observation> = { [trace.variant]: observationOf({ world, steps }, scenario, sched.value.gates) };
   const unpredictable = otherVariants(scenario, sched.value, trace.variant, expect, alsoFor);

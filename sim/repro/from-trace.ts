@@ -208,16 +208,17 @@ export function observationOf(r: Pick<Run, 'world' | 'steps'>, s: Scenario, gate
 
 /**
  * Why the harness cannot give a real daemon the sandbox settings of `s`, if it cannot: it sets
- * `sandbox = true` or `false` only, on a kernel with mount and PID namespaces (so sandbox-fallback
- * changes nothing), in /nix/store, for derivations without __noChroot.
+ * `sandbox = true`, `false`, or `relaxed` with every derivation __noChroot (and no other), on a
+ * kernel with mount and PID namespaces (so sandbox-fallback changes nothing), in /nix/store.
  */
 export function sandboxSettingsUnplannable(s: Pick<Scenario, 'settings' | 'derivations'>): string | undefined {
   const st = s.settings;
-  if (st.sandbox === 'relaxed') return 'sandbox = relaxed: the harness sets sandbox = true or false only';
   if (st.divertedStore === true) return 'a diverted store: the harness builds in /nix/store';
   if (st.mountAndPidNamespaces === false) return 'a kernel without mount and PID namespaces: the harness cannot take them away from the daemon';
+  const boxed = s.derivations.find((d) => d.noChroot !== true);
+  if (st.sandbox === 'relaxed' && boxed) return `sandbox = relaxed and ${boxed.id} has no __noChroot: the harness runs all builds of a plan unsandboxed under relaxed`;
   const noChroot = s.derivations.find((d) => d.noChroot === true);
-  if (noChroot) return `${noChroot.id} sets __noChroot: the harness's derivations have no such attribute`;
+  if (st.sandbox !== 'relaxed' && noChroot) return `${noChroot.id} sets __noChroot with sandbox = ${String(st.sandbox)}: the harness gives __noChroot only under sandbox = relaxed`;
   return undefined;
 }
 
@@ -226,7 +227,7 @@ export function planSettings(s: Settings): PlanSettings {
   return {
     buildUsers: s.buildUsers,
     keepFailed: s.keepFailed,
-    ...(s.sandbox === true ? { sandbox: true } : {}),
+    ...(s.sandbox !== false ? { sandbox: s.sandbox } : {}),
     ...(s.buildDirMode !== undefined ? { buildDirMode: s.buildDirMode } : {}),
   };
 }
@@ -367,7 +368,7 @@ export function planFromEvents(
   for (const d of s.derivations) {
     const program = planProgram(d, gates);
     if (!program.ok) return program;
-    derivations.push({ id: d.id, kind: d.kind, name: d.name, program: program.value });
+    derivations.push({ id: d.id, kind: d.kind, name: d.name, program: program.value, ...(d.noChroot === true ? { noChroot: true as const } : {}) });
   }
   const expect: Record<string, Observation> = {};
   for (const v of variants) {

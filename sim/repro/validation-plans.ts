@@ -25,6 +25,7 @@ import {
   timeoutRetry,
   buildDirWorldWritable,
   buildDirSingleUser,
+  relaxedNoChroot,
 } from '../scenarios/builtin.js';
 import { GODYN } from '../scenarios/common.js';
 import type { Converted, PlanOptions } from './from-trace.js';
@@ -51,7 +52,6 @@ export const NOT_ON_A_REAL_DAEMON: Readonly<Record<string, string>> = {
   'hostile-replant': 'the hostile builder loops while the victim builds: the harness has no shell form for a loop, nor for two builds interleaved',
   'hostile-replant-single-user': 'the hostile builder loops while the victim builds: the harness has no shell form for a loop, nor for two builds interleaved',
   'check-concurrent-gc': 'the GC runs while a --check build is building: these plans hold one actor at a time during a build',
-  'relaxed-nochroot': 'sandbox = relaxed and a __noChroot derivation: the harness sets sandbox = true or false only, and its derivations have no __noChroot attribute',
   'sandbox-fallback': 'a kernel without mount and PID namespaces: the harness cannot take them away from the daemon it runs',
   'sandbox-unavailable': 'a kernel without mount and PID namespaces: the harness cannot take them away from the daemon it runs',
   'diverted-store': 'a diverted store: the harness builds in /nix/store',
@@ -119,6 +119,8 @@ const ENTRIES: readonly Entry[] = [
   // build-dir 1777 (the steps' builds get --option build-dir): refused with build users, used without
   { scenario: buildDirWorldWritable },
   { scenario: buildDirSingleUser },
+  // sandbox = relaxed, every build __noChroot (2.8.0's local-derivation-goal.cc decides it the same way)
+  { scenario: relaxedNoChroot },
 ];
 
 /** The scenario on Linux with `nix`'s behaviour (sandbox as the scenario has it). */
