@@ -5,7 +5,7 @@
  * that never fires is reported at its JSON path instead of being silently ignored.
  */
 import type { InitialNode, Scenario } from '../model/nix/index.js';
-import { runScripted, UPSTREAM } from '../model/nix/index.js';
+import { runScripted, sandboxDecision, UPSTREAM } from '../model/nix/index.js';
 
 export interface ScenarioProblem {
   readonly path: readonly (string | number)[];
@@ -81,11 +81,32 @@ export function referenceProblems(s: Scenario): ScenarioProblem[] {
     // AutoUserLock::acquire needs a slot; with none, every build would wait for a build user forever
     issue(['settings', 'buildUsers'], 'with autoAllocateUids, buildUsers counts the uid slots (id-count / 65536): at least 1');
   }
-  if (s.settings.platform === 'darwin' && s.settings.sandbox) {
-    // darwin never has a chroot (DarwinDerivationBuilder): sandbox only changes the seatbelt profile, which the model does not need
-    issue(['settings', 'sandbox'], 'darwin has no chroot sandbox in this model; set sandbox: false (the seatbelt profile does not change the outcome)');
-  }
+  if (s.settings.platform === 'darwin') darwinSandboxProblems(s, issue);
   return out;
+}
+
+/**
+ * darwin never probes namespaces (makeDerivationBuilder's check is Linux only), and a sandboxed
+ * darwin build runs under a seatbelt profile that lets it write only its own scratch output, its
+ * build dir and /tmp (darwin-derivation-builder.cc setUser, sandbox-defaults.sb). The model does
+ * not apply that profile, so a builder that writes elsewhere (a plant) is refused rather than
+ * allowed to do what the real one could not.
+ */
+function darwinSandboxProblems(s: Scenario, issue: (path: (string | number)[], message: string) => void): void {
+  if (s.settings.mountAndPidNamespaces === false) {
+    issue(['settings', 'mountAndPidNamespaces'], 'darwin has no mount or PID namespaces to lack: only Linux probes them; leave it out');
+  }
+  s.derivations.forEach((d, i) => {
+    const decision = sandboxDecision(s.settings, d, d.id);
+    if (decision.kind !== 'builder' || !decision.useSandbox) return;
+    const j = d.program.findIndex((act) => act.op === 'plant' || act.op === 'plantSymlink');
+    if (j >= 0) {
+      issue(
+        ['derivations', i, 'program', j],
+        `'${d.id}' is sandboxed on darwin (sandbox = ${String(s.settings.sandbox)}): its seatbelt profile would deny a write outside its own output, which this model does not apply; use sandbox: false, or noChroot with sandbox: "relaxed"`,
+      );
+    }
+  });
 }
 
 /** The first cycle through `after`, if any: an actor of it, and its ids in order. */

@@ -208,7 +208,18 @@ export const scenarioSchema = z
     settings: doc(
       z.strictObject({
         platform: doc(z.enum(['linux', 'darwin']), 'Where the daemon runs: darwin never has a chroot; on linux `sandbox` decides.', 'darwin'),
-        sandbox: doc(z.boolean(), 'Linux `sandbox = true`: the output is built in <drv>.chroot, deleted before and after each build. Must be false on darwin.', false),
+        sandbox: doc(
+          z.union([z.boolean(), z.literal('relaxed')]),
+          'The `sandbox` option: true, false or "relaxed". On linux a sandboxed build runs in <drv>.chroot, deleted before and after each build; `relaxed` sandboxes every derivation but those with `noChroot`. On darwin a sandboxed build gets a seatbelt profile, never a chroot. Whether a build is sandboxed also depends on `divertedStore`, `mountAndPidNamespaces` and `sandboxFallback` (makeDerivationBuilder).',
+          false,
+        ),
+        sandboxFallback: doc(z.boolean(), '`sandbox-fallback` (default true): on linux, a build that should be sandboxed runs unsandboxed when the kernel lacks mount and PID namespaces; false: it fails instead.', false).optional(),
+        mountAndPidNamespaces: doc(
+          z.boolean(),
+          'Whether the daemon can start a process in new mount and PID namespaces and mount /proc there (default true). false: a container or kernel without them, where no build can be sandboxed. Linux only.',
+          false,
+        ).optional(),
+        divertedStore: doc(z.boolean(), 'The store\'s real directory differs from /nix/store (a chroot store, `--store /some/root`); default false. On linux every build is then sandboxed; on darwin every build fails.', true).optional(),
         buildUsers: doc(z.int().min(0).max(8), 'Members of build-users-group; 0: the setting is empty and builders run as the daemon (single-user). With autoAllocateUids: the uid slots (id-count / 65536), at least 1.', 4),
         autoAllocateUids: doc(
           z.boolean(),
@@ -241,6 +252,7 @@ export const scenarioSchema = z
                 'input-addressed: the output path is known from the .drv; ca-floating: known only after the build, so the builder writes a scratch path.',
                 'ca-floating',
               ),
+              noChroot: doc(z.boolean(), '`__noChroot = true`: not sandboxed under `sandbox = relaxed`; under `sandbox = true` the build fails.', true).optional(),
               program: doc(z.array(action).max(20), 'The builder: at most 20 commands, run in order with $out = the scratch path.', [{ op: 'mkdirP', path: '' }]),
             }),
             'A derivation with one output, `out`.',

@@ -22,8 +22,8 @@ export function chrootRoot(d: DrvInfo): string {
  * 1000 (sandboxUid), which the kernel maps to the build user: the model checks the host uid.
  */
 export function builderView(ctx: Ctx, d: DrvInfo, uid: number): Creds {
-  const c = builderCreds(uid, buildGid(ctx, uid));
-  return usesChroot(ctx) ? chroot(c, chrootRoot(d)) : c;
+  const c = builderCreds(uid, buildGid(ctx, d, uid));
+  return usesChroot(ctx, d) ? chroot(c, chrootRoot(d)) : c;
 }
 
 /**
@@ -33,7 +33,7 @@ export function builderView(ctx: Ctx, d: DrvInfo, uid: number): Creds {
  * mounts of inputs are left out: no builder program here uses them.
  */
 export function prepareSandbox(ctx: Ctx, d: DrvInfo, buildUser: number | undefined): void {
-  const gid = buildUser === undefined ? undefined : buildGid(ctx, buildUser);
+  const gid = buildUser === undefined ? undefined : buildGid(ctx, d, buildUser);
   const fs = ctx.fs;
   const root = chrootRoot(d);
   deletePathAll(fs, ctx.daemon, chrootParent(d));

@@ -74,6 +74,39 @@ export const CITATIONS: { readonly [K in SrcKey]?: readonly Citation[] | NotUpst
     { file: 'libstore/unix/build/linux-derivation-builder.cc', fn: 'ChrootLinuxDerivationBuilder::getBuildUser', line: 326, quote: 'return acquireUserLock(', to: { line: 327, quote: 'settings.nixStateDir, store.config->getLocalSettings(), drvOptions.useUidRange(drv) ? 65536 : 1, true);' } },
   ],
   startBuild: [{ file: DB, fn: 'DerivationBuilderImpl::startBuild', line: 736, quote: 'std::optional<Descriptor> DerivationBuilderImpl::startBuild()' }],
+  makeBuilder: [
+    { file: DBG, fn: 'DerivationBuildingGoal::buildLocally', line: 913, quote: ': makeDerivationBuilder(' },
+    { file: DBG, fn: 'DerivationBuildingGoal::buildLocally', line: 919, quote: 'if (auto builderOutOpt = builder->startBuild()) {' },
+  ],
+  sandboxEnabled: [
+    { file: DB, fn: 'makeDerivationBuilder', line: 2090, quote: 'if (localSettings.sandboxMode == smEnabled) {' },
+    { file: DB, fn: 'makeDerivationBuilder', line: 2103, quote: 'useSandbox = true;' },
+  ],
+  noChrootRefused: [
+    { file: DB, fn: 'makeDerivationBuilder', line: 2091, quote: 'if (params.drvOptions.noChroot)', to: { line: 2095, quote: 'store.printStorePath(params.drvPath));' } },
+    { file: DB, fn: 'makeDerivationBuilder', line: 2093, quote: `"derivation '%s' has '__noChroot' set, "` },
+    { file: DB, fn: 'makeDerivationBuilder', line: 2094, quote: `"but that's not allowed when 'sandbox' is 'true'",` },
+  ],
+  sandboxDisabled: [{ file: DB, fn: 'makeDerivationBuilder', line: 2104, quote: '} else if (localSettings.sandboxMode == smDisabled)', to: { line: 2105, quote: 'useSandbox = false;' } }],
+  sandboxRelaxed: [
+    { file: DB, fn: 'makeDerivationBuilder', line: 2106, quote: 'else if (localSettings.sandboxMode == smRelaxed)', to: { line: 2108, quote: 'useSandbox = params.drv.type().isSandboxed() && !params.drvOptions.noChroot;' } },
+    { file: 'libstore/derivations.cc', fn: 'DerivationType::isSandboxed', line: 86, quote: '[](const InputAddressed & ia) { return true; },', to: { line: 88, quote: '[](const Impure &) { return false; },' } },
+  ],
+  divertedStore: [{ file: DB, fn: 'makeDerivationBuilder', line: 2111, quote: 'if (store.storeDir != store.config->realStoreDir.get()) {', to: { line: 2113, quote: 'useSandbox = true;' } }],
+  divertedStoreUnsupported: [{ file: DB, fn: 'makeDerivationBuilder', line: 2115, quote: 'throw Error("building using a diverted store is not supported on this platform");' }],
+  sandboxFallback: [
+    { file: DB, fn: 'makeDerivationBuilder', line: 2120, quote: 'if (useSandbox && !mountAndPidNamespacesSupported()) {' },
+    { file: DB, fn: 'makeDerivationBuilder', line: 2124, quote: 'debug("auto-disabling sandboxing because the prerequisite namespaces are not available");', to: { line: 2125, quote: 'useSandbox = false;' } },
+  ],
+  namespacesRequired: [
+    { file: DB, fn: 'makeDerivationBuilder', line: 2120, quote: 'if (useSandbox && !mountAndPidNamespacesSupported()) {', to: { line: 2123, quote: `"this system does not support the kernel namespaces that are required for sandboxing; use '--no-sandbox' to disable sandboxing");` } },
+    { file: DB, fn: 'makeDerivationBuilder', line: 2121, quote: 'if (!localSettings.sandboxFallback)' },
+    { file: 'libutil/linux/linux-namespaces.cc', fn: 'mountAndPidNamespacesSupported', line: 68, quote: 'if (mount("none", "/proc", "proc", 0, 0) == -1)' },
+    { file: 'libutil/linux/linux-namespaces.cc', fn: 'mountAndPidNamespacesSupported', line: 73, quote: '{.cloneFlags = CLONE_NEWNS | CLONE_NEWPID | (userNamespacesSupported() ? CLONE_NEWUSER : 0)});' },
+  ],
+  darwinBuilder: [{ file: DB, fn: 'makeDerivationBuilder', line: 2133, quote: '#ifdef __APPLE__', to: { line: 2135, quote: 'new DarwinDerivationBuilder(store, std::move(miscMethods), std::move(params), useSandbox));' } }],
+  chrootBuilder: [{ file: DB, fn: 'makeDerivationBuilder', line: 2137, quote: 'if (useSandbox)', to: { line: 2139, quote: 'new ChrootLinuxDerivationBuilder(store, std::move(miscMethods), std::move(params)));' } }],
+  linuxBuilder: [{ file: DB, fn: 'makeDerivationBuilder', line: 2141, quote: 'return DerivationBuilderUnique(new LinuxDerivationBuilder(store, std::move(miscMethods), std::move(params)));' }],
   checkNotWorldWritable: [
     { file: DB, fn: 'DerivationBuilderImpl::startBuild', line: 755, quote: 'if (buildUser)', to: { line: 756, quote: 'checkNotWorldWritable(buildDir);' } },
     { file: DB, fn: 'checkNotWorldWritable', line: 723, quote: 'static void checkNotWorldWritable(std::filesystem::path path)', to: { line: 734, quote: '}' } },

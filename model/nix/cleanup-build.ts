@@ -83,8 +83,9 @@ function tmpDir(ctx: Ctx, s: ModelState, a: BuildActor, outcome: BuildOutcome, s
  * output that is not valid is first moved out of the chroot, then autoDelChroot.reset() (l.175).
  */
 function afterTmpDir(ctx: Ctx, s: ModelState, a: BuildActor, outcome: BuildOutcome): Step {
-  if (!usesChroot(ctx) || a.scratch === undefined) return release(ctx, s, a, outcome);
-  const notes = teardownChroot(ctx, drvOf(ctx, a.drv), a, outcome);
+  const d = drvOf(ctx, a.drv);
+  if (!usesChroot(ctx, d) || a.scratch === undefined) return release(ctx, s, a, outcome);
+  const notes = teardownChroot(ctx, d, a, outcome);
   return at(s, a, outcome, 'release', notes.join('; '), SRC.chrootCleanup);
 }
 

@@ -7,6 +7,7 @@ import { creds, ROOT } from '../fs/index.js';
 import { makeFallbackPath, makeStorePath, outputPathName, STORE_DIR } from './store-path.js';
 import type { DerivationSpec, LinkTarget, PathRef, Scenario } from './types.js';
 import type { Variant } from './variants.js';
+import { sandboxDecision } from './sandbox.js';
 
 export const NIXBLD_GID = 30000;
 export const FIRST_BUILD_UID = 30001;
@@ -37,7 +38,9 @@ export interface Ctx {
 }
 
 export function drvInfo(spec: DerivationSpec): DrvInfo {
-  const drvPath = makeStorePath(`drv:${spec.kind}:${spec.name}:${JSON.stringify(spec.program)}`, `${spec.name}.drv`);
+  // __noChroot is an attribute of the .drv, so it changes the drv path (left out when unset: paths stay as they were)
+  const attrs = spec.noChroot === true ? ':__noChroot' : '';
+  const drvPath = makeStorePath(`drv:${spec.kind}:${spec.name}:${JSON.stringify(spec.program)}${attrs}`, `${spec.name}.drv`);
   const knownPath =
     spec.kind === 'input-addressed' ? makeStorePath(`output:out:${drvPath}`, outputPathName(spec.name, 'out')) : undefined;
   const fallbackPath = makeFallbackPath(drvPath, spec.name, 'out');
@@ -86,8 +89,8 @@ export function userName(ctx: Ctx, uid: number): string {
  * chroot builder asks for a user namespace, linux-derivation-builder.cc l.326-327, the plain one
  * does not, derivation-builder.cc l.274, and takes build-users-group's, user-lock.cc l.202-206).
  */
-export function buildGid(ctx: Ctx, uid: number): number {
-  return ctx.scenario.settings.autoAllocateUids === true && usesChroot(ctx) ? uid : NIXBLD_GID;
+export function buildGid(ctx: Ctx, d: DrvInfo, uid: number): number {
+  return ctx.scenario.settings.autoAllocateUids === true && usesChroot(ctx, d) ? uid : NIXBLD_GID;
 }
 
 export function groupName(gid: number): string {
@@ -122,13 +125,12 @@ export function resolveLinkTarget(ctx: Ctx, t: LinkTarget, realisations: Readonl
 export { STORE_DIR };
 
 /**
- * Whether the build runs in a chroot: linux with settings.sandbox, which stands for
- * makeDerivationBuilder's useSandbox (derivation-builder.cc l.2090-2125: `sandbox = true`, or
- * `relaxed` for a sandboxed derivation type without __noChroot, or a diverted store; off when
- * sandbox-fallback meets a kernel without namespaces). darwin never (l.2133-2139).
+ * Whether a build of `d` runs in a chroot: makeDerivationBuilder chose ChrootLinuxDerivationBuilder
+ * (sandbox.ts). A build whose settings make it throw never reaches anything that asks.
  */
-export function usesChroot(ctx: Ctx): boolean {
-  return ctx.scenario.settings.platform === 'linux' && ctx.scenario.settings.sandbox;
+export function usesChroot(ctx: Ctx, d: DrvInfo): boolean {
+  const decision = sandboxDecision(ctx.scenario.settings, d.spec, d.drvPath);
+  return decision.kind === 'builder' && decision.chroot;
 }
 
 /** chroot-derivation-builder.cc prepareSandbox: chrootParentDir = toRealPath(drvPath) + ".chroot". */
@@ -138,5 +140,5 @@ export function chrootParent(d: DrvInfo): string {
 
 /** Where the scratch output really lives on the host (chroot-derivation-builder.cc realPathInHost, l.150). */
 export function realScratch(ctx: Ctx, d: DrvInfo, scratch: string): string {
-  return usesChroot(ctx) ? `${chrootParent(d)}/root${scratch}` : scratch;
+  return usesChroot(ctx, d) ? `${chrootParent(d)}/root${scratch}` : scratch;
 }

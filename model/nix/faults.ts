@@ -6,7 +6,7 @@
  * macOS it keeps running (builderFate). A builder failure is a non-zero exit at that point.
  */
 import type { Ctx } from './context.js';
-import { usesChroot } from './context.js';
+import { drvOf, usesChroot } from './context.js';
 import { SRC } from './sources.js';
 import { enterCleanup } from './unwind.js';
 import { interruptPoint } from './interrupt-points.js';
@@ -49,7 +49,7 @@ function builderFate(ctx: Ctx, a: BuildActor): { readonly orphan?: Orphan; reado
   const { kind: _building, ...cursor } = a.phase;
   const orphan: Orphan = { id: `${a.id}~orphan`, drv: a.drv, uid: a.uid, scratch: a.scratch, ...cursor };
   if (ctx.scenario.settings.platform === 'darwin') return { orphan, note: 'builder keeps running as its uid (macOS: no death signal)', source: SRC.noDeathSignal };
-  if (usesChroot(ctx)) return { note: 'the builder dies (PR_SET_PDEATHSIG), and with it, PID 1 of its namespace, every process it started', source: `${SRC.pdeathsig}; ${SRC.pidNamespace}` };
+  if (usesChroot(ctx, drvOf(ctx, a.drv))) return { note: 'the builder dies (PR_SET_PDEATHSIG), and with it, PID 1 of its namespace, every process it started', source: `${SRC.pdeathsig}; ${SRC.pidNamespace}` };
   if (cursor.child !== true) return { note: 'the builder dies (PR_SET_PDEATHSIG)', source: SRC.pdeathsig };
   return { orphan, note: 'the builder dies (PR_SET_PDEATHSIG); the process it started keeps running as its uid', source: SRC.pdeathsig };
 }

@@ -178,7 +178,7 @@ function runOp(ctx: Ctx, op: DaemonOp): string | undefined {
 /** startBuild's scratch-path ternary: the first design that names another path wins. */
 export function chosenScratch(ctx: Ctx, d: DrvInfo, known: KnownOutput | undefined, chosen: string): string {
   if (ctx.variant.designs.length === 0) return chosen;
-  const at = { drv: designDrv(d), ...(known ? { known } : {}), chosen, sandboxed: usesChroot(ctx) };
+  const at = { drv: designDrv(d), ...(known ? { known } : {}), chosen, sandboxed: usesChroot(ctx, d) };
   for (const { design, result } of ask(ctx, 'scratchPath', at)) {
     if (result === undefined) continue;
     if (typeof result !== 'string' || !result.startsWith('/')) bad(design, 'scratchPath', 'must return an absolute path or undefined');
@@ -196,7 +196,7 @@ export function afterScratchChosen(ctx: Ctx, s: ModelState, a: BuildActor, d: Dr
     drv: designDrv(d),
     ...(a.known ? { known: a.known } : {}),
     chosen: scratch,
-    sandboxed: usesChroot(ctx),
+    sandboxed: usesChroot(ctx, d),
     scratch,
     scratchOnHost: realScratch(ctx, d, scratch),
     ...(upstreamDeletes !== undefined ? { upstreamDeletes } : {}),

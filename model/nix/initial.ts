@@ -5,8 +5,8 @@
  * What cannot be laid out is reported, never skipped.
  */
 import type { Creds, FsKernel, FsResult } from '../fs/index.js';
-import type { Ctx } from './context.js';
-import { buildGid, buildUserUids, chrootParent, FIRST_BUILD_UID, drvOf, realScratch, resolveLinkTarget, resolveRef } from './context.js';
+import type { Ctx, DrvInfo } from './context.js';
+import { buildGid, buildUserUids, chrootParent, FIRST_BUILD_UID, NIXBLD_GID, drvOf, realScratch, resolveLinkTarget, resolveRef } from './context.js';
 import { prepareSandbox } from './chroot.js';
 import type { InitialNode, InitialOwner } from './types.js';
 
@@ -24,6 +24,8 @@ interface Layer {
   readonly fs: FsKernel;
   readonly root: Creds;
   readonly errors: string[];
+  /** The derivation whose path the entry being laid is at (its builds' group may be its own, buildGid). */
+  readonly drv?: DrvInfo;
 }
 
 function check(l: Layer, where: string, r: FsResult<unknown>): boolean {
@@ -35,7 +37,7 @@ function check(l: Layer, where: string, r: FsResult<unknown>): boolean {
 function own(ctx: Ctx, l: Layer, where: string, path: string, owner: InitialOwner): void {
   if (owner === 'root') return;
   const uid = uidOf(ctx, owner);
-  check(l, where, l.fs.lchown(l.root, path, uid, buildGid(ctx, uid)));
+  check(l, where, l.fs.lchown(l.root, path, uid, l.drv ? buildGid(ctx, l.drv, uid) : NIXBLD_GID));
 }
 
 function layNode(ctx: Ctx, l: Layer, where: string, path: string, node: InitialNode, inherited: InitialOwner): void {
@@ -82,9 +84,9 @@ export function layInitial(fs: FsKernel, ctx: Ctx): string[] {
     const d = drvOf(ctx, e.at.drv);
     const real = e.at.which === 'scratch' ? realScratch(ctx, d, path) : path;
     // debris inside a chroot: a crashed sandboxed build left the chroot itself
-    if (real !== path && !fs.lstat(ctx.daemon, chrootParent(d)).ok) prepareSandbox(ctx, d, e.owner === 'root' ? buildUserUids(ctx)[0] : uidOf(ctx, e.owner));
+    if (real !== path && !fs.lstat(ctx.daemon, chrootParent(d)).ok) prepareSandbox(ctx, d, ctx.scenario.settings.buildUsers === 0 ? undefined : e.owner === 'root' ? buildUserUids(ctx)[0] : uidOf(ctx, e.owner));
     const files: InitialNode[] = Object.entries(e.files ?? {}).map(([name, content]) => ({ kind: 'file', name, content }));
-    layDir(ctx, l, where, real, e.owner, e.mode, [...files, ...(e.entries ?? [])]);
+    layDir(ctx, { ...l, drv: d }, where, real, e.owner, e.mode, [...files, ...(e.entries ?? [])]);
   });
   return l.errors;
 }

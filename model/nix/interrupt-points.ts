@@ -11,7 +11,7 @@
  * or on success) is, at its deletePath's check points.
  */
 import type { Ctx } from './context.js';
-import { usesChroot } from './context.js';
+import { drvOf, usesChroot } from './context.js';
 import { atInterruptPoint } from './delete-path.js';
 import { SRC } from './sources.js';
 import type { BuildActor, BuildOutcome, DeleteJob, RegisterStep } from './types.js';
@@ -64,7 +64,7 @@ export function interruptPoint(ctx: Ctx, a: BuildActor): string | undefined {
       return undefined; // startBuild: createTempDir's mkdir, then chownToBuilder (derivation-builder.cc l.760-770), no check
     case 'prepareScratch':
       // the scratch-path loop (derivation-builder.cc l.772-825) has none for these outputs; prepareSandbox's deletePath of the chroot (chroot-derivation-builder.cc l.63) does
-      return usesChroot(ctx) ? SRC.checkPrepareSandbox : undefined;
+      return usesChroot(ctx, drvOf(ctx, a.drv)) ? SRC.checkPrepareSandbox : undefined;
     case 'building':
       return a.job ? inDeletion(a.job) : SRC.checkWaitForInput; // while the builder runs
     case 'builderExit':

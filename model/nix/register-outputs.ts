@@ -173,7 +173,7 @@ function afterCanonicalise(ctx: Ctx, s: ModelState, a: BuildActor, pass: 1 | 2, 
   }
   const finalPath = d.spec.kind === 'ca-floating' ? (rewritten ?? actual) : (a.known?.path ?? actual);
   if (d.spec.kind === 'ca-floating') return registering(s, a, { kind: 'lockFinal', finalPath }, 'canonicalised', SRC.lockFinal);
-  if (usesChroot(ctx) || a.mode === 'check') return moveOutput(ctx, s, a, finalPath, actual);
+  if (usesChroot(ctx, d) || a.mode === 'check') return moveOutput(ctx, s, a, finalPath, actual);
   return registering(s, a, { kind: 'register', finalPath }, 'canonicalised', SRC.registerOutputs);
 }
 

@@ -5,7 +5,7 @@
  * its last command (2 for a failed redirection, 1 for a failed mkdir/chmod/ln), as dash does.
  */
 import type { Creds, FsResult } from '../fs/index.js';
-import type { Ctx } from './context.js';
+import type { Ctx, DrvInfo } from './context.js';
 import { drvOf, resolveLinkTarget, usesChroot } from './context.js';
 import { builderView } from './chroot.js';
 import { SRC } from './sources.js';
@@ -120,8 +120,8 @@ function advance(ctx: Ctx, c: Creds, out: string, program: readonly BuilderActio
 }
 
 /** The builder runs as the build user (runChild/setUser), inside its chroot when it has one (enterChroot). */
-function builderSource(ctx: Ctx): string {
-  return usesChroot(ctx) ? `${SRC.runChild}; ${SRC.enterChroot}` : SRC.runChild;
+function builderSource(ctx: Ctx, d: DrvInfo): string {
+  return usesChroot(ctx, d) ? `${SRC.runChild}; ${SRC.enterChroot}` : SRC.runChild;
 }
 
 export function builderAction(ctx: Ctx, s: ModelState, a: BuildActor): Step {
@@ -132,7 +132,7 @@ export function builderAction(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   const r = advance(ctx, builderView(ctx, d, a.uid), a.scratch, d.spec.program, cursor, s);
   const calls = r.call ? [...a.calls, r.call] : a.calls;
   const phase = r.kind === 'next' ? { kind: 'building' as const, ...r.cursor } : { kind: 'builderExit' as const, status: r.status };
-  return next(putActor(s, { ...withPhase(a, phase), calls }), `builder: ${r.note}`, builderSource(ctx));
+  return next(putActor(s, { ...withPhase(a, phase), calls }), `builder: ${r.note}`, builderSource(ctx, d));
 }
 
 /** A process a crashed build left running as its uid takes its next command (see Orphan). */

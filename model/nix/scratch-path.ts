@@ -22,6 +22,6 @@ export function scratchPathFor(ctx: Ctx, d: DrvInfo, known: KnownOutput | undefi
 
 function upstreamScratch(ctx: Ctx, d: DrvInfo, known: KnownOutput | undefined): string {
   if (!known) return d.fallbackPath;
-  if (usesChroot(ctx) || known.status !== 'valid') return known.path;
+  if (usesChroot(ctx, d) || known.status !== 'valid') return known.path;
   return makeFallbackPathOf(d.drvPath, known.path);
 }

@@ -12,6 +12,7 @@ import { startDelete } from './delete-path.js';
 import { afterScratchChosen, applyAsked } from './hooks.js';
 import { applies } from './variants.js';
 import { scratchPathFor } from './scratch-path.js';
+import { sandboxRefusal } from './sandbox.js';
 import { SRC } from './sources.js';
 import { enterCleanup } from './unwind.js';
 import { putActor, withPhase } from './state.js';
@@ -19,9 +20,19 @@ import { takeBuildUser } from './user-lock.js';
 import { disabled, next } from './step.js';
 import type { BuildActor, ModelState, Step } from './types.js';
 
-/** SimpleUserLock::acquire: the first member of build-users-group whose userpool lock is free. */
+/**
+ * buildLocally makes the builder (makeDerivationBuilder, sandbox.ts) before startBuild takes a
+ * user, so settings it refuses fail the build here, before any user, temp dir or scratch path.
+ * Then SimpleUserLock::acquire: the first member of build-users-group whose userpool lock is free.
+ */
 export function acquireUser(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   if (a.phase.kind !== 'acquireUser') return disabled('not acquiring a build user');
+  const refused = sandboxRefusal(ctx, a);
+  if (refused !== undefined) {
+    // an Error (no BuildError) out of buildLocally: it leaves the goal, and only the output locks are released
+    const outcome = { kind: 'failure' as const, failure: 'sandboxRefused' as const, message: refused.message };
+    return next(enterCleanup(ctx, s, a, outcome), refused.message, [SRC.makeBuilder, ...refused.sources].join('; '));
+  }
   if (ctx.scenario.settings.buildUsers === 0) {
     return next(putActor(s, withPhase({ ...a, uid: 0 }, { kind: 'createTempDir' })), 'no build users: builder runs as the daemon (root)', SRC.getBuildUser);
   }
@@ -54,7 +65,7 @@ export function createTempDir(ctx: Ctx, s: ModelState, a: BuildActor): Step {
 
 export function chownToBuilder(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   if (a.phase.kind !== 'chownToBuilder' || a.tmpDir === undefined || a.uid === undefined) return disabled('not chowning');
-  ctx.fs.chown(ctx.daemon, a.tmpDir, a.uid, buildGid(ctx, a.uid));
+  ctx.fs.chown(ctx.daemon, a.tmpDir, a.uid, buildGid(ctx, drvOf(ctx, a.drv), a.uid));
   return next(putActor(s, withPhase(a, { kind: 'prepareScratch' })), `chown ${a.tmpDir} to the builder`, SRC.chownToBuilder);
 }
 
@@ -73,7 +84,7 @@ export function prepareScratch(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   // the designs see the filesystem as the step begins (as waits.ts does when it checks their temp roots)
   const redirected = a.known !== undefined && a.known.path !== scratch;
   const designs = afterScratchChosen(ctx, s, a, d, scratch, redirected ? scratch : undefined);
-  if (usesChroot(ctx)) {
+  if (usesChroot(ctx, d)) {
     // prepareSandbox (derivation-builder.cc startBuild l.830): deletePath(chrootParentDir) first, then a fresh 0700 chroot
     prepareSandbox(ctx, d, a.uid !== undefined && a.uid !== 0 ? a.uid : undefined);
     notes.push(`fresh chroot ${chrootParent(d)} (0700; the builder's / is its root/)`);
@@ -96,5 +107,5 @@ export function prepareScratch(ctx: Ctx, s: ModelState, a: BuildActor): Step {
     ...withPhase({ ...a, scratch, ...(redirected ? { redirected } : {}) }, first),
     ...(job ? { job } : {}),
   };
-  return next(putActor(st, building), notes.join('; '), usesChroot(ctx) ? `${SRC.scratchPaths}; ${SRC.prepareSandbox}` : SRC.scratchPaths);
+  return next(putActor(st, building), notes.join('; '), usesChroot(ctx, d) ? `${SRC.scratchPaths}; ${SRC.prepareSandbox}` : SRC.scratchPaths);
 }

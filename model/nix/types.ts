@@ -6,18 +6,31 @@ import type { Errno, FsError, FsSnapshot, SyscallRecord, TreeEntry } from '../fs
 
 // ---------------------------------------------------------------- scenario (input data)
 
-/** Where a build runs. darwin never gets a chroot; linux does when makeDerivationBuilder sandboxes the build (Settings.sandbox). */
+/** Where a build runs. darwin never gets a chroot; on linux makeDerivationBuilder decides (sandbox.ts). */
 export type Platform = 'linux' | 'darwin';
+
+/** The `sandbox` option as upstream parses it (globals.cc): `true`, `false` or `"relaxed"`. */
+export type SandboxSetting = boolean | 'relaxed';
 
 /** The knobs upstream reads that matter here (local-settings.hh, globals.hh). */
 export interface Settings {
   readonly platform: Platform;
   /**
-   * Whether makeDerivationBuilder (derivation-builder.cc) sandboxes the build, not the `sandbox`
-   * option alone: `true` sandboxes, `relaxed` only a sandboxed derivation type without __noChroot,
-   * a diverted store always does on Linux, and sandbox-fallback turns it off without namespaces.
+   * The `sandbox` option (local-settings.hh sandboxMode). Whether a given build gets a chroot is
+   * makeDerivationBuilder's decision (sandbox.ts `sandboxDecision`): it also reads the
+   * derivation's __noChroot, `divertedStore`, `sandboxFallback` and `mountAndPidNamespaces`.
    */
-  readonly sandbox: boolean;
+  readonly sandbox: SandboxSetting;
+  /** `sandbox-fallback` (default true): a sandboxed build runs unsandboxed when the namespaces are missing. */
+  readonly sandboxFallback?: boolean;
+  /**
+   * Whether mountAndPidNamespacesSupported() (libutil/linux/linux-namespaces.cc) is true: the daemon
+   * can start a process in new mount and PID namespaces and mount /proc there. Absent: true.
+   * False stands for a container or kernel without them. Linux only.
+   */
+  readonly mountAndPidNamespaces?: boolean;
+  /** The store's real directory differs from its logical one (e.g. `--store /some/root`); absent: false. */
+  readonly divertedStore?: boolean;
   /**
    * Members of `build-users-group` (0 = the setting is empty: single-user, builders run as the
    * daemon's uid). With `autoAllocateUids`, the number of uid slots instead (`id-count` / 65536).
@@ -88,6 +101,8 @@ export interface DerivationSpec {
   readonly id: string;
   readonly name: string;
   readonly kind: DrvKind;
+  /** `__noChroot = true` (derivation-options.cc): no sandbox under `sandbox = relaxed`, an error under `true`. */
+  readonly noChroot?: boolean;
   readonly program: readonly BuilderAction[];
 }
 
@@ -219,8 +234,11 @@ export type BuildOutcome =
   | { readonly kind: 'crashed' };
 
 /** Nix: BuildResult::Failure kinds this model can produce, plus SysError escaping the goal. */
-/** `unsafeBuildDir`: startBuild's checkNotWorldWritable refused build-dir (an Error escaping the goal). */
-export type FailureKind = 'builderFailed' | 'outputRejected' | 'sysError' | 'notDeterministic' | 'timedOut' | 'unsafeBuildDir';
+/**
+ * `unsafeBuildDir`: startBuild's checkNotWorldWritable refused build-dir; `sandboxRefused`:
+ * makeDerivationBuilder refused the sandbox settings (both an Error escaping the goal).
+ */
+export type FailureKind = 'builderFailed' | 'outputRejected' | 'sysError' | 'notDeterministic' | 'timedOut' | 'unsafeBuildDir' | 'sandboxRefused';
 
 /** Registration sub-steps (derivation-builder.cc registerOutputs), in upstream order. */
 export type RegisterStep =

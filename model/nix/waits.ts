@@ -13,6 +13,7 @@ import { afterScratchChosen, beforeMove, rootsOf } from './hooks.js';
 import { actorById, isDone } from './state.js';
 import { hashPartOf } from './store-path.js';
 import { firstFreeUser } from './user-lock.js';
+import { sandboxRefusal } from './sandbox.js';
 import type { Actor, ActorSpec, BuildActor, ModelState } from './types.js';
 
 /** addTempRoot of each path, in order: it waits while the collector has that hash part pending. */
@@ -40,6 +41,8 @@ function buildWait(ctx: Ctx, s: ModelState, a: BuildActor): string | undefined {
     case 'lockOutputs':
       return lockWait(s, a.id, d.lockPath);
     case 'acquireUser':
+      // makeDerivationBuilder runs before startBuild waits for a user: a refusal never waits (sandbox.ts)
+      if (sandboxRefusal(ctx, a) !== undefined) return undefined;
       return ctx.scenario.settings.buildUsers > 0 ? userWait(ctx, s) : undefined;
     case 'prepareScratch': {
       // the temp roots the designs take at this step (hooks.ts asks them the same question there)

@@ -169,7 +169,7 @@ export function ensureBuildUsers(n: number, log: Log): void {
 
 /** Daemon configuration that differs between plans; plans with the same key share one daemon. */
 export function settingsKey(s: PlanSettings): string {
-  return `${s.buildUsers > 0 ? 'multi-user' : 'single-user'}${s.keepFailed ? '+keep-failed' : ''}${s.sandbox ? '+sandbox' : ''}${s.autoAllocateUids ? '+auto-uids' : ''}`;
+  return `${s.buildUsers > 0 ? 'multi-user' : 'single-user'}${s.keepFailed ? '+keep-failed' : ''}${s.sandbox === 'relaxed' ? '+sandbox-relaxed' : s.sandbox ? '+sandbox' : ''}${s.autoAllocateUids ? '+auto-uids' : ''}`;
 }
 
 /**

@@ -21,7 +21,7 @@ import type { World } from '../../model/nix/index.js';
 import { checkPath, freeScenario } from '../../model/verify/index.js';
 import type { Trace } from '../trace.js';
 import type { Converted, Gate } from './from-trace.js';
-import { commandStep, gateName, observationOf, planProgram, planSettings } from './from-trace.js';
+import { commandStep, gateName, observationOf, planProgram, planSettings, sandboxSettingsUnplannable } from './from-trace.js';
 import type { DaemonOp, Observation, PlanStep, ReproPlan } from './plan.js';
 import { predictFaultPlan } from './predict-fault-plan.js';
 import { daemonCalls } from './daemon-calls.js';
@@ -122,6 +122,8 @@ export function planFromFaultTrace(trace: Trace, name: string, alsoFor: readonly
   if (spec.settings.nixVersion !== '2.34.8') return no(`the trace predicts Nix ${spec.settings.nixVersion}; the daemon here is 2.34.8`);
   const v = parseVariant(trace.variant);
   if (!v.ok) return no(`unknown variant ${v.unknown}`);
+  const sandboxWhy = sandboxSettingsUnplannable(linux);
+  if (sandboxWhy !== undefined) return no(sandboxWhy);
   if (linux.actors.some((a) => a.kind === 'build' && a.mode === 'check')) return no('a nix-build --check attempt: the harness has no --check build step');
   for (const d of linux.derivations) {
     for (const act of d.program) {
@@ -177,7 +179,7 @@ export function planFromFaultTrace(trace: Trace, name: string, alsoFor: readonly
   for (const d of scenario.derivations) {
     const program = planProgram(d, sched.value.gates);
     if (!program.ok) return no(program.error);
-    derivations.push({ id: d.id, kind: d.kind, name: d.name, program: program.value });
+    derivations.push({ id: d.id, kind: d.kind, name: d.name, program: program.value, ...(d.noChroot === true ? { noChroot: true as const } : {}) });
   }
   const expect: Record<string, Observation> = { [trace.variant]: observationOf({ world, steps }, scenario, sched.value.gates) };
   const unpredictable = otherVariants(scenario, sched.value, trace.variant, expect, alsoFor);

@@ -6,7 +6,7 @@
  */
 import type { TreeEntry } from '../../model/fs/index.js';
 import type { ActorSpec, BuildActor, DerivationSpec, ModelEvent, Run, Scenario, Settings } from '../../model/nix/index.js';
-import { nameOfUid, parseVariant, resolveRef, runScripted, UPSTREAM } from '../../model/nix/index.js';
+import { drvOf, nameOfUid, parseVariant, resolveRef, runScripted, UPSTREAM, usesChroot } from '../../model/nix/index.js';
 import type { AttemptObservation, BuilderAction, DeleteCommand, Observation, PlanSettings, PlanStep, ReproPlan } from './plan.js';
 import { PLAN_FORMAT } from './plan.js';
 
@@ -151,7 +151,7 @@ function attempt(r: Pick<Run, 'world' | 'steps'>, a: BuildActor, d: DerivationSp
   // the output and the build dir as the attempt left them: a later step (a delete, a GC) may remove them
   const lastStep = [...r.steps].reverse().find((s) => s.event.actor === a.id);
   // the builder reports its build dir, except through a sandbox (it sees the chroot's /build)
-  const tmpDir = reached && !settings.sandbox ? a.tmpDir : undefined;
+  const tmpDir = reached && !usesChroot(r.world.ctx, drvOf(r.world.ctx, a.drv)) ? a.tmpDir : undefined;
   const base: AttemptObservation = {
     buildUser: reached ? userOf(a.uid, platform) : null,
     outcome,
@@ -204,12 +204,28 @@ export function observationOf(r: Pick<Run, 'world' | 'steps'>, s: Scenario, gate
   return { attempts, paths, commands };
 }
 
+/**
+ * Why the harness cannot give a real daemon the sandbox settings of `s`, if it cannot: it sets
+ * `sandbox = true`, `false`, or `relaxed` with every derivation __noChroot (and no other), on a
+ * kernel with mount and PID namespaces (so sandbox-fallback changes nothing), in /nix/store.
+ */
+export function sandboxSettingsUnplannable(s: Pick<Scenario, 'settings' | 'derivations'>): string | undefined {
+  const st = s.settings;
+  if (st.divertedStore === true) return 'a diverted store: the harness builds in /nix/store';
+  if (st.mountAndPidNamespaces === false) return 'a kernel without mount and PID namespaces: the harness cannot take them away from the daemon';
+  const boxed = s.derivations.find((d) => d.noChroot !== true);
+  if (st.sandbox === 'relaxed' && boxed) return `sandbox = relaxed and ${boxed.id} has no __noChroot: the harness runs all builds of a plan unsandboxed under relaxed`;
+  const noChroot = s.derivations.find((d) => d.noChroot === true);
+  if (st.sandbox !== 'relaxed' && noChroot) return `${noChroot.id} sets __noChroot with sandbox = ${String(st.sandbox)}: the harness gives __noChroot only under sandbox = relaxed`;
+  return undefined;
+}
+
 /** The daemon settings a plan carries: every scenario setting the harness can give a real daemon (one place, so a new one reaches every kind of plan). */
 export function planSettings(s: Settings): PlanSettings {
   return {
     buildUsers: s.buildUsers,
     keepFailed: s.keepFailed,
-    ...(s.sandbox ? { sandbox: true } : {}),
+    ...(s.sandbox !== false ? { sandbox: s.sandbox } : {}),
     ...(s.buildDirMode !== undefined ? { buildDirMode: s.buildDirMode } : {}),
     ...(s.autoAllocateUids === true ? { autoAllocateUids: true } : {}),
   };
@@ -328,6 +344,8 @@ export function planFromEvents(
   settings: Partial<Settings> = {},
   opts: PlanOptions = {},
 ): Converted<ReproPlan> {
+  const sandboxWhy = sandboxSettingsUnplannable(scenario);
+  if (sandboxWhy !== undefined) return { ok: false, error: sandboxWhy };
   let s: Scenario;
   let gates: Gate[];
   let planned: PlanStep[];
@@ -349,7 +367,7 @@ export function planFromEvents(
   for (const d of s.derivations) {
     const program = planProgram(d, gates);
     if (!program.ok) return program;
-    derivations.push({ id: d.id, kind: d.kind, name: d.name, program: program.value });
+    derivations.push({ id: d.id, kind: d.kind, name: d.name, program: program.value, ...(d.noChroot === true ? { noChroot: true as const } : {}) });
   }
   const expect: Record<string, Observation> = {};
   for (const v of variants) {

@@ -132,11 +132,14 @@ mkdir -p "$CTL"/scratch && chmod 755 "$CTL"/scratch
 # it (sandbox-paths; /lib and /lib64, if present, for the ELF interpreter), and its /bin/sh is this
 # machine's, as without a sandbox (Debian's 2.34.8 would give bash-static, its 2.8 nothing).
 # sandbox-fallback is off so a daemon that cannot sandbox fails instead of building without one.
+# SANDBOX_MODE=relaxed: every derivation of the plan has __noChroot, so its builds run unsandboxed;
+# the same bindings are set for the probe that checks the daemon still sandboxes the others.
 # build-users-group is not pinned (the group name is the daemon's business): the probe checks
 # who builds. experimental-features is ignored by the daemon, so the probe checks that too.
 export NIX_REMOTE=daemon
-if [ "$SANDBOX" = 1 ]; then
-    SANDBOX_CONF="sandbox = true
+SANDBOX_MODE=${SANDBOX_MODE:-$([ "$SANDBOX" = 1 ] && echo true || echo false)}
+if [ "$SANDBOX_MODE" != false ]; then
+    SANDBOX_CONF="sandbox = $SANDBOX_MODE
 sandbox-fallback = false
 sandbox-paths = /bin/sh=$(readlink -f /bin/sh) $CTL /usr /lib? /lib64?"
 else
@@ -232,13 +235,25 @@ probe() {
     # the probe builder logs 'S on' when it cannot see the daemon's database (inside a sandbox)
     local seen; seen=$(grep '^S ' "$CTL/log/nolprobe" | tail -1 | cut -d' ' -f2)
     if [ "$SANDBOX" = 1 ] && [ "$seen" != on ]; then die "plan needs the sandbox but the probe builder ran outside one (sees /nix/var/nix/db)"; fi
-    if [ "$SANDBOX" = 0 ] && [ "$seen" != off ]; then die "plan needs sandbox = false but the probe builder ran inside a sandbox"; fi
+    if [ "$SANDBOX" = 0 ] && [ "$seen" != off ]; then die "plan needs unsandboxed builds (sandbox = $SANDBOX_MODE) but the probe builder ran inside a sandbox"; fi
     if [ "$BUILD_USERS" -gt 0 ]; then
         case "$BL_USER" in "$USER_PREFIX"*) ;; *) die "plan needs build users ($USER_PREFIX*) but the daemon ran the builder as $BL_USER (build-users-group empty?)" ;; esac
     else
         [ "$BL_UID" = 0 ] || die "plan is single-user (build-users-group empty) but the daemon ran the builder as $BL_USER"
     fi
     wait_builder_gone "$BL_PID"; wait_user_free "$BL_UID"
+    if [ "$SANDBOX_MODE" = relaxed ]; then
+        # the same probe without __noChroot: under relaxed the daemon must sandbox it
+        : > "$CTL/log/nolprobe"
+        set_nix_args probeboxed
+        bounded "$STEP_TIMEOUT" "$WORK/probe.out" "$WORK/probe.err" nix-build "${NBA[@]}" --no-out-link \
+            || die "probe build without __noChroot failed: $(grep -i error "$WORK/probe.err" | tail -3)"
+        local boxed; boxed=$(grep '^S ' "$CTL/log/nolprobe" | tail -1 | cut -d' ' -f2)
+        [ "$boxed" = on ] || die "plan needs sandbox = relaxed but a probe without __noChroot ran outside a sandbox (is the daemon's sandbox off?)"
+        # its PID is one of its PID namespace (useless here): wait for its build user's lock instead
+        read_builder_log "$CTL/log/nolprobe"; wait_user_free "$BL_UID"
+        say "probe: sandbox = relaxed sandboxes a derivation without __noChroot, not one with it"
+    fi
     if [ "$NEEDS_INJECTOR" = 1 ]; then
         # the injector notes every worker's hang-up monitor thread: none noted = not loaded
         ls "${FAULT_DIR:-/nonexistent}"/monitor.* > /dev/null 2>&1 || die "the plan holds the daemon at its own file operations, but its workers do not have the fault injector loaded (NOL_FAULT_DIR=${FAULT_DIR:-unset})"

@@ -63,9 +63,11 @@ export interface PlanSettings {
    * `sandbox = true` (Linux): builders run in Nix's chroot + namespaces. The script then binds the
    * control dir, the host's /usr and its /bin/sh into the sandbox (`sandbox-paths`) so the builder
    * can log and block as usual, and sets `sandbox-fallback = false` so a daemon that cannot
-   * sandbox fails instead of quietly building without. Absent = false.
+   * sandbox fails instead of quietly building without. Absent = false. `relaxed`: `sandbox =
+   * relaxed`, with every derivation of the plan `__noChroot` (so every build runs unsandboxed; the
+   * probe also builds one without it to show the daemon sandboxes the rest).
    */
-  readonly sandbox?: boolean;
+  readonly sandbox?: boolean | 'relaxed';
   /**
    * The steps' builds run with `--option build-dir` set to a fresh directory of this mode (octal),
    * instead of the daemon's own build-dir. Absent: the daemon's.
@@ -92,6 +94,8 @@ export interface PlanDerivation {
   readonly name: string;
   /** What the builder does, in order. It never stops at an error (like `sh` without `set -e`). */
   readonly program: readonly BuilderAction[];
+  /** `__noChroot = true`: only with `settings.sandbox = "relaxed"`, where every derivation has it. */
+  readonly noChroot?: true;
 }
 
 /**
@@ -449,10 +453,10 @@ const planShape = z.strictObject({
     buildUsers: z.int().min(0).max(32),
     autoAllocateUids: z.boolean().exactOptional(),
     keepFailed: z.boolean(),
-    sandbox: z.boolean().exactOptional(),
+    sandbox: z.union([z.boolean(), z.literal('relaxed')]).exactOptional(),
     buildDirMode: z.string().regex(/^[0-7]{3,4}$/, 'an octal mode such as "1777"').exactOptional(),
   }),
-  derivations: z.array(z.strictObject({ id: ident, kind: z.enum(['ca-floating', 'input-addressed']), name: storeName, program: z.array(builderAction).max(200) })).min(1),
+  derivations: z.array(z.strictObject({ id: ident, kind: z.enum(['ca-floating', 'input-addressed']), name: storeName, program: z.array(builderAction).max(200), noChroot: z.literal(true).exactOptional() })).min(1),
   steps: z.array(planStep).min(1).max(500),
   expect: z.record(variantName, observationSchema),
 });
@@ -470,6 +474,9 @@ function checkPlan(plan: z.infer<typeof planShape>, ctx: z.core.$RefinementCtx<z
   const drvs = new Map<string, (typeof plan.derivations)[number]>();
   plan.derivations.forEach((d, i) => {
     if (drvs.has(d.id)) issue(['derivations', i, 'id'], `duplicate derivation id "${d.id}"`);
+    // the harness runs every build of a plan sandboxed or every build not: under relaxed, all __noChroot
+    if (plan.settings.sandbox === 'relaxed' && d.noChroot !== true) issue(['derivations', i], 'settings.sandbox is "relaxed": every derivation needs noChroot (the harness runs all builds of a plan unsandboxed there)');
+    if (plan.settings.sandbox !== 'relaxed' && d.noChroot === true) issue(['derivations', i, 'noChroot'], `noChroot needs settings.sandbox = "relaxed" (with sandbox = ${String(plan.settings.sandbox ?? false)} the daemon refuses it or ignores it)`);
     drvs.set(d.id, d);
     const gates = new Set<string>();
     d.program.forEach((a, j) => {

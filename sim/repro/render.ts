@@ -146,6 +146,8 @@ const WHO =
   'if [ -r /proc/self/uid_map ]; then read nol_in nol_host nol_n < /proc/self/uid_map; if [ "$nol_n" = 1 ]; then nol_uid=$nol_host; nol_user=-; fi; fi';
 
 const CA_ATTRS = { __contentAddressed: true, outputHashMode: 'recursive', outputHashAlgo: 'sha256' } as const;
+/** `__noChroot = true`: under `sandbox = relaxed` the daemon builds it unsandboxed. */
+const NO_CHROOT = { __noChroot: true } as const;
 
 /**
  * The JSON a derivation is built from (`drv.nix` reads it with builtins.fromJSON, so no string
@@ -159,6 +161,7 @@ export function derivationSpec(drv: PlanDerivation, platform: Platform): Record<
     PATH: '/usr/bin:/bin', // the builder environment has no PATH otherwise
     args: ['-c', builderScript(drv, platform)],
     ...(drv.kind === 'ca-floating' ? CA_ATTRS : {}),
+    ...(drv.noChroot === true ? NO_CHROOT : {}),
   };
 }
 
@@ -182,7 +185,8 @@ const HOLD_SPEC = {
   args: ['-c', `${WHO}\nprintf 'U %s %s %s %s\\n' "$nol_uid" "$nol_user" "$out" "$$" >> "$nolCtl/blk/$nolTag"\nread x < "$nolCtl/hold.fifo"\nmkdir "$out"\n`],
 };
 
-function probeSpec(ca: boolean): Record<string, unknown> {
+/** The probe (and, under relaxed, `noChroot` as the plan's builds have it: see PlanSettings.sandbox). */
+function probeSpec(ca: boolean, noChroot = false): Record<string, unknown> {
   return {
     name: 'nol-probe',
     nolDrv: 'nolprobe',
@@ -194,6 +198,7 @@ function probeSpec(ca: boolean): Record<string, unknown> {
       `${WHO}\nL="$nolCtl/log/nolprobe"\nprintf 'U %s %s %s %s\\n' "$nol_uid" "$nol_user" "$out" "$$" >> "$L"\nif [ -e /nix/var/nix/db ]; then echo 'S off'; else echo 'S on'; fi >> "$L"\nmkdir "$out"\n`,
     ],
     ...(ca ? CA_ATTRS : {}),
+    ...(noChroot ? NO_CHROOT : {}),
   };
 }
 
@@ -285,6 +290,7 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
     return i;
   };
   const hasCa = plan.derivations.some((d) => d.kind === 'ca-floating');
+  const relaxed = plan.settings.sandbox === 'relaxed';
   const group = plan.settings.buildUsers === 0 ? '(empty: single-user, builds run as root)' : `nixbld (at least ${plan.settings.buildUsers} members)`;
 
   const header = [
@@ -299,7 +305,7 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
     '#',
     '# Run as root on a machine with a RUNNING multi-user nix-daemon configured with',
     `#   build-users-group = ${group}`,
-    `#   sandbox = ${String(plan.settings.sandbox ?? false)}${plan.settings.sandbox ? ' (and user namespaces; the script binds its control dir and /usr into the sandbox)' : ''}`,
+    `#   sandbox = ${String(plan.settings.sandbox ?? false)}${plan.settings.sandbox === true ? ' (and user namespaces; the script binds its control dir and /usr into the sandbox)' : plan.settings.sandbox === 'relaxed' ? ' (every derivation of the plan has __noChroot, so its builds run unsandboxed)' : ''}`,
     `#   experimental-features = nix-command ca-derivations${plan.settings.autoAllocateUids ? ' auto-allocate-uids' : ''}`,
     ...(plan.settings.autoAllocateUids ? [`#   auto-allocate-uids = true (${String(plan.settings.buildUsers)} or more uid slots)`] : []),
     '# (validate-real starts such a daemon for you). It starts no daemon and stops only what it started.',
@@ -328,7 +334,9 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
     `PLATFORM=${opts.platform}`,
     `BUILD_USERS=${plan.settings.buildUsers}`,
     `KEEP_FAILED=${String(plan.settings.keepFailed)}`,
-    `SANDBOX=${plan.settings.sandbox ? 1 : 0}`,
+    // SANDBOX: whether the plan's builds are sandboxed; SANDBOX_MODE: the `sandbox` option itself
+    `SANDBOX=${plan.settings.sandbox === true ? 1 : 0}`,
+    `SANDBOX_MODE=${String(plan.settings.sandbox ?? false)}`,
     `BUILD_DIR_MODE=${plan.settings.buildDirMode ?? ''}`,
     `HAS_CA=${hasCa ? 1 : 0}`,
     `NEEDS_INJECTOR=${plan.steps.some((s) => (s.kind === 'build' && s.daemonAt !== undefined) || (s.kind === 'resume' && s.then?.daemonAt !== undefined)) ? 1 : 0}`,
@@ -343,8 +351,10 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
     heredoc('"$PY"', readFileSync(join(here, 'oracle.py'), 'utf8')),
     heredoc('"$WORK/drv.nix"', DRV_NIX),
     ...plan.derivations.map((d, i) => heredoc(`"$WORK/spec-${i}.json"`, JSON.stringify(derivationSpec(d, opts.platform), null, 1))),
-    heredoc('"$WORK/spec-probe.json"', JSON.stringify(probeSpec(hasCa), null, 1)),
-    heredoc('"$WORK/spec-hold.json"', JSON.stringify(HOLD_SPEC, null, 1)),
+    heredoc('"$WORK/spec-probe.json"', JSON.stringify(probeSpec(hasCa, relaxed), null, 1)),
+    // under relaxed, a probe without __noChroot must run sandboxed: the daemon really is in relaxed mode
+    ...(relaxed ? [heredoc('"$WORK/spec-probeboxed.json"', JSON.stringify(probeSpec(hasCa), null, 1))] : []),
+    heredoc('"$WORK/spec-hold.json"', JSON.stringify(relaxed ? { ...HOLD_SPEC, ...NO_CHROOT } : HOLD_SPEC, null, 1)),
     heredoc('"$WORK/expect.json"', JSON.stringify(expectation, null, 1)),
     '}',
     '',

@@ -25,6 +25,7 @@ import {
   timeoutRetry,
   buildDirWorldWritable,
   buildDirSingleUser,
+  relaxedNoChroot,
   autoAllocateUids,
   autoAllocateUidsSandbox,
 } from '../scenarios/builtin.js';
@@ -53,6 +54,9 @@ export const NOT_ON_A_REAL_DAEMON: Readonly<Record<string, string>> = {
   'hostile-replant': 'the hostile builder loops while the victim builds: the harness has no shell form for a loop, nor for two builds interleaved',
   'hostile-replant-single-user': 'the hostile builder loops while the victim builds: the harness has no shell form for a loop, nor for two builds interleaved',
   'check-concurrent-gc': 'the GC runs while a --check build is building: these plans hold one actor at a time during a build',
+  'sandbox-fallback': 'a kernel without mount and PID namespaces: the harness cannot take them away from the daemon it runs',
+  'sandbox-unavailable': 'a kernel without mount and PID namespaces: the harness cannot take them away from the daemon it runs',
+  'diverted-store': 'a diverted store: the harness builds in /nix/store',
 };
 
 /** An interrupted floating-CA build, then one recovery command on its stranded scratch dir, then a retry as another user. */
@@ -117,6 +121,8 @@ const ENTRIES: readonly Entry[] = [
   // build-dir 1777 (the steps' builds get --option build-dir): refused with build users, used without
   { scenario: buildDirWorldWritable },
   { scenario: buildDirSingleUser },
+  // sandbox = relaxed, every build __noChroot (2.8.0's local-derivation-goal.cc decides it the same way)
+  { scenario: relaxedNoChroot },
   // uids with no name (872415232 + 65536 × slot) in group nixbld, unsandboxed: the seed schedule's wedge
   { scenario: autoAllocateUids },
   { scenario: autoAllocateUidsSandbox },

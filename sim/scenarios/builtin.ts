@@ -413,6 +413,53 @@ export const buildDirSingleUser: Scenario = {
 };
 
 /**
+ * `sandbox = relaxed` on Linux with a `__noChroot` floating CA derivation: makeDerivationBuilder
+ * gives it no sandbox (derivation-builder.cc l.2106-2108), so it builds at its scratch path in the
+ * host store as on darwin, and the seed schedule wedges the same way.
+ */
+export const relaxedNoChroot: Scenario = {
+  name: 'relaxed-nochroot',
+  doc: 'Linux, sandbox = relaxed, 4 build users, a floating CA derivation with __noChroot: no chroot, so the seed schedule runs as on darwin: the interrupted attempt strands its scratch dir, the retry as another build user fails EACCES, nix store delete removes it, the next retry succeeds.',
+  settings: { ...DARWIN, platform: 'linux', sandbox: 'relaxed' },
+  derivations: [{ ...CA, noChroot: true }],
+  actors: seedActors('godyn'),
+  explore: ALL_FAULTS,
+};
+
+/** `sandbox = true`, but the daemon cannot make mount and PID namespaces (a container): sandbox-fallback builds unsandboxed. */
+export const sandboxFallback: Scenario = {
+  name: 'sandbox-fallback',
+  doc: 'Linux, sandbox = true, but the kernel gives the daemon no mount and PID namespaces (as in many containers) and sandbox-fallback is on (the default): every build runs unsandboxed, so the seed schedule wedges as on darwin.',
+  settings: { ...DARWIN, platform: 'linux', sandbox: true, mountAndPidNamespaces: false },
+  derivations: [CA],
+  actors: seedActors('godyn'),
+  explore: ALL_FAULTS,
+};
+
+/** The same kernel with sandbox-fallback = false: makeDerivationBuilder refuses every build (l.2120-2123). */
+export const sandboxUnavailable: Scenario = {
+  name: 'sandbox-unavailable',
+  doc: 'Linux, sandbox = true, no mount and PID namespaces, sandbox-fallback = false: every build fails before it takes a build user ("this system does not support the kernel namespaces that are required for sandboxing"); nothing is written, so nothing is stranded, and no variant can make a build succeed.',
+  settings: { ...DARWIN, platform: 'linux', sandbox: true, mountAndPidNamespaces: false, sandboxFallback: false },
+  derivations: [CA],
+  actors: [
+    { id: 'a1', kind: 'build', drv: 'godyn' },
+    { id: 'a2', kind: 'build', drv: 'godyn', after: ['a1'] },
+  ],
+  explore: EVERY_FAULT,
+};
+
+/** A diverted store (real store dir differs from the logical one) with sandbox = false: Linux sandboxes it anyway (l.2111-2113). */
+export const divertedStore: Scenario = {
+  name: 'diverted-store',
+  doc: 'Linux, sandbox = false, but the store is diverted (its real directory is not /nix/store, as with --store /some/root): makeDerivationBuilder sandboxes every build regardless, so the seed schedule builds in <drv>.chroot and does not wedge, as linux-sandbox.',
+  settings: { ...DARWIN, platform: 'linux', divertedStore: true },
+  derivations: [CA],
+  actors: seedActors('godyn'),
+  explore: ALL_FAULTS,
+};
+
+/**
  * auto-allocate-uids instead of named build users: each slot of userpool2 is a uid of its own, in
  * group nixbld outside a sandbox, so an unsandboxed Linux daemon strands the scratch output as
  * darwin's build users do.
@@ -462,6 +509,10 @@ export const BUILTIN: readonly Scenario[] = [
   timeoutRetry,
   buildDirWorldWritable,
   buildDirSingleUser,
+  relaxedNoChroot,
+  sandboxFallback,
+  sandboxUnavailable,
+  divertedStore,
   autoAllocateUids,
   autoAllocateUidsSandbox,
 ];

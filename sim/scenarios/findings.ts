@@ -33,6 +33,11 @@ export const FINDINGS: Readonly<Record<string, Finding>> = {
     why:
       "not a wedge and not a limit of the series: with build users, startBuild refuses every build while build-dir (or an ancestor) is world-writable (checkNotWorldWritable), so NoWedge's clean build is refused too, in every variant, upstream included, before anything is written. The cure is the configuration (a build-dir of mode 755 or 1775 is accepted); the row is there to show that the series changes nothing on this path and leaves nothing behind (NoDebrisAfterRecovery and the rest hold).",
   },
+  'sandbox-unavailable': {
+    invariants: ['NoWedge'],
+    why:
+      "not a wedge and not a limit of the series: with sandbox = true, sandbox-fallback = false and a kernel that gives the daemon no mount and PID namespaces, makeDerivationBuilder refuses every build before it takes a build user, so NoWedge's clean build is refused too, in every variant, upstream included. The cure is the configuration (namespaces for the daemon, or sandbox-fallback = true, which builds unsandboxed: sandbox-fallback); the row shows the refusal leaves nothing behind.",
+  },
   'hostile-replant-single-user': {
     invariants: ['CleanOutput', 'InProgressOutputSafe', 'NoForeignContent'],
     why:

@@ -164,9 +164,34 @@ describe('the model validation plans render', () => {
     expect(plan.settings.sandbox).toBe(true);
     const s = renderScript(plan, { variant: 'upstream', platform: 'linux' });
     expect(s).toContain('SANDBOX=1');
-    expect(s).toContain('sandbox = true\nsandbox-fallback = false\nsandbox-paths = /bin/sh=$(readlink -f /bin/sh) $CTL /usr /lib? /lib64?');
+    expect(s).toContain('SANDBOX_MODE=true');
+    expect(s).toContain('sandbox = $SANDBOX_MODE\nsandbox-fallback = false\nsandbox-paths = /bin/sh=$(readlink -f /bin/sh) $CTL /usr /lib? /lib64?');
     const plain = must(cases.find(([nix, name]) => nix === '2.34.8' && name === 'seed-487')?.[2], 'the 2.34.8 seed-487 validation plan');
-    expect(renderScript(plain, { variant: 'upstream', platform: 'linux' })).toContain('SANDBOX=0');
+    const p = renderScript(plain, { variant: 'upstream', platform: 'linux' });
+    expect(p).toContain('SANDBOX=0');
+    expect(p).toContain('SANDBOX_MODE=false');
+    for (const spec of ['spec-0.json', 'spec-probe.json', 'spec-hold.json']) expect(specIn(p, spec)).not.toHaveProperty('__noChroot');
+    expect(p).not.toContain('spec-probeboxed.json" <<');
+  });
+
+  it('a relaxed plan runs its __noChroot builds unsandboxed and probes that the daemon sandboxes the rest', () => {
+    const plan = must(cases.find(([nix, name]) => nix === '2.34.8' && name === 'relaxed-nochroot')?.[2], 'the 2.34.8 relaxed-nochroot validation plan');
+    expect(plan.settings.sandbox).toBe('relaxed');
+    expect(plan.derivations.every((d) => d.noChroot === true)).toBe(true);
+    const s = renderScript(plan, { variant: 'upstream', platform: 'linux' });
+    expect(s).toContain('SANDBOX=0');
+    expect(s).toContain('SANDBOX_MODE=relaxed');
+    // the plan's derivation, the probe and the blocker carry __noChroot; the second probe does not
+    for (const spec of ['spec-0.json', 'spec-probe.json', 'spec-hold.json']) expect(specIn(s, spec)).toMatchObject({ __noChroot: true });
+    expect(specIn(s, 'spec-probeboxed.json')).not.toHaveProperty('__noChroot');
+  });
+
+  it('refuses a relaxed plan with a derivation that is not __noChroot, and __noChroot without relaxed', () => {
+    const plan = must(cases.find(([nix, name]) => nix === '2.34.8' && name === 'relaxed-nochroot')?.[2], 'the 2.34.8 relaxed-nochroot validation plan');
+    const mixed = { ...plan, derivations: plan.derivations.map(({ noChroot: _n, ...d }) => d) };
+    expect(parsePlan(JSON.parse(JSON.stringify(mixed)))).toMatchObject({ ok: false, error: expect.stringMatching(/derivations\[0\].*every derivation needs noChroot/) as unknown });
+    const strict = { ...plan, settings: { ...plan.settings, sandbox: true } };
+    expect(parsePlan(JSON.parse(JSON.stringify(strict)))).toMatchObject({ ok: false, error: expect.stringMatching(/noChroot needs settings.sandbox = "relaxed"/) as unknown });
   });
 });
 
@@ -206,3 +231,10 @@ describe('a gate held, then resumed (builder run locally)', () => {
     expect(readFileSync(join(out, 'a'), 'utf8')).toBe('after');
   });
 });
+
+/** The JSON a rendered script writes to $WORK/<name> (a quoted heredoc). */
+function specIn(script: string, name: string): Record<string, unknown> {
+  const m = new RegExp(`"\\$WORK/${name.replace('.', '\\.')}" <<'([A-Z_0-9]+)'\n([\\s\\S]*?)\n\\1\n`).exec(script);
+  if (!m) throw new Error(`no ${name} in the script`);
+  return JSON.parse(m[2] ?? '') as Record<string, unknown>;
+}

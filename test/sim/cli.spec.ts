@@ -146,15 +146,29 @@ describe('bad input: one clear line, exit 2, nothing written', () => {
   }
 
   it('a scenario file with an impossible setting names the JSON path', () => {
-    const f = join(out, 'darwin-chroot.json');
+    const f = join(out, 'darwin-namespaces.json');
     const s: unknown = JSON.parse(JSON.stringify({
-      name: 'x', doc: '', settings: { platform: 'darwin', sandbox: true, buildUsers: 2, keepFailed: false, nixVersion: '2.34.8' },
+      name: 'x', doc: '', settings: { platform: 'darwin', sandbox: true, mountAndPidNamespaces: false, buildUsers: 2, keepFailed: false, nixVersion: '2.34.8' },
       derivations: [{ id: 'd', name: 'd', kind: 'ca-floating', program: [] }], actors: [{ id: 'a', kind: 'build', drv: 'd' }],
     }));
     writeFileSync(f, JSON.stringify(s));
     const r = cli('explore', f);
     expect(r.code).toBe(2);
+    expect(r.err).toMatch(/scenario\.settings\.mountAndPidNamespaces/);
+  });
+
+  it('a scenario file with a sandbox value upstream does not parse exits 2, naming it, and writes nothing', () => {
+    const f = join(out, 'sandbox-yes.json');
+    const before = readdirSync(out).length;
+    writeFileSync(f, JSON.stringify({
+      name: 'x', doc: '', settings: { platform: 'linux', sandbox: 'yes', buildUsers: 2, keepFailed: false, nixVersion: '2.34.8' },
+      derivations: [{ id: 'd', name: 'd', kind: 'ca-floating', program: [] }], actors: [{ id: 'a', kind: 'build', drv: 'd' }],
+    }));
+    const r = cli('run', f);
+    expect(r.code).toBe(2);
     expect(r.err).toMatch(/scenario\.settings\.sandbox/);
+    expect(r.out).toBe('');
+    expect(readdirSync(out).length).toBe(before + 1);
   });
 
   it('a trace of an older format is refused, saying how to get a new one', () => {

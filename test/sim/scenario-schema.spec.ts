@@ -127,3 +127,51 @@ describe('scenario files: what they can say beyond the built-ins', () => {
     }
   });
 });
+
+describe('scenario files: the sandbox settings makeDerivationBuilder reads', () => {
+  const scenario = (settings: Record<string, unknown>, drv: Record<string, unknown> = {}, program: unknown[] = [{ op: 'mkdirP', path: '' }]): unknown => ({
+    name: 'sandboxing',
+    doc: 'one build',
+    settings: { platform: 'linux', sandbox: true, buildUsers: 2, keepFailed: false, nixVersion: '2.34.8', ...settings },
+    derivations: [
+      { id: 'ca', name: 'ca', kind: 'ca-floating', program, ...drv },
+      { id: 'other', name: 'other', kind: 'ca-floating', program: [{ op: 'mkdirP', path: '' }] },
+    ],
+    actors: [{ id: 'a1', kind: 'build', drv: 'ca' }],
+  });
+  const error = (json: unknown): string => {
+    const r = parseScenario(json);
+    return r.ok ? 'ok' : r.error;
+  };
+
+  it('accepts sandbox true, false and "relaxed", and the new fields', () => {
+    for (const sandbox of [true, false, 'relaxed']) expect(error(scenario({ sandbox }))).toBe('ok');
+    expect(error(scenario({ sandbox: 'relaxed' }, { noChroot: true }))).toBe('ok');
+    expect(error(scenario({ sandboxFallback: false, mountAndPidNamespaces: false, divertedStore: true }))).toBe('ok');
+    // the refused build is scenario data like any other: the model fails it, the parser does not
+    expect(error(scenario({ sandbox: true }, { noChroot: true }))).toBe('ok');
+  });
+
+  it('rejects other sandbox values and non-boolean new fields, naming the JSON path', () => {
+    expect(error(scenario({ sandbox: 'yes' }))).toMatch(/^scenario\.settings\.sandbox: /);
+    expect(error(scenario({ sandbox: 'true' }))).toMatch(/^scenario\.settings\.sandbox: /);
+    expect(error(scenario({ sandboxFallback: 'no' }))).toMatch(/^scenario\.settings\.sandboxFallback: /);
+    expect(error(scenario({ mountAndPidNamespaces: 0 }))).toMatch(/^scenario\.settings\.mountAndPidNamespaces: /);
+    expect(error(scenario({ divertedStore: 'yes' }))).toMatch(/^scenario\.settings\.divertedStore: /);
+    expect(error(scenario({}, { noChroot: 1 }))).toMatch(/^scenario\.derivations\[0\]\.noChroot: /);
+    expect(error(scenario({}, { __noChroot: true }))).toMatch(/__noChroot/);
+  });
+
+  it('on darwin, rejects missing namespaces (only Linux probes them)', () => {
+    expect(error(scenario({ platform: 'darwin', mountAndPidNamespaces: false }))).toMatch(/^scenario\.settings\.mountAndPidNamespaces: darwin has no mount or PID namespaces/);
+  });
+
+  it('on darwin, rejects a sandboxed builder that writes outside its output (the seatbelt profile would deny it), and accepts it unsandboxed', () => {
+    const plant = [{ op: 'plant', drv: 'other', path: 'x', content: 'y' }];
+    expect(error(scenario({ platform: 'darwin', sandbox: true }, {}, plant))).toMatch(/^scenario\.derivations\[0\]\.program\[0\]: 'ca' is sandboxed on darwin/);
+    expect(error(scenario({ platform: 'darwin', sandbox: 'relaxed' }, {}, plant))).toMatch(/^scenario\.derivations\[0\]\.program\[0\]: /);
+    expect(error(scenario({ platform: 'darwin', sandbox: 'relaxed' }, { noChroot: true }, plant))).toBe('ok');
+    expect(error(scenario({ platform: 'darwin', sandbox: false }, {}, plant))).toBe('ok');
+    expect(error(scenario({ platform: 'darwin', sandbox: true }))).toBe('ok');
+  });
+});
