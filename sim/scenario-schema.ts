@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { Scenario } from '../model/nix/index.js';
-import { BUILD_EVENT_TYPES, FAULT_KINDS, initialLayoutErrors } from '../model/nix/index.js';
+import { BUILD_EVENT_TYPES, BUILD_MODES, FAULT_KINDS, initialLayoutErrors } from '../model/nix/index.js';
 import { referenceProblems, scriptedRunProblem } from './scenario-check.js';
 
 /** A schema with the description and examples the published JSON schema shows for it. */
@@ -137,7 +137,11 @@ const actor = doc(
       ...base,
       kind: kind('build', 'A build of one derivation by the daemon (nix-build / nix build).'),
       drv: id('The derivation it builds.', 'godyn'),
-      mode: doc(z.literal('check'), '--check (bmCheck): rebuild a valid output and compare, registering nothing.', 'check').optional(),
+      mode: doc(
+        z.enum(BUILD_MODES),
+        'Omitted: a normal build. `check` is --check (bmCheck): rebuild a valid output and compare, registering nothing. `repair` is --repair (bmRepair): hash a valid output and rebuild it only if it is corrupt (or not valid), moving the result over the valid path.',
+        'check',
+      ).optional(),
       fault: scriptedFault.optional(),
       faults: doc(
         z.array(scriptedFault).max(4),
@@ -162,6 +166,11 @@ const actor = doc(
       ...base,
       kind: doc(z.enum(['setFlag', 'clearFlag']), 'Set or clear a harness flag (what writeIfFlag and exitIfFlag test).', 'setFlag'),
       flag,
+    }),
+    z.strictObject({
+      ...base,
+      kind: kind('corrupt', 'Damage a valid output on disk as root (a file `corrupted` is written into it); the path stays registered valid. What --repair is for.'),
+      target: pathRef,
     }),
   ]),
   'One step of the schedule: a build, a command, or a harness action.',
