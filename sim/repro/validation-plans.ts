@@ -51,6 +51,9 @@ export const NOT_ON_A_REAL_DAEMON: Readonly<Record<string, string>> = {
   'hostile-replant': 'the hostile builder loops while the victim builds: the harness has no shell form for a loop, nor for two builds interleaved',
   'hostile-replant-single-user': 'the hostile builder loops while the victim builds: the harness has no shell form for a loop, nor for two builds interleaved',
   'check-concurrent-gc': 'the GC runs while a --check build is building: these plans hold one actor at a time during a build',
+  'repair-concurrent-gc': 'the GC runs while a --repair build is building: these plans hold one actor at a time during a build',
+  'repair-interrupted': 'the plans have no step that corrupts a valid output as root, nor a --repair build step',
+  'repair-retry-other-user': 'the plans have no step that corrupts a valid output as root, nor a --repair build step',
 };
 
 /** An interrupted floating-CA build, then one recovery command on its stranded scratch dir, then a retry as another user. */
