@@ -21,7 +21,7 @@ import type { World } from '../../model/nix/index.js';
 import { checkPath, freeScenario } from '../../model/verify/index.js';
 import type { Trace } from '../trace.js';
 import type { Converted, Gate } from './from-trace.js';
-import { commandStep, gateName, observationOf, planProgram, planSettings } from './from-trace.js';
+import { commandStep, gateName, modeFlag, observationOf, planProgram, planSettings } from './from-trace.js';
 import type { DaemonOp, Observation, PlanStep, ReproPlan } from './plan.js';
 import { predictFaultPlan } from './predict-fault-plan.js';
 import { globOf, hookable, unreachable } from './daemon-calls.js';
@@ -339,7 +339,7 @@ function schedule(s: Scenario, steps: readonly TraceStep[]): Converted<{ steps: 
       if (!t) {
         t = { id: a.id, drv: a.drv, builderActions: 0, calls: [], onlyStarted: true, stepIndex: out.length, sinceResume: 0 };
         builds.set(a.id, t);
-        out.push({ kind: 'build', attempt: a.id, drv: a.drv });
+        out.push({ kind: 'build', attempt: a.id, drv: a.drv, ...modeFlag(a.mode) });
       } else if (current !== a.id) {
         if (!t.held || t.resumeIndex !== undefined) return { ok: false, error: `${a.id} goes on after another actor ran without having been held` };
         t.resumeIndex = out.length;

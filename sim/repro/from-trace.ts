@@ -5,7 +5,7 @@
  * written by hand: a plan's `expect` is always computed by running the model.
  */
 import type { TreeEntry } from '../../model/fs/index.js';
-import type { ActorSpec, BuildActor, DerivationSpec, ModelEvent, Run, Scenario, Settings } from '../../model/nix/index.js';
+import type { ActorSpec, BuildActor, BuildMode, DerivationSpec, ModelEvent, Run, Scenario, Settings } from '../../model/nix/index.js';
 import { FIRST_BUILD_UID, parseVariant, resolveRef, runScripted, UPSTREAM } from '../../model/nix/index.js';
 import type { AttemptObservation, BuilderAction, DeleteCommand, Observation, PlanSettings, PlanStep, ReproPlan } from './plan.js';
 import { PLAN_FORMAT } from './plan.js';
@@ -235,9 +235,18 @@ export function commandStep(s: Scenario, a: ActorSpec, opts: PlanOptions): Conve
       if (!first) return { ok: false, error: 'no derivation' };
       return { ok: true, value: { kind: 'delete', command: opts.gcCommand ?? 'nix store gc', target: { drv: first.id, which: 'scratch' }, label: a.id } };
     }
+    case 'corrupt':
+      // the harness writes into the output as root: only a valid output (its final path) can be corrupt
+      if (a.target.which !== 'final') return { ok: false, error: `${a.id}: only a final path can be corrupted` };
+      return { ok: true, value: { kind: 'corrupt', target: { drv: a.target.drv, which: 'final' } } };
     default:
       return { ok: false, error: `${a.id}: a ${a.kind} actor is not a command` };
   }
+}
+
+/** The plan's flag for a build's mode (`--check`, `--repair`). */
+export function modeFlag(mode: BuildMode | undefined): { check?: true; repair?: true } {
+  return mode === 'check' ? { check: true } : mode === 'repair' ? { repair: true } : {};
 }
 
 function planSteps(s: Scenario, gates: readonly Gate[], opts: PlanOptions): Converted<PlanStep[]> {
@@ -257,7 +266,7 @@ function planSteps(s: Scenario, gates: readonly Gate[], opts: PlanOptions): Conv
       case 'build': {
         const gate = gates.find((g) => g.actor === a.id);
         const at = gate ? (gate.timeout ? { timeoutAt: gateName(gate.before) } : { interruptAt: gateName(gate.before) }) : {};
-        steps.push({ kind: 'build', attempt: a.id, drv: a.drv, ...at, ...(a.mode === 'check' ? { check: true as const } : {}) });
+        steps.push({ kind: 'build', attempt: a.id, drv: a.drv, ...at, ...modeFlag(a.mode) });
         break;
       }
       case 'holdUser':
@@ -267,7 +276,8 @@ function planSteps(s: Scenario, gates: readonly Gate[], opts: PlanOptions): Conv
         break;
       case 'pathInfo':
       case 'storeDelete':
-      case 'gc': {
+      case 'gc':
+      case 'corrupt': {
         const c = commandStep(s, a, opts);
         if (!c.ok) return c;
         steps.push(c.value);

@@ -14,6 +14,8 @@ import {
   concurrentGc,
   checkInterruptedThenDelete,
   concurrentSameDrv,
+  repairInterrupted,
+  repairRetryOtherUser,
   deleteRacesRebuild,
   duplicateCaOutput,
   iaTwin,
@@ -52,8 +54,6 @@ export const NOT_ON_A_REAL_DAEMON: Readonly<Record<string, string>> = {
   'hostile-replant-single-user': 'the hostile builder loops while the victim builds: the harness has no shell form for a loop, nor for two builds interleaved',
   'check-concurrent-gc': 'the GC runs while a --check build is building: these plans hold one actor at a time during a build',
   'repair-concurrent-gc': 'the GC runs while a --repair build is building: these plans hold one actor at a time during a build',
-  'repair-interrupted': 'the plans have no step that corrupts a valid output as root, nor a --repair build step',
-  'repair-retry-other-user': 'the plans have no step that corrupts a valid output as root, nor a --repair build step',
 };
 
 /** An interrupted floating-CA build, then one recovery command on its stranded scratch dir, then a retry as another user. */
@@ -113,6 +113,9 @@ const ENTRIES: readonly Entry[] = [
   { scenario: linuxSandbox },
   { scenario: deleteRacesRebuild },
   { scenario: checkInterruptedThenDelete },
+  // a valid output corrupted as root, then nix-build --repair (interrupted, and retried as another user)
+  { scenario: repairInterrupted },
+  { scenario: repairRetryOtherUser },
   // the build timeout kills the builder at its gate: no client is interrupted
   { scenario: timeoutRetry },
   // build-dir 1777 (the steps' builds get --option build-dir): refused with build users, used without

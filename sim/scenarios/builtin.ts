@@ -455,7 +455,9 @@ export const repairRetryOtherUser: Scenario = {
   actors: [
     ...corruptedIa,
     { id: 'r1', kind: 'build', drv: 'ia', mode: 'repair', after: ['damage'], fault: { kind: 'interrupt', before: 'builderAction', nth: 2 } },
-    { id: 'other', kind: 'holdUser', after: ['r1'], releaseAfter: ['r2'] },
+    // is the output still valid, and is anything at its path?
+    { id: 'missing', kind: 'pathInfo', target: { drv: 'ia', which: 'final' }, after: ['r1'] },
+    { id: 'other', kind: 'holdUser', after: ['missing'], releaseAfter: ['r2'] },
     { id: 'r2', kind: 'build', drv: 'ia', mode: 'repair', after: ['other'] },
   ],
   explore: { ...EVERY_FAULT, faultTargets: ['r1'] },

@@ -26,7 +26,7 @@ describe('repair-concurrent-gc: GC deletes the output a --repair is writing at i
       const c = r.counterexamples[0];
       expect(c?.message).toMatch(/^gcStep\(gc\) changed .* while r1's builder was writing /);
       // r1 was redirected to the fallback path: the path GC hit is not the output path a1 registered
-      const replay = run({ ...repairConcurrentGc, explore: undefined });
+      const replay = run(repairConcurrentGc);
       const r1 = build(replay, 'r1');
       expect(r1.redirected, traceOf(replay)).toBe(true);
       expect(c?.message).toContain(r1.scratch ?? '?');
