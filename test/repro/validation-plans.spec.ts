@@ -149,3 +149,40 @@ describe('a --check build in a plan', () => {
     expect(parsePlan(JSON.parse(JSON.stringify(bad))).ok).toBe(false);
   });
 });
+
+describe('a --repair build and a corrupt step in a plan', () => {
+  const p = plan(v2348, 'repair-retry-other-user');
+  const builds = p.steps.filter((s) => s.kind === 'build');
+  const scenario = BUILTIN.find((s) => s.name === 'repair-retry-other-user');
+
+  it('keeps the mode of the model actors that are --repair builds, and corrupts the output as the scenario does, before the first repair', () => {
+    const repaired = builds.filter((s) => s.repair === true).map((s) => s.attempt);
+    const want = scenario?.actors.filter((a) => a.kind === 'build' && a.mode === 'repair').map((a) => a.id);
+    expect(repaired).toEqual(want);
+    expect(repaired.length).toBe(2);
+    expect(builds.some((s) => s.check)).toBe(false);
+    const corrupt = p.steps.findIndex((s) => s.kind === 'corrupt');
+    expect(p.steps[corrupt]).toEqual({ kind: 'corrupt', target: { drv: 'ia', which: 'final' } });
+    expect(corrupt).toBeLessThan(p.steps.findIndex((s) => s.kind === 'build' && s.repair === true));
+  });
+
+  it('predicts from the model that the interrupted repair leaves the output valid but missing on disk', () => {
+    for (const v of VALIDATION_VARIANTS) expect(p.expect[v]?.paths['missing']).toEqual({ exists: false, valid: true });
+  });
+
+  it('renders --repair and the corrupt step into the script', async () => {
+    const { renderScript } = await import('../../sim/repro/render.js');
+    const script = renderScript(p, { variant: 'upstream', platform: 'linux' });
+    const calls = script.split('\n').filter((l) => /^\s+h_build /.test(l));
+    expect(calls.filter((l) => / (\S+\+)?repair$/.test(l))).toHaveLength(2);
+    expect(script).toContain('$([ "$repair" = 1 ] && echo --repair)');
+    expect(script.split('\n').filter((l) => /^\s+h_corrupt \d+ 0$/.test(l))).toHaveLength(1);
+  });
+
+  it('is refused by the plan parser when repair is not `true`, or a corrupt step names a scratch path', () => {
+    const badRepair = { ...p, steps: p.steps.map((s) => (s.kind === 'build' && s.repair ? { ...s, repair: 1 } : s)) };
+    expect(parsePlan(JSON.parse(JSON.stringify(badRepair))).ok).toBe(false);
+    const badCorrupt = { ...p, steps: p.steps.map((s) => (s.kind === 'corrupt' ? { ...s, target: { drv: 'ia', which: 'scratch' } } : s)) };
+    expect(parsePlan(JSON.parse(JSON.stringify(badCorrupt))).ok).toBe(false);
+  });
+});
