@@ -30,6 +30,11 @@ export function referenceProblems(s: Scenario): ScenarioProblem[] {
     if (!actors.has(ref)) issue(path, `unknown actor '${ref}'`);
     else if (ref === self) issue(path, `'${self}' cannot wait for itself: it would never start`);
   };
+  if (s.settings.caDerivations === false) {
+    s.derivations.forEach((d, i) => {
+      if (d.kind === 'ca-floating') issue(['derivations', i, 'kind'], `a floating CA derivation needs the experimental feature ca-derivations, which settings.caDerivations turns off`);
+    });
+  }
   s.actors.forEach((a, i) => {
     if ('drv' in a && !drvs.has(a.drv)) issue(['actors', i, 'drv'], `unknown derivation '${a.drv}'`);
     if ('target' in a && !drvs.has(a.target.drv)) issue(['actors', i, 'target', 'drv'], `unknown derivation '${a.target.drv}'`);

@@ -221,6 +221,11 @@ export const scenarioSchema = z
         buildUsers: doc(z.int().min(0).max(8), 'Members of build-users-group; 0: the setting is empty and builders run as the daemon (single-user).', 4),
         keepFailed: doc(z.boolean(), '`keep-failed = true`: the build directory of a failed or interrupted build is kept.', false),
         nixVersion: doc(z.enum(['2.34.8', '2.8']), "Whose behaviour where they differ: upstream 2.34.8, or Debian's 2.8 (the real-daemon oracle's).", '2.34.8'),
+        caDerivations: doc(
+          z.boolean(),
+          'The experimental feature ca-derivations (default: on, as the harness runs its daemons). On, every registered output also gets a realisation, and a realisation makes an output valid without a hash check, so --repair never rebuilds an output this store built. Off: no realisations, and no floating CA derivation.',
+          false,
+        ).optional(),
         buildDeadline: doc(
           z.enum(['timeout', 'max-silent-time']),
           'Which build deadline is set (non-zero): `timeout` or `max-silent-time`. Omitted: neither (the default), and no build times out. The model has no clock: a set deadline may expire whenever the worker checks it (fault `timeout`).',

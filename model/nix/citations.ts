@@ -133,6 +133,7 @@ export const CITATIONS: { readonly [K in SrcKey]?: readonly Citation[] | NotUpst
     { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1947, quote: 'if (newInfo.ca)', to: { line: 1948, quote: 'store.registerValidPaths({{newInfo.path, newInfo}});' } },
     { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1973, quote: 'store.registerValidPaths(infos2);' },
     { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1994, quote: 'store.registerDrvOutput(thisRealisation);' },
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1992, quote: 'if (experimentalFeatureSettings.isEnabled(Xp::CaDerivations) && !drv.type().isImpure()) {' },
   ],
   killChild: [
     { file: DB, fn: 'DerivationBuilderImpl::killChild', line: 525, quote: 'bool DerivationBuilderImpl::killChild()' },

@@ -169,7 +169,8 @@ export function registerOutputs(ctx: Ctx, s: ModelState, a: BuildActor): Step {
       let st: ModelState = { ...s, valid: { ...s.valid, [step.finalPath]: info } };
       // a repaired path is registered again with what is now on disk: no longer corrupted
       if (s.corrupted?.includes(step.finalPath)) st = { ...st, corrupted: s.corrupted.filter((p) => p !== step.finalPath) };
-      if (d.spec.kind === 'ca-floating') st = { ...st, realisations: { ...st.realisations, [`${d.drvPath}!out`]: step.finalPath } };
+      // with ca-derivations on, every output gets a realisation, input-addressed ones too (derivation-builder.cc l.1992-1994)
+      if (ctx.scenario.settings.caDerivations !== false) st = { ...st, realisations: { ...st.realisations, [`${d.drvPath}!out`]: step.finalPath } };
       st = dropFinalLock(ctx, st, a);
       const applied = applyAsked(ctx, st, a.id, afterRegister(ctx, st, d, step.finalPath));
       const outcome: BuildOutcome = { kind: 'success', path: step.finalPath, skipped: false };

@@ -32,6 +32,14 @@ export interface Settings {
    * build users, a world-writable one (`1777`, `777`) makes every build fail before its temp dir.
    */
   readonly buildDirMode?: string;
+  /**
+   * The experimental feature `ca-derivations`; absent: on, as the harness's daemons run. On, every
+   * output a build registers also gets a realisation (derivation-builder.cc l.1992-1994), and a
+   * realisation makes an output Valid without a hash check, even under --repair
+   * (derivation-building-goal.cc l.1281-1284). `false`: off, no realisations, and no floating CA
+   * derivation can be built.
+   */
+  readonly caDerivations?: boolean;
   /** Which Nix's behaviour: upstream 2.34.8, or Debian's 2.8.0 where the code differs (docs/fidelity.md). */
   readonly nixVersion: '2.34.8' | '2.8';
 }

@@ -339,6 +339,7 @@ export function planFromEvents(
   settings: Partial<Settings> = {},
   opts: PlanOptions = {},
 ): Converted<ReproPlan> {
+  if ({ ...scenario.settings, ...settings }.caDerivations === false) return { ok: false, error: 'the harness runs its daemons with the experimental feature ca-derivations on: a scenario with settings.caDerivations false is not realisable there' };
   let s: Scenario;
   let gates: Gate[];
   let planned: PlanStep[];

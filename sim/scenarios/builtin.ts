@@ -412,6 +412,12 @@ export const buildDirSingleUser: Scenario = {
   explore: EVERY_FAULT,
 };
 
+/**
+ * Without ca-derivations: with it (the default), the output's realisation makes it valid without a
+ * hash check and --repair rebuilds nothing (derivation-building-goal.cc checkPathValidity).
+ */
+const REPAIR_SETTINGS = { ...DARWIN, platform: 'linux', caDerivations: false } as const;
+
 /** A valid input-addressed output, then the same output damaged on disk as root (its registration untouched). */
 const corruptedIa: readonly ActorSpec[] = [
   { id: 'a1', kind: 'build', drv: 'ia' },
@@ -425,8 +431,8 @@ const corruptedIa: readonly ActorSpec[] = [
  */
 export const repairInterrupted: Scenario = {
   name: 'repair-interrupted',
-  doc: 'A valid input-addressed output is corrupted on disk; nix-build --repair deletes the corrupt copy (it stays registered valid), rebuilds at the hash-rewrite fallback path and moves the result over the valid path. A fault may land anywhere in that repair; the same repair is then run again.',
-  settings: { ...DARWIN, platform: 'linux' },
+  doc: 'Without ca-derivations (with it, a realisation makes the output valid unhashed and nothing is rebuilt): a valid input-addressed output is corrupted on disk; nix-build --repair deletes the corrupt copy (it stays registered valid), rebuilds at the hash-rewrite fallback path and moves the result over the valid path. A fault may land anywhere in that repair; the same repair is then run again.',
+  settings: REPAIR_SETTINGS,
   derivations: [IA],
   actors: [...corruptedIa, { id: 'r1', kind: 'build', drv: 'ia', mode: 'repair', after: ['damage'] }, { id: 'r2', kind: 'build', drv: 'ia', mode: 'repair', after: ['r1'] }],
   explore: { ...EVERY_FAULT, faultTargets: ['r1'] },
@@ -435,8 +441,8 @@ export const repairInterrupted: Scenario = {
 /** As check-concurrent-gc, for a repair: its fallback path is no temp root either. */
 export const repairConcurrentGc: Scenario = {
   name: 'repair-concurrent-gc',
-  doc: 'nix-build --repair of a corrupt input-addressed output while nix store gc runs: the repair builds at the hash-rewrite fallback path, which is invalid and not a temp root, so GC deletes the output the builder is writing.',
-  settings: { ...DARWIN, platform: 'linux' },
+  doc: 'Without ca-derivations: nix-build --repair of a corrupt input-addressed output while nix store gc runs: the repair builds at the hash-rewrite fallback path, which is invalid and not a temp root, so GC deletes the output the builder is writing.',
+  settings: REPAIR_SETTINGS,
   derivations: [IA],
   actors: [...corruptedIa, { id: 'r1', kind: 'build', drv: 'ia', mode: 'repair', after: ['damage'] }, { id: 'gc', kind: 'gc', during: { actor: 'r1', before: 'builderAction', nth: 2 } }],
   explore: { ...EVERY_FAULT, faultTargets: ['r1'] },
@@ -449,8 +455,8 @@ export const repairConcurrentGc: Scenario = {
  */
 export const repairRetryOtherUser: Scenario = {
   name: 'repair-retry-other-user',
-  doc: 'nix-build --repair of a corrupt input-addressed output is interrupted after its first write, leaving its fallback path and the valid path missing on disk; the retry --repair, drawn as another build user, must clear the leftover and repair the output.',
-  settings: { ...DARWIN, platform: 'linux' },
+  doc: 'Without ca-derivations: nix-build --repair of a corrupt input-addressed output is interrupted after its first write, leaving its fallback path and the valid path missing on disk; the retry --repair, drawn as another build user, must clear the leftover and repair the output.',
+  settings: REPAIR_SETTINGS,
   derivations: [IA],
   actors: [
     ...corruptedIa,

@@ -10,6 +10,8 @@ import { DARWIN, GODYN } from '../../sim/scenarios/common.js';
 import { build, outcome, run, traceOf } from './helpers.js';
 
 const LINUX = { ...DARWIN, platform: 'linux' } as const;
+/** ca-derivations off: no realisations, so an input-addressed output is hashed under --repair. */
+const NO_CA = { ...LINUX, caDerivations: false } as const;
 const IA = { id: 'ia', name: 'ia', kind: 'input-addressed', program: GODYN } as const;
 const CA = { id: 'ca', name: 'ca', kind: 'ca-floating', program: GODYN } as const;
 
@@ -19,7 +21,7 @@ function repairAfterBuild(drv: DerivationSpec, opts: { corrupt?: boolean; interr
   return {
     name: `repair-${drv.id}`,
     doc: 'test',
-    settings: opts.settings ?? LINUX,
+    settings: opts.settings ?? (drv.kind === 'input-addressed' ? NO_CA : LINUX),
     derivations: [drv],
     actors: [
       { id: 'a1', kind: 'build', drv: drv.id },
@@ -47,7 +49,24 @@ function skipped(r: ReturnType<typeof run>, id: string): boolean | undefined {
   return p.kind === 'done' && p.outcome.kind === 'success' ? p.outcome.skipped : undefined;
 }
 
-describe('--repair of an input-addressed output', () => {
+describe('--repair of an input-addressed output, ca-derivations on (the default)', () => {
+  it('the build recorded a realisation (derivation-builder.cc l.1992-1994), so a corrupt output counts as valid unhashed (l.1281-1284) and nothing is rebuilt', () => {
+    const r = run(repairAfterBuild(IA, { settings: LINUX }));
+    const t = traceOf(r);
+    const out = outPath(r, 'a1');
+    expect(r.world.state.realisations[`${drvOf(r.world.ctx, 'ia').drvPath}!out`], t).toBe(out);
+    expect(build(r, 'r1').known, t).toEqual({ path: out, status: 'valid' });
+    expect(skipped(r, 'r1'), t).toBe(true);
+    expect(narText(r.world.ctx.fs, out), t).toContain('corrupted');
+  });
+
+  it('without ca-derivations no realisation is recorded', () => {
+    const r = run(repairAfterBuild(IA));
+    expect(Object.keys(r.world.state.realisations), traceOf(r)).toEqual([]);
+  });
+});
+
+describe('--repair of an input-addressed output, ca-derivations off', () => {
   it('an intact valid output: its contents hash to the registration, nothing is rebuilt (derivation-goal.cc l.152, acquireResources l.425)', () => {
     const r = run(repairAfterBuild(IA, { corrupt: false }));
     const t = traceOf(r);
@@ -112,7 +131,7 @@ describe('--repair of an input-addressed output', () => {
   });
 
   it('with a chroot it builds at the output path inside the chroot and replaces the store path with it', () => {
-    const r = run(repairAfterBuild(IA, { settings: { ...LINUX, sandbox: true } }));
+    const r = run(repairAfterBuild(IA, { settings: { ...NO_CA, sandbox: true } }));
     const t = traceOf(r);
     const out = outPath(r, 'a1');
     expect(build(r, 'r1').scratch, t).toBe(out);
@@ -123,7 +142,7 @@ describe('--repair of an input-addressed output', () => {
   });
 
   it('an output that is not valid is built as a normal build would, at its own path (l.784-790)', () => {
-    const r = run({ name: 'repair-absent', doc: 'test', settings: LINUX, derivations: [IA], actors: [{ id: 'r1', kind: 'build', drv: 'ia', mode: 'repair' }] });
+    const r = run({ name: 'repair-absent', doc: 'test', settings: NO_CA, derivations: [IA], actors: [{ id: 'r1', kind: 'build', drv: 'ia', mode: 'repair' }] });
     const t = traceOf(r);
     expect(build(r, 'r1').known?.status, t).toBe('absent');
     expect(build(r, 'r1').scratch, t).toBe(build(r, 'r1').known?.path);

@@ -151,9 +151,9 @@ describe('a --check build in a plan', () => {
 });
 
 describe('a --repair build and a corrupt step in a plan', () => {
-  const p = plan(v2348, 'repair-retry-other-user');
+  const p = plan(v2348, 'repair-with-ca-derivations');
   const builds = p.steps.filter((s) => s.kind === 'build');
-  const scenario = BUILTIN.find((s) => s.name === 'repair-retry-other-user');
+  const scenario = BUILTIN.find((s) => s.name === 'repair-interrupted');
 
   it('keeps the mode of the model actors that are --repair builds, and corrupts the output as the scenario does, before the first repair', () => {
     const repaired = builds.filter((s) => s.repair === true).map((s) => s.attempt);
@@ -166,8 +166,19 @@ describe('a --repair build and a corrupt step in a plan', () => {
     expect(corrupt).toBeLessThan(p.steps.findIndex((s) => s.kind === 'build' && s.repair === true));
   });
 
-  it('predicts from the model that the interrupted repair leaves the output valid but missing on disk', () => {
-    for (const v of VALIDATION_VARIANTS) expect(p.expect[v]?.paths['missing']).toEqual({ exists: false, valid: true });
+  it('predicts, with ca-derivations on, that neither repair runs a builder and the output keeps the damage (derivation-building-goal.cc l.1281-1284)', () => {
+    for (const v of VALIDATION_VARIANTS) {
+      for (const id of ['r1', 'r2']) {
+        const a = p.expect[v]?.attempts[id];
+        expect(a?.buildUser, `${v} ${id}`).toBeNull();
+        expect(a?.outcome, `${v} ${id}`).toBe('success');
+        expect(a?.outputFiles?.['corrupted'], `${v} ${id}`).toBe('corrupted\n');
+      }
+    }
+  });
+
+  it('has no plan for a scenario without ca-derivations, and says why', () => {
+    for (const name of ['repair-interrupted', 'repair-retry-other-user', 'repair-concurrent-gc']) expect(NOT_ON_A_REAL_DAEMON[name]).toMatch(/ca-derivations/);
   });
 
   it('renders --repair and the corrupt step into the script', async () => {
