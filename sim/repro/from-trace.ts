@@ -32,8 +32,12 @@ export function sequentialise(scenario: Scenario, events: readonly ModelEvent[])
   const builderActions = new Map<string, number>();
   const gates: Gate[] = [];
   let open: string | undefined;
+  let openLast: ModelEvent['type'] | undefined;
   for (const e of events) {
     const spec = scenario.actors.find((a) => a.id === e.actor);
+    // a build whose last event was lockOutputs and that lets another actor go on found its outputs
+    // valid and is done (no cleanupBuild follows); if it was only waiting, its next event is refused below
+    if (open !== undefined && e.actor !== open && openLast === 'lockOutputs') open = undefined;
     if (e.type === 'orphanAction') return { ok: false, error: `a crashed daemon's builder (${e.actor}) cannot be scripted on a real daemon` };
     if (!spec) return { ok: false, error: `unknown actor ${e.actor}` };
     if (e.type === 'crash' || e.type === 'builderFailure') return { ok: false, error: `a ${e.type} of ${e.actor} cannot be placed deterministically on a real daemon` };
@@ -49,6 +53,7 @@ export function sequentialise(scenario: Scenario, events: readonly ModelEvent[])
     }
     if (spec.kind === 'build') {
       open = e.actor;
+      openLast = e.type;
       if (e.type === 'builderAction') builderActions.set(e.actor, (builderActions.get(e.actor) ?? 0) + 1);
       if (e.type === 'interrupt' || e.type === 'timeout') {
         const k = builderActions.get(e.actor) ?? 0;
