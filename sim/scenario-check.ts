@@ -30,11 +30,18 @@ export function referenceProblems(s: Scenario): ScenarioProblem[] {
     if (!actors.has(ref)) issue(path, `unknown actor '${ref}'`);
     else if (ref === self) issue(path, `'${self}' cannot wait for itself: it would never start`);
   };
+  if (s.settings.caDerivations === false) {
+    s.derivations.forEach((d, i) => {
+      if (d.kind === 'ca-floating') issue(['derivations', i, 'kind'], `a floating CA derivation needs the experimental feature ca-derivations, which settings.caDerivations turns off`);
+    });
+  }
   s.actors.forEach((a, i) => {
     if ('drv' in a && !drvs.has(a.drv)) issue(['actors', i, 'drv'], `unknown derivation '${a.drv}'`);
     if ('target' in a && !drvs.has(a.target.drv)) issue(['actors', i, 'target', 'drv'], `unknown derivation '${a.target.drv}'`);
     (a.after ?? []).forEach((dep, j) => { known(['actors', i, 'after', j], dep, a.id); });
     (a.afterUserRelease ?? []).forEach((dep, j) => { known(['actors', i, 'afterUserRelease', j], dep, a.id); });
+    // only a valid output can be corrupt: a scratch path or lock file has no registration to differ from
+    if (a.kind === 'corrupt' && a.target.which !== 'final') issue(['actors', i, 'target', 'which'], `a corrupt actor damages a valid output: 'final', not '${a.target.which}'`);
     if (a.kind === 'holdUser') a.releaseAfter.forEach((dep, j) => { known(['actors', i, 'releaseAfter', j], dep, a.id); });
     if (a.during) {
       known(['actors', i, 'during', 'actor'], a.during.actor, a.id);

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { Scenario } from '../model/nix/index.js';
-import { BUILD_EVENT_TYPES, FAULT_KINDS, initialLayoutErrors } from '../model/nix/index.js';
+import { BUILD_EVENT_TYPES, BUILD_MODES, FAULT_KINDS, initialLayoutErrors } from '../model/nix/index.js';
 import { referenceProblems, scriptedRunProblem } from './scenario-check.js';
 
 /** A schema with the description and examples the published JSON schema shows for it. */
@@ -137,7 +137,11 @@ const actor = doc(
       ...base,
       kind: kind('build', 'A build of one derivation by the daemon (nix-build / nix build).'),
       drv: id('The derivation it builds.', 'godyn'),
-      mode: doc(z.literal('check'), '--check (bmCheck): rebuild a valid output and compare, registering nothing.', 'check').optional(),
+      mode: doc(
+        z.enum(BUILD_MODES),
+        'Omitted: a normal build. `check` is --check (bmCheck): rebuild a valid output and compare, registering nothing. `repair` is --repair (bmRepair): hash a valid output and rebuild it only if it is corrupt (or not valid), moving the result over the valid path.',
+        'check',
+      ).optional(),
       fault: scriptedFault.optional(),
       faults: doc(
         z.array(scriptedFault).max(4),
@@ -162,6 +166,11 @@ const actor = doc(
       ...base,
       kind: doc(z.enum(['setFlag', 'clearFlag']), 'Set or clear a harness flag (what writeIfFlag and exitIfFlag test).', 'setFlag'),
       flag,
+    }),
+    z.strictObject({
+      ...base,
+      kind: kind('corrupt', 'Damage a valid output on disk as root (a file `corrupted` is written into it); the path stays registered valid. What --repair is for.'),
+      target: pathRef,
     }),
   ]),
   'One step of the schedule: a build, a command, or a harness action.',
@@ -228,6 +237,11 @@ export const scenarioSchema = z
         ).optional(),
         keepFailed: doc(z.boolean(), '`keep-failed = true`: the build directory of a failed or interrupted build is kept.', false),
         nixVersion: doc(z.enum(['2.34.8', '2.8']), "Whose behaviour where they differ: upstream 2.34.8, or Debian's 2.8 (the real-daemon oracle's).", '2.34.8'),
+        caDerivations: doc(
+          z.boolean(),
+          'The experimental feature ca-derivations (default: on, as the harness runs its daemons). On, every registered output also gets a realisation, and a realisation makes an output valid without a hash check, so --repair never rebuilds an output this store built. Off: no realisations, and no floating CA derivation.',
+          false,
+        ).optional(),
         buildDeadline: doc(
           z.enum(['timeout', 'max-silent-time']),
           'Which build deadline is set (non-zero): `timeout` or `max-silent-time`. Omitted: neither (the default), and no build times out. The model has no clock: a set deadline may expire whenever the worker checks it (fault `timeout`).',

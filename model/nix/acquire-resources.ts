@@ -2,7 +2,10 @@
  * Nix: derivation-building-goal.cc tryToBuild/acquireResources @2.34.8: take the output locks,
  * recheck validity ("someone beat us to it"), and delete outputs that are known but invalid.
  * Floating CA outputs have no `known` path, so "removing invalid path" skips them (l.436). A
- * `--check` build (bmCheck) goes on with a valid output (l.425).
+ * `--check` build (bmCheck) goes on with a valid output (l.425). A `--repair` (bmRepair) hashes a
+ * valid known path (l.1261) and goes on only when it is corrupt; "removing invalid path" then
+ * deletes the corrupt copy on disk (a Corrupt status is not isValid, l.437) although the database
+ * still has it valid.
  */
 import type { Ctx } from './context.js';
 import { drvOf } from './context.js';
@@ -12,7 +15,8 @@ import { SRC } from './sources.js';
 import { addTempRoot, putActor, releaseAll, withPhase } from './state.js';
 import { disabled, next } from './step.js';
 import { hashPartOf } from './store-path.js';
-import type { BuildActor, KnownOutput, ModelState, Step } from './types.js';
+import type { BuildActor, BuildMode, KnownOutput, ModelState, Step } from './types.js';
+import { narText } from './content.js';
 
 /**
  * The goal is created: derivation-goal.cc roots the known outputs (l.83) and the building goal's
@@ -27,13 +31,22 @@ export function startGoal(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   return next(putActor(st, withPhase({ ...a, flagsAtStart: s.flags }, { kind: 'lockOutputs' })), `goal for ${d.spec.name}`, SRC.goalCtor);
 }
 
-/** Nix: checkPathValidity (l.1256): known from the drv (IA) or from a realisation (CA, counted valid). */
-export function checkPathValidity(ctx: Ctx, s: ModelState, drv: string): KnownOutput | undefined {
+/**
+ * Nix: checkPathValidity (l.1256): known from the drv (IA) or from a realisation (CA, counted valid).
+ * Under `--repair` (checkHash, l.1261) a valid known path is hashed (Worker::pathContentsGood: a
+ * missing path is not good either) and is Corrupt when it no longer matches its registration
+ * (l.1274-1276); the model's NAR text stands in for the NAR hash. A realisation makes the output
+ * Valid without that check, repair or not (l.1281-1284).
+ */
+export function checkPathValidity(ctx: Ctx, s: ModelState, drv: string, mode?: BuildMode): KnownOutput | undefined {
   const d = drvOf(ctx, drv);
   const realised = s.realisations[`${d.drvPath}!out`];
   if (realised) return { path: realised, status: 'valid' };
-  if (d.knownPath) return { path: d.knownPath, status: s.valid[d.knownPath] ? 'valid' : 'absent' };
-  return undefined;
+  if (!d.knownPath) return undefined;
+  const info = s.valid[d.knownPath];
+  if (!info) return { path: d.knownPath, status: 'absent' };
+  const good = mode !== 'repair' || narText(ctx.fs, d.knownPath) === info.content;
+  return { path: d.knownPath, status: good ? 'valid' : 'corrupt' };
 }
 
 export function lockOutputs(ctx: Ctx, s: ModelState, a: BuildActor): Step {
@@ -43,7 +56,7 @@ export function lockOutputs(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   const fd = ctx.fs.open(ctx.daemon, d.lockPath, { access: 'rw', creat: true }, 0o600);
   if (fd.ok) ctx.fs.close(ctx.daemon, fd.value);
   let st: ModelState = { ...s, locks: { ...s.locks, [d.lockPath]: a.id } };
-  const known = checkPathValidity(ctx, st, a.drv);
+  const known = checkPathValidity(ctx, st, a.drv, a.mode);
   const withKnown: BuildActor = { ...a, ...(known ? { known } : {}) };
   if (known?.status === 'valid' && a.mode !== 'check') {
     // "someone beat us to it": setDeletion(true) then unlock (l.425)
@@ -51,6 +64,11 @@ export function lockOutputs(ctx: Ctx, s: ModelState, a: BuildActor): Step {
     // the goal ends here: its lock and its temp roots go with it (as at the end of any build)
     st = releaseAll(st, a.id);
     const done = withPhase(withKnown, { kind: 'done', outcome: { kind: 'success', path: known.path, skipped: true } });
+    if (a.mode === 'repair') {
+      // a realisation is Valid unhashed (l.1281-1284): a corrupt floating CA output is not rebuilt either
+      const how = d.knownPath ? 'its contents match the registration' : 'a realisation makes it valid without a hash check';
+      return next(putActor(st, done), `--repair: ${known.path} is valid (${how}): nothing to rebuild`, SRC.repairAllValid);
+    }
     return next(putActor(st, done), `all outputs valid: skipping build (someone beat us to it)`, SRC.acquireResources);
   }
   const upstreamDeletes = known && known.status !== 'valid' && ctx.fs.lstat(ctx.daemon, known.path).ok ? known.path : undefined;
@@ -63,6 +81,9 @@ export function lockOutputs(ctx: Ctx, s: ModelState, a: BuildActor): Step {
     const path = upstreamDeletes ?? designs.deletePath ?? '';
     const deleting: BuildActor = { ...withPhase(withKnown, { kind: 'deleteInvalidOutputs' }), job: startDelete(path) };
     const note = upstreamDeletes !== undefined ? `locked ${d.lockPath}; removing invalid path '${upstreamDeletes}'` : `locked ${d.lockPath}`;
+    if (known?.status === 'corrupt') {
+      return next(putActor(st, deleting), withDesigns(`${note} (--repair: its contents no longer match its registration; it stays registered valid)`), SRC.repairRemoveCorrupt);
+    }
     return next(putActor(st, deleting), withDesigns(note), SRC.removeInvalid);
   }
   // upstream logs "removing invalid path" for every known, invalid output, and deletePath of a

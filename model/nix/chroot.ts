@@ -50,14 +50,15 @@ export function prepareSandbox(ctx: Ctx, d: DrvInfo, buildUser: number | undefin
 /**
  * chroot-derivation-builder.cc ChrootDerivationBuilder::cleanupBuild (l.157-176): unless the build succeeded (`force`), a known
  * output that was not valid before the build is moved out of the chroot to its store path "for
- * easier debugging" (l.163-173, rename(2) as root); then autoDelChroot deletes the whole chroot
+ * easier debugging" (l.163-173, rename(2) as root), by a normal build only (`buildMode == bmNormal`,
+ * l.163: never by a `--check` or `--repair`); then autoDelChroot deletes the whole chroot
  * (l.175). Returns what the trace says.
  */
 export function teardownChroot(ctx: Ctx, d: DrvInfo, a: BuildActor, outcome: BuildOutcome): string[] {
   const fs = ctx.fs;
   const notes: string[] = [];
   const known = a.known;
-  if (outcome.kind !== 'success' && known !== undefined && known.status !== 'valid') {
+  if (outcome.kind !== 'success' && a.mode === undefined && known !== undefined && known.status !== 'valid') {
     const inChroot = `${chrootRoot(d)}${known.path}`;
     if (fs.lstat(ctx.daemon, inChroot).ok) {
       // std::filesystem::rename throws on failure; the destructor path swallows it and AutoDelete still runs

@@ -175,6 +175,7 @@ export const CITATIONS: { readonly [K in SrcKey]?: readonly Citation[] | NotUpst
     { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1947, quote: 'if (newInfo.ca)', to: { line: 1948, quote: 'store.registerValidPaths({{newInfo.path, newInfo}});' } },
     { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1973, quote: 'store.registerValidPaths(infos2);' },
     { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1994, quote: 'store.registerDrvOutput(thisRealisation);' },
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1992, quote: 'if (experimentalFeatureSettings.isEnabled(Xp::CaDerivations) && !drv.type().isImpure()) {' },
   ],
   killChild: [
     { file: DB, fn: 'DerivationBuilderImpl::killChild', line: 525, quote: 'bool DerivationBuilderImpl::killChild()' },
@@ -251,7 +252,10 @@ export const CITATIONS: { readonly [K in SrcKey]?: readonly Citation[] | NotUpst
     { file: LDB, fn: 'ChrootLinuxDerivationBuilder::enterChroot', line: 567, quote: 'void enterChroot() override' },
     { file: LDB, fn: 'ChrootLinuxDerivationBuilder::enterChroot', line: 786, quote: 'if (pivot_root(".", "real-root") == -1)', to: { line: 789, quote: 'if (chroot(".") == -1)' } },
   ],
-  chrootCleanup: [{ file: CHROOT, fn: 'ChrootDerivationBuilder::cleanupBuild', line: 157, quote: 'void cleanupBuild(bool force) override', to: { line: 176, quote: '}' } }],
+  chrootCleanup: [
+    { file: CHROOT, fn: 'ChrootDerivationBuilder::cleanupBuild', line: 157, quote: 'void cleanupBuild(bool force) override', to: { line: 176, quote: '}' } },
+    { file: CHROOT, fn: 'ChrootDerivationBuilder::cleanupBuild', line: 163, quote: 'if (!force && buildMode == bmNormal)' },
+  ],
   rewriteInputAddressed: [
     { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1774, quote: '/* input-addressed case */', to: { line: 1780, quote: 'std::string{scratchPath->hashPart()}, std::string{requiredFinalPath.hashPart()});' } },
   ],
@@ -307,6 +311,36 @@ export const CITATIONS: { readonly [K in SrcKey]?: readonly Citation[] | NotUpst
     { file: DB, fn: 'DerivationBuilderImpl::killSandbox', line: 516, quote: 'void DerivationBuilderImpl::killSandbox(bool getStats)', to: { line: 522, quote: '}' } },
   ],
   flag: { none: 'a file outside the store that a test builder reads: scenario machinery, no upstream code' },
+  corrupt: { none: 'damage to a valid output on disk (a disk fault, a stray write as root): scenario machinery, no upstream code' },
+  repairHashCheck: [
+    { file: DBG, fn: 'DerivationBuildingGoal::checkPathValidity', line: 1261, quote: 'bool checkHash = buildMode == bmRepair;' },
+    {
+      file: DBG,
+      fn: 'DerivationBuildingGoal::checkPathValidity',
+      line: 1274,
+      quote: '.status = !worker.store.isValidPath(outputPath)               ? PathStatus::Absent',
+      to: { line: 1276, quote: ': PathStatus::Corrupt,' },
+    },
+    { file: DBG, fn: 'DerivationBuildingGoal::checkPathValidity', line: 1281, quote: 'if (auto real = worker.store.queryRealisation(drvOutput)) {', to: { line: 1284, quote: '.status = PathStatus::Valid,' } },
+    { file: 'libstore/build/worker.cc', fn: 'Worker::pathContentsGood', line: 522, quote: 'bool Worker::pathContentsGood(const StorePath & path)' },
+  ],
+  repairAllValid: [
+    { file: 'libstore/build/derivation-goal.cc', fn: 'DerivationGoal::haveDerivation', line: 152, quote: 'if (buildMode == bmRepair && allValid) {', to: { line: 153, quote: 'co_return repairClosure();' } },
+    { file: DBG, fn: 'acquireResources', line: 425, quote: 'if (buildMode != bmCheck && allValid) {' },
+  ],
+  repairRemoveCorrupt: [
+    { file: DBG, fn: 'acquireResources', line: 437, quote: 'if (!status.known || status.known->isValid())' },
+    { file: DBG, fn: 'acquireResources', line: 440, quote: `debug("removing invalid path '%s'", worker.store.printStorePath(status.known->path));`, to: { line: 441, quote: 'deletePath(localStore->toRealPath(storePath));' } },
+  ],
+  replaceValidPath: [
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1855, quote: 'if (buildMode == bmRepair) {', to: { line: 1857, quote: 'replaceValidPath(store.toRealPath(newInfo.path), actualPath);' } },
+    { file: DB, fn: 'replaceValidPath', line: 629, quote: 'static void replaceValidPath(const std::filesystem::path & storePath, const std::filesystem::path & tmpPath)' },
+    { file: DB, fn: 'replaceValidPath', line: 637, quote: 'if (pathExists(storePath)) {', to: { line: 647, quote: '}' } },
+    { file: 'libutil/file-system.cc', fn: 'makeTempPath', line: 612, quote: 'std::filesystem::path makeTempPath(const std::filesystem::path & root, const std::string & suffix)', to: { line: 619, quote: '}' } },
+    { file: DB, fn: 'replaceValidPath', line: 649, quote: 'movePath(tmpPath, storePath);' },
+    { file: DB, fn: 'replaceValidPath', line: 653, quote: 'if (!oldPath.empty())', to: { line: 654, quote: 'movePath(oldPath, storePath);' } },
+    { file: DB, fn: 'replaceValidPath', line: 660, quote: 'if (!oldPath.empty())', to: { line: 661, quote: 'deletePath(oldPath);' } },
+  ],
 };
 
 /**

@@ -38,6 +38,21 @@ export function pathInfo(ctx: Ctx, s: ModelState, a: Of<'pathInfo'>, spec: Actor
   return next(putActor(s, { ...a, state: 'done', result: { exitOk: valid, output } }), `nix path-info ${path ?? '?'}: ${valid ? 'valid' : 'not valid'}`, SRC.pathInfo);
 }
 
+/**
+ * Damage a valid output on disk as root (a file `corrupted` written into it), its registration
+ * untouched. Only a directory output can take the file; anything else is left alone and said so.
+ */
+export function corrupt(ctx: Ctx, s: ModelState, a: Of<'corrupt'>, spec: ActorSpec): Step {
+  if (a.state !== 'waiting' || spec.kind !== 'corrupt') return disabled('done');
+  const path = resolveRef(ctx, spec.target, s.realisations);
+  const done = putActor(s, { ...a, state: 'done' });
+  if (path === undefined || s.valid[path] === undefined) return next(done, `corrupt: ${path ?? '?'} is not valid, nothing to damage`, SRC.corrupt);
+  const r = ctx.fs.writeFile(ctx.daemon, `${path}/corrupted`, 'corrupted\n', 0o644);
+  if (!r.ok) return next(done, `corrupt: writing ${path}/corrupted: ${r.error.errno}`, SRC.corrupt);
+  const corrupted = [...new Set([...(s.corrupted ?? []), path])].sort();
+  return next({ ...done, corrupted }, `corrupt: wrote ${path}/corrupted as root; ${path} stays registered valid`, SRC.corrupt);
+}
+
 export function setFlag(_ctx: Ctx, s: ModelState, a: Of<'setFlag' | 'clearFlag'>, spec: ActorSpec): Step {
   if (a.state !== 'waiting' || (spec.kind !== 'setFlag' && spec.kind !== 'clearFlag')) return disabled('done');
   const flags = spec.kind === 'setFlag' ? [...new Set([...s.flags, spec.flag])].sort() : s.flags.filter((f) => f !== spec.flag);

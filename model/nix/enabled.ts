@@ -55,6 +55,8 @@ function simpleEvent(a: Actor): ModelEvent['type'] | undefined {
     case 'setFlag':
     case 'clearFlag':
       return a.state === 'done' ? undefined : 'setFlag';
+    case 'corrupt':
+      return a.state === 'done' ? undefined : 'corrupt';
   }
 }
 
@@ -81,6 +83,7 @@ function releasedUser(s: ModelState, a: Actor): boolean {
     case 'gc':
     case 'setFlag':
     case 'clearFlag':
+    case 'corrupt':
       return isDone(a);
   }
 }

@@ -1,6 +1,6 @@
 /** The Nix model's public surface: scenarios in, worlds, runs and traces out. */
 export type * from './types.js';
-export { BUILD_EVENT_TYPES, BUILD_PHASES, EVENT_TYPES, FAULT_KINDS } from './types.js';
+export { BUILD_EVENT_TYPES, BUILD_MODES, BUILD_PHASES, EVENT_TYPES, FAULT_KINDS } from './types.js';
 export { VARIANT_SLUGS, UPSTREAM_VARIANTS, RECOMMENDED, NAMED_VARIANTS, PLANTED_BUGS, UPSTREAM, applies, parseVariant, variantName } from './variants.js';
 export { BUILTIN_DESIGNS, RECOMMENDED_SET } from './designs/index.js';
 export { HOOK_POINTS, HOOK_NAMES, DesignError } from './design.js';

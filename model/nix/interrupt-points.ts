@@ -35,6 +35,11 @@ function inRegistration(step: RegisterStep): string | undefined {
       return SRC.checkLockPaths;
     case 'moveOutput':
       return undefined; // deletePath(destPath); movePath(actualPath, destPath) (derivation-builder.cc l.1869-1870)
+    case 'replaceValid':
+    case 'replaceMoveIn':
+    case 'replaceDeleteOld':
+      // replaceValidPath: pathExists, movePath, movePath (derivation-builder.cc l.637-649) check nothing; its deletePath(oldPath) does (a job)
+      return undefined;
     case 'register':
       // after the move block (lock taken; moved, or our copy of an already valid path deleted) nothing checks until registerValidPaths (derivation-builder.cc l.1853-1948, auto-optimise-store off)
       return step.afterMove ? undefined : SRC.checkDumpPath; // hashing the input-addressed output (derivation-builder.cc l.1782)

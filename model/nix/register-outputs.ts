@@ -3,6 +3,8 @@
  * upstream can be interrupted: the top-level ownership check, canonicalisePathMetaData (one entry
  * per step; checkInterrupt per file), the `.tmp` hash rewrite, the final-path lock, the move and
  * the database registration, or under --check (bmCheck) the comparison that replaces the last two.
+ * Under --repair (bmRepair) the move is replaceValidPath: the valid path, if present, is moved
+ * aside, the new output moved in, the old copy deleted.
  */
 import type { FsKernel } from '../fs/index.js';
 import type { Ctx } from './context.js';
@@ -118,6 +120,33 @@ export function registerOutputs(ctx: Ctx, s: ModelState, a: BuildActor): Step {
       if (!r.ok) return fail(`moving '${actual}' to '${step.finalPath}': ${r.error.errno}`, 'sysError', SRC.moveOutput);
       return registering(s, a, { kind: 'register', finalPath: step.finalPath, afterMove: true }, `movePath ${actual} -> ${step.finalPath}`, SRC.moveOutput);
     }
+    case 'replaceValid': {
+      // pathExists(storePath) is an lstat (derivation-builder.cc l.637): a dangling symlink is present too
+      if (!fs.lstat(ctx.daemon, step.finalPath).ok) {
+        return registering(s, a, { kind: 'replaceMoveIn', finalPath: step.finalPath }, `${step.finalPath} is not present: nothing to move aside`, SRC.replaceValidPath);
+      }
+      // makeTempPath(storePath, ".old") is `<storePath>/.old-<pid>-<n>` (file-system.cc l.612-619): below the path it is to hold
+      const old = `${step.finalPath}/.old-${String(s.tmpCounter)}`;
+      const st: ModelState = { ...s, tmpCounter: s.tmpCounter + 1 };
+      const r = fs.rename(ctx.daemon, step.finalPath, old);
+      // the first movePath is outside replaceValidPath's try: its error leaves the goal as a SysError
+      if (!r.ok) return fail(`renaming '${step.finalPath}' to '${old}': ${r.error.errno}`, 'sysError', SRC.replaceValidPath);
+      return registering(st, a, { kind: 'replaceMoveIn', finalPath: step.finalPath, old }, `movePath ${step.finalPath} -> ${old} (out of the way)`, SRC.replaceValidPath);
+    }
+    case 'replaceMoveIn': {
+      const r = fs.rename(ctx.daemon, actual, step.finalPath);
+      if (!r.ok) {
+        // "attempt to recover": move the old copy back, ignoring its error, then rethrow (derivation-builder.cc l.653-654)
+        const back = step.old === undefined ? undefined : fs.rename(ctx.daemon, step.old, step.finalPath);
+        const note = back === undefined ? '' : back.ok ? `; moved ${step.old ?? ''} back` : `; moving ${step.old ?? ''} back: ${back.error.errno}`;
+        return fail(`moving '${actual}' to '${step.finalPath}': ${r.error.errno}${note}`, 'sysError', SRC.replaceValidPath);
+      }
+      if (step.old === undefined) return registering(s, a, { kind: 'register', finalPath: step.finalPath, afterMove: true }, `movePath ${actual} -> ${step.finalPath}`, SRC.replaceValidPath);
+      return registering(s, a, { kind: 'replaceDeleteOld', finalPath: step.finalPath, old: step.old }, `movePath ${actual} -> ${step.finalPath}; deletePath ${step.old}`, SRC.replaceValidPath, step.old);
+    }
+    case 'replaceDeleteOld':
+      // the deletion of the old copy has finished (its job ran as deletePathStep events)
+      return registering(s, a, { kind: 'register', finalPath: step.finalPath, afterMove: true }, `deleted ${step.old}`, SRC.replaceValidPath);
     case 'compare': {
       const valid = s.valid[step.finalPath];
       const st = dropFinalLock(ctx, s, a);
@@ -138,7 +167,10 @@ export function registerOutputs(ctx: Ctx, s: ModelState, a: BuildActor): Step {
     case 'register': {
       const info = { deriver: d.drvPath, content: narText(fs, step.finalPath), flags: a.flagsAtStart ?? [] };
       let st: ModelState = { ...s, valid: { ...s.valid, [step.finalPath]: info } };
-      if (d.spec.kind === 'ca-floating') st = { ...st, realisations: { ...st.realisations, [`${d.drvPath}!out`]: step.finalPath } };
+      // a repaired path is registered again with what is now on disk: no longer corrupted
+      if (s.corrupted?.includes(step.finalPath)) st = { ...st, corrupted: s.corrupted.filter((p) => p !== step.finalPath) };
+      // with ca-derivations on, every output gets a realisation, input-addressed ones too (derivation-builder.cc l.1992-1994)
+      if (ctx.scenario.settings.caDerivations !== false) st = { ...st, realisations: { ...st.realisations, [`${d.drvPath}!out`]: step.finalPath } };
       st = dropFinalLock(ctx, st, a);
       const applied = applyAsked(ctx, st, a.id, afterRegister(ctx, st, d, step.finalPath));
       const outcome: BuildOutcome = { kind: 'success', path: step.finalPath, skipped: false };
@@ -168,12 +200,12 @@ function afterCanonicalise(ctx: Ctx, s: ModelState, a: BuildActor, pass: 1 | 2, 
     if (finalPath !== a.scratch) return registering(s, a, { kind: 'rewriteCopy', finalPath }, `content-addressed: final path ${finalPath}`, SRC.rewriteOutput);
   }
   if (d.spec.kind === 'input-addressed' && pass === 1 && a.known && a.scratch !== undefined && a.known.path !== a.scratch) {
-    // built at the hash-rewrite fallback path (--check): its hash is rewritten to the known path's
+    // built at the hash-rewrite fallback path (--check, or --repair of a corrupt output): its hash is rewritten to the known path's
     return registering(s, a, { kind: 'rewriteCopy', finalPath: a.known.path }, `input-addressed: rewriting ${a.scratch} to ${a.known.path}`, SRC.rewriteInputAddressed);
   }
   const finalPath = d.spec.kind === 'ca-floating' ? (rewritten ?? actual) : (a.known?.path ?? actual);
   if (d.spec.kind === 'ca-floating') return registering(s, a, { kind: 'lockFinal', finalPath }, 'canonicalised', SRC.lockFinal);
-  if (usesChroot(ctx, d) || a.mode === 'check') return moveOutput(ctx, s, a, finalPath, actual);
+  if (usesChroot(ctx, d) || a.mode !== undefined) return moveOutput(ctx, s, a, finalPath, actual);
   return registering(s, a, { kind: 'register', finalPath }, 'canonicalised', SRC.registerOutputs);
 }
 
@@ -185,6 +217,8 @@ function moveOutput(ctx: Ctx, s: ModelState, a: BuildActor, finalPath: string, a
   // bmCheck (derivation-builder.cc l.1858): the new output stays where it was built, to be compared
   if (a.mode === 'check') return registering(s, a, { kind: 'compare', finalPath }, `--check: leaving ${actual} in place to compare`, SRC.moveOutput);
   if (actual === finalPath) return registering(s, a, { kind: 'register', finalPath, afterMove: true }, 'output already at its final path', SRC.moveOutput);
+  // bmRepair (derivation-builder.cc l.1855-1857): replaceValidPath, whether or not the final path is valid or present
+  if (a.mode === 'repair') return registering(s, a, { kind: 'replaceValid', finalPath }, `--repair: replaceValidPath(${finalPath}, ${actual})`, SRC.replaceValidPath);
   if (s.valid[finalPath] && !applies(ctx.variant, 'bug-move-ignores-valid-final')) {
     if (ctx.scenario.settings.nixVersion === '2.8') {
       return registering(s, a, { kind: 'register', finalPath, afterMove: true }, 'final path already valid: no moving needed (2.8 keeps the scratch copy)', SRC.moveOutput);

@@ -6,22 +6,24 @@
  *   attempt;
  * - a chroot (no hash rewriting needed), or a known path that is absent (or corrupt, when not
  *   repairing): the known path itself;
- * - otherwise the known path is valid, which only a `--check` (or `--repair`, not modelled) build
- *   reaches: makeFallbackPath(knownPath), the hash-rewrite fallback path (l.797).
+ * - otherwise the known path is valid (a `--check`) or corrupt under `--repair` (l.791-797: "If we
+ *   are repairing ... we'll need to use a temporary path", although acquireResources has deleted
+ *   the corrupt copy by then): makeFallbackPath(knownPath), the hash-rewrite fallback path.
  */
 import type { Ctx, DrvInfo } from './context.js';
 import { usesChroot } from './context.js';
 import { chosenScratch } from './hooks.js';
 import { makeFallbackPathOf } from './store-path.js';
-import type { KnownOutput } from './types.js';
+import type { BuildMode, KnownOutput } from './types.js';
 
 /** The ternary, then the designs' scratchPath hook (NixOS/nix#16465's design changes the choice here). */
-export function scratchPathFor(ctx: Ctx, d: DrvInfo, known: KnownOutput | undefined): string {
-  return chosenScratch(ctx, d, known, upstreamScratch(ctx, d, known));
+export function scratchPathFor(ctx: Ctx, d: DrvInfo, known: KnownOutput | undefined, mode?: BuildMode): string {
+  return chosenScratch(ctx, d, known, upstreamScratch(ctx, d, known, mode));
 }
 
-function upstreamScratch(ctx: Ctx, d: DrvInfo, known: KnownOutput | undefined): string {
+function upstreamScratch(ctx: Ctx, d: DrvInfo, known: KnownOutput | undefined, mode: BuildMode | undefined): string {
   if (!known) return d.fallbackPath;
-  if (usesChroot(ctx, d) || known.status !== 'valid') return known.path;
+  if (usesChroot(ctx, d) || known.status === 'absent') return known.path;
+  if (known.status === 'corrupt' && mode !== 'repair') return known.path;
   return makeFallbackPathOf(d.drvPath, known.path);
 }

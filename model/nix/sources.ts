@@ -77,4 +77,13 @@ export const SRC = {
   pathInfo: 'nix/path-info.cc CmdPathInfo::run (l.179); libstore/store-api.cc Store::queryPathInfo (l.587)',
   holdUser: 'another build holding libstore/unix/user-lock.cc userpool/<uid> (SimpleUserLock::acquire, l.96), after its prepareUser (derivation-builder.cc l.306)',
   flag: 'scenario: a file outside the store the builder reads (test harness)',
+  corrupt: 'scenario: a valid output damaged on disk, its registration untouched (what --repair is for)',
+  repairHashCheck:
+    'libstore/build/derivation-building-goal.cc checkPathValidity: under bmRepair (checkHash, l.1261) a valid known path whose contents do not hash to its registration is Corrupt (l.1274-1276), but a realisation makes an output Valid unhashed (l.1281-1284); libstore/build/worker.cc Worker::pathContentsGood (l.522)',
+  repairAllValid:
+    'libstore/build/derivation-goal.cc haveDerivation: bmRepair with every output valid goes to repairClosure (l.152-153); libstore/build/derivation-building-goal.cc acquireResources: any mode but bmCheck skips a build whose outputs are all valid (l.425)',
+  repairRemoveCorrupt:
+    'libstore/build/derivation-building-goal.cc acquireResources: a Corrupt output is not isValid (l.437), so "removing invalid path" deletes it on disk while the database still has it valid (l.440-441)',
+  replaceValidPath:
+    'libstore/unix/build/derivation-builder.cc registerOutputs bmRepair (l.1855-1857) -> replaceValidPath (l.629): a present store path is moved aside to makeTempPath(storePath, ".old") (l.637-647), then movePath(tmpPath, storePath) (l.649), moved back if that fails (l.653-654), the old copy deleted (l.660-661); libutil/file-system.cc makeTempPath (l.612-619) names the old copy below storePath itself',
 } as const;

@@ -79,7 +79,7 @@ export function chownToBuilder(ctx: Ctx, s: ModelState, a: BuildActor): Step {
 export function prepareScratch(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   if (a.phase.kind !== 'prepareScratch') return disabled('not choosing scratch paths');
   const d = drvOf(ctx, a.drv);
-  const scratch = scratchPathFor(ctx, d, a.known);
+  const scratch = scratchPathFor(ctx, d, a.known, a.mode);
   const notes: string[] = [`$out = ${scratch}`];
   // the designs see the filesystem as the step begins (as waits.ts does when it checks their temp roots)
   const redirected = a.known !== undefined && a.known.path !== scratch;

@@ -6,7 +6,7 @@ import { match } from 'ts-pattern';
 import { lockOutputs, startGoal } from './acquire-resources.js';
 import { cleanupBuild } from './cleanup-build.js';
 import { gcStep, storeDelete } from './collector.js';
-import { holdUser, pathInfo, releaseUser, setFlag } from './commands.js';
+import { corrupt, holdUser, pathInfo, releaseUser, setFlag } from './commands.js';
 import type { Ctx } from './context.js';
 import { deletePathStep } from './delete-step.js';
 import { builderFailure, crash, interrupt } from './faults.js';
@@ -77,5 +77,6 @@ export function step(ctx: Ctx, s: ModelState, e: ModelEvent): Step {
     .with('storeDelete', () => onSimple(ctx, s, e.actor, ['storeDelete'], storeDelete))
     .with('gcStep', () => onSimple(ctx, s, e.actor, ['gc'], gcStep))
     .with('setFlag', () => onSimple(ctx, s, e.actor, ['setFlag', 'clearFlag'], setFlag))
+    .with('corrupt', () => onSimple(ctx, s, e.actor, ['corrupt'], corrupt))
     .exhaustive();
 }

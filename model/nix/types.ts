@@ -56,6 +56,14 @@ export interface Settings {
    * build users, a world-writable one (`1777`, `777`) makes every build fail before its temp dir.
    */
   readonly buildDirMode?: string;
+  /**
+   * The experimental feature `ca-derivations`; absent: on, as the harness's daemons run. On, every
+   * output a build registers also gets a realisation (derivation-builder.cc l.1992-1994), and a
+   * realisation makes an output Valid without a hash check, even under --repair
+   * (derivation-building-goal.cc l.1281-1284). `false`: off, no realisations, and no floating CA
+   * derivation can be built.
+   */
+  readonly caDerivations?: boolean;
   /** Which Nix's behaviour: upstream 2.34.8, or Debian's 2.8.0 where the code differs (docs/fidelity.md). */
   readonly nixVersion: '2.34.8' | '2.8';
 }
@@ -143,10 +151,12 @@ export interface ActorBase {
 
 /**
  * Nix: BuildMode (store-api.hh). `check` is `--check` (bmCheck): rebuild an output that is already
- * valid and compare, without registering anything. Normal builds (bmNormal) leave it out; --repair
- * is not modelled.
+ * valid and compare, without registering anything. `repair` is `--repair` (bmRepair): a valid
+ * output's contents are hashed (checkPathValidity's checkHash), a corrupt one is rebuilt and moved
+ * over the valid path (replaceValidPath). Normal builds (bmNormal) leave it out.
  */
-export type BuildMode = 'check';
+export const BUILD_MODES = ['check', 'repair'] as const;
+export type BuildMode = (typeof BUILD_MODES)[number];
 
 export type ActorSpec =
   /** `fault` and `faults` together are the build's scripted faults, each firing at its own point. */
@@ -159,7 +169,13 @@ export type ActorSpec =
   | (ActorBase & { readonly kind: 'pathInfo'; readonly target: PathRef })
   | (ActorBase & { readonly kind: 'storeDelete'; readonly command: DeleteCommand; readonly target: PathRef })
   | (ActorBase & { readonly kind: 'gc' })
-  | (ActorBase & { readonly kind: 'setFlag' | 'clearFlag'; readonly flag: string });
+  | (ActorBase & { readonly kind: 'setFlag' | 'clearFlag'; readonly flag: string })
+  /**
+   * Someone (as root) damages a valid output on disk, as a disk fault or a stray `chmod u+w; echo`
+   * would: a file `corrupted` is written into it, so its contents no longer hash to the registered
+   * NAR hash. The database is not touched: the path stays valid. What `--repair` exists for.
+   */
+  | (ActorBase & { readonly kind: 'corrupt'; readonly target: PathRef });
 
 export type DeleteCommand = 'nix store delete' | 'nix-store --delete';
 
@@ -250,6 +266,15 @@ export type RegisterStep =
   | { readonly kind: 'moveOutput'; readonly finalPath: string }
   /** bmCheck: the output stays where it was built and is compared with the valid one (derivation-builder.cc l.1874). */
   | { readonly kind: 'compare'; readonly finalPath: string }
+  /**
+   * bmRepair (derivation-builder.cc replaceValidPath, l.629): the valid path, if present, is first
+   * moved aside to `old` (makeTempPath(storePath, ".old"): a name below the store path itself).
+   */
+  | { readonly kind: 'replaceValid'; readonly finalPath: string }
+  /** replaceValidPath's movePath(tmpPath, storePath) once the old copy is out of the way (`old`, if any). */
+  | { readonly kind: 'replaceMoveIn'; readonly finalPath: string; readonly old?: string }
+  /** replaceValidPath's deletePath(oldPath) after the new copy is in place. */
+  | { readonly kind: 'replaceDeleteOld'; readonly finalPath: string; readonly old: string }
   /** `afterMove`: reached through the move block (derivation-builder.cc l.1853-1872), after which nothing checks for an interrupt before registerValidPaths. */
   | { readonly kind: 'register'; readonly finalPath: string; readonly afterMove?: true };
 
@@ -308,7 +333,7 @@ export interface BuildActor {
   readonly kind: 'build';
   readonly id: string;
   readonly drv: string;
-  /** `check` for `--check` (bmCheck); absent for a normal build. */
+  /** `check` for `--check` (bmCheck), `repair` for `--repair` (bmRepair); absent for a normal build. */
   readonly mode?: BuildMode;
   readonly phase: BuildPhase;
   readonly known?: KnownOutput;
@@ -356,7 +381,8 @@ export type SimpleActor =
       /** Set when a deletion failed: deleteStorePath rethrows and the run stops there. */
       readonly error?: string;
     }
-  | { readonly kind: 'setFlag' | 'clearFlag'; readonly id: string; readonly state: 'waiting' | 'done' };
+  | { readonly kind: 'setFlag' | 'clearFlag'; readonly id: string; readonly state: 'waiting' | 'done' }
+  | { readonly kind: 'corrupt'; readonly id: string; readonly state: 'waiting' | 'done' };
 
 export interface CommandResult {
   readonly exitOk: boolean;
@@ -401,6 +427,11 @@ export interface ModelState {
   readonly orphans: readonly Orphan[];
   readonly faultsUsed: number;
   readonly tmpCounter: number;
+  /**
+   * Valid paths a `corrupt` actor damaged on disk and no build has registered since: their contents
+   * differ from their registration on purpose (ValidPathsIntact leaves them to the repair).
+   */
+  readonly corrupted?: readonly string[];
 }
 
 // ---------------------------------------------------------------- events
@@ -435,6 +466,7 @@ export const EVENT_TYPES = [
   'storeDelete',
   'gcStep',
   'setFlag',
+  'corrupt',
 ] as const;
 
 export type ModelEvent =
@@ -443,7 +475,7 @@ export type ModelEvent =
   | { readonly type: FaultKind; readonly actor: string }
   | { readonly type: 'orphanAction'; readonly actor: string }
   | { readonly type: 'holdUser' | 'releaseUser'; readonly actor: string }
-  | { readonly type: 'pathInfo' | 'storeDelete' | 'gcStep' | 'setFlag'; readonly actor: string };
+  | { readonly type: 'pathInfo' | 'storeDelete' | 'gcStep' | 'setFlag' | 'corrupt'; readonly actor: string };
 
 /** A step that happened: the next state and the syscalls it made, plus a line for the trace. */
 export interface Effect {

@@ -46,7 +46,7 @@ function buildWait(ctx: Ctx, s: ModelState, a: BuildActor): string | undefined {
       return ctx.scenario.settings.buildUsers > 0 ? userWait(ctx, s) : undefined;
     case 'prepareScratch': {
       // the temp roots the designs take at this step (hooks.ts asks them the same question there)
-      const scratch = scratchPathFor(ctx, d, a.known);
+      const scratch = scratchPathFor(ctx, d, a.known, a.mode);
       const redirected = a.known !== undefined && a.known.path !== scratch;
       return addTempRootWait(s, rootsOf(afterScratchChosen(ctx, s, a, d, scratch, redirected ? scratch : undefined)));
     }
@@ -87,6 +87,7 @@ export function waitingFor(ctx: Ctx, s: ModelState, a: Actor, spec: ActorSpec): 
     case 'gc':
     case 'setFlag':
     case 'clearFlag':
+    case 'corrupt':
       return undefined;
   }
 }

@@ -38,6 +38,8 @@ function initialActor(spec: ActorSpec): Actor {
     case 'setFlag':
     case 'clearFlag':
       return { kind: spec.kind, id: spec.id, state: 'waiting' };
+    case 'corrupt':
+      return { kind: 'corrupt', id: spec.id, state: 'waiting' };
   }
 }
 

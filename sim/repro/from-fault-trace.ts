@@ -21,7 +21,7 @@ import type { World } from '../../model/nix/index.js';
 import { checkPath, freeScenario } from '../../model/verify/index.js';
 import type { Trace } from '../trace.js';
 import type { Converted, Gate } from './from-trace.js';
-import { commandStep, gateName, observationOf, planProgram, planSettings, sandboxSettingsUnplannable } from './from-trace.js';
+import { commandStep, gateName, modeFlag, observationOf, planProgram, planSettings, sandboxSettingsUnplannable } from './from-trace.js';
 import type { DaemonOp, Observation, PlanStep, ReproPlan } from './plan.js';
 import { predictFaultPlan } from './predict-fault-plan.js';
 import { daemonCalls } from './daemon-calls.js';
@@ -172,6 +172,7 @@ export function planFromFaultTrace(trace: Trace, name: string, alsoFor: readonly
     runOn(world, steps);
   }
   const scenario = world.ctx.scenario;
+  if (scenario.settings.caDerivations === false) return no('the harness runs its daemons with the experimental feature ca-derivations on: a scenario with settings.caDerivations false is not realisable there');
 
   const sched = schedule(scenario, steps);
   if (!sched.ok) return no(sched.error);
@@ -332,7 +333,7 @@ function schedule(s: Scenario, steps: readonly TraceStep[]): Converted<{ steps: 
       if (!t) {
         t = { id: a.id, drv: a.drv, builderActions: 0, calls: [], onlyStarted: true, stepIndex: out.length, sinceResume: 0 };
         builds.set(a.id, t);
-        out.push({ kind: 'build', attempt: a.id, drv: a.drv });
+        out.push({ kind: 'build', attempt: a.id, drv: a.drv, ...modeFlag(a.mode) });
       } else if (current !== a.id) {
         if (!t.held || t.resumeIndex !== undefined) return { ok: false, error: `${a.id} goes on after another actor ran without having been held` };
         t.resumeIndex = out.length;

@@ -5,7 +5,7 @@
  * written by hand: a plan's `expect` is always computed by running the model.
  */
 import type { TreeEntry } from '../../model/fs/index.js';
-import type { ActorSpec, BuildActor, DerivationSpec, ModelEvent, Run, Scenario, Settings } from '../../model/nix/index.js';
+import type { ActorSpec, BuildActor, BuildMode, DerivationSpec, ModelEvent, Run, Scenario, Settings } from '../../model/nix/index.js';
 import { drvOf, nameOfUid, parseVariant, resolveRef, runScripted, UPSTREAM, usesChroot } from '../../model/nix/index.js';
 import type { AttemptObservation, BuilderAction, DeleteCommand, Observation, PlanSettings, PlanStep, ReproPlan } from './plan.js';
 import { PLAN_FORMAT } from './plan.js';
@@ -32,8 +32,12 @@ export function sequentialise(scenario: Scenario, events: readonly ModelEvent[])
   const builderActions = new Map<string, number>();
   const gates: Gate[] = [];
   let open: string | undefined;
+  let openLast: ModelEvent['type'] | undefined;
   for (const e of events) {
     const spec = scenario.actors.find((a) => a.id === e.actor);
+    // a build whose last event was lockOutputs and that lets another actor go on found its outputs
+    // valid and is done (no cleanupBuild follows); if it was only waiting, its next event is refused below
+    if (open !== undefined && e.actor !== open && openLast === 'lockOutputs') open = undefined;
     if (e.type === 'orphanAction') return { ok: false, error: `a crashed daemon's builder (${e.actor}) cannot be scripted on a real daemon` };
     if (!spec) return { ok: false, error: `unknown actor ${e.actor}` };
     if (e.type === 'crash' || e.type === 'builderFailure') return { ok: false, error: `a ${e.type} of ${e.actor} cannot be placed deterministically on a real daemon` };
@@ -49,6 +53,7 @@ export function sequentialise(scenario: Scenario, events: readonly ModelEvent[])
     }
     if (spec.kind === 'build') {
       open = e.actor;
+      openLast = e.type;
       if (e.type === 'builderAction') builderActions.set(e.actor, (builderActions.get(e.actor) ?? 0) + 1);
       if (e.type === 'interrupt' || e.type === 'timeout') {
         const k = builderActions.get(e.actor) ?? 0;
@@ -250,9 +255,18 @@ export function commandStep(s: Scenario, a: ActorSpec, opts: PlanOptions): Conve
       if (!first) return { ok: false, error: 'no derivation' };
       return { ok: true, value: { kind: 'delete', command: opts.gcCommand ?? 'nix store gc', target: { drv: first.id, which: 'scratch' }, label: a.id } };
     }
+    case 'corrupt':
+      // the harness writes into the output as root: only a valid output (its final path) can be corrupt
+      if (a.target.which !== 'final') return { ok: false, error: `${a.id}: only a final path can be corrupted` };
+      return { ok: true, value: { kind: 'corrupt', target: { drv: a.target.drv, which: 'final' } } };
     default:
       return { ok: false, error: `${a.id}: a ${a.kind} actor is not a command` };
   }
+}
+
+/** The plan's flag for a build's mode (`--check`, `--repair`). */
+export function modeFlag(mode: BuildMode | undefined): { check?: true; repair?: true } {
+  return mode === 'check' ? { check: true } : mode === 'repair' ? { repair: true } : {};
 }
 
 function planSteps(s: Scenario, gates: readonly Gate[], opts: PlanOptions): Converted<PlanStep[]> {
@@ -272,7 +286,7 @@ function planSteps(s: Scenario, gates: readonly Gate[], opts: PlanOptions): Conv
       case 'build': {
         const gate = gates.find((g) => g.actor === a.id);
         const at = gate ? (gate.timeout ? { timeoutAt: gateName(gate.before) } : { interruptAt: gateName(gate.before) }) : {};
-        steps.push({ kind: 'build', attempt: a.id, drv: a.drv, ...at, ...(a.mode === 'check' ? { check: true as const } : {}) });
+        steps.push({ kind: 'build', attempt: a.id, drv: a.drv, ...at, ...modeFlag(a.mode) });
         break;
       }
       case 'holdUser':
@@ -282,7 +296,8 @@ function planSteps(s: Scenario, gates: readonly Gate[], opts: PlanOptions): Conv
         break;
       case 'pathInfo':
       case 'storeDelete':
-      case 'gc': {
+      case 'gc':
+      case 'corrupt': {
         const c = commandStep(s, a, opts);
         if (!c.ok) return c;
         steps.push(c.value);
@@ -346,6 +361,7 @@ export function planFromEvents(
 ): Converted<ReproPlan> {
   const sandboxWhy = sandboxSettingsUnplannable(scenario);
   if (sandboxWhy !== undefined) return { ok: false, error: sandboxWhy };
+  if ({ ...scenario.settings, ...settings }.caDerivations === false) return { ok: false, error: 'the harness runs its daemons with the experimental feature ca-derivations on: a scenario with settings.caDerivations false is not realisable there' };
   let s: Scenario;
   let gates: Gate[];
   let planned: PlanStep[];

@@ -348,7 +348,7 @@ gate_write() { # $1 fifo, $2 word
     rm -f "$1"
 }
 
-h_build() { # $1 step, $2 attempt, $3 drv index, $4 mode, $5 gate or daemon rule, $6 flags: nodebug (interrupted at its resume), check (nix-build --check), joined by +
+h_build() { # $1 step, $2 attempt, $3 drv index, $4 mode, $5 gate or daemon rule, $6 flags: nodebug (interrupted at its resume), check (nix-build --check), repair (nix-build --repair), joined by +
     # modes: run | interrupt | hold | crash | fail | timeout (at a builder gate) | lockwait | dinterrupt | dcrash | dhold (at a daemon rule)
     local step=$1 att=$2 d=$3 mode=$4 gate=$5 flags=${6:-} id; id=$(drv_var DRV_ID "$d")
     local rule=""
@@ -368,10 +368,11 @@ h_build() { # $1 step, $2 attempt, $3 drv index, $4 mode, $5 gate or daemon rule
     # aborts ("Nix crashed"), so none of its cleanup runs (build dir, the build user's processes).
     local debug=1; case "$mode" in interrupt|dinterrupt) debug=0 ;; esac; case "$flags" in *nodebug*) debug=0 ;; esac
     local check=0; case "$flags" in *check*) check=1 ;; esac
+    local repair=0; case "$flags" in *repair*) repair=1 ;; esac
     [ -n "$rule" ] && arm_rule "r$step" "$rule"
     # timeout: the builder blocks at its gate (nobody writes its fifo) until the daemon's build timeout kills it
     local deadline=(); [ "$mode" = timeout ] && deadline=(--option timeout "$BUILD_TIMEOUT")
-    nix-build "${NBA[@]}" --no-out-link "${deadline[@]}" "${BUILD_DIR_OPT[@]}" $([ "$check" = 1 ] && echo --check) $([ "$debug" = 1 ] && echo --debug) > "$out" 2> "$err" < /dev/null &
+    nix-build "${NBA[@]}" --no-out-link "${deadline[@]}" "${BUILD_DIR_OPT[@]}" $([ "$check" = 1 ] && echo --check) $([ "$repair" = 1 ] && echo --repair) $([ "$debug" = 1 ] && echo --debug) > "$out" 2> "$err" < /dev/null &
     local pid=$!; track "$pid"
     local interrupted=0 rc n=0
     case "$mode" in
@@ -562,6 +563,14 @@ h_flag() { # $1 step, $2 set|clear, $3 flag
 }
 
 path_exists() { [ -e "$1" ] || [ -L "$1" ]; }
+
+h_corrupt() { # $1 step, $2 drv index: as root, damage the valid output on disk (its registration stays)
+    resolve "$2" final
+    local p=$RESOLVED
+    [ -n "$p" ] && [ -d "$p" ] || die "step $1: the final path of $(drv_var DRV_ID "$2") is not a directory to corrupt (${p:-unknown})"
+    printf 'corrupted\n' > "$p/corrupted" || die "step $1: cannot write into $p"
+    say "step $1 corrupt: wrote $p/corrupted"
+}
 
 h_path() { # $1 step, $2 key, $3 drv index, $4 scratch|final, $5 pathInfo|inspect
     local step=$1 key=$2 kind=$5

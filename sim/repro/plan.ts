@@ -213,6 +213,8 @@ export type PlanStep =
       readonly waitsForLock?: true;
       /** `nix-build --check`: rebuild an output that is already valid and compare (bmCheck). */
       readonly check?: true;
+      /** `nix-build --repair`: rebuild an output that is corrupt or not valid, and replace it (bmRepair). */
+      readonly repair?: true;
       /** SIGKILL the daemon worker while the builder waits at this gate (a daemon crash mid-build). */
       readonly crashAt?: string;
       /** The builder exits 1 at this gate (a builder failure there). */
@@ -244,6 +246,11 @@ export type PlanStep =
        */
       readonly then?: ResumeThen;
     }
+  /**
+   * As root, write a file `corrupted` into the output (which must be a valid directory): its
+   * contents no longer hash to its registration, which stays as it was (what `--repair` is for).
+   */
+  | { readonly kind: 'corrupt'; readonly target: { readonly drv: string; readonly which: 'final' } }
   /** Record whether the path exists and whether `nix path-info` calls it valid. */
   | { readonly kind: 'pathInfo'; readonly target: PathRef; readonly label?: string }
   /**
@@ -389,6 +396,7 @@ const planStep = z.discriminatedUnion('kind', [
     holdAt: ident.exactOptional(),
     waitsForLock: z.literal(true).exactOptional(),
     check: z.literal(true).exactOptional(),
+    repair: z.literal(true).exactOptional(),
     crashAt: ident.exactOptional(),
     failAt: ident.exactOptional(),
     timeoutAt: ident.exactOptional(),
@@ -414,6 +422,7 @@ const planStep = z.discriminatedUnion('kind', [
     label: ident.exactOptional(),
   }),
   z.strictObject({ kind: z.literal('inspect'), target: pathRef, label: ident.exactOptional() }),
+  z.strictObject({ kind: z.literal('corrupt'), target: z.strictObject({ drv: ident, which: z.literal('final') }) }),
 ]);
 
 const actionResult = z.strictObject({ i: z.int().min(0), ok: z.boolean(), errno: z.string().regex(/^E[A-Z0-9]+$/).exactOptional() });

@@ -214,6 +214,12 @@ class Driver {
         case 'inspect':
           this.finish(commandActor(step.label, step.kind), step.kind);
           break;
+        case 'corrupt': {
+          const a = this.world.state.actors.find((x) => x.kind === 'corrupt' && x.state === 'waiting' && this.scenario.actors.some((s) => s.id === x.id && s.kind === 'corrupt' && s.target.drv === step.target.drv));
+          if (!a) refuse(`no corrupt actor for ${step.target.drv}`);
+          else this.finish(a.id, 'corrupt');
+          break;
+        }
         case 'build': {
           const t: Attempt = { builderActions: 0, calls: [] };
           this.attempts.set(step.attempt, t);

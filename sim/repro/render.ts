@@ -230,7 +230,7 @@ export function describeStep(step: PlanStep, index: number): string {
     case 'clearFlag':
       return `clear flag ${step.flag}`;
     case 'build':
-      return `${step.check ? 'nix-build --check' : 'build'} ${step.drv} (attempt ${step.attempt})${
+      return `${step.check ? 'nix-build --check' : step.repair ? 'nix-build --repair' : 'build'} ${step.drv} (attempt ${step.attempt})${
         step.interruptAt
           ? `, SIGINT the client at gate ${step.interruptAt}`
           : step.holdAt
@@ -262,6 +262,8 @@ export function describeStep(step: PlanStep, index: number): string {
       return `[${stepKey(step, index)}] ${step.command}${step.command.includes('delete') ? ` ${ref(step.target)}` : ''} (is the ${ref(step.target)} removed?)`;
     case 'inspect':
       return `[${stepKey(step, index)}] inspect ${ref(step.target)}`;
+    case 'corrupt':
+      return `as root, write a file 'corrupted' into the ${ref(step.target)} (it stays registered valid)`;
   }
 }
 
@@ -394,7 +396,7 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
                       : ['run', ''];
         // an attempt interrupted later (at its resume) runs without --debug too (see h_build)
         const interruptedLater = plan.steps.some((r, j) => j > i && r.kind === 'resume' && r.attempt === s.attempt && (r.fault === 'interrupt' || r.then?.fault === 'interrupt'));
-        const flags = [...(interruptedLater ? ['nodebug'] : []), ...(s.check ? ['check'] : [])].join('+');
+        const flags = [...(interruptedLater ? ['nodebug'] : []), ...(s.check ? ['check'] : []), ...(s.repair ? ['repair'] : [])].join('+');
         calls.push(`    h_build ${i} ${s.attempt} ${idx(s.drv)} ${mode} ${shQuote(gate)}${flags ? ` ${flags}` : ''}`);
         break;
       }
@@ -407,6 +409,9 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
       case 'pathInfo':
       case 'inspect':
         calls.push(`    h_path ${i} ${stepKey(s, i)} ${idx(s.target.drv)} ${s.target.which} ${s.kind}`);
+        break;
+      case 'corrupt':
+        calls.push(`    h_corrupt ${i} ${idx(s.target.drv)}`);
         break;
       case 'delete':
         calls.push(`    h_delete ${i} ${stepKey(s, i)} ${idx(s.target.drv)} ${s.target.which} ${s.command}`);

@@ -14,6 +14,7 @@ import {
   concurrentGc,
   checkInterruptedThenDelete,
   concurrentSameDrv,
+  repairInterrupted,
   deleteRacesRebuild,
   duplicateCaOutput,
   iaTwin,
@@ -57,6 +58,9 @@ export const NOT_ON_A_REAL_DAEMON: Readonly<Record<string, string>> = {
   'sandbox-fallback': 'a kernel without mount and PID namespaces: the harness cannot take them away from the daemon it runs',
   'sandbox-unavailable': 'a kernel without mount and PID namespaces: the harness cannot take them away from the daemon it runs',
   'diverted-store': 'a diverted store: the harness builds in /nix/store',
+  'repair-concurrent-gc': 'the GC runs while a --repair build is building: these plans hold one actor at a time during a build; and it is without ca-derivations, which the harness\'s daemons always run with',
+  'repair-interrupted': 'without ca-derivations, which the harness\'s daemons always run with (repair-with-ca-derivations is the same schedule with it, where nothing is rebuilt)',
+  'repair-retry-other-user': 'without ca-derivations, which the harness\'s daemons always run with (repair-with-ca-derivations is the same schedule as repair-interrupted with it, where nothing is rebuilt)',
 };
 
 /** An interrupted floating-CA build, then one recovery command on its stranded scratch dir, then a retry as another user. */
@@ -79,6 +83,14 @@ function recovery(name: string, command: 'nix store delete' | 'nix-store --delet
     ],
   };
 }
+
+/** repair-interrupted as the harness's daemons run it, with ca-derivations on. */
+const repairWithCaDerivations: Scenario = {
+  ...repairInterrupted,
+  name: 'repair-with-ca-derivations',
+  doc: 'A valid input-addressed output is corrupted on disk, then nix-build --repair runs twice, with ca-derivations on: the realisation the first build recorded makes the output valid without a hash check, so neither repair rebuilds it and the output stays corrupt.',
+  settings: { ...repairInterrupted.settings, caDerivations: true },
+};
 
 /** The same-user retry with a builder that uses plain `mkdir $out`: EEXIST on the leftover, and it carries on. */
 const plainMkdir: Scenario = {
@@ -116,6 +128,9 @@ const ENTRIES: readonly Entry[] = [
   { scenario: linuxSandbox },
   { scenario: deleteRacesRebuild },
   { scenario: checkInterruptedThenDelete },
+  // a valid output corrupted as root, then nix-build --repair twice: with ca-derivations (as the
+  // harness runs) the output's realisation makes it valid unhashed, and nothing is rebuilt
+  { scenario: repairWithCaDerivations },
   // the build timeout kills the builder at its gate: no client is interrupted
   { scenario: timeoutRetry },
   // build-dir 1777 (the steps' builds get --option build-dir): refused with build users, used without

@@ -2,7 +2,7 @@
  * The built-in scenarios (≅ TLA+ MC files): settings, derivations and a schedule of actors.
  * Outcomes are never stored here: the model computes them and the tests assert on them.
  */
-import type { BuildEventType, Scenario } from '../../model/nix/index.js';
+import type { ActorSpec, BuildEventType, Scenario } from '../../model/nix/index.js';
 import { DARWIN, GODYN, WITH_STALE } from './common.js';
 
 const CA = { id: 'godyn', name: 'godyn-compile-glob-match', kind: 'ca-floating', program: GODYN } as const;
@@ -483,6 +483,63 @@ export const autoAllocateUidsSandbox: Scenario = {
   explore: ALL_FAULTS,
 };
 
+/**
+ * Without ca-derivations: with it (the default), the output's realisation makes it valid without a
+ * hash check and --repair rebuilds nothing (derivation-building-goal.cc checkPathValidity).
+ */
+const REPAIR_SETTINGS = { ...DARWIN, platform: 'linux', caDerivations: false } as const;
+
+/** A valid input-addressed output, then the same output damaged on disk as root (its registration untouched). */
+const corruptedIa: readonly ActorSpec[] = [
+  { id: 'a1', kind: 'build', drv: 'ia' },
+  { id: 'damage', kind: 'corrupt', target: { drv: 'ia', which: 'final' }, after: ['a1'] },
+];
+
+/**
+ * nix-build --repair of a corrupt input-addressed output, with a fault anywhere in it, then the same
+ * repair again. The first deletes the corrupt copy before it builds (the path stays registered
+ * valid), builds at the hash-rewrite fallback path and moves the result in with replaceValidPath.
+ */
+export const repairInterrupted: Scenario = {
+  name: 'repair-interrupted',
+  doc: 'Without ca-derivations (with it, a realisation makes the output valid unhashed and nothing is rebuilt): a valid input-addressed output is corrupted on disk; nix-build --repair deletes the corrupt copy (it stays registered valid), rebuilds at the hash-rewrite fallback path and moves the result over the valid path. A fault may land anywhere in that repair; the same repair is then run again.',
+  settings: REPAIR_SETTINGS,
+  derivations: [IA],
+  actors: [...corruptedIa, { id: 'r1', kind: 'build', drv: 'ia', mode: 'repair', after: ['damage'] }, { id: 'r2', kind: 'build', drv: 'ia', mode: 'repair', after: ['r1'] }],
+  explore: { ...EVERY_FAULT, faultTargets: ['r1'] },
+};
+
+/** As check-concurrent-gc, for a repair: its fallback path is no temp root either. */
+export const repairConcurrentGc: Scenario = {
+  name: 'repair-concurrent-gc',
+  doc: 'Without ca-derivations: nix-build --repair of a corrupt input-addressed output while nix store gc runs: the repair builds at the hash-rewrite fallback path, which is invalid and not a temp root, so GC deletes the output the builder is writing.',
+  settings: REPAIR_SETTINGS,
+  derivations: [IA],
+  actors: [...corruptedIa, { id: 'r1', kind: 'build', drv: 'ia', mode: 'repair', after: ['damage'] }, { id: 'gc', kind: 'gc', during: { actor: 'r1', before: 'builderAction', nth: 2 } }],
+  explore: { ...EVERY_FAULT, faultTargets: ['r1'] },
+};
+
+/**
+ * An interrupted repair leaves its fallback path behind and the valid path missing on disk; the
+ * retry, drawn as another build user, deletes that fallback path first (as root, "Ensure scratch
+ * path is ours") and repairs the output.
+ */
+export const repairRetryOtherUser: Scenario = {
+  name: 'repair-retry-other-user',
+  doc: 'Without ca-derivations: nix-build --repair of a corrupt input-addressed output is interrupted after its first write, leaving its fallback path and the valid path missing on disk; the retry --repair, drawn as another build user, must clear the leftover and repair the output.',
+  settings: REPAIR_SETTINGS,
+  derivations: [IA],
+  actors: [
+    ...corruptedIa,
+    { id: 'r1', kind: 'build', drv: 'ia', mode: 'repair', after: ['damage'], fault: { kind: 'interrupt', before: 'builderAction', nth: 2 } },
+    // is the output still valid, and is anything at its path?
+    { id: 'missing', kind: 'pathInfo', target: { drv: 'ia', which: 'final' }, after: ['r1'] },
+    { id: 'other', kind: 'holdUser', after: ['missing'], releaseAfter: ['r2'] },
+    { id: 'r2', kind: 'build', drv: 'ia', mode: 'repair', after: ['other'] },
+  ],
+  explore: { ...EVERY_FAULT, faultTargets: ['r1'] },
+};
+
 export const BUILTIN: readonly Scenario[] = [
   seed487,
   keepFailedRetry,
@@ -515,6 +572,9 @@ export const BUILTIN: readonly Scenario[] = [
   divertedStore,
   autoAllocateUids,
   autoAllocateUidsSandbox,
+  repairInterrupted,
+  repairConcurrentGc,
+  repairRetryOtherUser,
 ];
 
 export function builtinScenario(name: string): Scenario | undefined {

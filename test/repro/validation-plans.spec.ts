@@ -149,3 +149,51 @@ describe('a --check build in a plan', () => {
     expect(parsePlan(JSON.parse(JSON.stringify(bad))).ok).toBe(false);
   });
 });
+
+describe('a --repair build and a corrupt step in a plan', () => {
+  const p = plan(v2348, 'repair-with-ca-derivations');
+  const builds = p.steps.filter((s) => s.kind === 'build');
+  const scenario = BUILTIN.find((s) => s.name === 'repair-interrupted');
+
+  it('keeps the mode of the model actors that are --repair builds, and corrupts the output as the scenario does, before the first repair', () => {
+    const repaired = builds.filter((s) => s.repair === true).map((s) => s.attempt);
+    const want = scenario?.actors.filter((a) => a.kind === 'build' && a.mode === 'repair').map((a) => a.id);
+    expect(repaired).toEqual(want);
+    expect(repaired.length).toBe(2);
+    expect(builds.some((s) => s.check)).toBe(false);
+    const corrupt = p.steps.findIndex((s) => s.kind === 'corrupt');
+    expect(p.steps[corrupt]).toEqual({ kind: 'corrupt', target: { drv: 'ia', which: 'final' } });
+    expect(corrupt).toBeLessThan(p.steps.findIndex((s) => s.kind === 'build' && s.repair === true));
+  });
+
+  it('predicts, with ca-derivations on, that neither repair runs a builder and the output keeps the damage (derivation-building-goal.cc l.1281-1284)', () => {
+    for (const v of VALIDATION_VARIANTS) {
+      for (const id of ['r1', 'r2']) {
+        const a = p.expect[v]?.attempts[id];
+        expect(a?.buildUser, `${v} ${id}`).toBeNull();
+        expect(a?.outcome, `${v} ${id}`).toBe('success');
+        expect(a?.outputFiles?.['corrupted'], `${v} ${id}`).toBe('corrupted\n');
+      }
+    }
+  });
+
+  it('has no plan for a scenario without ca-derivations, and says why', () => {
+    for (const name of ['repair-interrupted', 'repair-retry-other-user', 'repair-concurrent-gc']) expect(NOT_ON_A_REAL_DAEMON[name]).toMatch(/ca-derivations/);
+  });
+
+  it('renders --repair and the corrupt step into the script', async () => {
+    const { renderScript } = await import('../../sim/repro/render.js');
+    const script = renderScript(p, { variant: 'upstream', platform: 'linux' });
+    const calls = script.split('\n').filter((l) => /^\s+h_build /.test(l));
+    expect(calls.filter((l) => / (\S+\+)?repair$/.test(l))).toHaveLength(2);
+    expect(script).toContain('$([ "$repair" = 1 ] && echo --repair)');
+    expect(script.split('\n').filter((l) => /^\s+h_corrupt \d+ 0$/.test(l))).toHaveLength(1);
+  });
+
+  it('is refused by the plan parser when repair is not `true`, or a corrupt step names a scratch path', () => {
+    const badRepair = { ...p, steps: p.steps.map((s) => (s.kind === 'build' && s.repair ? { ...s, repair: 1 } : s)) };
+    expect(parsePlan(JSON.parse(JSON.stringify(badRepair))).ok).toBe(false);
+    const badCorrupt = { ...p, steps: p.steps.map((s) => (s.kind === 'corrupt' ? { ...s, target: { drv: 'ia', which: 'scratch' } } : s)) };
+    expect(parsePlan(JSON.parse(JSON.stringify(badCorrupt))).ok).toBe(false);
+  });
+});

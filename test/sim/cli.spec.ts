@@ -171,6 +171,20 @@ describe('bad input: one clear line, exit 2, nothing written', () => {
     expect(readdirSync(out).length).toBe(before + 1);
   });
 
+  it('a scenario file with an unknown build mode is refused with exit 2, naming the field and the modes', () => {
+    const f = join(out, 'bad-mode.json');
+    writeFileSync(f, JSON.stringify({
+      name: 'x', doc: '', settings: { platform: 'linux', sandbox: false, buildUsers: 2, keepFailed: false, nixVersion: '2.34.8' },
+      derivations: [{ id: 'd', name: 'd', kind: 'input-addressed', program: [] }], actors: [{ id: 'a', kind: 'build', drv: 'd', mode: 'fix' }],
+    }));
+    const before = readdirSync(out).length;
+    const r = cli('explore', f);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/scenario\.actors\[0\]\.mode: .*"check"\|"repair"/);
+    expect(r.out).toBe('');
+    expect(readdirSync(out).length).toBe(before);
+  });
+
   it('a trace of an older format is refused, saying how to get a new one', () => {
     const f = join(out, 'old.json');
     writeFileSync(f, JSON.stringify({ format: 'nix-output-model-trace/1', scenario: 'seed-487', variant: 'upstream', nixRev: '', foundBy: '', replay: '', violation: null, events: [], initial: [], states: [] }));

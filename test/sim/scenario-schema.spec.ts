@@ -175,3 +175,49 @@ describe('scenario files: the sandbox settings makeDerivationBuilder reads', () 
     expect(error(scenario({ platform: 'darwin', sandbox: true }))).toBe('ok');
   });
 });
+
+describe('scenario files: build modes and corrupt actors', () => {
+  const repair = (): Record<string, unknown> & { actors: Record<string, unknown>[] } =>
+    JSON.parse(JSON.stringify(BUILTIN.find((s) => s.name === 'repair-interrupted'))) as Record<string, unknown> & { actors: Record<string, unknown>[] };
+  const err = (json: unknown): string => {
+    const r = parseScenario(json);
+    return r.ok ? 'ok' : r.error;
+  };
+
+  it('accepts mode "check" and mode "repair" on a build, and a corrupt actor on a final path', () => {
+    const s = repair();
+    expect(s.actors.map((a) => a['mode'] ?? a['kind'])).toEqual(['build', 'corrupt', 'repair', 'repair']);
+    expect(err(s)).toBe('ok');
+    s.actors[2] = { ...s.actors[2], mode: 'check' };
+    expect(err(s)).toBe('ok');
+  });
+
+  it('rejects an unknown mode, naming the field and the modes it takes', () => {
+    const s = repair();
+    s.actors[2] = { ...s.actors[2], mode: 'rebuild' };
+    expect(err(s)).toMatch(/^scenario\.actors\[2\]\.mode: .*"check".*"repair"/);
+    s.actors[2] = { ...s.actors[2], mode: true };
+    expect(err(s)).toMatch(/^scenario\.actors\[2\]\.mode: /);
+  });
+
+  it('rejects a mode on an actor that is not a build', () => {
+    const s = repair();
+    s.actors[1] = { ...s.actors[1], mode: 'repair' };
+    expect(err(s)).toMatch(/^scenario\.actors\[1\]: .*mode|^scenario\.actors\[1\]\.mode/);
+  });
+
+  it('rejects a corrupt actor aimed at a scratch path or lock, or at an unknown derivation', () => {
+    const s = repair();
+    s.actors[1] = { ...s.actors[1], target: { drv: 'ia', which: 'scratch' } };
+    expect(err(s)).toBe("scenario.actors[1].target.which: a corrupt actor damages a valid output: 'final', not 'scratch'");
+    s.actors[1] = { ...s.actors[1], target: { drv: 'nope', which: 'final' } };
+    expect(err(s)).toBe("scenario.actors[1].target.drv: unknown derivation 'nope'");
+  });
+
+  it('describes both modes and the corrupt actor in the published JSON schema', () => {
+    const text = scenarioJsonSchema();
+    expect(text).toContain('--repair (bmRepair)');
+    expect(text).toContain('"repair"');
+    expect(text).toContain('Damage a valid output on disk as root');
+  });
+});
