@@ -3,6 +3,7 @@
  * Outcomes are never stored here: the model computes them and the tests assert on them.
  */
 import type { BuildEventType, Scenario } from '../../model/nix/index.js';
+import { autoGcDuringCaBuildDarwin, autoGcDuringCaBuildLinux } from './auto-gc.js';
 import { DARWIN, GODYN, WITH_STALE } from './common.js';
 
 const CA = { id: 'godyn', name: 'godyn-compile-glob-match', kind: 'ca-floating', program: GODYN } as const;
@@ -438,6 +439,8 @@ export const BUILTIN: readonly Scenario[] = [
   timeoutRetry,
   buildDirWorldWritable,
   buildDirSingleUser,
+  autoGcDuringCaBuildLinux,
+  autoGcDuringCaBuildDarwin,
 ];
 
 export function builtinScenario(name: string): Scenario | undefined {
