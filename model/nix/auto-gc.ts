@@ -14,7 +14,7 @@
  * What does differ is how it ends, each end a case of AutoGcEnd:
  * - `killed`: SIGKILL of the worker (fault `crash`) ends every thread, the collector mid-deletion too;
  * - `interrupted`: an interrupt sets a process-wide flag (signals.cc l.65), so the thread's own
- *   checkInterrupt throws at its next check (gc.cc l.599, l.728; _deletePath l.140, l.204) and
+ *   checkInterrupt throws at its next check (gc.cc l.599, l.728; libutil/unix/file-system.cc _deletePath l.140, l.204) and
  *   autoGC swallows it (gc.cc l.881-885);
  * - `limitReached`: it stops once it freed more than max-free minus the free space
  *   (gc.cc l.567-570, l.871). The model has no sizes, so it may stop after any whole deletion;
