@@ -231,6 +231,8 @@ export function commandStep(s: Scenario, a: ActorSpec, opts: PlanOptions): Conve
       if (a.target.which === 'lock') return { ok: false, error: `${a.id}: lock files have no PathRef in the harness` };
       return { ok: true, value: { kind: 'delete', command: a.command, target: { drv: a.target.drv, which: a.target.which }, label: a.id } };
     case 'gc': {
+      // no client command starts the daemon's own min-free GC, and none stands for it
+      if (a.autoGcOf !== undefined) return { ok: false, error: `${a.id}: an auto-GC runs inside ${a.autoGcOf}'s daemon worker; no client command stands for it` };
       const first = s.derivations[0];
       if (!first) return { ok: false, error: 'no derivation' };
       return { ok: true, value: { kind: 'delete', command: opts.gcCommand ?? 'nix store gc', target: { drv: first.id, which: 'scratch' }, label: a.id } };

@@ -51,6 +51,8 @@ export const NOT_ON_A_REAL_DAEMON: Readonly<Record<string, string>> = {
   'hostile-replant': 'the hostile builder loops while the victim builds: the harness has no shell form for a loop, nor for two builds interleaved',
   'hostile-replant-single-user': 'the hostile builder loops while the victim builds: the harness has no shell form for a loop, nor for two builds interleaved',
   'check-concurrent-gc': 'the GC runs while a --check build is building: these plans hold one actor at a time during a build',
+  'auto-gc-during-ca-build': "the GC is the daemon's own (min-free), started by the build's worker, not a client command: these plans run client commands only",
+  'auto-gc-during-ca-build-darwin': "the daemon's own auto-GC during a build on darwin: no darwin here",
 };
 
 /** An interrupted floating-CA build, then one recovery command on its stranded scratch dir, then a retry as another user. */
