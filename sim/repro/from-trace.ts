@@ -231,10 +231,10 @@ export function commandStep(s: Scenario, a: ActorSpec, opts: PlanOptions): Conve
       if (a.target.which === 'lock') return { ok: false, error: `${a.id}: lock files have no PathRef in the harness` };
       return { ok: true, value: { kind: 'delete', command: a.command, target: { drv: a.target.drv, which: a.target.which }, label: a.id } };
     case 'gc': {
-      // no client command starts the daemon's own min-free GC, and none stands for it
-      if (a.autoGcOf !== undefined) return { ok: false, error: `${a.id}: an auto-GC runs inside ${a.autoGcOf}'s daemon worker; no client command stands for it` };
       const first = s.derivations[0];
       if (!first) return { ok: false, error: 'no derivation' };
+      // no client command starts the daemon's own min-free GC: the harness lowers its free space and waits for it
+      if (a.autoGcOf !== undefined) return { ok: true, value: { kind: 'delete', command: 'nol_auto_gc', target: { drv: first.id, which: 'scratch' }, label: a.id } };
       return { ok: true, value: { kind: 'delete', command: opts.gcCommand ?? 'nix store gc', target: { drv: first.id, which: 'scratch' }, label: a.id } };
     }
     default:
@@ -367,7 +367,7 @@ export function planFromEvents(
       scenario: scenario.name,
       doc: scenario.doc,
       nix: s.settings.nixVersion,
-      settings: planSettings(s.settings),
+      settings: { ...planSettings(s.settings), ...(s.actors.some((a) => a.kind === 'gc' && a.autoGcOf !== undefined) ? { autoGc: true as const } : {}) },
       derivations,
       steps: planned,
       expect,

@@ -26,6 +26,7 @@ import {
   buildDirWorldWritable,
   buildDirSingleUser,
 } from '../scenarios/builtin.js';
+import { autoGcDuringCaBuildLinux } from '../scenarios/auto-gc.js';
 import { GODYN } from '../scenarios/common.js';
 import type { Converted, PlanOptions } from './from-trace.js';
 import { planFromEvents, scriptedEvents } from './from-trace.js';
@@ -51,7 +52,6 @@ export const NOT_ON_A_REAL_DAEMON: Readonly<Record<string, string>> = {
   'hostile-replant': 'the hostile builder loops while the victim builds: the harness has no shell form for a loop, nor for two builds interleaved',
   'hostile-replant-single-user': 'the hostile builder loops while the victim builds: the harness has no shell form for a loop, nor for two builds interleaved',
   'check-concurrent-gc': 'the GC runs while a --check build is building: these plans hold one actor at a time during a build',
-  'auto-gc-during-ca-build': "the GC is the daemon's own (min-free), started by the build's worker, not a client command: these plans run client commands only",
   'auto-gc-during-ca-build-darwin': "the daemon's own auto-GC during a build on darwin: no darwin here",
 };
 
@@ -117,6 +117,8 @@ const ENTRIES: readonly Entry[] = [
   // build-dir 1777 (the steps' builds get --option build-dir): refused with build users, used without
   { scenario: buildDirWorldWritable },
   { scenario: buildDirSingleUser },
+  // the daemon's own GC (min-free), started by the held build's worker loop: the step lowers the free space it reads
+  { scenario: autoGcDuringCaBuildLinux },
 ];
 
 /** The scenario on Linux with `nix`'s behaviour (sandbox as the scenario has it). */
