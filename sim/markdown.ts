@@ -2,7 +2,7 @@
 import type { Trace, TraceState } from './trace.js';
 import { formatText } from './trace.js';
 
-const COMMANDS = new Set(['pathInfo', 'storeDelete', 'gcStep', 'holdUser', 'releaseUser', 'setFlag']);
+const COMMANDS = new Set(['pathInfo', 'storeDelete', 'gcStep', 'gcStop', 'holdUser', 'releaseUser', 'setFlag']);
 
 /** Mermaid message text: no statement separators or entity escapes, cut at a word, not mid-word. */
 function text(s: string, max = 140): string {
@@ -19,7 +19,7 @@ function id(actor: string): string {
 /** Who sends a state's message: the builder (as its build user) for its own commands, else the daemon or the CLI. */
 function sender(s: TraceState): string {
   if (s.action === 'builderAction' || s.action === 'orphanAction') return id(s.actor);
-  if (s.action === 'gcStep') return 'GC';
+  if (s.action === 'gcStep' || s.action === 'gcStop') return 'GC';
   return COMMANDS.has(s.action) ? 'CLI' : 'D';
 }
 
@@ -32,7 +32,9 @@ export function formatMermaid(t: Trace): string {
     if (!builders.has(s.actor)) builders.set(s.actor, `builder of ${s.actor} as ${user}`);
   }
   for (const [actor, label] of builders) lines.push(`  participant ${id(actor)} as ${text(label)}`);
-  if (t.states.some((s) => s.action === 'gcStep')) lines.push('  participant GC as nix store gc');
+  // an auto-GC is a thread of a build's daemon worker; its steps say so ("auto-GC …")
+  const auto = t.states.some((s) => s.action === 'gcStop' || (s.action === 'gcStep' && s.note.startsWith('auto-GC')));
+  if (t.states.some((s) => s.action === 'gcStep')) lines.push(auto ? '  participant GC as auto-GC (daemon worker thread)' : '  participant GC as nix store gc');
   lines.push('  participant S as /nix/store');
   for (const s of t.states) {
     const errno = s.syscalls.find((c) => c.includes('= -1'))?.replace(/^.*= -1 /, '');

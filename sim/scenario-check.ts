@@ -5,7 +5,7 @@
  * that never fires is reported at its JSON path instead of being silently ignored.
  */
 import type { InitialNode, Scenario } from '../model/nix/index.js';
-import { runScripted, sandboxDecision, UPSTREAM } from '../model/nix/index.js';
+import { AUTO_GC_POINTS, runScripted, sandboxDecision, UPSTREAM } from '../model/nix/index.js';
 
 export interface ScenarioProblem {
   readonly path: readonly (string | number)[];
@@ -48,6 +48,8 @@ export function referenceProblems(s: Scenario): ScenarioProblem[] {
       const target = actors.get(a.during.actor);
       if (target && target.kind !== 'build') issue(['actors', i, 'during', 'actor'], `'${a.during.actor}' is a ${target.kind}, not a build: only a build has events to join at`);
     }
+    const autoGc = a.kind === 'gc' && a.autoGcOf !== undefined ? autoGcProblem(s, i, a.autoGcOf) : undefined;
+    if (autoGc) out.push(autoGc);
   });
   const cycle = afterCycle(s.actors);
   if (cycle) issue(['actors', cycle.index, 'after'], `waits in a cycle (${cycle.ids.join(' -> ')}): none of them would ever start`);
@@ -114,6 +116,32 @@ function darwinSandboxProblems(s: Scenario, issue: (path: (string | number)[], m
       );
     }
   });
+}
+
+/**
+ * An auto-GC belongs to one build's daemon worker: it is started by that worker's loop (a `during`
+ * point on that build where the loop runs), by nothing else, and listed before the build so that the
+ * scripted run, which takes the first enabled event in order, starts it when the point comes.
+ */
+function autoGcProblem(s: Scenario, i: number, owner: string): ScenarioProblem | undefined {
+  const a = s.actors[i];
+  const at = s.actors.findIndex((x) => x.id === owner);
+  const target = s.actors[at];
+  const here = (path: (string | number)[], message: string): ScenarioProblem => ({ path: ['actors', i, ...path], message });
+  if (!a || a.kind !== 'gc') return undefined;
+  if (owner === a.id) return here(['autoGcOf'], `'${a.id}' cannot be its own build: autoGcOf names the build whose daemon worker runs it`);
+  if (!target) return here(['autoGcOf'], `unknown actor '${owner}'`);
+  if (target.kind !== 'build') return here(['autoGcOf'], `'${owner}' is a ${target.kind}, not a build: only a build's daemon worker runs an auto-GC`);
+  const point = `{ "actor": "${owner}", "before": "builderAction", "nth": 1 }`;
+  if (a.during === undefined) return here([], `an auto-GC starts from its build's worker loop: give it a \`during\` point on '${owner}', e.g. ${point}`);
+  if (a.during.actor !== owner) return here(['during', 'actor'], `an auto-GC starts from its own build's worker loop: must be '${owner}' (autoGcOf)`);
+  if (!AUTO_GC_POINTS.includes(a.during.before)) {
+    return here(['during', 'before'], `the worker loop calls autoGC only before lockOutputs or while the builder runs: one of ${AUTO_GC_POINTS.join(', ')}`);
+  }
+  if ((a.after ?? []).length > 0) return here(['after'], "an auto-GC is started by its build's worker loop alone: drop after");
+  if ((a.afterUserRelease ?? []).length > 0) return here(['afterUserRelease'], "an auto-GC is started by its build's worker loop alone: drop afterUserRelease");
+  if (at < i) return here([], `list the auto-GC before '${owner}': the scripted run takes the first enabled event in order, so '${owner}' would run past the point first`);
+  return undefined;
 }
 
 /** The first cycle through `after`, if any: an actor of it, and its ids in order. */

@@ -161,7 +161,14 @@ const actor = doc(
       command: doc(z.enum(['nix store delete', 'nix-store --delete']), 'Which command: their messages differ.', 'nix store delete'),
       target: pathRef,
     }),
-    z.strictObject({ ...base, kind: kind('gc', 'nix store gc: deletes every invalid path not held by a temp root or a lock.') }),
+    z.strictObject({
+      ...base,
+      kind: kind('gc', 'nix store gc: deletes every invalid path not held by a temp root or a lock.'),
+      autoGcOf: id(
+        "Make it the automatic GC (min-free / max-free) of this build's own daemon worker instead: it starts only at its `during` point of that build (before lockOutputs, a builderAction or builderExit: where the worker loop calls autoGC), runs beside the build without pausing it, may stop after any deletion (max-free reached), and ends with the build's process (a crash kills it, an interrupt stops it). List it before the build.",
+        'a1',
+      ).optional(),
+    }),
     z.strictObject({
       ...base,
       kind: doc(z.enum(['setFlag', 'clearFlag']), 'Set or clear a harness flag (what writeIfFlag and exitIfFlag test).', 'setFlag'),

@@ -2,6 +2,7 @@
  * Which events can happen next. A build's own next event follows from its phase; faults are
  * extra choices (scripted ones forced at their point, free ones within the scenario's bounds).
  */
+import { autoGcStartsNow, optionalEnd } from './auto-gc.js';
 import type { Ctx } from './context.js';
 import { canCrash, canFailBuilder, canInterrupt } from './faults.js';
 import { canTimeOut } from './timeout.js';
@@ -94,7 +95,9 @@ function depsDone(s: ModelState, spec: ActorSpec): boolean {
       const o = actorById(s, id);
       return o !== undefined && test(o);
     });
-  return done(spec.after, partDone) && done(spec.afterUserRelease, (o) => releasedUser(s, o)) && (spec.during === undefined || atPoint(s, spec.during));
+  // an auto-GC starts at its build's worker-loop point or not at all (auto-gc.ts)
+  const placed = spec.during === undefined || (spec.kind === 'gc' && spec.autoGcOf !== undefined ? autoGcStartsNow(s, spec) : atPoint(s, spec.during));
+  return done(spec.after, partDone) && done(spec.afterUserRelease, (o) => releasedUser(s, o)) && placed;
 }
 
 /** Is build `d.actor` at (or past) the point where a `during` actor joins? */
@@ -109,6 +112,8 @@ function atPoint(s: ModelState, d: NonNullable<ActorSpec['during']>): boolean {
 function pausedBy(ctx: Ctx, s: ModelState, build: string): boolean {
   return ctx.scenario.actors.some((spec) => {
     if (spec.during?.actor !== build) return false;
+    // an auto-GC is a thread beside the build's goal, not a command the build waits for
+    if (spec.kind === 'gc' && spec.autoGcOf !== undefined) return false;
     const o = actorById(s, spec.id);
     // the build waits only while the joining actor can move: one blocked on this build's lock must not deadlock it
     const busy = o !== undefined && (o.kind === 'holdUser' ? o.state === 'waiting' : !isDone(o)) && !blocked(ctx, s, o, spec);
@@ -169,6 +174,7 @@ export function enabledEvents(ctx: Ctx, s: ModelState, opts: EnabledOptions = {}
     }
     const type = simpleEvent(a);
     if (type && !blocked(ctx, s, a, spec)) out.push({ type, actor: a.id });
+    if (a.kind === 'gc' && optionalEnd(ctx, s, a) !== undefined) out.push({ type: 'gcStop', actor: a.id });
   }
   for (const o of s.orphans) out.push({ type: 'orphanAction', actor: o.id });
   return out;

@@ -5,6 +5,7 @@
  * nothing: the kernel drops its flocks; on Linux the builder dies with it (PR_SET_PDEATHSIG), on
  * macOS it keeps running (builderFate). A builder failure is a non-zero exit at that point.
  */
+import { killAutoGcOf } from './auto-gc.js';
 import type { Ctx } from './context.js';
 import { drvOf, usesChroot } from './context.js';
 import { SRC } from './sources.js';
@@ -56,13 +57,16 @@ function builderFate(ctx: Ctx, a: BuildActor): { readonly orphan?: Orphan; reado
 
 export function crash(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   if (!canCrash(a)) return disabled('not running');
-  let st = releaseAll(counted(s), a.id);
+  // SIGKILL ends every thread of the worker, the auto-GC it may be running (auto-gc.ts) included
+  const gcs = killAutoGcOf(ctx, releaseAll(counted(s), a.id), a.id);
+  let st = gcs.state;
   const fate = builderFate(ctx, a);
   if (fate?.orphan) st = { ...st, orphans: [...st.orphans, fate.orphan] };
   // the store temp dir's lock dies with the process: GC may take it (gc.cc: tmp- dirs whose lock is free)
   const { job: _dropped, rewriteTmp: _unlocked, ...rest } = a;
-  const note = fate ? `daemon worker killed; ${fate.note}` : 'daemon worker killed; nothing cleaned up';
-  const source = fate ? `${SRC.crash}; ${fate.source}` : SRC.crash;
+  const threads = gcs.killed.length > 0 ? `; its auto-GC thread (${gcs.killed.join(', ')}) dies with it` : '';
+  const note = (fate ? `daemon worker killed; ${fate.note}` : 'daemon worker killed; nothing cleaned up') + threads;
+  const source = [fate ? `${SRC.crash}; ${fate.source}` : SRC.crash, ...(gcs.killed.length > 0 ? [SRC.autoGcKilled] : [])].join('; ');
   return next(putActor(st, withPhase(rest, { kind: 'done', outcome: { kind: 'crashed' } })), note, source);
 }
 

@@ -14,6 +14,8 @@ export type { World } from './world.js';
 export { runScripted, replayEvents, MAX_STEPS } from './run.js';
 export type { Run } from './run.js';
 export { enabledEvents, nextBuildEvent } from './enabled.js';
+export { AUTO_GC_POINTS } from './auto-gc.js';
+export type { AutoGcEnd } from './auto-gc.js';
 export type { EnabledOptions } from './enabled.js';
 export { resolveRef, userName, nameOfUid, groupName, drvOf, drvInfo, realScratch, resolveLinkTarget, usesChroot, FIRST_BUILD_UID, NIXBLD_GID } from './context.js';
 export { sandboxDecision, sandboxMode } from './sandbox.js';

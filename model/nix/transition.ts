@@ -5,7 +5,8 @@
 import { match } from 'ts-pattern';
 import { lockOutputs, startGoal } from './acquire-resources.js';
 import { cleanupBuild } from './cleanup-build.js';
-import { gcStep, storeDelete } from './collector.js';
+import { gcThreadStep, gcStop } from './auto-gc.js';
+import { storeDelete } from './collector.js';
 import { corrupt, holdUser, pathInfo, releaseUser, setFlag } from './commands.js';
 import type { Ctx } from './context.js';
 import { deletePathStep } from './delete-step.js';
@@ -75,7 +76,8 @@ export function step(ctx: Ctx, s: ModelState, e: ModelEvent): Step {
     .with('releaseUser', () => onSimple(ctx, s, e.actor, ['holdUser'], releaseUser))
     .with('pathInfo', () => onSimple(ctx, s, e.actor, ['pathInfo'], pathInfo))
     .with('storeDelete', () => onSimple(ctx, s, e.actor, ['storeDelete'], storeDelete))
-    .with('gcStep', () => onSimple(ctx, s, e.actor, ['gc'], gcStep))
+    .with('gcStep', () => onSimple(ctx, s, e.actor, ['gc'], gcThreadStep))
+    .with('gcStop', () => onSimple(ctx, s, e.actor, ['gc'], gcStop))
     .with('setFlag', () => onSimple(ctx, s, e.actor, ['setFlag', 'clearFlag'], setFlag))
     .with('corrupt', () => onSimple(ctx, s, e.actor, ['corrupt'], corrupt))
     .exhaustive();

@@ -168,7 +168,12 @@ export type ActorSpec =
   | (ActorBase & { readonly kind: 'holdUser'; readonly releaseAfter: readonly string[] })
   | (ActorBase & { readonly kind: 'pathInfo'; readonly target: PathRef })
   | (ActorBase & { readonly kind: 'storeDelete'; readonly command: DeleteCommand; readonly target: PathRef })
-  | (ActorBase & { readonly kind: 'gc' })
+  /**
+   * `nix store gc`, or with `autoGcOf` the automatic GC (min-free / max-free) that build
+   * `autoGcOf`'s own daemon worker starts from its worker loop (auto-gc.ts): it starts only at its
+   * `during` point, runs beside the build instead of pausing it, and ends with that process.
+   */
+  | (ActorBase & { readonly kind: 'gc'; readonly autoGcOf?: string })
   | (ActorBase & { readonly kind: 'setFlag' | 'clearFlag'; readonly flag: string })
   /**
    * Someone (as root) damages a valid output on disk, as a disk fault or a stray `chmod u+w; echo`
@@ -380,6 +385,8 @@ export type SimpleActor =
       readonly deleted: readonly string[];
       /** Set when a deletion failed: deleteStorePath rethrows and the run stops there. */
       readonly error?: string;
+      /** An auto-GC that ended early: why (auto-gc.ts AutoGcEnd). */
+      readonly stopped?: string;
     }
   | { readonly kind: 'setFlag' | 'clearFlag'; readonly id: string; readonly state: 'waiting' | 'done' }
   | { readonly kind: 'corrupt'; readonly id: string; readonly state: 'waiting' | 'done' };
@@ -465,6 +472,7 @@ export const EVENT_TYPES = [
   'pathInfo',
   'storeDelete',
   'gcStep',
+  'gcStop',
   'setFlag',
   'corrupt',
 ] as const;
@@ -475,7 +483,7 @@ export type ModelEvent =
   | { readonly type: FaultKind; readonly actor: string }
   | { readonly type: 'orphanAction'; readonly actor: string }
   | { readonly type: 'holdUser' | 'releaseUser'; readonly actor: string }
-  | { readonly type: 'pathInfo' | 'storeDelete' | 'gcStep' | 'setFlag' | 'corrupt'; readonly actor: string };
+  | { readonly type: 'pathInfo' | 'storeDelete' | 'gcStep' | 'gcStop' | 'setFlag' | 'corrupt'; readonly actor: string };
 
 /** A step that happened: the next state and the syscalls it made, plus a line for the trace. */
 export interface Effect {

@@ -167,9 +167,12 @@ export function ensureBuildUsers(n: number, log: Log): void {
   }
 }
 
+/** What the fake free-space file says outside a nol_auto_gc step: above min-free, so no auto-GC. */
+export const FREE_SPACE_PLENTY = 1_000_000_000_000;
+
 /** Daemon configuration that differs between plans; plans with the same key share one daemon. */
 export function settingsKey(s: PlanSettings): string {
-  return `${s.buildUsers > 0 ? 'multi-user' : 'single-user'}${s.keepFailed ? '+keep-failed' : ''}${s.sandbox === 'relaxed' ? '+sandbox-relaxed' : s.sandbox ? '+sandbox' : ''}${s.autoAllocateUids ? '+auto-uids' : ''}`;
+  return `${s.buildUsers > 0 ? 'multi-user' : 'single-user'}${s.keepFailed ? '+keep-failed' : ''}${s.sandbox === 'relaxed' ? '+sandbox-relaxed' : s.sandbox ? '+sandbox' : ''}${s.autoAllocateUids ? '+auto-uids' : ''}${s.autoGc ? '+auto-gc' : ''}`;
 }
 
 /**
@@ -191,11 +194,19 @@ export function writeNixConf(dir: string, s: PlanSettings, seenAs = dir): Record
       ...(s.autoAllocateUids ? ['auto-allocate-uids = true'] : []),
       'substituters =',
       `keep-failed = ${String(s.keepFailed)}`,
+      // the daemon's own GC: every worker-loop iteration checks (interval 0) a free space the harness sets
+      ...(s.autoGc ? ['min-free = 1000000', 'max-free = 1000000000', 'min-free-check-interval = 0'] : []),
       '',
     ].join('\n'),
   );
   writeFileSync(path.join(dir, 'user.conf'), '');
-  return { NIX_CONF_DIR: seenAs, NIX_USER_CONF_FILES: path.join(seenAs, 'user.conf') };
+  const env: Record<string, string> = { NIX_CONF_DIR: seenAs, NIX_USER_CONF_FILES: path.join(seenAs, 'user.conf') };
+  if (s.autoGc) {
+    // plenty until a nol_auto_gc step lowers it (gc.cc LocalStore::autoGC reads it instead of statvfs)
+    writeFileSync(path.join(dir, 'free-space'), `${FREE_SPACE_PLENTY}\n`);
+    env['_NIX_TEST_FREE_SPACE_FILE'] = path.join(seenAs, 'free-space');
+  }
+  return env;
 }
 
 /** Does some daemon answer on the socket? */

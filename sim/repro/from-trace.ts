@@ -253,6 +253,8 @@ export function commandStep(s: Scenario, a: ActorSpec, opts: PlanOptions): Conve
     case 'gc': {
       const first = s.derivations[0];
       if (!first) return { ok: false, error: 'no derivation' };
+      // no client command starts the daemon's own min-free GC: the harness lowers its free space and waits for it
+      if (a.autoGcOf !== undefined) return { ok: true, value: { kind: 'delete', command: 'nol_auto_gc', target: { drv: first.id, which: 'scratch' }, label: a.id } };
       return { ok: true, value: { kind: 'delete', command: opts.gcCommand ?? 'nix store gc', target: { drv: first.id, which: 'scratch' }, label: a.id } };
     }
     case 'corrupt':
@@ -398,7 +400,7 @@ export function planFromEvents(
       scenario: scenario.name,
       doc: scenario.doc,
       nix: s.settings.nixVersion,
-      settings: planSettings(s.settings),
+      settings: { ...planSettings(s.settings), ...(s.actors.some((a) => a.kind === 'gc' && a.autoGcOf !== undefined) ? { autoGc: true as const } : {}) },
       derivations,
       steps: planned,
       expect,

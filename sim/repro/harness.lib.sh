@@ -591,6 +591,25 @@ print(json.dumps(d))' "$step" "$key" "$kind" "$p" "$exists" "$valid" "$ins")"
     say "step $step $kind $key: ${p:-<unknown>} exists=$exists valid=$valid $( [ "$kind" = inspect ] && echo "$ins")"
 }
 
+# The daemon's own GC (plan settings.autoGc), run as a step's command: the fake free space
+# (_NIX_TEST_FREE_SPACE_FILE, read by gc.cc LocalStore::autoGC instead of statvfs) drops below
+# min-free; within 10 s the held build's worker loop wakes (waitForInput, min-free set) and starts
+# the auto-GC. It deletes a garbage sentinel made here, and holds the GC lock until it is done.
+# The file is replaced by rename: the daemon must never read it empty (stoll would throw).
+nol_auto_gc() {
+    local f=${_NIX_TEST_FREE_SPACE_FILE:-} plenty i sentinel=/nix/store/nol-autogc-sentinel-$NONCE
+    [ -n "$f" ] && [ -f "$f" ] || { echo "nol_auto_gc: no free-space file (plan settings.autoGc: the daemon needs _NIX_TEST_FREE_SPACE_FILE)" >&2; return 2; }
+    command -v flock > /dev/null || { echo "nol_auto_gc: flock(1) is required" >&2; return 2; }
+    plenty=$(cat "$f")
+    mkdir "$sentinel" || return 2
+    echo 0 > "$f.new" && mv "$f.new" "$f"
+    for i in $(seq 1 300); do [ -e "$sentinel" ] || break; sleep 0.1; done
+    echo "$plenty" > "$f.new" && mv "$f.new" "$f"
+    if [ -e "$sentinel" ]; then echo "nol_auto_gc: the daemon started no auto-GC within 30 s" >&2; rmdir "$sentinel"; return 1; fi
+    flock -x /nix/var/nix/gc.lock true
+    echo "auto-GC ran (sentinel collected, GC lock free again)"
+}
+
 h_delete() { # $1 step, $2 key, $3 drv index, $4 scratch|final, $5.. command words
     local step=$1 key=$2 d=$3 which=$4; shift 4
     resolve "$d" "$which"

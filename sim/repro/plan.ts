@@ -79,6 +79,13 @@ export interface PlanSettings {
    * user pool is userpool2/slot-<i>. `buildUsers` then counts slots. Absent = false.
    */
   readonly autoAllocateUids?: boolean;
+  /**
+   * The daemon collects garbage by itself (`min-free`/`max-free`, `min-free-check-interval = 0`
+   * in nix.conf) and reads its free space from the file `_NIX_TEST_FREE_SPACE_FILE` names (the
+   * hook upstream's own tests use), which says plenty until a `nol_auto_gc` step lowers it.
+   * Absent = no automatic GC.
+   */
+  readonly autoGc?: true;
 }
 
 export interface PlanDerivation {
@@ -178,7 +185,8 @@ export interface ResumeThen {
   readonly fault: 'interrupt' | 'crash' | 'builderFailure';
 }
 
-export type DeleteCommand = 'nix store delete' | 'nix-store --delete' | 'nix store gc' | 'nix-store --gc' | 'nix-collect-garbage';
+/** `nol_auto_gc` is the harness's own: lower the daemon's free space below min-free and wait until the daemon's auto-GC has run (settings.autoGc). */
+export type DeleteCommand = 'nix store delete' | 'nix-store --delete' | 'nix store gc' | 'nix-store --gc' | 'nix-collect-garbage' | 'nol_auto_gc';
 
 /**
  * A step. `label` (optional, starts with a letter) names the entry a step produces in the
@@ -417,7 +425,7 @@ const planStep = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('pathInfo'), target: pathRef, label: ident.exactOptional() }),
   z.strictObject({
     kind: z.literal('delete'),
-    command: z.enum(['nix store delete', 'nix-store --delete', 'nix store gc', 'nix-store --gc', 'nix-collect-garbage']),
+    command: z.enum(['nix store delete', 'nix-store --delete', 'nix store gc', 'nix-store --gc', 'nix-collect-garbage', 'nol_auto_gc']),
     target: pathRef,
     label: ident.exactOptional(),
   }),
@@ -464,6 +472,7 @@ const planShape = z.strictObject({
     keepFailed: z.boolean(),
     sandbox: z.union([z.boolean(), z.literal('relaxed')]).exactOptional(),
     buildDirMode: z.string().regex(/^[0-7]{3,4}$/, 'an octal mode such as "1777"').exactOptional(),
+    autoGc: z.literal(true).exactOptional(),
   }),
   derivations: z.array(z.strictObject({ id: ident, kind: z.enum(['ca-floating', 'input-addressed']), name: storeName, program: z.array(builderAction).max(200), noChroot: z.literal(true).exactOptional() })).min(1),
   steps: z.array(planStep).min(1).max(500),

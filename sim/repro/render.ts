@@ -259,6 +259,7 @@ export function describeStep(step: PlanStep, index: number): string {
     case 'pathInfo':
       return `[${stepKey(step, index)}] exists? valid? ${ref(step.target)}`;
     case 'delete':
+      if (step.command === 'nol_auto_gc') return `[${stepKey(step, index)}] free space below min-free: wait for the daemon's own auto-GC (is the ${ref(step.target)} removed?)`;
       return `[${stepKey(step, index)}] ${step.command}${step.command.includes('delete') ? ` ${ref(step.target)}` : ''} (is the ${ref(step.target)} removed?)`;
     case 'inspect':
       return `[${stepKey(step, index)}] inspect ${ref(step.target)}`;
@@ -310,6 +311,12 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
     `#   sandbox = ${String(plan.settings.sandbox ?? false)}${plan.settings.sandbox === true ? ' (and user namespaces; the script binds its control dir and /usr into the sandbox)' : plan.settings.sandbox === 'relaxed' ? ' (every derivation of the plan has __noChroot, so its builds run unsandboxed)' : ''}`,
     `#   experimental-features = nix-command ca-derivations${plan.settings.autoAllocateUids ? ' auto-allocate-uids' : ''}`,
     ...(plan.settings.autoAllocateUids ? [`#   auto-allocate-uids = true (${String(plan.settings.buildUsers)} or more uid slots)`] : []),
+    ...(plan.settings.autoGc
+      ? [
+          '#   min-free = 1000000, max-free = 1000000000, min-free-check-interval = 0, and in its environment',
+          '#   _NIX_TEST_FREE_SPACE_FILE=FILE holding a number above min-free (this script needs it too: it lowers it)',
+        ]
+      : []),
     '# (validate-real starts such a daemon for you). It starts no daemon and stops only what it started.',
     ...(plan.steps.some((s) => (s.kind === 'build' && s.daemonAt !== undefined) || (s.kind === 'resume' && s.then?.daemonAt !== undefined))
       ? [

@@ -30,6 +30,7 @@ import {
   autoAllocateUids,
   autoAllocateUidsSandbox,
 } from '../scenarios/builtin.js';
+import { autoGcDuringCaBuildLinux } from '../scenarios/auto-gc.js';
 import { GODYN } from '../scenarios/common.js';
 import type { Converted, PlanOptions } from './from-trace.js';
 import { planFromEvents, scriptedEvents } from './from-trace.js';
@@ -61,6 +62,7 @@ export const NOT_ON_A_REAL_DAEMON: Readonly<Record<string, string>> = {
   'repair-concurrent-gc': 'the GC runs while a --repair build is building: these plans hold one actor at a time during a build; and it is without ca-derivations, which the harness\'s daemons always run with',
   'repair-interrupted': 'without ca-derivations, which the harness\'s daemons always run with (repair-with-ca-derivations is the same schedule with it, where nothing is rebuilt)',
   'repair-retry-other-user': 'without ca-derivations, which the harness\'s daemons always run with (repair-with-ca-derivations is the same schedule as repair-interrupted with it, where nothing is rebuilt)',
+  'auto-gc-during-ca-build-darwin': "the daemon's own auto-GC during a build on darwin: no darwin here",
 };
 
 /** An interrupted floating-CA build, then one recovery command on its stranded scratch dir, then a retry as another user. */
@@ -141,6 +143,8 @@ const ENTRIES: readonly Entry[] = [
   // uids with no name (872415232 + 65536 × slot) in group nixbld, unsandboxed: the seed schedule's wedge
   { scenario: autoAllocateUids },
   { scenario: autoAllocateUidsSandbox },
+  // the daemon's own GC (min-free), started by the held build's worker loop: the step lowers the free space it reads
+  { scenario: autoGcDuringCaBuildLinux },
 ];
 
 /** The scenario on Linux with `nix`'s behaviour (sandbox as the scenario has it). */

@@ -3,6 +3,7 @@
  * Outcomes are never stored here: the model computes them and the tests assert on them.
  */
 import type { ActorSpec, BuildEventType, Scenario } from '../../model/nix/index.js';
+import { autoGcDuringCaBuildDarwin, autoGcDuringCaBuildLinux } from './auto-gc.js';
 import { DARWIN, GODYN, WITH_STALE } from './common.js';
 
 const CA = { id: 'godyn', name: 'godyn-compile-glob-match', kind: 'ca-floating', program: GODYN } as const;
@@ -575,6 +576,8 @@ export const BUILTIN: readonly Scenario[] = [
   repairInterrupted,
   repairConcurrentGc,
   repairRetryOtherUser,
+  autoGcDuringCaBuildLinux,
+  autoGcDuringCaBuildDarwin,
 ];
 
 export function builtinScenario(name: string): Scenario | undefined {
