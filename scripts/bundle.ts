@@ -1,5 +1,5 @@
 /**
- * `npm run bundle` (and npm's `prepare`, so `npm ci` runs it): compiles the CLI and its cell worker
+ * `npm run bundle` (and npm's `prepare`, so `npm ci` runs it): compiles the CLI and its workers (whole cells, and one cell split by hash)
  * into dist/ with esbuild, so `outpath` starts without loading TypeScript through tsx (about 0.2 s
  * to the first line instead of 0.6). dist/ is not committed; bin/outpath.js falls back to the
  * sources when dist/ is missing or older than them.
@@ -36,7 +36,11 @@ const banner = [
 
 const t0 = performance.now();
 await build({
-  entryPoints: { outpath: join(root, 'sim', 'main.ts'), 'cell-worker': join(root, 'sim', 'workers', 'cell-worker.ts') },
+  entryPoints: {
+    outpath: join(root, 'sim', 'main.ts'),
+    'cell-worker': join(root, 'sim', 'workers', 'cell-worker.ts'),
+    'split-worker': join(root, 'sim', 'workers', 'split-worker.ts'),
+  },
   outdir: out,
   bundle: true,
   platform: 'node',
@@ -48,4 +52,4 @@ await build({
   external: ['tsx', 'tsx/*'],
   logLevel: 'warning',
 });
-process.stdout.write(`bundled sim/main.ts and its cell worker into dist/ in ${String(Math.round(performance.now() - t0))} ms\n`);
+process.stdout.write(`bundled sim/main.ts and its two workers into dist/ in ${String(Math.round(performance.now() - t0))} ms\n`);
