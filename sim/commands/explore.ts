@@ -17,12 +17,13 @@ import type { Bounds, Cell } from '../verdicts.js';
 import { INVARIANTS } from '../../model/verify/index.js';
 import { boundedScenario, DEFAULT_MAX_DEPTH, DEFAULT_MAX_STATES, exitCodeOf, exploreCell, randomCell, scenarioBounds, traceOf, verdictOf } from '../verdicts.js';
 import { defaultJobs, exploreCellsOn } from '../workers/pool.js';
+import { MAX_SPLIT } from '../workers/split-cell.js';
 import type { CliContext, CommandModule } from './context.js';
 import { examples, fail } from './context.js';
 import type { LoadedScenario } from './load.js';
 import { loadScenario } from './load.js';
 import type { ModelFlags } from './options.js';
-import { addModelOptions, chosenVariants, faultList, maxDepthArg, maxFaultsArg, positiveInt, seconds } from './options.js';
+import { addModelOptions, chosenVariants, faultList, maxDepthArg, maxFaultsArg, positiveInt, seconds, splitCellArg } from './options.js';
 
 interface Flags extends ModelFlags {
   readonly scenarios?: string;
@@ -39,6 +40,7 @@ interface Flags extends ModelFlags {
   readonly json?: boolean;
   readonly out?: string;
   readonly jobs?: number;
+  readonly splitCell?: number;
 }
 
 /** The scenario's own explore block, with each flag given overriding its field. */
@@ -81,7 +83,7 @@ function exploreOne(ctx: CliContext, loaded: LoadedScenario, variants: readonly 
   const tasks = variants.flatMap((variant) => bounds.faults.map((fault) => ({ scenario, variant, fault, cfg })));
   const jobs = f.jobs ?? defaultJobs(tasks.length);
   // a design loaded from a file lives in this thread only: its cells run here
-  if (f.mode === 'bfs' && jobs > 1 && tasks.length > 1 && designs.length === 0) {
+  if (f.mode === 'bfs' && f.splitCell === undefined && jobs > 1 && tasks.length > 1 && designs.length === 0) {
     // independent cells on every core; per-state progress stays with the one-thread run
     progress(`${scenario.name}: ${String(tasks.length)} cells on ${String(Math.min(jobs, tasks.length))} threads…`);
     const cells = exploreCellsOn(jobs, tasks, now);
@@ -99,9 +101,11 @@ function exploreOne(ctx: CliContext, loaded: LoadedScenario, variants: readonly 
         progress(`${scenario.name} ${v}/${fault}: ${String(p.states)} states, depth ${String(p.depth)}, ${String(Math.round(p.states / Math.max(secs, 0.001)))} states/s, ${secs.toFixed(1)} s`);
       };
       const cfg = { maxDepth: bounds.maxDepth, maxStates: bounds.maxStates, maxFaults: bounds.maxFaults, now, designs, ...(bounds.maxSeconds === undefined ? {} : { maxSeconds: bounds.maxSeconds }) };
+      // a split cell reports per level, in its workers: no per-state progress
+      const split = f.splitCell ?? 1;
       cells.push(
         f.mode === 'bfs'
-          ? exploreCell(scenario, v, fault, ctx.io.isTty ? { ...cfg, onProgress } : cfg)
+          ? exploreCell(scenario, v, fault, split > 1 ? { ...cfg, split } : ctx.io.isTty ? { ...cfg, onProgress } : cfg)
           : randomCell(scenario, v, fault, { runs: f.runs, seed, maxFaults: bounds.maxFaults, now, designs, ...(f.path ? { path: f.path } : {}) }),
       );
     }
@@ -121,7 +125,7 @@ function exploreAll(ctx: CliContext, loaded: readonly LoadedScenario[], variants
   });
   const all = plans.flatMap((p) => p.tasks);
   const jobs = f.jobs ?? defaultJobs(all.length);
-  if (f.mode !== 'bfs' || jobs <= 1 || all.length <= 1 || designs.length > 0) return loaded.map((l) => exploreOne(ctx, l, variants, f, seed, designs));
+  if (f.mode !== 'bfs' || f.splitCell !== undefined || jobs <= 1 || all.length <= 1 || designs.length > 0) return loaded.map((l) => exploreOne(ctx, l, variants, f, seed, designs));
   if (ctx.io.isTty) ctx.io.err(`\r${`${String(all.length)} cells of ${String(loaded.length)} scenarios on ${String(Math.min(jobs, all.length))} threads…`.padEnd(78)}`);
   const cells = exploreCellsOn(jobs, all, now);
   if (ctx.io.isTty) ctx.io.err(`\r${''.padEnd(78)}\r`);
@@ -262,6 +266,11 @@ export const exploreCommand: CommandModule = {
       .addOption(new Option('--seed <seed>', 'random mode: the seed (default: from the clock, printed for replay)'))
       .addOption(new Option('--path <path>', 'random mode: replay one fast-check path from an earlier report, such as 1:0:3'))
       .addOption(new Option('--jobs <n>', 'bfs: threads exploring cells at once (default: one per core); 1 explores them one after another, with progress').argParser(positiveInt))
+      .addOption(
+        new Option('--split-cell <n>', `bfs: split each cell across n worker threads by state hash, cells one after another (1-${String(MAX_SPLIT)}; 1 explores in this thread); the counts, verdicts and counterexamples are the same`).argParser(
+          splitCellArg,
+        ),
+      )
       .option('--json', 'print the cells, bounds and traces as JSON instead of the matrix')
       .option('--out <dir>', 'write every counterexample as <scenario>.<variant>.<invariant>.<fault>.trace.json and .txt')
       .addHelpText(
@@ -279,6 +288,11 @@ export const exploreCommand: CommandModule = {
         if (f.seed !== undefined && !/^-?[0-9]+$/.test(f.seed)) fail(`--seed: expected an integer, got '${f.seed}'`);
         if (f.path !== undefined && !/^[0-9]+(:[0-9]+)*$/.test(f.path)) fail(`--path: expected a fast-check path such as 1:0:3, got '${f.path}'`);
         if (f.mode === 'bfs' && (f.seed !== undefined || f.path !== undefined)) fail('--seed and --path are for --mode random');
+        if (f.splitCell !== undefined) {
+          if (f.mode !== 'bfs') fail('--split-cell is for --mode bfs (random schedules are not a breadth-first search)');
+          if (f.jobs !== undefined) fail('give --jobs (whole cells at once) or --split-cell (one cell at a time, split), not both');
+          if (f.splitCell > 1 && (f.design ?? []).length > 0) fail('--split-cell with --design: a design loaded from a file lives in this thread only, so its cells cannot be split');
+        }
         // the CLI owns the clock: a random campaign without --seed gets one and prints it for replay
         const seed = f.seed !== undefined ? Number(f.seed) : Date.now() % 2_147_483_647;
         if (f.scenarios !== undefined) {
