@@ -10,7 +10,7 @@ import type { Counterexample, ExploreLimit, InvariantName } from '../model/verif
 import { explore, freeScenario, randomCheck } from '../model/verify/index.js';
 import type { Trace, TraceScenario, TraceSearch } from './trace.js';
 import { buildTrace } from './trace.js';
-import { exploreSplit } from './workers/split-cell.js';
+import type { SplitPool } from './workers/split-cell.js';
 
 export const FAULT_MODELS: readonly FaultKind[] = ['interrupt', 'crash', 'builderFailure'];
 /** How legends name each fault model. */
@@ -103,8 +103,8 @@ export interface ExploreConfig {
   readonly onProgress?: (p: { states: number; depth: number; transitions: number }) => void;
   /** Designs loaded from files, which variant names may name besides the built-in ones. */
   readonly designs?: readonly Design[];
-  /** Worker threads to split this one cell across by state hash (1 or absent: this thread). Not with designs from files. */
-  readonly split?: number;
+  /** Worker threads to split this one cell across by state hash (absent: this thread). Not with designs from files. */
+  readonly split?: SplitPool;
 }
 
 /** The variant a name stands for, with designs loaded from files known by their names. */
@@ -118,11 +118,11 @@ export function exploreCell(scenario: Scenario, variant: string, fault: FaultKin
   const v = variantOf(variant, cfg.designs);
   const t0 = cfg.now();
   const deadline = cfg.maxSeconds === undefined ? undefined : t0 + cfg.maxSeconds * 1000;
-  const split = cfg.split ?? 1;
-  if (split > 1 && (cfg.designs?.length ?? 0) > 0) throw new Error('a cell with designs loaded from files cannot be split across threads (a design lives in the thread that loaded it)');
+  const split = cfg.split;
+  if (split && (cfg.designs?.length ?? 0) > 0) throw new Error('a cell with designs loaded from files cannot be split across threads (a design lives in the thread that loaded it)');
   const r =
-    split > 1
-      ? exploreSplit({ scenario, variant, fault, maxDepth: cfg.maxDepth, maxStates: cfg.maxStates, maxFaults: cfg.maxFaults, ...(cfg.maxSeconds === undefined ? {} : { maxSeconds: cfg.maxSeconds }) }, split)
+    split
+      ? split.explore({ scenario, variant, fault, maxDepth: cfg.maxDepth, maxStates: cfg.maxStates, maxFaults: cfg.maxFaults, ...(cfg.maxSeconds === undefined ? {} : { maxSeconds: cfg.maxSeconds }) })
       : explore(scenario, {
           variant: v.variant,
           faults: [fault],

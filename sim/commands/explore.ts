@@ -17,7 +17,7 @@ import type { Bounds, Cell } from '../verdicts.js';
 import { INVARIANTS } from '../../model/verify/index.js';
 import { boundedScenario, DEFAULT_MAX_DEPTH, DEFAULT_MAX_STATES, exitCodeOf, exploreCell, randomCell, scenarioBounds, traceOf, verdictOf } from '../verdicts.js';
 import { defaultJobs, exploreCellsOn } from '../workers/pool.js';
-import { MAX_SPLIT } from '../workers/split-cell.js';
+import { MAX_SPLIT, SplitPool } from '../workers/split-cell.js';
 import type { CliContext, CommandModule } from './context.js';
 import { examples, fail } from './context.js';
 import type { LoadedScenario } from './load.js';
@@ -73,7 +73,7 @@ interface Explored {
   readonly designs: readonly Design[];
 }
 
-function exploreOne(ctx: CliContext, loaded: LoadedScenario, variants: readonly string[], f: Flags, seed: number, designs: readonly Design[]): Explored {
+function exploreOne(ctx: CliContext, loaded: LoadedScenario, variants: readonly string[], f: Flags, seed: number, designs: readonly Design[], split?: SplitPool): Explored {
   const bounds = boundsFor(loaded.scenario, f);
   const scenario = boundedScenario(loaded.scenario, bounds);
   const progress = (msg: string): void => {
@@ -101,11 +101,10 @@ function exploreOne(ctx: CliContext, loaded: LoadedScenario, variants: readonly 
         progress(`${scenario.name} ${v}/${fault}: ${String(p.states)} states, depth ${String(p.depth)}, ${String(Math.round(p.states / Math.max(secs, 0.001)))} states/s, ${secs.toFixed(1)} s`);
       };
       const cfg = { maxDepth: bounds.maxDepth, maxStates: bounds.maxStates, maxFaults: bounds.maxFaults, now, designs, ...(bounds.maxSeconds === undefined ? {} : { maxSeconds: bounds.maxSeconds }) };
-      // a split cell reports per level, in its workers: no per-state progress
-      const split = f.splitCell ?? 1;
+      // a split cell is explored in its workers: no per-state progress
       cells.push(
         f.mode === 'bfs'
-          ? exploreCell(scenario, v, fault, split > 1 ? { ...cfg, split } : ctx.io.isTty ? { ...cfg, onProgress } : cfg)
+          ? exploreCell(scenario, v, fault, split ? { ...cfg, split } : ctx.io.isTty ? { ...cfg, onProgress } : cfg)
           : randomCell(scenario, v, fault, { runs: f.runs, seed, maxFaults: bounds.maxFaults, now, designs, ...(f.path ? { path: f.path } : {}) }),
       );
     }
@@ -113,6 +112,17 @@ function exploreOne(ctx: CliContext, loaded: LoadedScenario, variants: readonly 
   progress('');
   if (ctx.io.isTty) ctx.io.err('\r');
   return { loaded, bounds, cells, designs };
+}
+
+/** Runs `body` with a pool of --split-cell threads (none when it asks for one thread), closed after. */
+function withSplitPool<T>(f: Flags, body: (pool: SplitPool | undefined) => T): T {
+  const n = f.splitCell ?? 1;
+  const pool = n > 1 ? new SplitPool(n) : undefined;
+  try {
+    return body(pool);
+  } finally {
+    pool?.close();
+  }
 }
 
 /** exploreOne for each scenario; BFS cells of every scenario share one pool of threads (started once). */
@@ -125,6 +135,7 @@ function exploreAll(ctx: CliContext, loaded: readonly LoadedScenario[], variants
   });
   const all = plans.flatMap((p) => p.tasks);
   const jobs = f.jobs ?? defaultJobs(all.length);
+  if (f.mode === 'bfs' && (f.splitCell ?? 1) > 1) return withSplitPool(f, (pool) => loaded.map((l) => exploreOne(ctx, l, variants, f, seed, designs, pool)));
   if (f.mode !== 'bfs' || f.splitCell !== undefined || jobs <= 1 || all.length <= 1 || designs.length > 0) return loaded.map((l) => exploreOne(ctx, l, variants, f, seed, designs));
   if (ctx.io.isTty) ctx.io.err(`\r${`${String(all.length)} cells of ${String(loaded.length)} scenarios on ${String(Math.min(jobs, all.length))} threads…`.padEnd(78)}`);
   const cells = exploreCellsOn(jobs, all, now);
@@ -193,7 +204,8 @@ function scenarioJson(e: Explored): unknown {
 
 function single(ctx: CliContext, arg: string, f: Flags, seed: number): void {
   const { variants, designs } = chosenVariants(f, ctx.cwd);
-  const e = exploreOne(ctx, loadScenario(arg, ctx.cwd), variants, f, seed, designs);
+  const loaded = loadScenario(arg, ctx.cwd);
+  const e = withSplitPool(f, (pool) => exploreOne(ctx, loaded, variants, f, seed, designs, pool));
   const traces = tracesOf(e, f);
   if (f.out) writeTraces(ctx, f.out, traces, f.design ?? []);
   ctx.exitCode = exitCodeOf(e.cells);

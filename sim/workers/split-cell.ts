@@ -21,6 +21,10 @@ export interface SplitWorkerData {
   readonly done: SharedArrayBuffer;
   readonly index: number;
   readonly parts: number;
+}
+
+/** The cell a pool's workers explore next (plain data: it crosses threads). */
+export interface CellSpec {
   readonly scenario: Scenario;
   readonly variant: string;
   readonly faults: readonly FaultKind[];
@@ -34,8 +38,8 @@ export interface SplitWorkerData {
 export interface LevelCommand {
   readonly level: number;
   readonly ranks: readonly number[];
-  /** Take the last level's new states as the frontier first (false for the first level). */
-  readonly advance: boolean;
+  /** A new cell, with the first level; every later level takes the last one's new states as its frontier. */
+  readonly cell?: CellSpec;
 }
 
 type Reply = { readonly report: LevelReport; readonly keys: number[] } | { readonly error: string };
@@ -56,63 +60,94 @@ export interface SplitCell {
   readonly maxSeconds?: number;
 }
 
-/** Explores one cell on `threads` worker threads (2 or more), its states split among them by hash. */
-export function exploreSplit(cell: SplitCell, threads: number): ExploreResult {
-  const done = new SharedArrayBuffer(4);
-  const counter = new Int32Array(done);
-  const { boot, entry } = workerFiles();
-  const links = Array.from({ length: threads }, () => Array.from({ length: threads }, () => null as MessagePort | null));
-  for (let i = 0; i < threads; i++) {
-    for (let j = i + 1; j < threads; j++) {
-      const { port1, port2 } = new MessageChannel();
-      (links[i] as (MessagePort | null)[])[j] = port1;
-      (links[j] as (MessagePort | null)[])[i] = port2;
+/**
+ * Worker threads that explore cells one at a time, each cell split among all of them by hash.
+ * Starting a thread costs more than a small cell (it loads the model), so one pool serves every
+ * cell of a run; close() ends its threads.
+ */
+export class SplitPool {
+  private readonly done = new SharedArrayBuffer(4);
+  private readonly counter = new Int32Array(this.done);
+  private readonly workers: { readonly worker: Worker; readonly port: MessagePort }[];
+
+  constructor(readonly threads: number) {
+    if (!Number.isInteger(threads) || threads < 2 || threads > MAX_SPLIT) throw new Error(`a split pool needs 2 to ${String(MAX_SPLIT)} threads, not ${String(threads)}`);
+    const { boot, entry } = workerFiles();
+    const links = Array.from({ length: threads }, () => Array.from({ length: threads }, () => null as MessagePort | null));
+    for (let i = 0; i < threads; i++) {
+      for (let j = i + 1; j < threads; j++) {
+        const { port1, port2 } = new MessageChannel();
+        (links[i] as (MessagePort | null)[])[j] = port1;
+        (links[j] as (MessagePort | null)[])[i] = port2;
+      }
     }
+    this.workers = links.map((peers, index) => {
+      const { port1, port2 } = new MessageChannel();
+      const data: SplitWorkerData & { port: MessagePort; peers: (MessagePort | null)[] } = { entry, done: this.done, index, parts: threads, port: port2, peers };
+      const mine = peers.filter((p): p is MessagePort => p !== null);
+      return { worker: new Worker(boot, { workerData: data, transferList: [port2, ...mine] }), port: port1 };
+    });
   }
-  const deadline = cell.maxSeconds === undefined ? undefined : Date.now() + cell.maxSeconds * 1000;
-  const workers = links.map((peers, index) => {
-    const { port1, port2 } = new MessageChannel();
-    const data = {
-      entry, done, index, parts: threads, scenario: cell.scenario, variant: cell.variant, faults: [cell.fault],
-      maxFaults: cell.maxFaults, maxDepth: cell.maxDepth, ...(deadline === undefined ? {} : { deadline }), port: port2, peers,
+
+  /** Explores one cell across every thread of the pool: explore's answer. */
+  explore(cell: SplitCell): ExploreResult {
+    const deadline = cell.maxSeconds === undefined ? undefined : Date.now() + cell.maxSeconds * 1000;
+    const task: CellSpec = {
+      scenario: cell.scenario, variant: cell.variant, faults: [cell.fault], maxFaults: cell.maxFaults, maxDepth: cell.maxDepth,
+      ...(deadline === undefined ? {} : { deadline }),
     };
-    const mine = peers.filter((p): p is MessagePort => p !== null);
-    return { worker: new Worker(boot, { workerData: data, transferList: [port2, ...mine] }), port: port1 };
-  });
-  const merge = new LevelMerge(cell.maxStates);
-  try {
+    const merge = new LevelMerge(cell.maxStates);
     // every worker builds the initial state; only its owner starts with it, as rank 0
-    let ranks: number[][] | null = workers.map(() => [0]);
+    let ranks: number[][] | null = this.workers.map(() => [0]);
     for (let level = 0; ranks; level++) {
       const given: number[][] = ranks;
-      workers.forEach((w, i) => { w.port.postMessage({ level, ranks: given[i] ?? [], advance: level > 0 } satisfies LevelCommand); });
-      const replies: (Reply | undefined)[] = workers.map(() => undefined);
-      let missing = workers.length;
-      while (missing > 0) {
-        const seen = Atomics.load(counter, 0);
-        let got = false;
-        workers.forEach((w, i) => {
-          for (let m = receiveMessageOnPort(w.port); m; m = receiveMessageOnPort(w.port)) {
-            const r = m.message as Reply;
-            if ('error' in r) throw new Error(`a split-cell worker failed: ${r.error}`);
-            replies[i] = r;
-            missing--;
-            got = true;
-          }
-        });
-        if (!got) Atomics.wait(counter, 0, seen, 1000);
-      }
-      const ok = replies as { report: LevelReport; keys: number[] }[];
+      this.workers.forEach((w, i) => {
+        w.port.postMessage({ level, ranks: given[i] ?? [], ...(level === 0 ? { cell: task } : {}) } satisfies LevelCommand);
+      });
+      const replies = this.collect();
       ranks = merge.merge(
-        ok.map((r) => r.report),
-        ok.map((r) => r.keys),
+        replies.map((r) => r.report),
+        replies.map((r) => r.keys),
       );
     }
-  } finally {
-    for (const w of workers) {
+    return merge.result();
+  }
+
+  /** Waits for one reply from every worker, in worker order. */
+  private collect(): { report: LevelReport; keys: number[] }[] {
+    const replies: ({ report: LevelReport; keys: number[] } | undefined)[] = this.workers.map(() => undefined);
+    let missing = this.workers.length;
+    while (missing > 0) {
+      const seen = Atomics.load(this.counter, 0);
+      let got = false;
+      this.workers.forEach((w, i) => {
+        for (let m = receiveMessageOnPort(w.port); m; m = receiveMessageOnPort(w.port)) {
+          const r = m.message as Reply;
+          if ('error' in r) throw new Error(`a split-cell worker failed: ${r.error}`);
+          replies[i] = r;
+          missing--;
+          got = true;
+        }
+      });
+      if (!got) Atomics.wait(this.counter, 0, seen, 1000);
+    }
+    return replies as { report: LevelReport; keys: number[] }[];
+  }
+
+  close(): void {
+    for (const w of this.workers) {
       w.port.close();
       void w.worker.terminate();
     }
   }
-  return merge.result();
+}
+
+/** Explores one cell on `threads` worker threads (2 or more), its states split among them by hash. */
+export function exploreSplit(cell: SplitCell, threads: number): ExploreResult {
+  const pool = new SplitPool(threads);
+  try {
+    return pool.explore(cell);
+  } finally {
+    pool.close();
+  }
 }

@@ -24,6 +24,7 @@ const fail = (e: unknown): void => {
 
 let partition: Partition | undefined;
 let level = -1;
+let deadline: number | undefined;
 let expanded = false;
 let report: unknown;
 /** Batches from peers, by level: a peer may ship level n+1 before this thread has taken its own command for it. */
@@ -47,15 +48,17 @@ data.port.on('message', (cmd: LevelCommand | null) => {
     return;
   }
   try {
-    if (!partition) {
-      const v = parseVariant(data.variant, []);
+    if (cmd.cell) {
+      const c = cmd.cell;
+      const v = parseVariant(c.variant, []);
       if (!v.ok) throw new Error(`unknown variant ${v.unknown}`);
-      partition = new Partition(data.scenario, { variant: v.variant, faults: data.faults, maxFaults: data.maxFaults, maxDepth: data.maxDepth }, data.index, data.parts);
-    }
-    if (cmd.advance) partition.advance();
+      partition = new Partition(c.scenario, { variant: v.variant, faults: c.faults, maxFaults: c.maxFaults, maxDepth: c.maxDepth }, data.index, data.parts);
+      deadline = c.deadline;
+    } else partition?.advance();
+    if (!partition) throw new Error('split-cell bug: a level before any cell');
     level = cmd.level;
-    const deadline = data.deadline;
-    const { report: r, outbox } = partition.expand(cmd.level, cmd.ranks, deadline === undefined ? undefined : () => Date.now() > deadline);
+    const until = deadline;
+    const { report: r, outbox } = partition.expand(cmd.level, cmd.ranks, until === undefined ? undefined : () => Date.now() > until);
     data.peers.forEach((p, i) => p?.postMessage({ level: cmd.level, items: outbox[i] ?? [] }));
     partition.receive(outbox[data.index] ?? []);
     report = r;
