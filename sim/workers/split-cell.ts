@@ -10,7 +10,7 @@ import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_thread
 import type { MessagePort } from 'node:worker_threads';
 import type { FaultKind, Scenario } from '../../model/nix/index.js';
 import type { ExploreResult } from '../../model/verify/index.js';
-import type { LevelReport } from '../../model/verify/partition.js';
+import type { LevelReport, NextLevel } from '../../model/verify/partition.js';
 import { LevelMerge } from '../../model/verify/partition.js';
 
 /** The most threads one cell may be split across (more than any machine here has cores). */
@@ -37,9 +37,10 @@ export interface CellSpec {
 /** What the coordinator sends a worker for each level (null: stop). */
 export interface LevelCommand {
   readonly level: number;
-  readonly ranks: readonly number[];
-  /** A new cell, with the first level; every later level takes the last one's new states as its frontier. */
+  /** A new cell: its first level. */
   readonly cell?: CellSpec;
+  /** Every later level: which of its finds are the level's states, and what to hand over. */
+  readonly next?: NextLevel;
 }
 
 type Reply = { readonly report: LevelReport; readonly keys: number[] } | { readonly error: string };
@@ -96,16 +97,16 @@ export class SplitPool {
       scenario: cell.scenario, variant: cell.variant, faults: [cell.fault], maxFaults: cell.maxFaults, maxDepth: cell.maxDepth,
       ...(deadline === undefined ? {} : { deadline }),
     };
-    const merge = new LevelMerge(cell.maxStates);
+    const merge = new LevelMerge(cell.maxStates, this.threads);
     // every worker builds the initial state; only its owner starts with it, as rank 0
-    let ranks: number[][] | null = this.workers.map(() => [0]);
-    for (let level = 0; ranks; level++) {
-      const given: number[][] = ranks;
+    let next: NextLevel[] | null = [];
+    for (let level = 0; next; level++) {
+      const given: NextLevel[] = next;
       this.workers.forEach((w, i) => {
-        w.port.postMessage({ level, ranks: given[i] ?? [], ...(level === 0 ? { cell: task } : {}) } satisfies LevelCommand);
+        w.port.postMessage((level === 0 ? { level, cell: task } : { level, ...(given[i] ? { next: given[i] } : {}) }) satisfies LevelCommand);
       });
       const replies = this.collect();
-      ranks = merge.merge(
+      next = merge.merge(
         replies.map((r) => r.report),
         replies.map((r) => r.keys),
       );

@@ -1,12 +1,13 @@
 /**
- * One worker of a cell split by state hash (split-cell.ts): it holds one Partition, expands its
- * part of each level when the coordinator says so, ships successors to their owners over its peer
- * ports, and once every peer's batch for the level is in, answers with its report and new keys.
+ * One worker of a cell split by state hash (split-cell.ts): it holds one Partition. For each level
+ * the coordinator sends, it takes its share (handing states over to peers, or waiting for theirs),
+ * expands it, claims every successor at its owner over the peer ports, and once every peer's
+ * claims are in, answers with its report and the keys of the new states it owns.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { parseVariant } from '../../model/nix/index.js';
-import type { Shipped } from '../../model/verify/partition.js';
+import type { Claim, LevelReport, Moved } from '../../model/verify/partition.js';
 import { Partition } from '../../model/verify/partition.js';
 import type { LevelCommand, SplitWorkerData } from './split-cell.js';
 
@@ -22,23 +23,48 @@ const fail = (e: unknown): void => {
   wake();
 };
 
-let partition: Partition | undefined;
-let level = -1;
-let deadline: number | undefined;
-let expanded = false;
-let report: unknown;
-/** Batches from peers, by level: a peer may ship level n+1 before this thread has taken its own command for it. */
-const pending = new Map<number, Shipped[][]>();
+type PeerMessage = { readonly level: number; readonly kind: 'give'; readonly items: Moved[] } | { readonly level: number; readonly kind: 'claims'; readonly items: Claim[] };
 
-function finishLevel(): void {
-  const got = pending.get(level) ?? [];
-  if (!partition || !expanded || got.length < data.parts - 1) return;
-  pending.delete(level);
-  for (const items of got) partition.receive(items);
+let partition: Partition | undefined;
+let deadline: number | undefined;
+/** Where this thread is in the current level. */
+let stage: { readonly level: number; readonly waitFor: 'give'; readonly from: readonly number[] } | { readonly level: number; readonly waitFor: 'claims'; readonly report: LevelReport } | undefined;
+/** Peer messages by level and kind: a peer may be a step ahead of this thread. */
+const pending = new Map<string, PeerMessage[]>();
+const slot = (level: number, kind: string): PeerMessage[] => {
+  const k = `${String(level)}:${kind}`;
+  let got = pending.get(k);
+  if (!got) pending.set(k, (got = []));
+  return got;
+};
+
+function step(): void {
+  if (!partition || !stage) return;
+  if (stage.waitFor === 'give') {
+    const got = slot(stage.level, 'give');
+    if (got.length < stage.from.length) return;
+    pending.delete(`${String(stage.level)}:give`);
+    for (const m of got) if (m.kind === 'give') partition.accept(m.items);
+    expand(stage.level);
+  }
+  if (stage.waitFor !== 'claims') return;
+  const got = slot(stage.level, 'claims');
+  if (got.length < data.parts - 1) return;
+  pending.delete(`${String(stage.level)}:claims`);
+  for (const m of got) if (m.kind === 'claims') partition.receive(m.items);
   const keys = partition.settle();
-  expanded = false;
-  data.port.postMessage({ report, keys });
+  data.port.postMessage({ report: stage.report, keys });
+  stage = undefined;
   wake();
+}
+
+function expand(level: number): void {
+  if (!partition) return;
+  const until = deadline;
+  const { report, claims } = partition.expand(level, until === undefined ? undefined : () => Date.now() > until);
+  data.peers.forEach((p, i) => p?.postMessage({ level, kind: 'claims', items: claims[i] ?? [] } satisfies PeerMessage));
+  partition.receive(claims[data.index] ?? []);
+  stage = { level, waitFor: 'claims', report };
 }
 
 data.port.on('message', (cmd: LevelCommand | null) => {
@@ -54,28 +80,25 @@ data.port.on('message', (cmd: LevelCommand | null) => {
       if (!v.ok) throw new Error(`unknown variant ${v.unknown}`);
       partition = new Partition(c.scenario, { variant: v.variant, faults: c.faults, maxFaults: c.maxFaults, maxDepth: c.maxDepth }, data.index, data.parts);
       deadline = c.deadline;
-    } else partition?.advance();
-    if (!partition) throw new Error('split-cell bug: a level before any cell');
-    level = cmd.level;
-    const until = deadline;
-    const { report: r, outbox } = partition.expand(cmd.level, cmd.ranks, until === undefined ? undefined : () => Date.now() > until);
-    data.peers.forEach((p, i) => p?.postMessage({ level: cmd.level, items: outbox[i] ?? [] }));
-    partition.receive(outbox[data.index] ?? []);
-    report = r;
-    expanded = true;
-    finishLevel();
+      expand(cmd.level);
+    } else if (cmd.next && partition) {
+      const moved = partition.next(cmd.next);
+      moved.forEach((items, i) => {
+        if (items.length > 0) data.peers[i]?.postMessage({ level: cmd.level, kind: 'give', items } satisfies PeerMessage);
+      });
+      stage = { level: cmd.level, waitFor: 'give', from: cmd.next.from };
+    } else throw new Error('split-cell bug: a level before any cell');
+    step();
   } catch (e) {
     fail(e);
   }
 });
 
 for (const p of data.peers) {
-  p?.on('message', (m: { level: number; items: Shipped[] }) => {
-    const got = pending.get(m.level) ?? [];
-    got.push(m.items);
-    pending.set(m.level, got);
+  p?.on('message', (m: PeerMessage) => {
+    slot(m.level, m.kind).push(m);
     try {
-      if (m.level === level) finishLevel();
+      step();
     } catch (e) {
       fail(e);
     }
