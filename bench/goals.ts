@@ -105,7 +105,9 @@ async function checkout(root: string): Promise<Checkout> {
       }
       // random: the schedules randomCheck would draw, on a variant where none fails (so none stops the run)
       const runs = 400;
-      const schedules = fc.sample(verify.scheduleArbitrary as Parameters<typeof fc.sample>[0], { numRuns: runs, seed: 487 }) as number[][];
+      // a function since fast-check loads lazily; a value in older checkouts
+      const arbitrary = typeof verify.scheduleArbitrary === 'function' ? (verify.scheduleArbitrary as () => unknown)() : verify.scheduleArbitrary;
+      const schedules = fc.sample(arbitrary as Parameters<typeof fc.sample>[0], { numRuns: runs, seed: 487 }) as number[][];
       const probes = new Map<string, unknown>();
       const opts = { variant: variant('recommended'), faults: ['interrupt'], maxFaults: 1 };
       const t1 = performance.now();
