@@ -1,7 +1,8 @@
 /**
  * `npm run bundle` (and npm's `prepare`, so `npm ci` runs it): compiles the CLI and its workers (whole cells, and one cell split by hash)
  * into dist/ with esbuild, so `outpath` starts without loading TypeScript through tsx (about 0.2 s
- * to the first line instead of 0.6). dist/ is not committed; bin/outpath.js falls back to the
+ * to the first line instead of 0.6; memfs, fast-check and tsx's loader are not in it, they load from
+ * node_modules when a command first needs them). dist/ is not committed; bin/outpath.js falls back to the
  * sources when dist/ is missing or older than them.
  *
  * Sources that read files beside themselves use import.meta.dirname; in one bundle that would be
