@@ -6,11 +6,9 @@
  * The only file that imports memfs. memfs is not the live store: its objects are mutable, carry wall
  * clock Dates and a global fd counter, and cannot be snapshotted with ownership (see
  * docs/decisions/0001-memfs-is-storage-only.md). It is used for `toVolume`, a read-only `fs`-shaped
- * copy of a state for code that wants the Node fs API. Loaded on the first call, not at start:
- * memfs is a large share of what every `outpath` command would otherwise load and never use.
+ * copy of a state for code that wants the Node fs API.
  */
-import { createRequire } from 'node:module';
-import type { Volume } from 'memfs';
+import { Volume } from 'memfs';
 import type { Link } from '@jsonjoy.com/fs-core';
 import { emptyIntMap, imGet, imSet, type IntMap } from './int-map.js';
 
@@ -168,8 +166,7 @@ export function closeFd(s: FsState, fd: number): FsState {
  * memfs's own permission checks (which read the real process uid) never run.
  */
 export function toVolume(s: FsState): Volume {
-  const memfs = createRequire(import.meta.url)('memfs') as typeof import('memfs');
-  const vol = new memfs.Volume();
+  const vol = new Volume();
   const fill = (link: Link, dir: DirInode): void => {
     for (const [name, ino] of [...dir.entries].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const inode = getInode(s, ino);

@@ -3,10 +3,10 @@
  * choice numbers (which enabled event to take at each step), so fast-check can shrink a failing
  * schedule to a short one, and `seed` + `path` replay it exactly.
  *
- * fast-check is loaded on first use, not when this module is: only random mode needs it, and
- * every `outpath` command would otherwise pay for loading it at start.
+ * Nothing here calls fast-check when the module loads (the schedule arbitrary is built on first
+ * use), so the bundled CLI can defer loading fast-check until random mode needs it.
  */
-import { createRequire } from 'node:module';
+import fc from 'fast-check';
 import type { Arbitrary } from 'fast-check';
 import type { FaultKind, ModelEvent, Scenario, Variant } from '../nix/index.js';
 import { applyQuiet, enabledEvents, FAULT_KINDS, initialWorld } from '../nix/index.js';
@@ -84,15 +84,9 @@ function pick(enabled: readonly ModelEvent[], c: number): ModelEvent | undefined
   return regular.length > 0 ? regular[c % regular.length] : faults[0];
 }
 
-let fastCheckModule: typeof import('fast-check') | undefined;
-function fastCheck(): typeof import('fast-check') {
-  return (fastCheckModule ??= createRequire(import.meta.url)('fast-check') as typeof import('fast-check'));
-}
-
 let schedules: Arbitrary<number[]> | undefined;
 /** The schedules random mode draws: mostly regular choices, one in twenty a fault's. */
 export function scheduleArbitrary(): Arbitrary<number[]> {
-  const fc = fastCheck();
   return (schedules ??= fc.array(
     fc.oneof({ weight: 19, arbitrary: fc.nat({ max: 15 }) }, { weight: 1, arbitrary: fc.integer({ min: FAULT_BAND, max: FAULT_BAND + 15 }) }),
     { maxLength: 150, size: 'max' },
@@ -102,7 +96,6 @@ export function scheduleArbitrary(): Arbitrary<number[]> {
 export function randomCheck(scenario: Scenario, opts: RandomOptions): RandomResult {
   let last: Outcome | undefined;
   const probes = new Map<string, Violation[]>(); // probe results depend only on the world: share them across runs
-  const fc = fastCheck();
   const property = fc.property(scheduleArbitrary(), (choices) => {
     last = runSchedule(scenario, opts, choices, probes);
     return last.violation === undefined;
