@@ -9,9 +9,8 @@
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import type { FaultKind, Scenario } from '../../model/nix/index.js';
-import type { ExploreResult } from '../../model/verify/index.js';
-import type { LevelReport, NextLevel } from '../../model/verify/partition.js';
-import { LevelMerge } from '../../model/verify/partition.js';
+import type { ExploreResult, LevelReport, NextLevel } from '../../model/verify/index.js';
+import { LevelMerge } from '../../model/verify/index.js';
 
 /** The most threads one cell may be split across (more than any machine here has cores). */
 export const MAX_SPLIT = 64;

@@ -7,8 +7,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { parseVariant } from '../../model/nix/index.js';
-import type { Claim, LevelReport, Moved } from '../../model/verify/partition.js';
-import { Partition } from '../../model/verify/partition.js';
+import type { Claim, LevelReport, Moved } from '../../model/verify/index.js';
+import { Partition } from '../../model/verify/index.js';
 import type { LevelCommand, SplitWorkerData } from './split-cell.js';
 
 const data = workerData as SplitWorkerData & { port: MessagePort; peers: (MessagePort | null)[] };
