@@ -2,7 +2,8 @@
  * The speed goals, each measured the same way every run: states/s on the trio and on seed-487 (and
  * both over SHA-256 digests of a 3 KB buffer per second measured in the same process, a ratio that
  * does not depend on the machine), bytes kept per visited state, random schedules/s, time to the
- * first line of `outpath`, and independent cells on 1 thread against 2.
+ * first line of `outpath`, independent cells on 1 thread against 2, and one large cell split by state
+ * hash across 2 threads against the same cell in one.
  *
  * With BENCH_BEFORE=<checkout of an older commit> the same figures are measured on that checkout in
  * the same process, alternating with this one, so the ratios to it share the machine's load.
@@ -36,6 +37,12 @@ export interface GoalsResult {
   readonly before?: GoalFigures & { readonly checkout: string };
   /** Wall time of seed-487's cells (every variant, its fault models) on 1 thread and on 2. */
   readonly cells: { readonly count: number; readonly states: number; readonly oneMs: number; readonly twoMs: number };
+  /**
+   * One large cell (the trio, upstream, interrupts, first 25,000 states) explored in this thread and
+   * split by state hash across 2 worker threads (started and warmed beforehand); `same` when both
+   * found the same states, transitions and counterexamples, as they must.
+   */
+  readonly split: { readonly states: number; readonly oneMs: number; readonly twoMs: number; readonly same: boolean };
   /** Time to the first line of `node bin/outpath.js scenarios`, min of 5: from the bundle (when built) and from the sources. */
   readonly startup: { readonly bundleMs: number | null; readonly sourcesMs: number };
 }
@@ -98,7 +105,9 @@ async function checkout(root: string): Promise<Checkout> {
       }
       // random: the schedules randomCheck would draw, on a variant where none fails (so none stops the run)
       const runs = 400;
-      const schedules = fc.sample(verify.scheduleArbitrary as Parameters<typeof fc.sample>[0], { numRuns: runs, seed: 487 }) as number[][];
+      // a function since fast-check loads lazily; a value in older checkouts
+      const arbitrary = typeof verify.scheduleArbitrary === 'function' ? (verify.scheduleArbitrary as () => unknown)() : verify.scheduleArbitrary;
+      const schedules = fc.sample(arbitrary as Parameters<typeof fc.sample>[0], { numRuns: runs, seed: 487 }) as number[][];
       const probes = new Map<string, unknown>();
       const opts = { variant: variant('recommended'), faults: ['interrupt'], maxFaults: 1 };
       const t1 = performance.now();
@@ -163,6 +172,7 @@ export async function measureGoals(): Promise<GoalsResult> {
     randomMs: random[i]?.ms ?? NaN,
   });
   const cells = await measureCells();
+  const split = await measureSplit();
   const bundled = existsSync(join(repoRoot, 'dist', 'outpath.js'));
   const startup = {
     bundleMs: bundled ? await minOf(5, () => firstLineMs(process.env)) : null,
@@ -175,6 +185,7 @@ export async function measureGoals(): Promise<GoalsResult> {
     now: figures(0),
     ...(beforeDir ? { before: { ...figures(1), checkout: beforeDir } } : {}),
     cells,
+    split,
     startup,
   };
 }
@@ -196,4 +207,26 @@ async function measureCells(): Promise<GoalsResult['cells']> {
   exploreCellsOn(1, tasks, now);
   const oneMs = now() - t0;
   return { count: tasks.length, states: two.reduce((a, c) => a + c.states, 0), oneMs, twoMs };
+}
+
+/** The trio's first 25,000 states (upstream, interrupts) in this thread, then split across 2 threads. */
+export async function measureSplit(): Promise<GoalsResult['split']> {
+  const { SplitPool } = await import('../sim/workers/split-cell.js');
+  const { concurrentTrio } = await import('./scenarios.js');
+  const { exploreCell } = await import('../sim/verdicts.js');
+  const trio = concurrentTrio();
+  const now = (): number => performance.now();
+  const cfg = { maxDepth: 200, maxStates: 25_000, maxFaults: 1, now };
+  const pool = new SplitPool(2);
+  try {
+    // threads start and load the model once per run: warmed here, not timed
+    exploreCell(trio, 'upstream', 'interrupt', { ...cfg, maxStates: 500, split: pool });
+    exploreCell(trio, 'upstream', 'interrupt', { ...cfg, maxStates: 500 });
+    const two = exploreCell(trio, 'upstream', 'interrupt', { ...cfg, split: pool });
+    const one = exploreCell(trio, 'upstream', 'interrupt', cfg);
+    const same = one.states === two.states && one.transitions === two.transitions && JSON.stringify(one.counterexamples) === JSON.stringify(two.counterexamples);
+    return { states: one.states, oneMs: one.millis, twoMs: two.millis, same };
+  } finally {
+    pool.close();
+  }
 }

@@ -348,7 +348,7 @@ export function firstFailureRandom(family: Family, variant: VariantName, runs: n
   const t = timed(timing, () => {
     const probes = new Map<string, Violation[]>();
     let invariant: string | undefined;
-    const property = fc.property(scheduleArbitrary, (choices) => {
+    const property = fc.property(scheduleArbitrary(), (choices) => {
       const v = runSchedule(scenario, opts, choices, probes).violation;
       if (v) invariant = v.invariant;
       return v === undefined;

@@ -5,6 +5,7 @@
  *
  *   npm run bench                     # the full plan (~3 minutes), writes docs/
  *   npx tsx bench/run.ts --tiny --out /tmp/perf   # tiny bounds, a smoke run of the pipeline
+ *   npx tsx bench/run.ts --goals      # the goals job alone (~1-2 minutes): prints its table, writes nothing
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { RESULT_PREFIX } from './job.js';
 import { runJob, type FsResult, type GrowthResult, type GrowthSeriesResult, type HeadlineResult, type JobResult, type JobSpec, type Rounds, type Timing, type VariantName } from './measure.js';
 import type { GoalsResult } from './goals.js';
-import { renderMarkdown, renderSvg } from './report.js';
+import { goalLines, renderMarkdown, renderSvg } from './report.js';
 import { FAMILIES, type Family } from './scenarios.js';
 
 const benchDir = import.meta.dirname;
@@ -197,7 +198,13 @@ export function writeReport(result: BenchResult, dir: string): { md: string; svg
 }
 
 if (import.meta.url === `file://${process.argv[1] ?? ''}`) {
-  const { values } = parseArgs({ options: { tiny: { type: 'boolean' }, out: { type: 'string' }, 'in-process': { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { tiny: { type: 'boolean' }, out: { type: 'string' }, 'in-process': { type: 'boolean' }, goals: { type: 'boolean' } } });
+  if (values.goals) {
+    const r = runIsolated({ kind: 'goals' });
+    if (r.kind !== 'goals') throw new Error('bench bug: the goals job answered something else');
+    process.stdout.write(`${goalLines(r).join('\n')}\n`);
+    process.exit(0);
+  }
   const config = values.tiny ? TINY : FULL;
   const result = await runBench(config, { isolate: !values['in-process'], log: (l) => { process.stderr.write(`${l}\n`); } });
   const out = writeReport(result, values.out ?? join(repoRoot, 'docs'));

@@ -5,9 +5,9 @@
  * file that is not a design is bad input naming what is wrong.
  */
 import { existsSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { require as tsxRequire } from 'tsx/cjs/api';
 import { z } from 'zod';
 import type { Design } from '../model/nix/index.js';
 import { HOOK_NAMES, NAMED_VARIANTS, PLANTED_BUGS } from '../model/nix/index.js';
@@ -47,7 +47,9 @@ export function loadDesignFile(file: string, cwd: string): Design {
   if (!existsSync(path) || !statSync(path).isFile()) throw problem(file, 'no such file');
   let mod: unknown;
   try {
-    mod = tsxRequire(path, pathToFileURL(resolve(cwd, 'design-loader')).href);
+    // tsx's loader only when a design file is given: loading it costs every other command ~60 ms
+    const tsx = createRequire(import.meta.url)('tsx/cjs/api') as typeof import('tsx/cjs/api');
+    mod = tsx.require(path, pathToFileURL(resolve(cwd, 'design-loader')).href);
   } catch (e) {
     const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
     throw problem(file, `cannot load it: ${msg ?? ''}`);

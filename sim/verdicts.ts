@@ -10,6 +10,7 @@ import type { Counterexample, ExploreLimit, InvariantName } from '../model/verif
 import { explore, freeScenario, randomCheck } from '../model/verify/index.js';
 import type { Trace, TraceScenario, TraceSearch } from './trace.js';
 import { buildTrace } from './trace.js';
+import type { SplitPool } from './workers/split-cell.js';
 
 export const FAULT_MODELS: readonly FaultKind[] = ['interrupt', 'crash', 'builderFailure'];
 /** How legends name each fault model. */
@@ -102,6 +103,8 @@ export interface ExploreConfig {
   readonly onProgress?: (p: { states: number; depth: number; transitions: number }) => void;
   /** Designs loaded from files, which variant names may name besides the built-in ones. */
   readonly designs?: readonly Design[];
+  /** Worker threads to split this one cell across by state hash (absent: this thread). Not with designs from files. */
+  readonly split?: SplitPool;
 }
 
 /** The variant a name stands for, with designs loaded from files known by their names. */
@@ -115,15 +118,20 @@ export function exploreCell(scenario: Scenario, variant: string, fault: FaultKin
   const v = variantOf(variant, cfg.designs);
   const t0 = cfg.now();
   const deadline = cfg.maxSeconds === undefined ? undefined : t0 + cfg.maxSeconds * 1000;
-  const r = explore(scenario, {
-    variant: v.variant,
-    faults: [fault],
-    maxFaults: cfg.maxFaults,
-    maxDepth: cfg.maxDepth,
-    maxStates: cfg.maxStates,
-    ...(deadline === undefined ? {} : { timeUp: () => cfg.now() > deadline }),
-    ...(cfg.onProgress ? { onProgress: cfg.onProgress, progressEvery: 200 } : {}),
-  });
+  const split = cfg.split;
+  if (split && (cfg.designs?.length ?? 0) > 0) throw new Error('a cell with designs loaded from files cannot be split across threads (a design lives in the thread that loaded it)');
+  const r =
+    split
+      ? split.explore({ scenario, variant, fault, maxDepth: cfg.maxDepth, maxStates: cfg.maxStates, maxFaults: cfg.maxFaults, ...(cfg.maxSeconds === undefined ? {} : { maxSeconds: cfg.maxSeconds }) })
+      : explore(scenario, {
+          variant: v.variant,
+          faults: [fault],
+          maxFaults: cfg.maxFaults,
+          maxDepth: cfg.maxDepth,
+          maxStates: cfg.maxStates,
+          ...(deadline === undefined ? {} : { timeUp: () => cfg.now() > deadline }),
+          ...(cfg.onProgress ? { onProgress: cfg.onProgress, progressEvery: 200 } : {}),
+        });
   return {
     variant,
     fault,

@@ -9,3 +9,5 @@ export { randomCheck, runSchedule, scheduleArbitrary } from './random.js';
 export type { RandomOptions, RandomResult, Outcome } from './random.js';
 export { checkPath } from './check-path.js';
 export type { PathCheck, PathCheckOptions, PathViolation } from './check-path.js';
+export { LevelMerge, ownerOf, Partition, splitInThisThread } from './partition.js';
+export type { Claim, KeyedViolation, LevelReport, Moved, NextLevel, PartitionOptions } from './partition.js';

@@ -2,8 +2,12 @@
  * Random schedules with fast-check, for spaces too large to enumerate: a schedule is a list of
  * choice numbers (which enabled event to take at each step), so fast-check can shrink a failing
  * schedule to a short one, and `seed` + `path` replay it exactly.
+ *
+ * Nothing here calls fast-check when the module loads (the schedule arbitrary is built on first
+ * use), so the bundled CLI can defer loading fast-check until random mode needs it.
  */
 import fc from 'fast-check';
+import type { Arbitrary } from 'fast-check';
 import type { FaultKind, ModelEvent, Scenario, Variant } from '../nix/index.js';
 import { applyQuiet, enabledEvents, FAULT_KINDS, initialWorld } from '../nix/index.js';
 import type { Counterexample } from './explore.js';
@@ -80,15 +84,19 @@ function pick(enabled: readonly ModelEvent[], c: number): ModelEvent | undefined
   return regular.length > 0 ? regular[c % regular.length] : faults[0];
 }
 
-export const scheduleArbitrary = fc.array(
-  fc.oneof({ weight: 19, arbitrary: fc.nat({ max: 15 }) }, { weight: 1, arbitrary: fc.integer({ min: FAULT_BAND, max: FAULT_BAND + 15 }) }),
-  { maxLength: 150, size: 'max' },
-);
+let schedules: Arbitrary<number[]> | undefined;
+/** The schedules random mode draws: mostly regular choices, one in twenty a fault's. */
+export function scheduleArbitrary(): Arbitrary<number[]> {
+  return (schedules ??= fc.array(
+    fc.oneof({ weight: 19, arbitrary: fc.nat({ max: 15 }) }, { weight: 1, arbitrary: fc.integer({ min: FAULT_BAND, max: FAULT_BAND + 15 }) }),
+    { maxLength: 150, size: 'max' },
+  ));
+}
 
 export function randomCheck(scenario: Scenario, opts: RandomOptions): RandomResult {
   let last: Outcome | undefined;
   const probes = new Map<string, Violation[]>(); // probe results depend only on the world: share them across runs
-  const property = fc.property(scheduleArbitrary, (choices) => {
+  const property = fc.property(scheduleArbitrary(), (choices) => {
     last = runSchedule(scenario, opts, choices, probes);
     return last.violation === undefined;
   });

@@ -17,12 +17,13 @@ import type { Bounds, Cell } from '../verdicts.js';
 import { INVARIANTS } from '../../model/verify/index.js';
 import { boundedScenario, DEFAULT_MAX_DEPTH, DEFAULT_MAX_STATES, exitCodeOf, exploreCell, randomCell, scenarioBounds, traceOf, verdictOf } from '../verdicts.js';
 import { defaultJobs, exploreCellsOn } from '../workers/pool.js';
+import { MAX_SPLIT, SplitPool } from '../workers/split-cell.js';
 import type { CliContext, CommandModule } from './context.js';
 import { examples, fail } from './context.js';
 import type { LoadedScenario } from './load.js';
 import { loadScenario } from './load.js';
 import type { ModelFlags } from './options.js';
-import { addModelOptions, chosenVariants, faultList, maxDepthArg, maxFaultsArg, positiveInt, seconds } from './options.js';
+import { addModelOptions, chosenVariants, faultList, maxDepthArg, maxFaultsArg, positiveInt, seconds, splitCellArg } from './options.js';
 
 interface Flags extends ModelFlags {
   readonly scenarios?: string;
@@ -39,6 +40,7 @@ interface Flags extends ModelFlags {
   readonly json?: boolean;
   readonly out?: string;
   readonly jobs?: number;
+  readonly splitCell?: number;
 }
 
 /** The scenario's own explore block, with each flag given overriding its field. */
@@ -71,7 +73,7 @@ interface Explored {
   readonly designs: readonly Design[];
 }
 
-function exploreOne(ctx: CliContext, loaded: LoadedScenario, variants: readonly string[], f: Flags, seed: number, designs: readonly Design[]): Explored {
+function exploreOne(ctx: CliContext, loaded: LoadedScenario, variants: readonly string[], f: Flags, seed: number, designs: readonly Design[], split?: SplitPool): Explored {
   const bounds = boundsFor(loaded.scenario, f);
   const scenario = boundedScenario(loaded.scenario, bounds);
   const progress = (msg: string): void => {
@@ -81,7 +83,7 @@ function exploreOne(ctx: CliContext, loaded: LoadedScenario, variants: readonly 
   const tasks = variants.flatMap((variant) => bounds.faults.map((fault) => ({ scenario, variant, fault, cfg })));
   const jobs = f.jobs ?? defaultJobs(tasks.length);
   // a design loaded from a file lives in this thread only: its cells run here
-  if (f.mode === 'bfs' && jobs > 1 && tasks.length > 1 && designs.length === 0) {
+  if (f.mode === 'bfs' && f.splitCell === undefined && jobs > 1 && tasks.length > 1 && designs.length === 0) {
     // independent cells on every core; per-state progress stays with the one-thread run
     progress(`${scenario.name}: ${String(tasks.length)} cells on ${String(Math.min(jobs, tasks.length))} threads…`);
     const cells = exploreCellsOn(jobs, tasks, now);
@@ -99,9 +101,10 @@ function exploreOne(ctx: CliContext, loaded: LoadedScenario, variants: readonly 
         progress(`${scenario.name} ${v}/${fault}: ${String(p.states)} states, depth ${String(p.depth)}, ${String(Math.round(p.states / Math.max(secs, 0.001)))} states/s, ${secs.toFixed(1)} s`);
       };
       const cfg = { maxDepth: bounds.maxDepth, maxStates: bounds.maxStates, maxFaults: bounds.maxFaults, now, designs, ...(bounds.maxSeconds === undefined ? {} : { maxSeconds: bounds.maxSeconds }) };
+      // a split cell is explored in its workers: no per-state progress
       cells.push(
         f.mode === 'bfs'
-          ? exploreCell(scenario, v, fault, ctx.io.isTty ? { ...cfg, onProgress } : cfg)
+          ? exploreCell(scenario, v, fault, split ? { ...cfg, split } : ctx.io.isTty ? { ...cfg, onProgress } : cfg)
           : randomCell(scenario, v, fault, { runs: f.runs, seed, maxFaults: bounds.maxFaults, now, designs, ...(f.path ? { path: f.path } : {}) }),
       );
     }
@@ -109,6 +112,17 @@ function exploreOne(ctx: CliContext, loaded: LoadedScenario, variants: readonly 
   progress('');
   if (ctx.io.isTty) ctx.io.err('\r');
   return { loaded, bounds, cells, designs };
+}
+
+/** Runs `body` with a pool of --split-cell threads (none when it asks for one thread), closed after. */
+function withSplitPool<T>(f: Flags, body: (pool: SplitPool | undefined) => T): T {
+  const n = f.splitCell ?? 1;
+  const pool = n > 1 ? new SplitPool(n) : undefined;
+  try {
+    return body(pool);
+  } finally {
+    pool?.close();
+  }
 }
 
 /** exploreOne for each scenario; BFS cells of every scenario share one pool of threads (started once). */
@@ -121,7 +135,8 @@ function exploreAll(ctx: CliContext, loaded: readonly LoadedScenario[], variants
   });
   const all = plans.flatMap((p) => p.tasks);
   const jobs = f.jobs ?? defaultJobs(all.length);
-  if (f.mode !== 'bfs' || jobs <= 1 || all.length <= 1 || designs.length > 0) return loaded.map((l) => exploreOne(ctx, l, variants, f, seed, designs));
+  if (f.mode === 'bfs' && (f.splitCell ?? 1) > 1) return withSplitPool(f, (pool) => loaded.map((l) => exploreOne(ctx, l, variants, f, seed, designs, pool)));
+  if (f.mode !== 'bfs' || f.splitCell !== undefined || jobs <= 1 || all.length <= 1 || designs.length > 0) return loaded.map((l) => exploreOne(ctx, l, variants, f, seed, designs));
   if (ctx.io.isTty) ctx.io.err(`\r${`${String(all.length)} cells of ${String(loaded.length)} scenarios on ${String(Math.min(jobs, all.length))} threads…`.padEnd(78)}`);
   const cells = exploreCellsOn(jobs, all, now);
   if (ctx.io.isTty) ctx.io.err(`\r${''.padEnd(78)}\r`);
@@ -189,7 +204,8 @@ function scenarioJson(e: Explored): unknown {
 
 function single(ctx: CliContext, arg: string, f: Flags, seed: number): void {
   const { variants, designs } = chosenVariants(f, ctx.cwd);
-  const e = exploreOne(ctx, loadScenario(arg, ctx.cwd), variants, f, seed, designs);
+  const loaded = loadScenario(arg, ctx.cwd);
+  const e = withSplitPool(f, (pool) => exploreOne(ctx, loaded, variants, f, seed, designs, pool));
   const traces = tracesOf(e, f);
   if (f.out) writeTraces(ctx, f.out, traces, f.design ?? []);
   ctx.exitCode = exitCodeOf(e.cells);
@@ -262,6 +278,11 @@ export const exploreCommand: CommandModule = {
       .addOption(new Option('--seed <seed>', 'random mode: the seed (default: from the clock, printed for replay)'))
       .addOption(new Option('--path <path>', 'random mode: replay one fast-check path from an earlier report, such as 1:0:3'))
       .addOption(new Option('--jobs <n>', 'bfs: threads exploring cells at once (default: one per core); 1 explores them one after another, with progress').argParser(positiveInt))
+      .addOption(
+        new Option('--split-cell <n>', `bfs: split each cell across n worker threads by state hash, cells one after another (1-${String(MAX_SPLIT)}; 1 explores in this thread); the counts, verdicts and counterexamples are the same`).argParser(
+          splitCellArg,
+        ),
+      )
       .option('--json', 'print the cells, bounds and traces as JSON instead of the matrix')
       .option('--out <dir>', 'write every counterexample as <scenario>.<variant>.<invariant>.<fault>.trace.json and .txt')
       .addHelpText(
@@ -279,6 +300,11 @@ export const exploreCommand: CommandModule = {
         if (f.seed !== undefined && !/^-?[0-9]+$/.test(f.seed)) fail(`--seed: expected an integer, got '${f.seed}'`);
         if (f.path !== undefined && !/^[0-9]+(:[0-9]+)*$/.test(f.path)) fail(`--path: expected a fast-check path such as 1:0:3, got '${f.path}'`);
         if (f.mode === 'bfs' && (f.seed !== undefined || f.path !== undefined)) fail('--seed and --path are for --mode random');
+        if (f.splitCell !== undefined) {
+          if (f.mode !== 'bfs') fail('--split-cell is for --mode bfs (random schedules are not a breadth-first search)');
+          if (f.jobs !== undefined) fail('give --jobs (whole cells at once) or --split-cell (one cell at a time, split), not both');
+          if (f.splitCell > 1 && (f.design ?? []).length > 0) fail('--split-cell with --design: a design loaded from a file lives in this thread only, so its cells cannot be split');
+        }
         // the CLI owns the clock: a random campaign without --seed gets one and prints it for replay
         const seed = f.seed !== undefined ? Number(f.seed) : Date.now() % 2_147_483_647;
         if (f.scenarios !== undefined) {

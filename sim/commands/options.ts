@@ -12,6 +12,7 @@ import { FAULT_KINDS, parseVariant, variantName } from '../../model/nix/index.js
 import { loadDesignFiles } from '../design-file.js';
 import { exploreBoundsSchema } from '../scenario-schema.js';
 import { allVariants } from '../verdicts.js';
+import { MAX_SPLIT } from '../workers/split-cell.js';
 
 export function positiveInt(v: string): number {
   if (!/^[1-9][0-9]*$/.test(v)) throw new InvalidArgumentError('expected a positive integer.');
@@ -28,6 +29,12 @@ function schemaInt(schema: z.ZodType<number>, what: string): (v: string) => numb
 
 export const maxFaultsArg = schemaInt(exploreBoundsSchema.shape.maxFaults, 'an integer from 0 to 3 (the bound scenario files have)');
 export const maxDepthArg = schemaInt(exploreBoundsSchema.shape.maxDepth.unwrap(), 'a positive integer');
+
+/** Threads to split one cell across: 1 (this thread) to MAX_SPLIT. */
+export function splitCellArg(v: string): number {
+  if (!/^[1-9][0-9]*$/.test(v) || Number(v) > MAX_SPLIT) throw new InvalidArgumentError(`expected a number of threads from 1 to ${String(MAX_SPLIT)}.`);
+  return Number(v);
+}
 
 export function seconds(v: string): number {
   if (!/^[0-9]+(\.[0-9]+)?$/.test(v) || Number(v) <= 0) throw new InvalidArgumentError('expected a positive number of seconds.');
