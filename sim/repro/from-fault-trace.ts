@@ -194,7 +194,7 @@ export function planFromFaultTrace(trace: Trace, name: string, alsoFor: readonly
       scenario: name,
       doc: `${trace.scenario.spec.doc}\nFrom the model's trace (${trace.foundBy}; ${trace.violations.map((x) => x.invariant).join(', ') || 'no violation'}), replayed on Linux, the builds it started run to their end${probe ? ', then the clean build that found the wedge' : ''}.`,
       nix: '2.34.8',
-      settings: planSettings(scenario.settings),
+      settings: planSettings(scenario),
       derivations,
       steps: sched.value.steps,
       expect,

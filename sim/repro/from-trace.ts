@@ -225,14 +225,21 @@ export function sandboxSettingsUnplannable(s: Pick<Scenario, 'settings' | 'deriv
   return undefined;
 }
 
-/** The daemon settings a plan carries: every scenario setting the harness can give a real daemon (one place, so a new one reaches every kind of plan). */
-export function planSettings(s: Settings): PlanSettings {
+/**
+ * The daemon settings a plan carries: every scenario setting the harness can give a real daemon,
+ * and the daemon's own auto-GC when an actor is one (one place, so a new one reaches validation and
+ * fault plans alike: a fault plan of an auto-GC trace once ran on a daemon without min-free).
+ */
+export function planSettings(scenario: Scenario): PlanSettings {
+  const s = scenario.settings;
+  const autoGc = scenario.actors.some((a) => a.kind === 'gc' && a.autoGcOf !== undefined);
   return {
     buildUsers: s.buildUsers,
     keepFailed: s.keepFailed,
     ...(s.sandbox !== false ? { sandbox: s.sandbox } : {}),
     ...(s.buildDirMode !== undefined ? { buildDirMode: s.buildDirMode } : {}),
     ...(s.autoAllocateUids === true ? { autoAllocateUids: true } : {}),
+    ...(autoGc ? { autoGc: true as const } : {}),
   };
 }
 
@@ -400,7 +407,7 @@ export function planFromEvents(
       scenario: scenario.name,
       doc: scenario.doc,
       nix: s.settings.nixVersion,
-      settings: { ...planSettings(s.settings), ...(s.actors.some((a) => a.kind === 'gc' && a.autoGcOf !== undefined) ? { autoGc: true as const } : {}) },
+      settings: planSettings(s),
       derivations,
       steps: planned,
       expect,

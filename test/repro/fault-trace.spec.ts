@@ -109,6 +109,15 @@ describe('planFromFaultTrace: the daemon settings of the scenario', () => {
     expect(r.plan.settings.buildDirMode).toBe(t.scenario.spec.settings.buildDirMode);
     expect(r.plan.settings.buildDirMode).toBeDefined();
   });
+
+  it("the daemon's own auto-GC reaches the plan (min-free and the free-space file), as it does in a validation plan", () => {
+    for (const name of ['auto-gc-during-ca-build', 'auto-gc-during-ca-build-darwin']) {
+      const r = planFromFaultTrace(scriptedTrace(name), 'x');
+      if (!r.realisable) throw new Error(r.why);
+      expect(r.plan.settings.autoGc, name).toBe(true);
+      expect(r.plan.steps.some((st) => st.kind === 'delete' && st.command === 'nol_auto_gc'), name).toBe(true);
+    }
+  });
 });
 
 describe('planFromFaultTrace: injection points come from the trace', () => {
