@@ -30,6 +30,29 @@ export const mkdirPRules: readonly RuleGroup[] = [
         it: 'should not change the mode of an existing directory',
         steps: [step(root.mkdirP('/tmp/bob-dir', 0o700), 'ok'), step(root.lstat('/tmp/bob-dir'), 'ok dir 0755 30002:30000 nlink=2')],
       },
+      // the one failed call that leaves effects: each ancestor is its own mkdir(2), and none is undone
+      {
+        it: 'should keep the ancestors it made when the last component cannot be created',
+        steps: [
+          step(alice.mkdirP('/tmp/x/../../home/carol/ro/new'), 'EACCES'),
+          step(alice.lstat('/tmp/x'), 'ok dir 0755 30001:30000 nlink=2'),
+        ],
+      },
+      {
+        it: 'should keep the ancestors it made when a later ancestor cannot be created',
+        steps: [
+          step(bob.mkdirP('/tmp/y/z/../../../home/carol/ro/a/b'), 'EACCES'),
+          step(bob.lstat('/tmp/y/z'), 'ok dir 0775 30002:30000 nlink=2'),
+        ],
+      },
+      {
+        it: 'should ignore trailing slashes and `.` components',
+        steps: [
+          step(alice.mkdirP('/tmp/./t//u/', 0o700), 'ok'),
+          step(alice.lstat('/tmp/t/u'), 'ok dir 0700 30001:30000 nlink=2'),
+          step(alice.lstat('/tmp/t'), 'ok dir 0755 30001:30000 nlink=3'),
+        ],
+      },
     ],
   },
 ];
