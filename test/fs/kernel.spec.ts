@@ -1,6 +1,6 @@
 /** The kernel as an object: the observer seam, snapshots, the canonical hash, descriptors, determinism. */
 import { describe, expect, it, vi } from 'vitest';
-import { createKernel, populateOrThrow, ROOT, SyscallAborted, type FsKernel, type Kernel, type SyscallRecord } from '../../model/fs/index.js';
+import { createKernel, populateOrThrow, ROOT, SyscallAborted, type FsKernel, type Kernel, type SyscallRecord, type TreeEntry } from '../../model/fs/index.js';
 import { CAST, INITIAL_TREE } from '../differential/cast.js';
 
 const { alice, bob } = CAST;
@@ -118,6 +118,45 @@ describe('hash', () => {
     }
     expect(hashes.size).toBe(variants.length + 1);
   });
+
+  /** Trees that differ in one respect each, from a small listing; every pair must hash apart. */
+  it('should tell apart the root\'s attributes, kinds, nesting and contents', () => {
+    const root: TreeEntry = { path: '/', kind: 'dir', mode: 0o755, uid: 0, gid: 0 };
+    const dir = (path: string): TreeEntry => ({ path, kind: 'dir', mode: 0o777, uid: 1, gid: 1 });
+    const file = (path: string, content = 'x'): TreeEntry => ({ path, kind: 'file', mode: 0o777, uid: 1, gid: 1, content });
+    const link = (path: string, target = 'x'): TreeEntry => ({ path, kind: 'symlink', mode: 0o777, uid: 1, gid: 1, content: target });
+    const trees: TreeEntry[][] = [
+      [root],
+      [{ ...root, mode: 0o700 }],
+      [{ ...root, uid: 1 }],
+      [{ ...root, gid: 1 }],
+      [root, file('/a')],
+      [root, link('/a')],
+      [root, file('/a', '')],
+      [root, dir('/a')],
+      [root, dir('/a'), dir('/a/b')],
+      [root, dir('/a'), dir('/b')],
+      [root, dir('/a'), dir('/a/b'), dir('/c')],
+      [root, dir('/a'), dir('/a/b'), dir('/a/c')],
+      [root, dir('/a'), dir('/a/b'), dir('/a/b/c')],
+      [root, dir('/a'), file('/a/b', 'x')],
+      [root, dir('/a'), file('/a/bx', '')],
+    ];
+    const hashes = trees.map((t) => { const k = createKernel(); populateOrThrow(k, t); return k.hash(); });
+    expect(new Set(hashes).size).toBe(trees.length);
+    expect(hashes.every((h) => /^[0-9a-f]{32}$/.test(h))).toBe(true);
+  });
+
+  it('should hash a restored state as it hashed when the snapshot was taken', () => {
+    const k = seeded();
+    const before = k.hash();
+    const snap = k.snapshot();
+    k.writeFile(ROOT, '/tmp/n', 'n');
+    const after = k.hash();
+    k.restore(snap);
+    expect(k.hash()).toBe(before);
+    expect(after).not.toBe(before);
+  });
 });
 
 describe('determinism', () => {
@@ -183,5 +222,16 @@ describe('tree', () => {
     const k = seeded();
     expect(k.tree('/home/alice/store')).toEqual([{ path: '/home/alice/store', kind: 'symlink', mode: 0o777, uid: 30001, gid: 30000, content: '/nix/store' }]);
     expect(k.tree('/nope')).toEqual([]);
+  });
+
+  it('should read the root path as a path, with or without slashes, and find nothing under a file', () => {
+    const k = seeded();
+    const store = k.tree('/nix/store');
+    expect(store[0]?.path).toBe('/nix/store');
+    expect(k.tree('nix/store/')).toEqual(store);
+    expect(k.tree('//nix//store')).toEqual(store);
+    expect(k.tree('/tmp/a-file/x')).toEqual([]);
+    expect(k.tree('/tmp/a-file')).toEqual([{ path: '/tmp/a-file', kind: 'file', mode: 0o600, uid: 30001, gid: 30000, content: 'secret' }]);
+    expect(k.tree().map((e) => e.path)).toEqual(INITIAL_TREE.map((e) => e.path).sort());
   });
 });

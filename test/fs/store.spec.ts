@@ -1,7 +1,8 @@
 /** The storage layer: the persistent inode map and the memfs export. */
 import { describe, expect, it } from 'vitest';
 import { emptyIntMap, imGet, imSet } from '../../model/fs/int-map.js';
-import { createKernel, populateOrThrow } from '../../model/fs/index.js';
+import { createKernel, creds, populateOrThrow, ROOT } from '../../model/fs/index.js';
+import { capable, inGroupP } from '../../model/fs/creds.js';
 import { INITIAL_TREE } from '../differential/cast.js';
 
 describe('persistent int map', () => {
@@ -18,6 +19,51 @@ describe('persistent int map', () => {
     expect(imGet(versions[2] ?? m, 7)).toBe(14);
     expect(imGet(imSet(m, 7, undefined), 7)).toBeUndefined();
     expect(imGet(m, 7)).toBe(14);
+  });
+
+  it('should hold every key of a level apart, and nothing in an empty map', () => {
+    expect(imGet(emptyIntMap<string>(), 0)).toBeUndefined();
+    let m = emptyIntMap<number>();
+    for (let k = 0; k < 64; k++) m = imSet(m, k, 1000 + k);
+    for (let k = 0; k < 64; k++) expect(imGet(m, k)).toBe(1000 + k);
+  });
+
+  it('should find nothing at a key outside the map, where masking would alias a key inside it', () => {
+    let m = emptyIntMap<number>();
+    m = imSet(m, 0, 10);
+    m = imSet(m, 31, 13);
+    expect(imGet(m, 0)).toBe(10);
+    expect(imGet(m, 31)).toBe(13);
+    expect(imGet(m, 32)).toBeUndefined(); // 32 & 31 = 0
+    expect(imGet(m, -1)).toBeUndefined(); // -1 & 31 = 31
+    expect(imGet(m, 32 * 32 + 31)).toBeUndefined();
+  });
+});
+
+describe('credentials', () => {
+  it('should give root uid 0, gid 0, group 0, umask 022, frozen', () => {
+    expect(ROOT).toEqual({ uid: 0, gid: 0, groups: [0], umask: 0o022 });
+    expect(Object.isFrozen(ROOT) && Object.isFrozen(ROOT.groups)).toBe(true);
+  });
+
+  it('should default the supplementary groups to the primary group and keep only permission bits of the umask', () => {
+    const c = creds(7, 8);
+    expect(c).toEqual({ uid: 7, gid: 8, groups: [8], umask: 0o022 });
+    expect(creds(7, 8, [8, 9], 0o7077).umask).toBe(0o077);
+    const groups = [8, 9];
+    const d = creds(7, 8, groups);
+    groups.push(10);
+    expect(d.groups).toEqual([8, 9]);
+    expect(Object.isFrozen(d) && Object.isFrozen(d.groups)).toBe(true);
+  });
+
+  it('should hold every capability for uid 0 only, and know supplementary groups', () => {
+    expect(capable(ROOT)).toBe(true);
+    expect(capable(creds(0, 5))).toBe(true);
+    expect(capable(creds(1, 0, [0]))).toBe(false);
+    expect(inGroupP(creds(1, 5, [6]), 5)).toBe(true);
+    expect(inGroupP(creds(1, 5, [6]), 6)).toBe(true);
+    expect(inGroupP(creds(1, 5, [6]), 7)).toBe(false);
   });
 });
 
