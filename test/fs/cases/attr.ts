@@ -66,6 +66,9 @@ export const attrRules: readonly RuleGroup[] = [
       { it: 'should fail with EPERM when the caller does not own the file, even with write permission', steps: [step(alice.utimes('/tmp/b-file', 1, 2), 'EPERM')] },
       { it: 'should let the owner set times', steps: [step(bob.utimes('/tmp/b-file', 1, 2), 'ok')] },
       { it: 'should let root set times', steps: [step(root.utimes('/tmp/b-file', 1, 2), 'ok')] },
+      // the link is alice's, its target root's: ownership of what the path resolves to decides
+      { it: 'should follow a symlink and check the target\'s owner', steps: [step(alice.utimes('/home/alice/store', 1, 2), 'EPERM')] },
+      { it: 'should fail with ENOENT through a dangling symlink', steps: [step(bob.utimes('/home/bob/dangling', 1, 2), 'ENOENT')] },
     ],
   },
 ];
