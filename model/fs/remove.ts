@@ -2,7 +2,7 @@
 import { done, isErrno, refuse, type Step } from './errno.js';
 import { walk, type Ctx } from './namei.js';
 import { mayDelete } from './permission.js';
-import { removeEntry, tick } from './store.js';
+import { removeEntry, tick, type DirInode } from './store.js';
 import type { Creds } from './types.js';
 
 /**
@@ -37,6 +37,7 @@ export function rmdir(ctx: Ctx, c: Creds, path: string): Step<void> {
   if (!victim) return refuse('ENOENT', 'rmdir', path);
   const denied = mayDelete(c, last.dir, victim, true);
   if (denied) return refuse(denied, 'rmdir', path);
-  if (victim.kind === 'dir' && victim.entries.size > 0) return refuse('ENOTEMPTY', 'rmdir', path);
+  // mayDelete(…, true) has refused every non-directory (ENOTDIR): the victim is a directory here
+  if ((victim as DirInode).entries.size > 0) return refuse('ENOTEMPTY', 'rmdir', path);
   return done(undefined, removeEntry(tick(ctx.s), last.dir.ino, last.name));
 }

@@ -1,6 +1,11 @@
 /** ls -l rendering of modes and trees, and tree diffs as traces print them. */
 import { describe, expect, it } from 'vitest';
-import { diffTrees, formatMode, formatTree, type TreeEntry } from '../../model/fs/index.js';
+import { diffTrees, formatMode, formatOctal, formatTree, type TreeEntry } from '../../model/fs/index.js';
+
+describe('formatOctal', () => {
+  it.each([[0o755, '0755'], [0o1775, '01775'], [0o4755, '04755'], [0, '0000'], [0o7, '0007'], [0o644, '0644']] as const)(
+    'should print %o as %s', (mode, want) => { expect(formatOctal(mode)).toBe(want); });
+});
 
 describe('formatMode', () => {
   it.each([

@@ -57,6 +57,16 @@ export const walkRules: readonly RuleGroup[] = [
       { it: 'should list names sorted without . and ..', steps: [step(alice.readdir('/nix/store'), 'ok [aaa-foo,bbb-bar,ccc-suid,ddd-sgid]')] },
       { it: 'should fail with ENOTDIR on a file', steps: [step(root.readdir('/tmp/b-file'), 'ENOTDIR')] },
       { it: 'should fail with EACCES without read permission', steps: [step(bob.readdir('/home/alice'), 'EACCES')] },
+      { it: 'should follow a symlink to a directory', steps: [step(alice.readdir('/home/alice/store'), 'ok [aaa-foo,bbb-bar,ccc-suid,ddd-sgid]')] },
+      {
+        it: 'should list names sorted whatever order they were made in',
+        steps: [
+          step(root.mkdir('/tmp/o', 0o755), 'ok'), step(root.writeFile('/tmp/o/zz', ''), 'ok'), step(root.mkdir('/tmp/o/a', 0o755), 'ok'),
+          step(root.symlink('zz', '/tmp/o/m'), 'ok'), step(alice.readdir('/tmp/o'), 'ok [a,m,zz]'),
+        ],
+      },
+      { it: 'should fail with EINVAL reading a directory as a link', steps: [step(root.readlink('/tmp'), 'EINVAL')] },
+      { it: 'should fail with ENOENT reading a missing link', steps: [step(root.readlink('/tmp/none'), 'ENOENT')] },
     ],
   },
 ];
