@@ -79,3 +79,32 @@ describe('one descriptor, several calls', () => {
     expect(err(k.writeFile(alice, '/home/carol/ro/x', 'x'))).toBe('EACCES');
   });
 });
+
+describe('times', () => {
+  const mtime = (k: Kernel, path: string): number => value(k.lstat(alice, path)).mtime;
+
+  it('should move a directory\'s mtime on every entry made, renamed or removed in it, and not on a failed call', () => {
+    const k = seeded();
+    let t = mtime(k, '/tmp');
+    const moved = (f: () => unknown): boolean => { f(); const now = mtime(k, '/tmp'); const was = t; t = now; return now > was; };
+    expect(moved(() => k.writeFile(alice, '/tmp/n', 'x'))).toBe(true);
+    expect(moved(() => k.mkdir(alice, '/tmp/d', 0o755))).toBe(true);
+    expect(moved(() => k.symlink(alice, 'n', '/tmp/l'))).toBe(true);
+    expect(moved(() => k.rename(alice, '/tmp/n', '/tmp/n2'))).toBe(true);
+    expect(moved(() => k.unlink(alice, '/tmp/l'))).toBe(true);
+    expect(moved(() => k.rmdir(alice, '/tmp/d'))).toBe(true);
+    expect(moved(() => k.unlink(alice, '/tmp/b-file'))).toBe(false);
+  });
+
+  it('should move a file\'s mtime on a write or a truncation, not on a read', () => {
+    const k = seeded();
+    let t = mtime(k, '/tmp/a-file');
+    value(k.readFile(alice, '/tmp/a-file'));
+    expect(mtime(k, '/tmp/a-file')).toBe(t);
+    value(k.writeFile(alice, '/tmp/a-file', 'new'));
+    expect(mtime(k, '/tmp/a-file')).toBeGreaterThan(t);
+    t = mtime(k, '/tmp/a-file');
+    value(k.open(alice, '/tmp/a-file', { access: 'w', trunc: true }));
+    expect(mtime(k, '/tmp/a-file')).toBeGreaterThan(t);
+  });
+});
