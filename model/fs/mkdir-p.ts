@@ -65,10 +65,15 @@ function existingDir(ctx: Ctx, c: Creds, path: string, mkdirErrno: Errno): FsSta
   return mkdirErrno === 'EEXIST' && found !== 'ENOENT' && found !== 'ENOTDIR' ? found : mkdirErrno;
 }
 
-/** The last component: mkdir (group/other write held back while special bits are pending), then the mode. */
+/**
+ * The last component: mkdir (group/other write held back while special bits are pending), then the
+ * mode. A numeric -m sets the umask to MODE's complement for this mkdir (coreutils mkdir.c
+ * umask_self), so the caller's umask never narrows MODE: strace shows `umask(022); mkdir("d", 0755)`
+ * for `-m 0755` under umask 077.
+ */
 function makeLast(ctx: Ctx, c: Creds, path: string, mode: number): FsState | Errno {
   const special = (mode & 0o7000) !== 0;
-  const made = mkdir(ctx, c, path, special ? mode & ~0o022 : mode);
+  const made = mkdir(ctx, { ...c, umask: ~mode & 0o777 }, path, special ? mode & ~0o022 : mode);
   if (!made.result.ok) return existingDir(ctx, c, path, made.result.error.errno);
   const s = made.next ?? ctx.s;
   if (!special && (mode & 0o777) === 0) return s;

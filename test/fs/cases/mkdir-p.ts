@@ -46,6 +46,37 @@ export const mkdirPRules: readonly RuleGroup[] = [
         ],
       },
       {
+        it: 'should go on through an ancestor that is a symlink to a directory (chdir follows it)',
+        steps: [step(alice.mkdirP('/home/alice/store/new/sub', 0o755), 'ok'), step(alice.lstat('/nix/store/new/sub'), 'ok dir 0755 30001:30000 nlink=2')],
+      },
+      {
+        it: 'should report EEXIST when the last component is a symlink through a file',
+        steps: [step(root.symlink('/tmp/b-file/x', '/tmp/lk'), 'ok'), step(root.mkdirP('/tmp/lk'), 'EEXIST')],
+      },
+      {
+        // the last mkdir runs under the umask ~MODE, so it gives the mode exactly and no chmod follows,
+        // which would drop the setgid bit the directory inherited from a group its creator is not in
+        it: 'should keep an inherited setgid of a group the caller is not in, whatever the caller\'s umask',
+        steps: [
+          step(root.mkdir('/tmp/sg', 0o777), 'ok'), step(root.chmod('/tmp/sg', 0o2777), 'ok'), step(root.chown('/tmp/sg', 0, 30010), 'ok'),
+          step(carol.mkdirP('/tmp/sg/a', 0o700), 'ok'), step(carol.lstat('/tmp/sg/a'), 'ok dir 02700 30003:30010 nlink=2'),
+          step(carol.mkdirP('/tmp/sg/b', 0o755), 'ok'), step(carol.lstat('/tmp/sg/b'), 'ok dir 02755 30003:30010 nlink=2'),
+          step(carol.mkdirP('/tmp/sg/c', 0o1755), 'ok'), step(carol.lstat('/tmp/sg/c'), 'ok dir 03755 30003:30010 nlink=2'),
+        ],
+      },
+      {
+        // MODE names setgid-free group write, held back at mkdir: the chmod that adds it drops setgid (not in the group)
+        it: 'should drop an inherited setgid of a group the caller is not in when a special bit makes it chmod',
+        steps: [
+          step(root.mkdir('/tmp/sg', 0o777), 'ok'), step(root.chmod('/tmp/sg', 0o2777), 'ok'), step(root.chown('/tmp/sg', 0, 30010), 'ok'),
+          step(carol.mkdirP('/tmp/sg/e', 0o2775), 'ok'), step(carol.lstat('/tmp/sg/e'), 'ok dir 0775 30003:30010 nlink=2'),
+        ],
+      },
+      {
+        it: 'should give the last directory MODE exactly under a umask that would narrow it',
+        steps: [step(carol.mkdirP('/tmp/x/y', 0o755), 'ok'), step(carol.lstat('/tmp/x'), 'ok dir 0700 30003:30003 nlink=3'), step(carol.lstat('/tmp/x/y'), 'ok dir 0755 30003:30003 nlink=2')],
+      },
+      {
         it: 'should ignore trailing slashes and `.` components',
         steps: [
           step(alice.mkdirP('/tmp/./t//u/', 0o700), 'ok'),
