@@ -127,7 +127,7 @@ function lockAllOutputs(ctx: Ctx, s: ModelState, a: BuildActor, views: readonly 
     st = releaseAll(st, a.id);
     const path = slots[0]?.known?.path ?? '';
     const done = withPhase(withSlots, { kind: 'done', outcome: { kind: 'success', path, skipped: true } });
-    return next(putActor(st, done), `${locked}; all outputs valid: skipping build (someone beat us to it)`, SRC.acquireResources);
+    return next(putActor(st, done), `${locked}; all outputs valid: skipping build (someone beat us to it)`, SRC.lockAllOutputs);
   }
   const notes: string[] = [locked];
   const deletions: string[] = [];
@@ -143,8 +143,7 @@ function lockAllOutputs(ctx: Ctx, s: ModelState, a: BuildActor, views: readonly 
     const path = upstreamDeletes ?? designs.deletePath;
     if (path !== undefined) deletions.push(path);
   });
-  const anyKnown = slots.some((o) => o.known !== undefined);
-  const source = anyKnown ? SRC.removeInvalid : SRC.acquireResources;
+  const source = SRC.lockAllOutputs;
   if (deletions.length > 0) {
     const deleting = startDeletions(withPhase(withSlots, { kind: 'deleteInvalidOutputs' }), deletions);
     return next(putActor(st, deleting), notes.join('; '), source);

@@ -106,7 +106,7 @@ function release(ctx: Ctx, s: ModelState, a: BuildActor, outcome: BuildOutcome):
 /**
  * The start of cleanupBuild for a multi-output build: the designs' hook for each output (their
  * deletions one after another), else on success cleanupBuild(true)'s loop over every redirected
- * output (l.2004-2008), else the temp dir.
+ * output (derivation-builder.cc l.2004-2008), else the temp dir.
  */
 function startMultiCleanup(ctx: Ctx, s: ModelState, a: BuildActor, outcome: BuildOutcome): Step {
   const d = drvOf(ctx, a.drv);

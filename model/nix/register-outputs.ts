@@ -39,10 +39,10 @@ export function builderExit(ctx: Ctx, s: ModelState, a: BuildActor): Step {
     return toCleanup(ctx, s, a, { kind: 'failure', failure: 'builderFailed', message }, message, SRC.unprepareBuild);
   }
   if (a.multi) {
-    // registerOutputs' first loop, over the outputs it has to register (a valid one is AlreadyRegistered, l.1474-1479)
+    // registerOutputs' first loop, over the outputs it has to register (a valid one is AlreadyRegistered, derivation-builder.cc l.1479-1482)
     const first = nextWanted(a, -1);
     if (first === undefined) throw new Error('model bug: a build with every output valid reached registerOutputs');
-    return registering(s, focus(a, first, { stage: 'check' }), { kind: 'checkOutput' }, `builder exited 0; checking output '${slotName(a, first)}'`, SRC.unprepareBuild);
+    return registering(s, focus(a, first, { stage: 'check' }), { kind: 'checkOutput' }, `builder exited 0; checking output '${slotName(a, first)}'`, `${SRC.unprepareBuild}; ${SRC.registerFirstLoop}`);
   }
   return registering(s, a, { kind: 'checkOutput' }, 'builder exited 0', SRC.unprepareBuild);
 }
@@ -208,9 +208,9 @@ function dropFinalLock(ctx: Ctx, s: ModelState, a: BuildActor): ModelState {
 function afterCanonicalise(ctx: Ctx, s: ModelState, a: BuildActor, pass: 1 | 2, actual: string, rewritten?: string, cross?: true): Step {
   const d = drvOf(ctx, a.drv);
   if (a.multi && pass === 1) {
-    // the first loop goes on with the next output to register; after the last, the second loop starts (l.1600)
+    // the first loop goes on with the next output to register; after the last, the second loop starts (derivation-builder.cc l.1591)
     const nxt = nextWanted(a, a.multi.cur);
-    if (nxt !== undefined) return registering(s, focus(a, nxt), { kind: 'checkOutput' }, `canonicalised; checking output '${slotName(a, nxt)}'`, SRC.registerOutputs);
+    if (nxt !== undefined) return registering(s, focus(a, nxt), { kind: 'checkOutput' }, `canonicalised; checking output '${slotName(a, nxt)}'`, SRC.registerFirstLoop);
     return secondLoop(ctx, s, { ...a, multi: { ...a.multi, stage: 'move' } }, 0, ['canonicalised']);
   }
   if (d.spec.kind === 'ca-floating' && (pass === 1 || cross) && a.scratch !== undefined) {
@@ -269,7 +269,7 @@ function slotName(a: BuildActor, i: number): string {
   return a.multi?.slots[i]?.name ?? 'out';
 }
 
-/** registerOutputs registers only outputs that are not valid already ("Don't register if already valid", l.1474). */
+/** registerOutputs registers only outputs that are not valid already ("Don't register if already valid", derivation-builder.cc l.1479). */
 function wanted(a: BuildActor, i: number): boolean {
   return slotsOf(a)[i]?.known?.status !== 'valid';
 }
@@ -284,7 +284,7 @@ function nextWanted(a: BuildActor, after: number): number | undefined {
 /**
  * The rewrite rules of outputRewrites when the second loop reaches the current output: the
  * scratch → final hash part of every output `finish`ed before it whose scratch path was not its
- * final path (l.1609-1611), then (input-addressed) its own (l.1766-1768).
+ * final path (derivation-builder.cc l.1604-1611), then (input-addressed) its own (l.1778-1781).
  */
 function outputRewrites(a: BuildActor, own?: readonly [string, string]): (readonly [string, string])[] {
   const m = a.multi;
@@ -296,12 +296,12 @@ function outputRewrites(a: BuildActor, own?: readonly [string, string]): (readon
 
 /**
  * registerOutputs' second loop, from output `from` on, in the order of its topological sort: with
- * no references between outputs (the model has none), the sorted output names (l.1588-1590). An
- * output that was valid already is `finish`ed at its known path with nothing done (l.1618-1621);
- * the next one to register starts: a floating CA output with a rewrite of the outputs before it if
- * there are any (l.1697, rewriteOutput(outputRewrites)), then its own; an input-addressed one with
- * outputRewrites plus its own rule (l.1766-1769), or its hashing when there is no rule. After the
- * last, the registration of them all.
+ * no references between outputs (the model has none), the sorted output names (derivation-builder.cc
+ * l.1554, l.1587-1591). An output that was valid already is `finish`ed at its known path with
+ * nothing done (l.1620); the next one to register starts: a floating CA output with a rewrite of
+ * the outputs before it if there are any (l.1702, rewriteOutput(outputRewrites)), then its own; an
+ * input-addressed one with outputRewrites plus its own rule (l.1778-1781), or its hashing when
+ * there is no rule. After the last, the registration of them all.
  */
 function secondLoop(ctx: Ctx, s: ModelState, a: BuildActor, from: number, notes: readonly string[]): Step {
   let b = a;
@@ -319,22 +319,23 @@ function secondLoop(ctx: Ctx, s: ModelState, a: BuildActor, from: number, notes:
     const note = [...notes, `output '${d.output}'`].join('; ');
     if (d.spec.kind === 'ca-floating') {
       const rules = outputRewrites(b);
-      if (rules.length > 0) return registering(s, b, { kind: 'rewriteCopy', finalPath: b.scratch, rewrites: rules, cross: true }, `${note}: rewriting the other outputs' hashes`, SRC.rewriteOutput);
+      if (rules.length > 0) return registering(s, b, { kind: 'rewriteCopy', finalPath: b.scratch, rewrites: rules, cross: true }, `${note}: rewriting the other outputs' hashes`, SRC.registerSecondLoop);
       return afterCanonicalise(ctx, s, b, 2, actual, undefined, true);
     }
     const finalPath = known?.path ?? actual;
     const own = b.scratch !== finalPath ? ([hashPartOf(b.scratch), hashPartOf(finalPath)] as const) : undefined;
     const rules = outputRewrites(b, own);
-    if (rules.length > 0) return registering(s, b, { kind: 'rewriteCopy', finalPath, rewrites: rules }, `${note}: rewriting hashes`, SRC.rewriteInputAddressed);
-    return registering(s, b, { kind: 'register', finalPath }, note, SRC.registerOutputs);
+    if (rules.length > 0) return registering(s, b, { kind: 'rewriteCopy', finalPath, rewrites: rules }, `${note}: rewriting hashes`, SRC.registerSecondLoop);
+    return registering(s, b, { kind: 'register', finalPath }, note, SRC.registerSecondLoop);
   }
   return registerAll(ctx, s, b, notes);
 }
 
 /**
  * The end of the current output's turn in the second loop: a content-addressed output is
- * registered valid right away (l.1944-1945: "so that we can safely unlock the path before the next
- * iteration"), its final-path lock released (~PathLocks, l.1845-1846), and the loop goes on.
+ * registered valid right away (derivation-builder.cc l.1947-1948: "so that we can safely unlock the
+ * path before the next iteration"), its final-path lock released (~PathLocks, l.1846), and the
+ * loop goes on.
  */
 function registerOne(ctx: Ctx, s: ModelState, a: BuildActor, finalPath: string): Step {
   const d = currentView(ctx, a);
@@ -350,9 +351,9 @@ function registerOne(ctx: Ctx, s: ModelState, a: BuildActor, finalPath: string):
 }
 
 /**
- * After the loop: one registerValidPaths of every output registered (one SQLite transaction,
- * local-store.cc registerValidPaths), then a realisation of each with ca-derivations on
- * (derivation-builder.cc l.1970-1994). Outputs that were valid already are in neither.
+ * After the loop: one registerValidPaths of every output registered (derivation-builder.cc
+ * l.1970-1973; one SQLite transaction, local-store.cc l.910-949), then a realisation of each with
+ * ca-derivations on (derivation-builder.cc l.1983-1994). Outputs that were valid already are in neither.
  */
 function registerAll(ctx: Ctx, s: ModelState, a: BuildActor, notes: readonly string[]): Step {
   const d = drvOf(ctx, a.drv);
@@ -372,5 +373,5 @@ function registerAll(ctx: Ctx, s: ModelState, a: BuildActor, notes: readonly str
   const main = slotsOf(a).find((o) => o.name === 'out') ?? slotsOf(a)[0];
   const outcome: BuildOutcome = { kind: 'success', path: main?.final ?? '', skipped: false };
   const note = [...notes, `registered ${registered.join(', ')} valid`, ...applied].join('; ');
-  return toCleanup(ctx, st, focus(a, 0), outcome, note, SRC.registerValidPaths);
+  return toCleanup(ctx, st, focus(a, 0), outcome, note, SRC.registerAllOutputs);
 }

@@ -160,5 +160,5 @@ function prepareAllScratch(ctx: Ctx, s: ModelState, a: BuildActor, views: readon
   const d = drvOf(ctx, a.drv);
   const first = d.spec.program.length === 0 ? { kind: 'builderExit' as const, status: 0 } : { kind: 'building' as const, pc: 0, lastStatus: 0 };
   const building = startDeletions(withPhase(focus(b, 0), first), deletions);
-  return next(putActor(st, building), notes.join('; '), SRC.scratchPaths);
+  return next(putActor(st, building), notes.join('; '), `${SRC.scratchLoop}; ${SRC.scratchPaths}`);
 }
