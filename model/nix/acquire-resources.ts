@@ -9,7 +9,7 @@
  */
 import type { Ctx, DrvInfo } from './context.js';
 import { drvOf, outputOf, outputViews, realisationKey } from './context.js';
-import { focus, startDeletions } from './outputs.js';
+import { startDeletions, withOutputs } from './outputs.js';
 import { startDelete } from './delete-path.js';
 import { applyAsked, invalidOutputs } from './hooks.js';
 import { SRC } from './sources.js';
@@ -120,7 +120,7 @@ function lockAllOutputs(ctx: Ctx, s: ModelState, a: BuildActor, views: readonly 
     const known = checkPathValidity(ctx, st, a.drv, a.mode, v.output);
     return { name: v.output, ...(known ? { known } : {}) };
   });
-  const withSlots = focus({ ...a, multi: { slots, cur: 0 } }, 0);
+  const withSlots = withOutputs(a, slots);
   if (slots.every((o) => o.known?.status === 'valid')) {
     // "someone beat us to it": setDeletion(true) then unlock (l.425)
     for (const v of views) ctx.fs.unlink(ctx.daemon, v.lockPath);

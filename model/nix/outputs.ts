@@ -26,6 +26,7 @@ function current(a: BuildActor, slot: OutputSlot): OutputSlot {
 export function slotsOf(a: BuildActor): readonly OutputSlot[] {
   const m = a.multi;
   if (!m) return [];
+  // cur -1: no output loaded yet (withOutputs)
   return m.slots.map((slot, i) => (i === m.cur ? current(a, slot) : slot));
 }
 
@@ -44,6 +45,12 @@ export function focus(a: BuildActor, i: number, patch: Partial<MultiOutputs> = {
     ...(to.redirected ? { redirected: to.redirected } : {}),
     multi: { ...m, ...patch, slots, cur: i },
   };
+}
+
+/** The actor with its outputs' slots, at the first output (its fields loaded from the slot, not saved into it). */
+export function withOutputs(a: BuildActor, slots: readonly OutputSlot[]): BuildActor {
+  const { known: _k, scratch: _s, redirected: _r, ...rest } = a;
+  return focus({ ...rest, multi: { slots, cur: -1 } }, 0);
 }
 
 /** Records `final` (registerOutputs' finish) for the current output. */
