@@ -54,7 +54,8 @@ function preorder(fs: FsKernel, root: string): string[] {
 
 export function registerOutputs(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   if (a.phase.kind !== 'registering' || a.job || a.scratch === undefined || a.uid === undefined) return disabled('not registering');
-  const d = drvOf(ctx, a.drv);
+  // the output the loop is at (the derivation itself for a single output)
+  const d = currentView(ctx, a);
   const fs = ctx.fs;
   const actual = realScratch(ctx, d, a.scratch);
   const step = a.phase.step;

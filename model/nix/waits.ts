@@ -9,6 +9,7 @@ import { gcPending } from './collector.js';
 import type { Ctx } from './context.js';
 import { scratchPathFor } from './scratch-path.js';
 import { scratchChoices } from './start-build.js';
+import { currentView } from './outputs.js';
 import { drvOf, outputViews } from './context.js';
 import { afterScratchChosen, beforeMove, rootsOf } from './hooks.js';
 import { actorById, isDone } from './state.js';
@@ -56,7 +57,7 @@ function buildWait(ctx: Ctx, s: ModelState, a: BuildActor): string | undefined {
     case 'registering': {
       const step = a.phase.step;
       if (step.kind !== 'lockFinal') return undefined;
-      const roots = a.scratch === undefined ? [] : rootsOf(beforeMove(ctx, s, d, a.scratch, step.finalPath));
+      const roots = a.scratch === undefined ? [] : rootsOf(beforeMove(ctx, s, currentView(ctx, a), a.scratch, step.finalPath));
       const rootFinal = addTempRootWait(s, roots);
       return lockWait(s, a.id, `${step.finalPath}.lock`) ?? rootFinal;
     }

@@ -152,3 +152,22 @@ describe('registerOutputs rewrites the hashes of the outputs finished before', (
     expect(valid.dev).not.toBe(outputOf(d, 'dev').fallbackPath);
   });
 });
+
+describe('the loops over outputs are left by an exception', () => {
+  it('should not run the deletions still queued for later outputs in the cleanup that follows an interrupt', () => {
+    const s: Scenario = {
+      ...twoOutputs('ca-floating', [{ id: 'a1', kind: 'build', drv: 'lib', fault: { kind: 'interrupt', before: 'deletePathStep', nth: 0 } }]),
+      initial: [
+        { at: { drv: 'lib', which: 'scratch', output: 'dev' }, owner: 'builder1', mode: '755', files: { stale: 'attempt1' } },
+        { at: { drv: 'lib', which: 'scratch', output: 'out' }, owner: 'builder1', mode: '755', files: { stale: 'attempt1' } },
+      ],
+    };
+    // prepare-deletes-stale-scratch deletes each output's leftover in the scratch-path loop, dev's first
+    const r = run(s, 'prepare-deletes-stale-scratch');
+    expect(outcome(r, 'a1'), traceOf(r)).toBe('interrupted');
+    const d = drvOf(r.world.ctx, 'lib');
+    const fs = r.world.ctx.fs;
+    expect(fs.lstat(r.world.ctx.daemon, `${outputOf(d, 'out').fallbackPath}/stale`).ok, traceOf(r)).toBe(true);
+    expect(r.steps.filter((st) => st.event.actor === 'a1' && st.event.type === 'deletePathStep').map((st) => st.note).join('\n')).not.toContain(outputOf(d, 'out').fallbackPath);
+  });
+});
