@@ -171,3 +171,29 @@ describe('the loops over outputs are left by an exception', () => {
     expect(r.steps.filter((st) => st.event.actor === 'a1' && st.event.type === 'deletePathStep').map((st) => st.note).join('\n')).not.toContain(outputOf(d, 'out').fallbackPath);
   });
 });
+
+describe('registration atomicity across outputs, at every registerOutputs step an interrupt can stop', () => {
+  /** The outputs valid after one build interrupted before its nth registerOutputs event, for every nth that the build reaches. */
+  function validAfterEachInterrupt(kind: 'input-addressed' | 'ca-floating'): string[][] {
+    const out: string[][] = [];
+    for (let nth = 0; nth < 40; nth++) {
+      const r = run(twoOutputs(kind, [{ id: 'a1', kind: 'build', drv: 'lib', fault: { kind: 'interrupt', before: 'registerOutputs', nth } }]));
+      if (outcome(r, 'a1') !== 'interrupted') continue;
+      out.push(Object.keys(validByOutput(r.world.state, drvOf(r.world.ctx, 'lib').drvPath)).sort());
+    }
+    return out;
+  }
+
+  it('should never leave one input-addressed output valid without the other (one registerValidPaths for both)', () => {
+    const seen = validAfterEachInterrupt('input-addressed');
+    expect(seen.length).toBeGreaterThan(3);
+    expect(seen.filter((v) => v.length !== 0)).toEqual([]);
+  });
+
+  it('should leave dev valid without out when a floating CA build is interrupted after dev was registered', () => {
+    const seen = validAfterEachInterrupt('ca-floating');
+    expect(seen.length).toBeGreaterThan(3);
+    expect(seen.some((v) => v.join() === 'dev')).toBe(true);
+    expect(seen.some((v) => v.join() === 'out')).toBe(false);
+  });
+});
