@@ -10,6 +10,7 @@ import type { BuilderAction, ModelState, Scenario } from '../../model/nix/index.
 import { apply, drvOf, enabledEvents, initialWorld, outputOf, outputViews, UPSTREAM } from '../../model/nix/index.js';
 import { multiOutputCaInterrupted, multiOutputIaPartial } from '../../sim/scenarios/builtin.js';
 import { DARWIN } from '../../sim/scenarios/common.js';
+import { referenceProblems } from '../../sim/scenario-check.js';
 import { build, outcome, run, traceOf } from './helpers.js';
 
 const TWO: readonly BuilderAction[] = [
@@ -195,5 +196,26 @@ describe('registration atomicity across outputs, at every registerOutputs step a
     expect(seen.length).toBeGreaterThan(3);
     expect(seen.some((v) => v.join() === 'dev')).toBe(true);
     expect(seen.some((v) => v.join() === 'out')).toBe(false);
+  });
+});
+
+describe('the scenario checker on outputs', () => {
+  const messages = (s: Scenario): string[] => referenceProblems(s).map((p) => `${p.path.join('.')}: ${p.message}`);
+
+  it('should accept the two built-in multi-output scenarios', () => {
+    expect(messages(multiOutputCaInterrupted)).toEqual([]);
+    expect(messages(multiOutputIaPartial)).toEqual([]);
+  });
+
+  it('should name an output the derivation does not have, a chroot, and a --check of a multi-output derivation', () => {
+    const s: Scenario = {
+      ...twoOutputs('input-addressed', [{ id: 'a1', kind: 'build', drv: 'lib', mode: 'check' }], [...TWO, { op: 'writeFile', path: 'x', content: 'y', output: 'doc' }]),
+      settings: { ...DARWIN, platform: 'linux', sandbox: true },
+    };
+    expect(messages(s)).toEqual([
+      "derivations.0.outputs: 'lib' would be built in a chroot, which the model does not do for a derivation with several outputs; use sandbox: false",
+      "derivations.0.program.4.output: 'lib' has no output 'doc' (its outputs: out, dev)",
+      "actors.0.mode: 'lib' has several outputs: the model builds them in a normal build only, not with --check",
+    ]);
   });
 });
