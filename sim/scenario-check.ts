@@ -51,6 +51,7 @@ export function referenceProblems(s: Scenario): ScenarioProblem[] {
     const autoGc = a.kind === 'gc' && a.autoGcOf !== undefined ? autoGcProblem(s, i, a.autoGcOf) : undefined;
     if (autoGc) out.push(autoGc);
   });
+  outputProblems(s, issue);
   const cycle = afterCycle(s.actors);
   if (cycle) issue(['actors', cycle.index, 'after'], `waits in a cycle (${cycle.ids.join(' -> ')}): none of them would ever start`);
   s.derivations.forEach((d, i) => {
@@ -92,6 +93,41 @@ export function referenceProblems(s: Scenario): ScenarioProblem[] {
   }
   if (s.settings.platform === 'darwin') darwinSandboxProblems(s, issue);
   return out;
+}
+
+/**
+ * Output names: unique, and every output a command, reference or symlink names is one the
+ * derivation has. The model builds a derivation with several outputs unsandboxed and in a normal
+ * build only (docs/model.md says what it leaves out), so a chroot, --check or --repair of one is refused.
+ */
+function outputProblems(s: Scenario, issue: (path: (string | number)[], message: string) => void): void {
+  const outputsOf = new Map(s.derivations.map((d) => [d.id, d.outputs ?? ['out']]));
+  const multi = (id: string): boolean => (outputsOf.get(id)?.length ?? 1) > 1;
+  const names = (id: string): string => (outputsOf.get(id) ?? ['out']).join(', ');
+  const ref = (path: (string | number)[], drv: string, output: string | undefined): void => {
+    if (output === undefined || !outputsOf.has(drv)) return;
+    if (!(outputsOf.get(drv) ?? []).includes(output)) issue(path, `'${drv}' has no output '${output}' (its outputs: ${names(drv)})`);
+  };
+  s.derivations.forEach((d, i) => {
+    const outs = d.outputs ?? ['out'];
+    if (new Set(outs).size !== outs.length) issue(['derivations', i, 'outputs'], 'output names must be unique');
+    if (outs.length > 1) {
+      const decision = sandboxDecision(s.settings, d, d.id);
+      if (decision.kind === 'builder' && decision.chroot) issue(['derivations', i, 'outputs'], `'${d.id}' would be built in a chroot, which the model does not do for a derivation with several outputs; use sandbox: false`);
+    }
+    d.program.forEach((p, j) => {
+      if ('output' in p && p.output !== undefined && !outs.includes(p.output)) issue(['derivations', i, 'program', j, 'output'], `'${d.id}' has no output '${p.output}' (its outputs: ${outs.join(', ')})`);
+      else if (['mkdirP', 'mkdir', 'writeFile', 'symlink', 'chmod', 'writeIfFlag'].includes(p.op) && !('output' in p && p.output !== undefined) && outs.length > 1 && !outs.includes('out')) {
+        issue(['derivations', i, 'program', j], `'${d.id}' has no output 'out': name one of ${outs.join(', ')} in 'output'`);
+      }
+      if ('target' in p && typeof p.target !== 'string') ref(['derivations', i, 'program', j, 'target', 'output'], p.target.drv, p.target.output);
+    });
+  });
+  s.actors.forEach((a, i) => {
+    if ('target' in a) ref(['actors', i, 'target', 'output'], a.target.drv, a.target.output);
+    if (a.kind === 'build' && a.mode !== undefined && multi(a.drv)) issue(['actors', i, 'mode'], `'${a.drv}' has several outputs: the model builds them in a normal build only, not with --${a.mode}`);
+  });
+  (s.initial ?? []).forEach((e, i) => { ref(['initial', i, 'at', 'output'], e.at.drv, e.at.output); });
 }
 
 /**

@@ -27,10 +27,19 @@ const flag = id('A harness flag: a name that setFlag and clearFlag actors set an
 const code = doc(z.int().min(0).max(255), 'The exit status (0-255).', 1);
 const op = <const L extends string>(name: L, what: string): z.ZodLiteral<L> => doc(z.literal(name), what, name);
 
+const outputName = doc(
+  z.string().regex(/^[A-Za-z0-9+\-_?=][A-Za-z0-9+\-._?=]*$/, 'an output name such as "dev"'),
+  "An output of a multi-output derivation (one of its `outputs`); omitted: `out`, or a single-output derivation's one output.",
+  'dev',
+);
+const outputOfDrv = doc(outputName, "Which output of a multi-output derivation (one of its `outputs`); omitted: its first in sorted order, or a single-output derivation's one output.", 'dev');
+const outputVar = doc(outputName, 'Write below this output\'s variable ($dev for "dev", its scratch path) instead of $out; only for a derivation that has this output.', 'dev');
+
 const symbolicPath = doc(
   z.strictObject({
     drv: id('The derivation whose path this names.', 'godyn'),
     which: doc(z.enum(['scratch', 'final', 'lock']), 'Its scratch output ($out while it builds), its final output path, or its output lock file.', 'final'),
+    output: outputOfDrv.optional(),
     path: rel.optional(),
   }),
   "Another derivation's store path named symbolically, resolved when it is used; a floating CA output's final path is unknown until that derivation is built (the command then fails, exit 1).",
@@ -45,12 +54,18 @@ const linkTarget = doc(
 
 const action = doc(
   z.discriminatedUnion('op', [
-    z.strictObject({ op: op('mkdirP', 'mkdir -p: create the directory and its parents.'), path: rel }),
-    z.strictObject({ op: op('mkdir', 'mkdir: create one directory; fails if its parent is missing.'), path: rel }),
-    z.strictObject({ op: op('writeFile', 'Write a regular file (created 0644, truncated if it exists).'), path: rel, content }),
-    z.strictObject({ op: op('symlink', 'Create a symlink at `path` pointing at `target`.'), target: linkTarget, path: rel }),
-    z.strictObject({ op: op('chmod', 'chmod the path.'), path: rel, mode: mode('The new mode') }),
-    z.strictObject({ op: op('writeIfFlag', 'Write the file only while the harness flag is set: content only one attempt writes.'), flag, path: rel, content }),
+    z.strictObject({ op: op('mkdirP', 'mkdir -p: create the directory and its parents.'), path: rel, output: outputVar.optional() }),
+    z.strictObject({ op: op('mkdir', 'mkdir: create one directory; fails if its parent is missing.'), path: rel, output: outputVar.optional() }),
+    z.strictObject({ op: op('writeFile', 'Write a regular file (created 0644, truncated if it exists).'), path: rel, content, output: outputVar.optional() }),
+    z.strictObject({ op: op('symlink', 'Create a symlink at `path` pointing at `target`.'), target: linkTarget, path: rel, output: outputVar.optional() }),
+    z.strictObject({ op: op('chmod', 'chmod the path.'), path: rel, mode: mode('The new mode'), output: outputVar.optional() }),
+    z.strictObject({
+      op: op('writeIfFlag', 'Write the file only while the harness flag is set: content only one attempt writes.'),
+      flag,
+      path: rel,
+      content,
+      output: outputVar.optional(),
+    }),
     z.strictObject({ op: op('exitIfFlag', 'Exit with `code` while the harness flag is set (the commands after it do not run).'), flag, code }),
     z.strictObject({ op: op('exit', 'Exit with `code` here (the commands after it do not run).'), code }),
     z.strictObject({
@@ -100,6 +115,7 @@ const pathRef = doc(
       "scratch: where the builder writes $out (a floating CA output's fallback path, else the output path); final: the output path (a floating CA output has one only once built); lock: <drv>.drv.out.lock.",
       'scratch',
     ),
+    output: outputOfDrv.optional(),
   }),
   'A store path of a derivation.',
   { drv: 'godyn', which: 'scratch' },
@@ -274,9 +290,14 @@ export const scenarioSchema = z
                 'ca-floating',
               ),
               noChroot: doc(z.boolean(), '`__noChroot = true`: not sandboxed under `sandbox = relaxed`; under `sandbox = true` the build fails.', true).optional(),
+              outputs: doc(
+                z.array(outputName).min(1).max(3),
+                'Its output names (1-3, unique; omitted: ["out"]). A derivation with more than one is built unsandboxed and in a normal build only (no --check or --repair): the model leaves out those cases for several outputs.',
+                ['dev', 'out'],
+              ).optional(),
               program: doc(z.array(action).max(20), 'The builder: at most 20 commands, run in order with $out = the scratch path.', [{ op: 'mkdirP', path: '' }]),
             }),
-            'A derivation with one output, `out`.',
+            'A derivation: one output, `out`, unless `outputs` names others.',
             { id: 'godyn', name: 'godyn', kind: 'ca-floating', program: [{ op: 'mkdirP', path: '' }] },
           ),
         )

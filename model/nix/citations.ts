@@ -256,6 +256,36 @@ export const CITATIONS: { readonly [K in SrcKey]?: readonly Citation[] | NotUpst
     { file: CHROOT, fn: 'ChrootDerivationBuilder::cleanupBuild', line: 157, quote: 'void cleanupBuild(bool force) override', to: { line: 176, quote: '}' } },
     { file: CHROOT, fn: 'ChrootDerivationBuilder::cleanupBuild', line: 163, quote: 'if (!force && buildMode == bmNormal)' },
   ],
+  lockAllOutputs: [
+    { file: DBG, fn: 'acquireResources', line: 390, quote: 'for (auto & i : drv->outputsAndOptPaths(worker.store)) {', to: { line: 397, quote: '}' } },
+    { file: DBG, fn: 'acquireResources', line: 401, quote: 'if (!outputLocks.lockPaths(lockFiles, "", false)) {' },
+    { file: DBG, fn: 'acquireResources', line: 423, quote: 'auto [allValid, validOutputs] = checkPathValidity(initialOutputs);', to: { line: 425, quote: 'if (buildMode != bmCheck && allValid) {' } },
+    { file: DBG, fn: 'acquireResources', line: 436, quote: 'for (auto & [_, status] : initialOutputs) {', to: { line: 441, quote: 'deletePath(localStore->toRealPath(storePath));' } },
+  ],
+  scratchLoop: [
+    { file: DB, fn: 'DerivationBuilderImpl::startBuild', line: 772, quote: 'for (auto & [outputName, status] : initialOutputs) {' },
+    { file: DB, fn: 'DerivationBuilderImpl::startBuild', line: 802, quote: 'inputRewrites[hashPlaceholder(outputName)] = store.printStorePath(scratchPath);' },
+  ],
+  registerFirstLoop: [
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1466, quote: 'for (auto & [outputName, _] : drv.outputs) {' },
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1479, quote: 'bool wanted = buildMode == bmCheck || !(initialInfo.known && initialInfo.known->isValid());', to: { line: 1482, quote: 'outputName, AlreadyRegistered{.path = initialInfo.known->path});' } },
+  ],
+  registerSecondLoop: [
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1554, quote: 'auto topoSortResult = topoSort(outputsToSort, [&](const std::string & name) -> const StringSet & {' },
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1587, quote: 'std::reverse(sortedOutputNames.begin(), sortedOutputNames.end());', to: { line: 1591, quote: 'for (auto & outputName : sortedOutputNames) {' } },
+    { file: DB, fn: 'finish', line: 1604, quote: 'auto finish = [&](StorePath finalStorePath) {', to: { line: 1611, quote: 'outputRewrites[std::string{scratchPath->hashPart()}] = std::string{finalStorePath.hashPart()};' } },
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1620, quote: 'finish(skippedFinalPath.path);' },
+    { file: DB, fn: 'newInfoFromCA', line: 1702, quote: 'rewriteOutput(outputRewrites);' },
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1778, quote: 'if (*scratchPath != requiredFinalPath)', to: { line: 1781, quote: 'rewriteOutput(outputRewrites);' } },
+  ],
+  registerCaNow: [
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1947, quote: 'if (newInfo.ca)', to: { line: 1948, quote: 'store.registerValidPaths({{newInfo.path, newInfo}});' } },
+  ],
+  registerAllOutputs: [
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1970, quote: 'for (auto & [outputName, newInfo] : infos) {', to: { line: 1973, quote: 'store.registerValidPaths(infos2);' } },
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1983, quote: 'for (auto & [outputName, newInfo] : infos) {', to: { line: 1994, quote: 'store.registerDrvOutput(thisRealisation);' } },
+    { file: 'libstore/local-store.cc', fn: 'LocalStore::registerValidPaths', line: 910, quote: 'SQLiteTxn txn(state->db);', to: { line: 949, quote: 'txn.commit();' } },
+  ],
   rewriteInputAddressed: [
     { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1774, quote: '/* input-addressed case */', to: { line: 1780, quote: 'std::string{scratchPath->hashPart()}, std::string{requiredFinalPath.hashPart()});' } },
   ],

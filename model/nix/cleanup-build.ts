@@ -12,7 +12,8 @@
  * (cleanupBuild(true), l.2004-2008).
  */
 import type { Ctx } from './context.js';
-import { drvOf, usesChroot } from './context.js';
+import { drvOf, outputViews, usesChroot } from './context.js';
+import { focus, slotsOf, startDeletions } from './outputs.js';
 import { teardownChroot } from './chroot.js';
 import { startDelete } from './delete-path.js';
 import type { CleanupOutcome } from './design.js';
@@ -41,6 +42,7 @@ export function cleanupBuild(ctx: Ctx, s: ModelState, a: BuildActor): Step {
     case 'killChild': {
       // killSandbox -> killUser(uid): every process of the build uid, orphans of crashed builds included
       const st: ModelState = a.uid === undefined || a.uid === 0 ? s : { ...s, orphans: s.orphans.filter((o) => o.uid !== a.uid) };
+      if (a.multi) return startMultiCleanup(ctx, st, a, outcome);
       // the designs' cleanupBuild hook: one step of its own (CleanupStep 'deleteScratch') when a design asks for something
       const designs = atCleanup(ctx, st, a, drvOf(ctx, a.drv), cleanupOutcome(outcome));
       if (designs.results.length > 0) {
@@ -92,8 +94,41 @@ function afterTmpDir(ctx: Ctx, s: ModelState, a: BuildActor, outcome: BuildOutco
 /** The builder object goes (build user released), then ~PathLocks: lock files deleted only on success. */
 function release(ctx: Ctx, s: ModelState, a: BuildActor, outcome: BuildOutcome): Step {
   const d = drvOf(ctx, a.drv);
-  if (outcome.kind === 'success') ctx.fs.unlink(ctx.daemon, d.lockPath);
+  // every output's lock (the goal's outputLocks)
+  const locks = outputViews(d).map((o) => o.lockPath);
+  if (outcome.kind === 'success') for (const l of locks) ctx.fs.unlink(ctx.daemon, l);
   const st = releaseAll(s, a.id);
-  const note = outcome.kind === 'success' ? `unlock and delete ${d.lockPath}; release build user` : `unlock ${d.lockPath} (file kept); release build user`;
+  const names = locks.join(', ');
+  const note = outcome.kind === 'success' ? `unlock and delete ${names}; release build user` : `unlock ${names} (file${locks.length > 1 ? 's' : ''} kept); release build user`;
   return next(putActor(st, withPhase(a, { kind: 'done', outcome })), note, SRC.unlockOutputs);
+}
+
+/**
+ * The start of cleanupBuild for a multi-output build: the designs' hook for each output (their
+ * deletions one after another), else on success cleanupBuild(true)'s loop over every redirected
+ * output (derivation-builder.cc l.2004-2008), else the temp dir.
+ */
+function startMultiCleanup(ctx: Ctx, s: ModelState, a: BuildActor, outcome: BuildOutcome): Step {
+  const d = drvOf(ctx, a.drv);
+  let st = s;
+  const notes: string[] = [];
+  const deletions: string[] = [];
+  let asked = false;
+  outputViews(d).forEach((view, i) => {
+    const designs = atCleanup(ctx, st, focus(a, i), view, cleanupOutcome(outcome));
+    if (designs.results.length === 0) return;
+    asked = true;
+    const applied = applyAsked(ctx, st, a.id, designs);
+    st = applied.state;
+    notes.push(...applied.notes, ...applied.deleteNotes);
+    if (designs.deletePath !== undefined) deletions.push(designs.deletePath);
+  });
+  const cleaning = (step: CleanupStep, paths: readonly string[]): BuildActor => startDeletions(withPhase(a, { kind: 'cleanup', outcome, step }), paths);
+  if (asked) return next(putActor(st, cleaning('deleteScratch', deletions)), notes.join('; '), startedBy(outcome));
+  const redirected = outcome.kind === 'success' ? slotsOf(a).flatMap((o) => (o.redirected && o.scratch !== undefined ? [o.scratch] : [])) : [];
+  if (redirected.length > 0) {
+    const note = redirected.map((p) => `deleting redirected output '${p}'`).join('; ');
+    return next(putActor(st, cleaning('deleteRedirected', redirected)), note, SRC.deleteRedirected);
+  }
+  return tmpDir(ctx, st, a, outcome, startedBy(outcome));
 }

@@ -26,6 +26,10 @@ export interface DrvInfo {
   readonly fallbackPath: string;
   /** Nix: acquireResources lock set: `<out>.lock` for known outputs, `<drv>.<output>.lock` otherwise. */
   readonly lockPath: string;
+  /** The output these paths are of: `out`, or for a multi-output derivation the one this view is of. */
+  readonly output: string;
+  /** A multi-output derivation's outputs, each as its own view (sorted by name); absent for one output. */
+  readonly outputs?: readonly DrvInfo[];
 }
 
 export interface Ctx {
@@ -37,15 +41,42 @@ export interface Ctx {
   readonly daemon: Creds;
 }
 
+/** The output names of a derivation, sorted as upstream's drv.outputs map is (absent: `out` alone). */
+export function outputNames(spec: DerivationSpec): readonly string[] {
+  return spec.outputs ? [...spec.outputs].sort() : ['out'];
+}
+
+function outputView(spec: DerivationSpec, drvPath: string, output: string): DrvInfo {
+  const knownPath =
+    spec.kind === 'input-addressed' ? makeStorePath(`output:${output}:${drvPath}`, outputPathName(spec.name, output)) : undefined;
+  const fallbackPath = makeFallbackPath(drvPath, spec.name, output);
+  const lockPath = knownPath ? `${knownPath}.lock` : `${drvPath}.${output}.lock`;
+  return { spec, drvPath, fallbackPath, lockPath, output, ...(knownPath ? { knownPath } : {}) };
+}
+
 export function drvInfo(spec: DerivationSpec): DrvInfo {
   // __noChroot is an attribute of the .drv, so it changes the drv path (left out when unset: paths stay as they were)
   const attrs = spec.noChroot === true ? ':__noChroot' : '';
-  const drvPath = makeStorePath(`drv:${spec.kind}:${spec.name}:${JSON.stringify(spec.program)}${attrs}`, `${spec.name}.drv`);
-  const knownPath =
-    spec.kind === 'input-addressed' ? makeStorePath(`output:out:${drvPath}`, outputPathName(spec.name, 'out')) : undefined;
-  const fallbackPath = makeFallbackPath(drvPath, spec.name, 'out');
-  const lockPath = knownPath ? `${knownPath}.lock` : `${drvPath}.out.lock`;
-  return { spec, drvPath, fallbackPath, lockPath, ...(knownPath ? { knownPath } : {}) };
+  // so are the output names (left out for the single `out`, so its paths stay as they were)
+  const names = outputNames(spec);
+  const outs = spec.outputs === undefined || (names.length === 1 && names[0] === 'out') ? '' : `:outputs=${names.join(',')}`;
+  const drvPath = makeStorePath(`drv:${spec.kind}:${spec.name}:${JSON.stringify(spec.program)}${attrs}${outs}`, `${spec.name}.drv`);
+  const views = names.map((o) => outputView(spec, drvPath, o));
+  const first = views[0] ?? outputView(spec, drvPath, 'out');
+  return views.length > 1 ? { ...first, outputs: views } : first;
+}
+
+/** The view of `d` for output `name` (its known, fallback and lock paths); `d` itself when it has one output. */
+export function outputOf(d: DrvInfo, name: string | undefined): DrvInfo {
+  if (name === undefined || d.outputs === undefined) return d;
+  const v = d.outputs.find((o) => o.output === name);
+  if (!v) throw new Error(`model bug: derivation ${d.spec.id} has no output ${name}`);
+  return v;
+}
+
+/** Every output's view: the outputs of a multi-output derivation, else `d` alone. */
+export function outputViews(d: DrvInfo): readonly DrvInfo[] {
+  return d.outputs ?? [d];
 }
 
 export function makeCtx(scenario: Scenario, variant: Variant, fs: FsKernel): Ctx {
@@ -104,15 +135,20 @@ export function builderCreds(uid: number, gid = NIXBLD_GID): Creds {
 
 /** The store path a PathRef names, if it is known in this state. */
 export function resolveRef(ctx: Ctx, ref: PathRef, realisations: Readonly<Record<string, string>>): string | undefined {
-  const d = drvOf(ctx, ref.drv);
+  const d = outputOf(drvOf(ctx, ref.drv), ref.output);
   switch (ref.which) {
     case 'scratch':
       return d.knownPath ?? d.fallbackPath;
     case 'lock':
       return d.lockPath;
     case 'final':
-      return d.knownPath ?? realisations[`${d.drvPath}!out`];
+      return d.knownPath ?? realisations[realisationKey(d)];
   }
+}
+
+/** The realisations table's key of an output: drvPath!outputName (DrvOutput). */
+export function realisationKey(d: DrvInfo): string {
+  return `${d.drvPath}!${d.output}`;
 }
 
 /** A symlink body as the builder writes it: literal, or another derivation's path once it is known. */

@@ -7,6 +7,7 @@ import type { Ctx } from './context.js';
 import { deletePathStep as step1 } from './delete-path.js';
 import { SRC } from './sources.js';
 import { enterCleanup } from './unwind.js';
+import { nextQueued } from './outputs.js';
 import { putActor, withPhase } from './state.js';
 import { disabled, next } from './step.js';
 import type { BuildActor, ModelState, Step } from './types.js';
@@ -24,7 +25,8 @@ export function deletePathStep(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   const { job: _done, ...rest } = a;
   const done: BuildActor = rest;
   if (p.error && done.phase.kind !== 'cleanup') return next(sysError(ctx, s, done, p.error), `deletePath ${job.root} failed: ${p.error.errno}`, SRC.deletePath);
-  const after = continuation(done);
+  // a loop over outputs goes on with its next deletion, in the same phase
+  const after = nextQueued(done) ?? continuation(done);
   return next(putActor(s, after), `deleted ${job.root}`, SRC.deletePath);
 }
 

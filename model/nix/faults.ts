@@ -9,6 +9,7 @@ import { killAutoGcOf } from './auto-gc.js';
 import type { Ctx } from './context.js';
 import { drvOf, usesChroot } from './context.js';
 import { SRC } from './sources.js';
+import { scratchesOf } from './run-builder.js';
 import { enterCleanup } from './unwind.js';
 import { interruptPoint } from './interrupt-points.js';
 import { putActor, releaseAll, withPhase } from './state.js';
@@ -48,7 +49,8 @@ export function interrupt(ctx: Ctx, s: ModelState, a: BuildActor): Step {
 function builderFate(ctx: Ctx, a: BuildActor): { readonly orphan?: Orphan; readonly note: string; readonly source: string } | undefined {
   if (a.phase.kind !== 'building' || a.job || a.uid === undefined || a.scratch === undefined) return undefined;
   const { kind: _building, ...cursor } = a.phase;
-  const orphan: Orphan = { id: `${a.id}~orphan`, drv: a.drv, uid: a.uid, scratch: a.scratch, ...cursor };
+  const scratches = scratchesOf(a);
+  const orphan: Orphan = { id: `${a.id}~orphan`, drv: a.drv, uid: a.uid, scratch: a.scratch, ...(scratches ? { scratches } : {}), ...cursor };
   if (ctx.scenario.settings.platform === 'darwin') return { orphan, note: 'builder keeps running as its uid (macOS: no death signal)', source: SRC.noDeathSignal };
   if (usesChroot(ctx, drvOf(ctx, a.drv))) return { note: 'the builder dies (PR_SET_PDEATHSIG), and with it, PID 1 of its namespace, every process it started', source: `${SRC.pdeathsig}; ${SRC.pidNamespace}` };
   if (cursor.child !== true) return { note: 'the builder dies (PR_SET_PDEATHSIG)', source: SRC.pdeathsig };

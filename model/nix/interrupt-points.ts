@@ -14,6 +14,7 @@ import type { Ctx } from './context.js';
 import { drvOf, usesChroot } from './context.js';
 import { atInterruptPoint } from './delete-path.js';
 import { SRC } from './sources.js';
+import { slotsOf } from './outputs.js';
 import type { BuildActor, BuildOutcome, DeleteJob, RegisterStep } from './types.js';
 
 function inDeletion(job: DeleteJob): string | undefined {
@@ -51,6 +52,13 @@ function ownCleanup(outcome: BuildOutcome): boolean {
   return outcome.kind === 'success' || (outcome.kind === 'failure' && outcome.failure === 'builderFailed');
 }
 
+/** A multi-output build at an output of registerOutputs' first loop that another output it registers came before. */
+function afterAnotherOutput(a: BuildActor): boolean {
+  const m = a.multi;
+  if (!m) return false;
+  return slotsOf(a).some((o, i) => i < m.cur && o.known?.status !== 'valid');
+}
+
 /** The upstream check point an interrupt of `a` would stop at right now, or undefined if there is none. */
 export function interruptPoint(ctx: Ctx, a: BuildActor): string | undefined {
   switch (a.phase.kind) {
@@ -75,6 +83,10 @@ export function interruptPoint(ctx: Ctx, a: BuildActor): string | undefined {
     case 'builderExit':
       return SRC.checkWaitForInput; // before the builder's EOF is handled
     case 'registering':
+      if (!a.job && a.phase.step.kind === 'checkOutput' && afterAnotherOutput(a)) {
+        // registerOutputs' first loop scans the previous output for references (dumpPath) before it lstats the next
+        return SRC.checkDumpPath;
+      }
       return a.job ? inDeletion(a.job) : inRegistration(a.phase.step);
     case 'cleanup':
       return a.job && ownCleanup(a.phase.outcome) ? inDeletion(a.job) : undefined;

@@ -8,7 +8,7 @@
  */
 import type { FsKernel } from '../fs/index.js';
 import type { Ctx } from './context.js';
-import { drvOf, realScratch, usesChroot } from './context.js';
+import { drvOf, outputOf, realisationKey, realScratch, usesChroot } from './context.js';
 import { caFinalPath, narText, rewriteHash } from './content.js';
 import { deletePathAll, startDelete } from './delete-path.js';
 import { afterRegister, applyAsked, beforeMove, rewriteInStoreTempDir } from './hooks.js';
@@ -18,6 +18,7 @@ import { putActor, withPhase } from './state.js';
 import { disabled, next } from './step.js';
 import { hashPartOf, outputPathName, STORE_DIR } from './store-path.js';
 import { applies } from './variants.js';
+import { currentName, currentView, finishCurrent, focus, slotsOf } from './outputs.js';
 import type { BuildActor, BuildOutcome, ModelState, RegisterStep, Step } from './types.js';
 
 function toCleanup(ctx: Ctx, s: ModelState, a: BuildActor, outcome: BuildOutcome, note: string, source: string): Step {
@@ -37,6 +38,12 @@ export function builderExit(ctx: Ctx, s: ModelState, a: BuildActor): Step {
     const message = `builder for '${d.drvPath}' failed with exit code ${String(a.phase.status)}`;
     return toCleanup(ctx, s, a, { kind: 'failure', failure: 'builderFailed', message }, message, SRC.unprepareBuild);
   }
+  if (a.multi) {
+    // registerOutputs' first loop, over the outputs it has to register (a valid one is AlreadyRegistered, derivation-builder.cc l.1479-1482)
+    const first = nextWanted(a, -1);
+    if (first === undefined) throw new Error('model bug: a build with every output valid reached registerOutputs');
+    return registering(s, focus(a, first, { stage: 'check' }), { kind: 'checkOutput' }, `builder exited 0; checking output '${slotName(a, first)}'`, `${SRC.unprepareBuild}; ${SRC.registerFirstLoop}`);
+  }
   return registering(s, a, { kind: 'checkOutput' }, 'builder exited 0', SRC.unprepareBuild);
 }
 
@@ -47,7 +54,8 @@ function preorder(fs: FsKernel, root: string): string[] {
 
 export function registerOutputs(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   if (a.phase.kind !== 'registering' || a.job || a.scratch === undefined || a.uid === undefined) return disabled('not registering');
-  const d = drvOf(ctx, a.drv);
+  // the output the loop is at (the derivation itself for a single output)
+  const d = currentView(ctx, a);
   const fs = ctx.fs;
   const actual = realScratch(ctx, d, a.scratch);
   const step = a.phase.step;
@@ -56,16 +64,17 @@ export function registerOutputs(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   switch (step.kind) {
     case 'checkOutput': {
       const st = fs.lstat(ctx.daemon, actual);
-      if (!st.ok) return fail(`builder for '${d.drvPath}' failed to produce output path for output 'out' at '${actual}'`, 'outputRejected', SRC.registerOutputs);
+      const name = currentName(ctx, a);
+      if (!st.ok) return fail(`builder for '${d.drvPath}' failed to produce output path for output '${name}' at '${actual}'`, 'outputRejected', SRC.registerOutputs);
       const v = st.value;
       if ((v.kind !== 'symlink' && (v.mode & 0o022) !== 0) || (a.uid !== 0 && v.uid !== a.uid)) {
-        return fail(`suspicious ownership or permission on '${actual}' for output 'out'; rejecting this build output`, 'outputRejected', SRC.suspiciousOwnership);
+        return fail(`suspicious ownership or permission on '${actual}' for output '${name}'; rejecting this build output`, 'outputRejected', SRC.suspiciousOwnership);
       }
       return registering(s, a, { kind: 'canonicalise', pass: 1, done: [] }, `lstat ${actual}: owner and mode acceptable`, SRC.suspiciousOwnership);
     }
     case 'canonicalise': {
       const path = preorder(fs, actual).find((p) => !step.done.includes(p));
-      if (path === undefined) return afterCanonicalise(ctx, s, a, step.pass, actual, step.finalPath);
+      if (path === undefined) return afterCanonicalise(ctx, s, a, step.pass, actual, step.finalPath, step.cross);
       const st = fs.lstat(ctx.daemon, path);
       if (!st.ok) return fail(`getting status of '${path}': ${st.error.errno}`, 'sysError', SRC.canonicalise);
       const v = st.value;
@@ -86,12 +95,13 @@ export function registerOutputs(ctx: Ctx, s: ModelState, a: BuildActor): Step {
       const tmpDir = `${STORE_DIR}/tmp-${String(s.tmpCounter)}`;
       if (inStore) fs.mkdir(ctx.daemon, tmpDir, 0o700);
       const tmp = inStore ? `${tmpDir}/x` : `${actual}.tmp`;
-      const err = copyRewritten(fs, ctx, actual, tmp, hashPartOf(a.scratch), hashPartOf(step.finalPath));
+      const err = copyRewritten(fs, ctx, actual, tmp, step.rewrites ?? [[hashPartOf(a.scratch), hashPartOf(step.finalPath)]]);
       // RestoreSink::createDirectory: "path '%s' already exists" (fs-sink.cc l.121), an Error that escapes the goal
       if (err) return fail(err === 'EEXIST' ? `path '${tmp}' already exists` : `creating '${tmp}': ${err}`, 'sysError', SRC.rewriteOutput);
       const st = inStore ? { ...s, tmpCounter: s.tmpCounter + 1 } : s;
       const b = inStore ? { ...a, rewriteTmp: tmpDir } : a;
-      return registering(st, b, { kind: 'rewriteMove', finalPath: step.finalPath }, `restorePath ${tmp} (hash rewrite)`, SRC.rewriteOutput, actual);
+      const move: RegisterStep = { kind: 'rewriteMove', finalPath: step.finalPath, ...(step.cross ? { cross: true as const } : {}) };
+      return registering(st, b, move, `restorePath ${tmp} (hash rewrite)`, SRC.rewriteOutput, actual);
     }
     case 'rewriteMove': {
       const tmp = a.rewriteTmp ? `${a.rewriteTmp}/x` : `${actual}.tmp`;
@@ -103,7 +113,9 @@ export function registerOutputs(ctx: Ctx, s: ModelState, a: BuildActor): Step {
         const { rewriteTmp: _gone, ...rest } = a;
         b = rest;
       }
-      return registering(s, b, { kind: 'canonicalise', pass: 2, done: [], finalPath: step.finalPath }, `movePath ${tmp} -> ${actual}`, SRC.rewriteOutput);
+      // after the cross-output pass of a floating CA output its final path is not known yet
+      const canon: RegisterStep = step.cross ? { kind: 'canonicalise', pass: 2, done: [], cross: true } : { kind: 'canonicalise', pass: 2, done: [], finalPath: step.finalPath };
+      return registering(s, b, canon, `movePath ${tmp} -> ${actual}`, SRC.rewriteOutput);
     }
     case 'lockFinal': {
       const lock = `${step.finalPath}.lock`;
@@ -165,6 +177,7 @@ export function registerOutputs(ctx: Ctx, s: ModelState, a: BuildActor): Step {
       return toCleanup(ctx, st, a, outcome, note, SRC.checkCompare);
     }
     case 'register': {
+      if (a.multi) return registerOne(ctx, s, a, step.finalPath);
       const info = { deriver: d.drvPath, content: narText(fs, step.finalPath), flags: a.flagsAtStart ?? [] };
       let st: ModelState = { ...s, valid: { ...s.valid, [step.finalPath]: info } };
       // a repaired path is registered again with what is now on disk: no longer corrupted
@@ -193,10 +206,16 @@ function dropFinalLock(ctx: Ctx, s: ModelState, a: BuildActor): ModelState {
   return { ...s, locks };
 }
 
-function afterCanonicalise(ctx: Ctx, s: ModelState, a: BuildActor, pass: 1 | 2, actual: string, rewritten?: string): Step {
+function afterCanonicalise(ctx: Ctx, s: ModelState, a: BuildActor, pass: 1 | 2, actual: string, rewritten?: string, cross?: true): Step {
   const d = drvOf(ctx, a.drv);
-  if (d.spec.kind === 'ca-floating' && pass === 1 && a.scratch !== undefined) {
-    const finalPath = caFinalPath(narText(ctx.fs, actual), a.scratch, outputPathName(d.spec.name, 'out'));
+  if (a.multi && pass === 1) {
+    // the first loop goes on with the next output to register; after the last, the second loop starts (derivation-builder.cc l.1591)
+    const nxt = nextWanted(a, a.multi.cur);
+    if (nxt !== undefined) return registering(s, focus(a, nxt), { kind: 'checkOutput' }, `canonicalised; checking output '${slotName(a, nxt)}'`, SRC.registerFirstLoop);
+    return secondLoop(ctx, s, { ...a, multi: { ...a.multi, stage: 'move' } }, 0, ['canonicalised']);
+  }
+  if (d.spec.kind === 'ca-floating' && (pass === 1 || cross) && a.scratch !== undefined) {
+    const finalPath = caFinalPath(narText(ctx.fs, actual), a.scratch, outputPathName(d.spec.name, currentName(ctx, a)));
     if (finalPath !== a.scratch) return registering(s, a, { kind: 'rewriteCopy', finalPath }, `content-addressed: final path ${finalPath}`, SRC.rewriteOutput);
   }
   if (d.spec.kind === 'input-addressed' && pass === 1 && a.known && a.scratch !== undefined && a.known.path !== a.scratch) {
@@ -229,16 +248,131 @@ function moveOutput(ctx: Ctx, s: ModelState, a: BuildActor, finalPath: string, a
 }
 
 /** restorePath(tmp, RewritingSink(dumpPath(actual))): a root-owned copy with the hash rewritten. */
-function copyRewritten(fs: FsKernel, ctx: Ctx, from: string, to: string, h1: string, h2: string): string | undefined {
+function copyRewritten(fs: FsKernel, ctx: Ctx, from: string, to: string, rewrites: readonly (readonly [string, string])[]): string | undefined {
+  // RewritingSink replaces every rule's hash part; hash parts never overlap, so one rule after another does the same
+  const rw = (text: string): string => rewrites.reduce((t, [h1, h2]) => rewriteHash(t, h1, h2), text);
   for (const e of fs.tree(from)) {
     const dest = to + e.path.slice(from.length);
     const r =
       e.kind === 'dir'
         ? fs.mkdir(ctx.daemon, dest, 0o777)
         : e.kind === 'symlink'
-          ? fs.symlink(ctx.daemon, rewriteHash(e.content ?? '', h1, h2), dest)
-          : fs.writeFile(ctx.daemon, dest, rewriteHash(e.content ?? '', h1, h2), (e.mode & 0o100) !== 0 ? 0o777 : 0o666);
+          ? fs.symlink(ctx.daemon, rw(e.content ?? ''), dest)
+          : fs.writeFile(ctx.daemon, dest, rw(e.content ?? ''), (e.mode & 0o100) !== 0 ? 0o777 : 0o666);
     if (!r.ok) return r.error.errno;
   }
   return undefined;
+}
+
+// ---------------------------------------------------------------- several outputs
+
+function slotName(a: BuildActor, i: number): string {
+  return a.multi?.slots[i]?.name ?? 'out';
+}
+
+/** registerOutputs registers only outputs that are not valid already ("Don't register if already valid", derivation-builder.cc l.1479). */
+function wanted(a: BuildActor, i: number): boolean {
+  return slotsOf(a)[i]?.known?.status !== 'valid';
+}
+
+/** The first output after `after` that registerOutputs has to register. */
+function nextWanted(a: BuildActor, after: number): number | undefined {
+  const n = a.multi?.slots.length ?? 0;
+  for (let i = after + 1; i < n; i++) if (wanted(a, i)) return i;
+  return undefined;
+}
+
+/**
+ * The rewrite rules of outputRewrites when the second loop reaches the current output: the
+ * scratch → final hash part of every output `finish`ed before it whose scratch path was not its
+ * final path (derivation-builder.cc l.1604-1611), then (input-addressed) its own (l.1778-1781).
+ */
+function outputRewrites(a: BuildActor, own?: readonly [string, string]): (readonly [string, string])[] {
+  const m = a.multi;
+  const rules = slotsOf(a).flatMap((o, i) =>
+    i !== m?.cur && o.final !== undefined && o.scratch !== undefined && o.scratch !== o.final ? [[hashPartOf(o.scratch), hashPartOf(o.final)] as const] : [],
+  );
+  return own ? [...rules, own] : rules;
+}
+
+/**
+ * registerOutputs' second loop, from output `from` on, in the order of its topological sort: with
+ * no references between outputs (the model has none), the sorted output names (derivation-builder.cc
+ * l.1554, l.1587-1591). An output that was valid already is `finish`ed at its known path with
+ * nothing done (l.1620); the next one to register starts: a floating CA output with a rewrite of
+ * the outputs before it if there are any (l.1702, rewriteOutput(outputRewrites)), then its own; an
+ * input-addressed one with outputRewrites plus its own rule (l.1778-1781), or its hashing when
+ * there is no rule. After the last, the registration of them all.
+ */
+function secondLoop(ctx: Ctx, s: ModelState, a: BuildActor, from: number, notes: readonly string[]): Step {
+  let b = a;
+  const n = a.multi?.slots.length ?? 0;
+  for (let i = from; i < n; i++) {
+    b = focus(b, i);
+    const known = b.known;
+    if (known?.status === 'valid') {
+      b = finishCurrent(b, known.path);
+      continue;
+    }
+    if (b.scratch === undefined) throw new Error('model bug: an output without a scratch path in registerOutputs');
+    const d = currentView(ctx, b);
+    const actual = realScratch(ctx, d, b.scratch);
+    const note = [...notes, `output '${d.output}'`].join('; ');
+    if (d.spec.kind === 'ca-floating') {
+      const rules = outputRewrites(b);
+      if (rules.length > 0) return registering(s, b, { kind: 'rewriteCopy', finalPath: b.scratch, rewrites: rules, cross: true }, `${note}: rewriting the other outputs' hashes`, SRC.registerSecondLoop);
+      return afterCanonicalise(ctx, s, b, 2, actual, undefined, true);
+    }
+    const finalPath = known?.path ?? actual;
+    const own = b.scratch !== finalPath ? ([hashPartOf(b.scratch), hashPartOf(finalPath)] as const) : undefined;
+    const rules = outputRewrites(b, own);
+    if (rules.length > 0) return registering(s, b, { kind: 'rewriteCopy', finalPath, rewrites: rules }, `${note}: rewriting hashes`, SRC.registerSecondLoop);
+    return registering(s, b, { kind: 'register', finalPath }, note, SRC.registerSecondLoop);
+  }
+  return registerAll(ctx, s, b, notes);
+}
+
+/**
+ * The end of the current output's turn in the second loop: a content-addressed output is
+ * registered valid right away (derivation-builder.cc l.1947-1948: "so that we can safely unlock the
+ * path before the next iteration"), its final-path lock released (~PathLocks, l.1846), and the
+ * loop goes on.
+ */
+function registerOne(ctx: Ctx, s: ModelState, a: BuildActor, finalPath: string): Step {
+  const d = currentView(ctx, a);
+  let st: ModelState = s;
+  const notes: string[] = [];
+  if (d.spec.kind === 'ca-floating') {
+    st = { ...st, valid: { ...st.valid, [finalPath]: { deriver: d.drvPath, output: d.output, content: narText(ctx.fs, finalPath), flags: a.flagsAtStart ?? [] } } };
+    notes.push(`registered ${finalPath} valid (output '${d.output}', content-addressed: right away)`);
+  } else notes.push(`output '${d.output}' at ${finalPath}`);
+  st = dropFinalLock(ctx, st, a);
+  const { finalLock: _released, ...b } = a;
+  return secondLoop(ctx, st, finishCurrent(b, finalPath), (a.multi?.cur ?? 0) + 1, notes);
+}
+
+/**
+ * After the loop: one registerValidPaths of every output registered (derivation-builder.cc
+ * l.1970-1973; one SQLite transaction, local-store.cc l.910-949), then a realisation of each with
+ * ca-derivations on (derivation-builder.cc l.1983-1994). Outputs that were valid already are in neither.
+ */
+function registerAll(ctx: Ctx, s: ModelState, a: BuildActor, notes: readonly string[]): Step {
+  const d = drvOf(ctx, a.drv);
+  let st: ModelState = s;
+  const registered: string[] = [];
+  let applied: string[] = [];
+  for (const o of slotsOf(a)) {
+    if (o.known?.status === 'valid' || o.final === undefined) continue;
+    const info = { deriver: d.drvPath, output: o.name, content: narText(ctx.fs, o.final), flags: a.flagsAtStart ?? [] };
+    st = { ...st, valid: { ...st.valid, [o.final]: info } };
+    if (ctx.scenario.settings.caDerivations !== false) st = { ...st, realisations: { ...st.realisations, [realisationKey(outputOf(d, o.name))]: o.final } };
+    registered.push(o.final);
+    const asked = applyAsked(ctx, st, a.id, afterRegister(ctx, st, outputOf(d, o.name), o.final));
+    st = asked.state;
+    applied = [...applied, ...asked.notes];
+  }
+  const main = slotsOf(a).find((o) => o.name === 'out') ?? slotsOf(a)[0];
+  const outcome: BuildOutcome = { kind: 'success', path: main?.final ?? '', skipped: false };
+  const note = [...notes, `registered ${registered.join(', ')} valid`, ...applied].join('; ');
+  return toCleanup(ctx, st, focus(a, 0), outcome, note, SRC.registerAllOutputs);
 }

@@ -9,6 +9,7 @@ import type { Ctx, DrvInfo } from './context.js';
 import { drvOf, resolveLinkTarget, usesChroot } from './context.js';
 import { builderView } from './chroot.js';
 import { SRC } from './sources.js';
+import { slotsOf } from './outputs.js';
 import { putActor, withPhase } from './state.js';
 import { disabled, next } from './step.js';
 import type { BuilderAction, BuilderCall, BuilderCursor, BuildActor, LinkTarget, ModelState, Orphan, Step } from './types.js';
@@ -27,6 +28,14 @@ function statusOf(r: FsResult<unknown>, failStatus: number): { ok: boolean; stat
 
 type FsAction = Exclude<BuilderAction, { op: 'spawn' } | { op: 'loop' }>;
 
+/** The scratch path of `$out`, or of each output by name (a multi-output build). */
+export type OutputDirs = string | Readonly<Record<string, string>>;
+
+/** The builder's output variables: the scratch path alone, or every output's of a multi-output build. */
+export function outputDirs(scratch: string, scratches?: Readonly<Record<string, string>>): OutputDirs {
+  return scratches ?? scratch;
+}
+
 /**
  * Runs builder command `i` as `c` with $out = `out`, both as the builder sees them (inside its
  * chroot, if any). Symbolic symlink bodies resolve against `realisations`; one that names a path not
@@ -35,7 +44,7 @@ type FsAction = Exclude<BuilderAction, { op: 'spawn' } | { op: 'loop' }>;
 export function runAction(
   ctx: Ctx,
   c: Creds,
-  out: string,
+  dirs: OutputDirs,
   act: FsAction,
   i: number,
   flags: readonly string[],
@@ -49,6 +58,8 @@ export function runAction(
   };
   const noTarget: ActionResult = { kind: 'ran', call: { i, op: act.op, ok: false, errno: 'ENOENT' }, status: 1 };
   const link = (t: LinkTarget): string | undefined => resolveLinkTarget(ctx, t, realisations);
+  // $out, or the output variable the command names ($dev, ...) of a multi-output build
+  const out = typeof dirs === 'string' ? dirs : (dirs['output' in act && act.output !== undefined ? act.output : 'out'] ?? '');
   switch (act.op) {
     case 'mkdirP':
       // plain `mkdir -p` (no -m): the kernel's mkdirP takes the final mode, 0777 less the umask
@@ -95,7 +106,7 @@ type Advance =
   | { readonly kind: 'exit'; readonly status: number; readonly call?: BuilderCall; readonly note: string };
 
 /** One command of `program` at `cur`, as `c` with $out = `out`: `spawn` and `loop` move the cursor, the rest run. */
-function advance(ctx: Ctx, c: Creds, out: string, program: readonly BuilderAction[], cur: BuilderCursor, s: ModelState): Advance {
+function advance(ctx: Ctx, c: Creds, out: OutputDirs, program: readonly BuilderAction[], cur: BuilderCursor, s: ModelState): Advance {
   const act = program[cur.pc];
   if (act === undefined) return { kind: 'exit', status: cur.lastStatus, note: 'exit' };
   const onward = (cursor: BuilderCursor, note: string, call?: BuilderCall): Advance =>
@@ -129,7 +140,7 @@ export function builderAction(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   const d = drvOf(ctx, a.drv);
   if (a.uid === undefined || a.scratch === undefined || d.spec.program[a.phase.pc] === undefined) return disabled('builder has finished');
   const { kind: _building, ...cursor } = a.phase;
-  const r = advance(ctx, builderView(ctx, d, a.uid), a.scratch, d.spec.program, cursor, s);
+  const r = advance(ctx, builderView(ctx, d, a.uid), outputDirs(a.scratch, scratchesOf(a)), d.spec.program, cursor, s);
   const calls = r.call ? [...a.calls, r.call] : a.calls;
   const phase = r.kind === 'next' ? { kind: 'building' as const, ...r.cursor } : { kind: 'builderExit' as const, status: r.status };
   return next(putActor(s, { ...withPhase(a, phase), calls }), `builder: ${r.note}`, builderSource(ctx, d));
@@ -141,10 +152,17 @@ export function orphanAction(ctx: Ctx, s: ModelState, o: Orphan): Step {
   const rest = s.orphans.filter((x) => x.id !== o.id);
   const who = `${o.child ? 'process started by the crashed build' : 'orphaned builder'} (uid ${String(o.uid)})`;
   if (d.spec.program[o.pc] === undefined) return next({ ...s, orphans: rest }, `${who} exits`, SRC.crash);
-  const { id: _id, drv: _drv, uid: _uid, scratch: _scratch, ...cursor } = o;
-  const r = advance(ctx, builderView(ctx, d, o.uid), o.scratch, d.spec.program, cursor, s);
-  const orphans = r.kind === 'exit' ? rest : s.orphans.map((x) => (x.id === o.id ? { id: o.id, drv: o.drv, uid: o.uid, scratch: o.scratch, ...r.cursor } : x));
+  const { id: _id, drv: _drv, uid: _uid, scratch: _scratch, scratches, ...cursor } = o;
+  const r = advance(ctx, builderView(ctx, d, o.uid), outputDirs(o.scratch, scratches), d.spec.program, cursor, s);
+  const keep = { id: o.id, drv: o.drv, uid: o.uid, scratch: o.scratch, ...(scratches ? { scratches } : {}) };
+  const orphans = r.kind === 'exit' ? rest : s.orphans.map((x) => (x.id === o.id ? { ...keep, ...r.cursor } : x));
   return next({ ...s, orphans }, `${who}: ${r.note}${r.kind === 'exit' ? ' (exits)' : ''}`, SRC.orphan);
+}
+
+/** A multi-output build's scratch path of each output, by name; undefined for a single-output build. */
+export function scratchesOf(a: BuildActor): Readonly<Record<string, string>> | undefined {
+  if (!a.multi) return undefined;
+  return Object.fromEntries(slotsOf(a).flatMap((o) => (o.scratch === undefined ? [] : [[o.name, o.scratch] as const])));
 }
 
 function linkText(t: LinkTarget): string {
@@ -154,17 +172,17 @@ function linkText(t: LinkTarget): string {
 export function describe(act: BuilderAction): string {
   switch (act.op) {
     case 'mkdirP':
-      return `mkdir -p $out${act.path ? `/${act.path}` : ''}`;
+      return `mkdir -p $${act.output ?? 'out'}${act.path ? `/${act.path}` : ''}`;
     case 'mkdir':
-      return `mkdir $out${act.path ? `/${act.path}` : ''}`;
+      return `mkdir $${act.output ?? 'out'}${act.path ? `/${act.path}` : ''}`;
     case 'writeFile':
-      return `echo … > $out/${act.path}`;
+      return `echo … > $${act.output ?? 'out'}/${act.path}`;
     case 'symlink':
-      return `ln -s ${linkText(act.target)} $out/${act.path}`;
+      return `ln -s ${linkText(act.target)} $${act.output ?? 'out'}/${act.path}`;
     case 'chmod':
-      return `chmod ${act.mode} $out/${act.path}`;
+      return `chmod ${act.mode} $${act.output ?? 'out'}/${act.path}`;
     case 'writeIfFlag':
-      return `[ -e ${act.flag} ] && echo … > $out/${act.path}`;
+      return `[ -e ${act.flag} ] && echo … > $${act.output ?? 'out'}/${act.path}`;
     case 'exitIfFlag':
       return `[ -e ${act.flag} ] && exit ${String(act.code)}`;
     case 'exit':

@@ -45,6 +45,16 @@ export const SRC = {
   checkCompare: 'libstore/unix/build/derivation-builder.cc registerOutputs bmCheck: compare with the valid output, NotDeterministic (l.1874-1913); return {} without registering (l.1961)',
   deleteRedirected: 'libstore/unix/build/derivation-builder.cc cleanupBuild(true): deletePath of each redirected output (l.2004-2008)',
   registerValidPaths: 'libstore/unix/build/derivation-builder.cc registerOutputs registerValidPaths/registerDrvOutput (l.1928-1997)',
+  lockAllOutputs:
+    'libstore/build/derivation-building-goal.cc acquireResources: a lock file for every output (l.390-397) taken by one lockPaths (l.401), the build skipped only when every output is valid (l.423-425), "removing invalid path" for each known output that is not (l.436-441)',
+  scratchLoop: 'libstore/unix/build/derivation-builder.cc startBuild: the scratch-path loop over every output (l.772), each output its own placeholder (l.802)',
+  registerFirstLoop:
+    'libstore/unix/build/derivation-builder.cc registerOutputs: the first loop over drv.outputs (l.1466), where an output already valid is AlreadyRegistered and skipped (l.1479-1482)',
+  registerSecondLoop:
+    'libstore/unix/build/derivation-builder.cc registerOutputs: the second loop, in the topological order of the references between outputs (l.1554, l.1587-1591); finish records the final path and a rewrite rule (l.1604-1611); an AlreadyRegistered output is only finished (l.1620); rewriteOutput(outputRewrites) (l.1702, l.1778-1781)',
+  registerCaNow: 'libstore/unix/build/derivation-builder.cc registerOutputs: a content-addressed output is registered valid within the loop (l.1947-1948)',
+  registerAllOutputs:
+    'libstore/unix/build/derivation-builder.cc registerOutputs: one registerValidPaths of every output registered (l.1970-1973), then registerDrvOutput of each (l.1983-1994); libstore/local-store.cc LocalStore::registerValidPaths: one SQLite transaction (l.910-949)',
   killChild: 'libstore/unix/build/derivation-builder.cc killChild (l.525) / cleanupOnDestruction (l.140)',
   cleanupBuild: 'libstore/unix/build/derivation-builder.cc cleanupBuild (l.2002)',
   cleanupOnDestruction: 'libstore/unix/build/derivation-builder.cc cleanupOnDestruction (l.140): killChild (l.145), then cleanupBuild(false) (l.155)',

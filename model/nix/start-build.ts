@@ -19,6 +19,9 @@ import { putActor, withPhase } from './state.js';
 import { takeBuildUser } from './user-lock.js';
 import { disabled, next } from './step.js';
 import type { BuildActor, ModelState, Step } from './types.js';
+import type { DrvInfo } from './context.js';
+import type { Asked } from './hooks.js';
+import { focus, startDeletions } from './outputs.js';
 
 /**
  * buildLocally makes the builder (makeDerivationBuilder, sandbox.ts) before startBuild takes a
@@ -79,6 +82,7 @@ export function chownToBuilder(ctx: Ctx, s: ModelState, a: BuildActor): Step {
 export function prepareScratch(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   if (a.phase.kind !== 'prepareScratch') return disabled('not choosing scratch paths');
   const d = drvOf(ctx, a.drv);
+  if (d.outputs && a.multi) return prepareAllScratch(ctx, s, a, d.outputs);
   const scratch = scratchPathFor(ctx, d, a.known, a.mode);
   const notes: string[] = [`$out = ${scratch}`];
   // the designs see the filesystem as the step begins (as waits.ts does when it checks their temp roots)
@@ -108,4 +112,53 @@ export function prepareScratch(ctx: Ctx, s: ModelState, a: BuildActor): Step {
     ...(job ? { job } : {}),
   };
   return next(putActor(st, building), notes.join('; '), usesChroot(ctx, d) ? `${SRC.scratchPaths}; ${SRC.prepareSandbox}` : SRC.scratchPaths);
+}
+
+/** One output's turn in startBuild's scratch-path loop: its scratch path and what the designs ask there. */
+interface ScratchChoice {
+  readonly view: DrvInfo;
+  readonly at: BuildActor;
+  readonly scratch: string;
+  readonly redirected: boolean;
+  readonly designs: Asked;
+}
+
+/** The scratch-path loop's choice for every output of a multi-output build, in drv.outputs order. */
+export function scratchChoices(ctx: Ctx, s: ModelState, a: BuildActor, views: readonly DrvInfo[]): ScratchChoice[] {
+  return views.map((view, i) => {
+    const at = focus(a, i);
+    const scratch = scratchPathFor(ctx, view, at.known, at.mode);
+    const redirected = at.known !== undefined && at.known.path !== scratch;
+    return { view, at, scratch, redirected, designs: afterScratchChosen(ctx, s, at, view, scratch, redirected ? scratch : undefined) };
+  });
+}
+
+/**
+ * startBuild's loop over the outputs (derivation-builder.cc l.772-825) for a multi-output build
+ * (never a chroot: the scenario checker refuses one): each output's scratch path by the ternary,
+ * and for a known output built elsewhere (a valid one, whose fallback path is used, l.797)
+ * "Ensure scratch path is ours to use" (l.815) and the redirection. The deletions run one after
+ * another, as the loop runs them; the designs' temp roots and calls are applied as the step begins.
+ */
+function prepareAllScratch(ctx: Ctx, s: ModelState, a: BuildActor, views: readonly DrvInfo[]): Step {
+  let st = s;
+  let b = a;
+  const notes: string[] = [];
+  const deletions: string[] = [];
+  scratchChoices(ctx, s, a, views).forEach((c, i) => {
+    const applied = applyAsked(ctx, st, a.id, c.designs);
+    st = applied.state;
+    notes.push(`$${c.view.output} = ${c.scratch}`, ...applied.notes);
+    if (c.redirected && c.at.known) {
+      deletions.push(c.scratch);
+      notes.push(`ensure scratch path is ours: deletePath '${c.scratch}' (redirected from ${c.at.known.path})`);
+    } else if (c.designs.deletePath !== undefined) deletions.push(c.designs.deletePath);
+    notes.push(...applied.deleteNotes);
+    const here = focus(b, i);
+    b = { ...here, scratch: c.scratch, ...(c.redirected ? { redirected: true } : {}) };
+  });
+  const d = drvOf(ctx, a.drv);
+  const first = d.spec.program.length === 0 ? { kind: 'builderExit' as const, status: 0 } : { kind: 'building' as const, pc: 0, lastStatus: 0 };
+  const building = startDeletions(withPhase(focus(b, 0), first), deletions);
+  return next(putActor(st, building), notes.join('; '), `${SRC.scratchLoop}; ${SRC.scratchPaths}`);
 }

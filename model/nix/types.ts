@@ -72,20 +72,25 @@ export interface Settings {
 export interface SymbolicPath {
   readonly drv: string;
   readonly which: 'scratch' | 'final' | 'lock';
+  /** Which output of a multi-output derivation (absent: its first, `out` for a single-output one). */
+  readonly output?: string;
   readonly path?: string;
 }
 
 /** A symlink body: a literal string, or another derivation's path named symbolically. */
 export type LinkTarget = string | SymbolicPath;
 
-/** A builder command, run as the build user with $out = the scratch path. Paths are relative to $out. */
+/**
+ * A builder command, run as the build user with $out = the scratch path. Paths are relative to $out,
+ * or with `output` to that output's variable (`$dev` for `output: 'dev'`: its scratch path).
+ */
 export type BuilderAction =
-  | { readonly op: 'mkdirP'; readonly path: string }
-  | { readonly op: 'mkdir'; readonly path: string }
-  | { readonly op: 'writeFile'; readonly path: string; readonly content: string }
-  | { readonly op: 'symlink'; readonly target: LinkTarget; readonly path: string }
-  | { readonly op: 'chmod'; readonly path: string; readonly mode: string }
-  | { readonly op: 'writeIfFlag'; readonly flag: string; readonly path: string; readonly content: string }
+  | { readonly op: 'mkdirP'; readonly path: string; readonly output?: string }
+  | { readonly op: 'mkdir'; readonly path: string; readonly output?: string }
+  | { readonly op: 'writeFile'; readonly path: string; readonly content: string; readonly output?: string }
+  | { readonly op: 'symlink'; readonly target: LinkTarget; readonly path: string; readonly output?: string }
+  | { readonly op: 'chmod'; readonly path: string; readonly mode: string; readonly output?: string }
+  | { readonly op: 'writeIfFlag'; readonly flag: string; readonly path: string; readonly content: string; readonly output?: string }
   | { readonly op: 'exitIfFlag'; readonly flag: string; readonly code: number }
   | { readonly op: 'exit'; readonly code: number }
   /**
@@ -111,6 +116,11 @@ export interface DerivationSpec {
   readonly kind: DrvKind;
   /** `__noChroot = true` (derivation-options.cc): no sandbox under `sandbox = relaxed`, an error under `true`. */
   readonly noChroot?: boolean;
+  /**
+   * The derivation's output names (absent: `['out']`). Every output is of the derivation's kind.
+   * Upstream keeps them in a sorted map (drv.outputs), and the model processes them in that order.
+   */
+  readonly outputs?: readonly string[];
   readonly program: readonly BuilderAction[];
 }
 
@@ -118,6 +128,8 @@ export interface DerivationSpec {
 export interface PathRef {
   readonly drv: string;
   readonly which: 'scratch' | 'final' | 'lock';
+  /** Which output of a multi-output derivation (absent: its first). */
+  readonly output?: string;
 }
 
 /** Every fault kind: runtime data, so schemas, dispatch and the search share one list. */
@@ -264,9 +276,14 @@ export type FailureKind = 'builderFailed' | 'outputRejected' | 'sysError' | 'not
 /** Registration sub-steps (derivation-builder.cc registerOutputs), in upstream order. */
 export type RegisterStep =
   | { readonly kind: 'checkOutput' }
-  | { readonly kind: 'canonicalise'; readonly pass: 1 | 2; readonly done: readonly string[]; readonly finalPath?: string }
-  | { readonly kind: 'rewriteCopy'; readonly finalPath: string }
-  | { readonly kind: 'rewriteMove'; readonly finalPath: string }
+  /** `cross`: the canonicalisation after a floating CA output's rewrite of the other outputs' hashes (multi-output only). */
+  | { readonly kind: 'canonicalise'; readonly pass: 1 | 2; readonly done: readonly string[]; readonly finalPath?: string; readonly cross?: true }
+  /**
+   * rewriteOutput's `.tmp` copy. `rewrites`: the hash parts it replaces (absent: the scratch path's by the
+   * final path's); `cross`: a floating CA output's pass over outputRewrites, before its own (multi-output only).
+   */
+  | { readonly kind: 'rewriteCopy'; readonly finalPath: string; readonly rewrites?: readonly (readonly [string, string])[]; readonly cross?: true }
+  | { readonly kind: 'rewriteMove'; readonly finalPath: string; readonly cross?: true }
   | { readonly kind: 'lockFinal'; readonly finalPath: string }
   | { readonly kind: 'moveOutput'; readonly finalPath: string }
   /** bmCheck: the output stays where it was built and is compared with the valid one (derivation-builder.cc l.1874). */
@@ -334,6 +351,33 @@ export interface BuilderCall {
   readonly errno?: Errno;
 }
 
+/**
+ * One output of a multi-output build (derivation-building-goal.cc initialOutputs, derivation-builder.cc
+ * scratchOutputs/redirectedOutputs/finalOutputs): what the single-output fields of BuildActor hold for it.
+ */
+export interface OutputSlot {
+  readonly name: string;
+  readonly known?: KnownOutput;
+  readonly scratch?: string;
+  readonly redirected?: boolean;
+  /** registerOutputs' `finish`: where this output ended up (its final path), once the loop passed it. */
+  readonly final?: string;
+}
+
+/**
+ * A build of a derivation with more than one output. BuildActor's own `known`, `scratch` and
+ * `redirected` are those of `slots[cur]`, the output a loop is at; the others wait in `slots`.
+ * Single-output builds have none of this, so their states are as before.
+ */
+export interface MultiOutputs {
+  readonly slots: readonly OutputSlot[];
+  readonly cur: number;
+  /** registerOutputs: `check` is the first loop (lstat, ownership, canonicalise), `move` the second (rewrite, move, register). */
+  readonly stage?: 'check' | 'move';
+  /** Deletions still to run, one after another, after the current `job` (the loops over outputs). */
+  readonly queue?: readonly string[];
+}
+
 export interface BuildActor {
   readonly kind: 'build';
   readonly id: string;
@@ -359,6 +403,8 @@ export interface BuildActor {
   readonly flagsAtStart?: readonly string[];
   /** How many events of each type this actor has taken (scripted faults count with it). */
   readonly counts: Readonly<Partial<Record<BuildEventType, number>>>;
+  /** Present only for a derivation with more than one output. */
+  readonly multi?: MultiOutputs;
 }
 
 export type SimpleActor =
@@ -410,10 +456,14 @@ export interface Orphan extends BuilderCursor {
   readonly drv: string;
   readonly uid: number;
   readonly scratch: string;
+  /** A multi-output build's scratch path of each output, by name (`$dev`, ...). */
+  readonly scratches?: Readonly<Record<string, string>>;
 }
 
 export interface ValidPathInfo {
   readonly deriver: string;
+  /** Which output of its deriver it is, for a multi-output derivation (absent for a single-output one). */
+  readonly output?: string;
   readonly content: string;
   /** The harness flags the registering attempt started with (its clean-build reference). */
   readonly flags: readonly string[];

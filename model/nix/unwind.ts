@@ -25,7 +25,10 @@ function unwindRegisterOutputs(ctx: Ctx, s: ModelState, a: BuildActor): { state:
 
 /** The build stops its work with `outcome` and starts cleaning up (cleanup-build.ts). */
 export function enterCleanup(ctx: Ctx, s: ModelState, a: BuildActor, outcome: BuildOutcome): ModelState {
-  const { job: _abandoned, ...b } = a;
+  const { job: _abandoned, ...b0 } = a;
+  // a loop's deletions still queued are abandoned with it (the loop over outputs is left by the exception)
+  const { queue: _queued, ...multi } = b0.multi ?? { slots: [], cur: 0 };
+  const b = b0.multi ? { ...b0, multi } : b0;
   const unwound = outcome.kind !== 'success' && a.phase.kind === 'registering' ? unwindRegisterOutputs(ctx, s, b) : { state: s, actor: b };
   return putActor(unwound.state, withPhase(unwound.actor, { kind: 'cleanup', outcome, step: 'killChild' }));
 }

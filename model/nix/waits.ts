@@ -8,7 +8,9 @@
 import { gcPending } from './collector.js';
 import type { Ctx } from './context.js';
 import { scratchPathFor } from './scratch-path.js';
-import { drvOf } from './context.js';
+import { scratchChoices } from './start-build.js';
+import { currentView } from './outputs.js';
+import { drvOf, outputViews } from './context.js';
 import { afterScratchChosen, beforeMove, rootsOf } from './hooks.js';
 import { actorById, isDone } from './state.js';
 import { hashPartOf } from './store-path.js';
@@ -37,15 +39,17 @@ function buildWait(ctx: Ctx, s: ModelState, a: BuildActor): string | undefined {
   switch (a.phase.kind) {
     case 'waiting':
       // derivation-goal.cc haveDerivation roots the known outputs (l.83), the building goal the drv (derivation-building-goal.cc l.43)
-      return addTempRootWait(s, [d.knownPath, d.drvPath]);
+      return addTempRootWait(s, [...outputViews(d).map((o) => o.knownPath), d.drvPath]);
     case 'lockOutputs':
-      return lockWait(s, a.id, d.lockPath);
+      // lockPaths over every output's lock file: it goes on only once it can take all of them
+      return outputViews(d).reduce<string | undefined>((w, o) => w ?? lockWait(s, a.id, o.lockPath), undefined);
     case 'acquireUser':
       // makeDerivationBuilder runs before startBuild waits for a user: a refusal never waits (sandbox.ts)
       if (sandboxRefusal(ctx, a) !== undefined) return undefined;
       return ctx.scenario.settings.buildUsers > 0 ? userWait(ctx, s) : undefined;
     case 'prepareScratch': {
       // the temp roots the designs take at this step (hooks.ts asks them the same question there)
+      if (d.outputs && a.multi) return addTempRootWait(s, scratchChoices(ctx, s, a, d.outputs).flatMap((c) => rootsOf(c.designs)));
       const scratch = scratchPathFor(ctx, d, a.known, a.mode);
       const redirected = a.known !== undefined && a.known.path !== scratch;
       return addTempRootWait(s, rootsOf(afterScratchChosen(ctx, s, a, d, scratch, redirected ? scratch : undefined)));
@@ -53,7 +57,7 @@ function buildWait(ctx: Ctx, s: ModelState, a: BuildActor): string | undefined {
     case 'registering': {
       const step = a.phase.step;
       if (step.kind !== 'lockFinal') return undefined;
-      const roots = a.scratch === undefined ? [] : rootsOf(beforeMove(ctx, s, d, a.scratch, step.finalPath));
+      const roots = a.scratch === undefined ? [] : rootsOf(beforeMove(ctx, s, currentView(ctx, a), a.scratch, step.finalPath));
       const rootFinal = addTempRootWait(s, roots);
       return lockWait(s, a.id, `${step.finalPath}.lock`) ?? rootFinal;
     }

@@ -4,7 +4,7 @@
  * clean build succeed from here?") run on a copy of the world.
  */
 import type { ActorSpec, DerivationSpec, ModelEvent, ModelState, TraceStep, World } from '../nix/index.js';
-import { canonicalDigest, drvOf, extendWorld, OBSERVED_ROOTS, hashPartOf, initialWorld, narOf, realScratch, resolveLinkTarget, runToQuiescence, snapshotWorld, STORE_DIR } from '../nix/index.js';
+import { canonicalDigest, drvOf, outputViews, slotsOf, extendWorld, OBSERVED_ROOTS, hashPartOf, initialWorld, narOf, realScratch, resolveLinkTarget, runToQuiescence, snapshotWorld, STORE_DIR } from '../nix/index.js';
 import type { FsSnapshot, TreeEntry } from '../fs/index.js';
 
 /** Each invariant: its name, a few words for a legend under a matrix (`short`), and its full statement (`doc`). */
@@ -157,11 +157,14 @@ export function checkMove(w: World, prev: ModelState, step: TransitionView): Vio
   for (const a of prev.actors) {
     if (a.kind !== 'build' || a.phase.kind !== 'building' || a.job || a.scratch === undefined) continue;
     if (e.type === 'builderAction' && e.actor === a.id) continue;
-    // where the output really is: inside the build's chroot when it has one
-    const real = realScratch(w.ctx, drvOf(w.ctx, a.drv), a.scratch);
-    const hit = step.changed().filter((p) => under(p, real));
-    if (hit.length > 0) {
-      out.push({ invariant: 'InProgressOutputSafe', message: `${e.type}(${e.actor}) changed ${hit.join(', ')} while ${a.id}'s builder was writing ${real}` });
+    // every output the builder writes (a multi-output build has one scratch path per output)
+    for (const scratch of a.multi ? slotsOf(a).flatMap((o) => (o.scratch === undefined ? [] : [o.scratch])) : [a.scratch]) {
+      // where the output really is: inside the build's chroot when it has one
+      const real = realScratch(w.ctx, drvOf(w.ctx, a.drv), scratch);
+      const hit = step.changed().filter((p) => under(p, real));
+      if (hit.length > 0) {
+        out.push({ invariant: 'InProgressOutputSafe', message: `${e.type}(${e.actor}) changed ${hit.join(', ')} while ${a.id}'s builder was writing ${real}` });
+      }
     }
   }
   return out;
@@ -173,8 +176,8 @@ export function checkMove(w: World, prev: ModelState, step: TransitionView): Vio
  */
 const cleanCache = new WeakMap<readonly DerivationSpec[], Map<string, string>>();
 
-export function cleanContent(w: World, drv: string, flags: readonly string[] = []): string {
-  const key = `${JSON.stringify(w.ctx.scenario.settings)}|${drv}|${flags.join(',')}`;
+export function cleanContent(w: World, drv: string, flags: readonly string[] = [], output?: string): string {
+  const key = `${JSON.stringify(w.ctx.scenario.settings)}|${drv}|${flags.join(',')}${output === undefined ? '' : `|${output}`}`;
   let cache = cleanCache.get(w.ctx.scenario.derivations);
   if (!cache) {
     cache = new Map();
@@ -187,7 +190,8 @@ export function cleanContent(w: World, drv: string, flags: readonly string[] = [
   const clean = initialWorld(scenario, w.ctx.variant);
   clean.state = { ...clean.state, flags };
   runToQuiescence(clean);
-  const out = Object.entries(clean.state.valid).find(([, info]) => info.deriver === d.drvPath);
+  // a multi-output derivation's outputs share their deriver: each is told apart by its output name
+  const out = Object.entries(clean.state.valid).find(([, info]) => info.deriver === d.drvPath && info.output === output);
   const content = out ? out[1].content : '<clean build failed>';
   cache.set(key, content);
   return content;
@@ -239,7 +243,7 @@ export function checkQuiescent(w: World, probeCache?: Map<string, Violation[]>):
   for (const [path, info] of Object.entries(w.state.valid)) {
     const d = w.ctx.scenario.derivations.find((x) => drvOf(w.ctx, x.id).drvPath === info.deriver);
     if (!d) continue;
-    const clean = cleanContent(w, d.id, info.flags);
+    const clean = cleanContent(w, d.id, info.flags, info.output);
     if (info.content !== clean) {
       out.push({ invariant: 'CleanOutput', message: `${path} (${d.id}) differs from a clean build: ${diffNar(clean, info.content)}` });
     }
@@ -275,7 +279,8 @@ function invalidEntries(x: World): string[] {
 /** What the next build of `drv` leaves of its own: scratch dirs, `.tmp` copies, lock files, chroots. */
 function debrisOf(w: World, drv: string): Violation[] {
   const info = drvOf(w.ctx, drv);
-  const mine = new Set([info.drvPath, info.fallbackPath, ...(info.knownPath ? [info.knownPath] : [])].map((p) => hashPartOf(p)));
+  const paths = outputViews(info).flatMap((o) => [o.fallbackPath, ...(o.knownPath ? [o.knownPath] : [])]);
+  const mine = new Set([info.drvPath, ...paths].map((p) => hashPartOf(p)));
   const own = invalidEntries(w).filter((name) => mine.has(hashPartOf(name)));
   return own.length > 0 ? [{ invariant: 'NoDebrisAfterRecovery', message: `left after the next build of ${drv}: ${own.join(', ')}` }] : [];
 }

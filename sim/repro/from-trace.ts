@@ -370,6 +370,9 @@ export function planFromEvents(
 ): Converted<ReproPlan> {
   const sandboxWhy = sandboxSettingsUnplannable(scenario);
   if (sandboxWhy !== undefined) return { ok: false, error: sandboxWhy };
+  // the harness writes a derivation with one output ($out); a command writing $dev would land elsewhere
+  const multi = scenario.derivations.find((d) => (d.outputs?.length ?? 1) > 1);
+  if (multi) return { ok: false, error: `${multi.id} has several outputs (${(multi.outputs ?? []).join(', ')}): the harness builds single-output derivations only` };
   if ({ ...scenario.settings, ...settings }.caDerivations === false) return { ok: false, error: 'the harness runs its daemons with the experimental feature ca-derivations on: a scenario with settings.caDerivations false is not realisable there' };
   let s: Scenario;
   let gates: Gate[];

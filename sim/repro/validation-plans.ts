@@ -63,6 +63,8 @@ export const NOT_ON_A_REAL_DAEMON: Readonly<Record<string, string>> = {
   'repair-interrupted': 'without ca-derivations, which the harness\'s daemons always run with (repair-with-ca-derivations is the same schedule with it, where nothing is rebuilt)',
   'repair-retry-other-user': 'without ca-derivations, which the harness\'s daemons always run with (repair-with-ca-derivations is the same schedule as repair-interrupted with it, where nothing is rebuilt)',
   'auto-gc-during-ca-build-darwin': "the daemon's own auto-GC during a build on darwin: no darwin here",
+  'multi-output-ca-interrupted': 'a derivation with two outputs, interrupted inside registerOutputs between them: the harness writes single-output derivations, and no gate in the builder can hold the daemon there',
+  'multi-output-ia-partial': 'a derivation with two outputs: the harness writes single-output derivations only',
 };
 
 /** An interrupted floating-CA build, then one recovery command on its stranded scratch dir, then a retry as another user. */

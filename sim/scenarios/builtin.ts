@@ -10,6 +10,8 @@ const CA = { id: 'godyn', name: 'godyn-compile-glob-match', kind: 'ca-floating',
 /** Every fault model, one fault per run: what docs/verification.md explores every scenario with. */
 const EVERY_FAULT = { faults: ['interrupt', 'crash', 'builderFailure'], maxFaults: 1 } as const;
 const ALL_FAULTS = { ...EVERY_FAULT, faultTargets: ['a1'] } as const;
+/** The registerOutputs event of multi-output-ca-interrupted before which `dev` is registered and `out` is not. */
+const MULTI_CA_INTERRUPT_AT = 18;
 
 /** The retry sequence of the report: interrupted attempt, retry while another build holds user 1, path-info, delete, retry. */
 function seedActors(drv: string) {
@@ -541,6 +543,60 @@ export const repairRetryOtherUser: Scenario = {
   explore: { ...EVERY_FAULT, faultTargets: ['r1'] },
 };
 
+/** A builder writing two outputs: $out (a library) and $dev (its header). */
+const TWO_OUTPUTS = [
+  { op: 'mkdirP', path: '' },
+  { op: 'writeFile', path: 'lib.a', content: 'archive' },
+  { op: 'mkdirP', path: 'include', output: 'dev' },
+  { op: 'writeFile', path: 'include/lib.h', content: 'header', output: 'dev' },
+] as const;
+
+/**
+ * A floating CA derivation with two outputs. registerOutputs (derivation-builder.cc) registers a
+ * content-addressed output valid inside its second loop, one output at a time (l.1947-1948), and
+ * the realisations only after the loop (l.1983-1994); outputs without references to each other
+ * are taken in name order, `dev` before `out`. So an interrupt at `out`'s hash rewrite (a
+ * checkInterrupt in dumpPath) leaves `dev` valid with no realisation and `out` unregistered at its
+ * fallback path. The retry, drawn as another build user, finds neither output realised
+ * (derivation-building-goal.cc checkPathValidity) and builds both again at the same fallback paths.
+ */
+export const multiOutputCaInterrupted: Scenario = {
+  name: 'multi-output-ca-interrupted',
+  doc: 'darwin, sandbox off: a floating CA derivation with outputs dev and out is interrupted between the registration of dev (registered valid at once, as a content-addressed output is) and that of out; the retry, drawn as another build user, builds both again.',
+  settings: DARWIN,
+  derivations: [{ id: 'lib', name: 'lib', kind: 'ca-floating', outputs: ['out', 'dev'], program: TWO_OUTPUTS }],
+  actors: [
+    { id: 'a1', kind: 'build', drv: 'lib', fault: { kind: 'interrupt', before: 'registerOutputs', nth: MULTI_CA_INTERRUPT_AT } },
+    { id: 'info', kind: 'pathInfo', target: { drv: 'lib', which: 'scratch', output: 'out' }, after: ['a1'] },
+    { id: 'other', kind: 'holdUser', after: ['info'], releaseAfter: ['a2'] },
+    { id: 'a2', kind: 'build', drv: 'lib', after: ['other'] },
+  ],
+  explore: ALL_FAULTS,
+};
+
+/**
+ * An input-addressed derivation with two outputs, one valid and one not: `nix store delete` takes
+ * `dev` alone (nothing roots it). The next build locks both outputs (derivation-building-goal.cc
+ * acquireResources, l.390-401), finds `out` valid and `dev` not, so it builds both
+ * (l.423-425): `out` at its hash-rewrite fallback path (derivation-builder.cc startBuild, l.797,
+ * "Ensure scratch path is ours", l.815), `dev` at its own path; registerOutputs skips `out` as
+ * AlreadyRegistered (l.1479-1482) and registers `dev`; cleanupBuild(true) deletes the fallback path
+ * of `out` (l.2004-2008), and an interrupted or failed build leaves it.
+ */
+export const multiOutputIaPartial: Scenario = {
+  name: 'multi-output-ia-partial',
+  doc: 'darwin, sandbox off: an input-addressed derivation with outputs out and dev is built; nix store delete removes dev alone; the rebuild, as another build user, builds out again at a fallback path (it is valid) and dev at its own path.',
+  settings: DARWIN,
+  derivations: [{ id: 'lib', name: 'lib', kind: 'input-addressed', outputs: ['out', 'dev'], program: TWO_OUTPUTS }],
+  actors: [
+    { id: 'a1', kind: 'build', drv: 'lib' },
+    { id: 'delete', kind: 'storeDelete', command: 'nix store delete', target: { drv: 'lib', which: 'final', output: 'dev' }, after: ['a1'] },
+    { id: 'other', kind: 'holdUser', after: ['delete'], releaseAfter: ['a2'] },
+    { id: 'a2', kind: 'build', drv: 'lib', after: ['other'] },
+  ],
+  explore: { ...EVERY_FAULT, faultTargets: ['a2'] },
+};
+
 export const BUILTIN: readonly Scenario[] = [
   seed487,
   keepFailedRetry,
@@ -578,6 +634,8 @@ export const BUILTIN: readonly Scenario[] = [
   repairRetryOtherUser,
   autoGcDuringCaBuildLinux,
   autoGcDuringCaBuildDarwin,
+  multiOutputCaInterrupted,
+  multiOutputIaPartial,
 ];
 
 export function builtinScenario(name: string): Scenario | undefined {
