@@ -49,6 +49,7 @@ export class FingerprintSet {
   private slotOf(a: number, b: number, c: number, d: number): number {
     const mask = this.slots - 1;
     const w = this.words;
+    // Stryker disable next-line ArithmeticOperator: probing backwards works as well, since inserts and lookups both step the same way
     for (let i = a & mask; ; i = (i + 1) & mask) {
       const o = i * 4;
       // word 3 of a fingerprint is odd (fold sets its low bit), so a zero there marks an empty slot
