@@ -31,7 +31,7 @@ function freeFaultsOf(s: Scenario, kinds: readonly FaultKind[], max: number): { 
  * takes fault number (choice - 1000) modulo the faults enabled, when one is; otherwise (and below
  * 1000) the ordinary event number choice modulo the ordinary ones enabled.
  */
-function followsEncoding(s: Scenario, variant: Variant, kinds: readonly FaultKind[], max: number, choices: readonly number[], events: readonly ModelEvent[]): void {
+function followsEncoding(s: Scenario, variant: Variant, kinds: readonly FaultKind[], max: number, choices: readonly number[], events: readonly ModelEvent[]): number {
   const w = initialWorld(freeScenario(s), variant);
   const opts = { freeFaults: freeFaultsOf(s, kinds, max) };
   events.forEach((e, i) => {
@@ -43,6 +43,7 @@ function followsEncoding(s: Scenario, variant: Variant, kinds: readonly FaultKin
     expect(e, `event ${String(i)} under choice ${String(c)}`).toEqual(want);
     if (!apply(w, e).ok) throw new Error(`${e.type}(${e.actor}) disabled`);
   });
+  return enabledEvents(w.ctx, w.state, opts).length;
 }
 
 describe('runSchedule: which events a schedule takes', () => {
@@ -62,10 +63,14 @@ describe('runSchedule: which events a schedule takes', () => {
   ];
 
   for (const choices of schedules) {
-    it(`should follow the choice encoding for [${choices.join(',')}]`, () => {
-      const out = runSchedule(seed487, opts, choices);
-      expect(out.events.length).toBeGreaterThan(0);
-      followsEncoding(seed487, upstream, ['interrupt'], 1, choices, out.events);
+    it(`should follow the choice encoding for [${choices.join(',')}], to a violation or the end`, () => {
+      for (const kinds of [['interrupt'], ['interrupt', 'crash', 'builderFailure']] as const) {
+        const out = runSchedule(seed487, { ...opts, faults: kinds }, choices);
+        expect(out.events.length).toBeGreaterThan(0);
+        const left = followsEncoding(seed487, upstream, kinds, 1, choices, out.events);
+        // a schedule stops early only at a violation
+        if (!out.violation) expect(left).toBe(0);
+      }
     });
   }
 
@@ -76,8 +81,9 @@ describe('runSchedule: which events a schedule takes', () => {
     }
     const targets = new Set(seed487.explore?.faultTargets ?? []);
     expect(targets.size).toBeGreaterThan(0);
-    for (let p = 0; p < 30; p += 2) {
-      for (let j = 0; j < 4; j++) {
+    const steps = runSchedule(seed487, { ...opts, faults: [] }, []).events.length;
+    for (let p = 0; p < steps; p += 2) {
+      for (let j = 0; j < 2; j++) {
         const out = runSchedule(seed487, opts, [...zeros(p), 1000 + j]);
         for (const e of out.events.filter((x) => FAULTS.has(x.type))) expect(targets.has(e.actor), `${e.type}(${e.actor})`).toBe(true);
       }
