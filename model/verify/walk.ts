@@ -57,6 +57,7 @@ class Nodes {
   private eventIds = new Int32Array(1024);
   private readonly snaps: (WorldSnapshot | undefined)[] = [];
   /** Events interned: many states are reached by the same event, so each state stores a number. */
+  // Stryker disable next-line ArrayDeclaration: an id is the list's length when the event is pushed, so a leading extra entry is never read
   private readonly events: ModelEvent[] = [];
   private readonly eventIndex = new Map<string, number>();
   length = 0;
@@ -70,6 +71,7 @@ class Nodes {
     }
     this.parents[n] = parent;
     this.depths[n] = depth;
+    // Stryker disable next-line UnaryOperator: only the initial state has no event, and pathTo stops before reading it
     this.eventIds[n] = event === undefined ? -1 : this.intern(event);
     this.snaps.push(snap);
     this.length = n + 1;
@@ -78,6 +80,7 @@ class Nodes {
   private intern(e: ModelEvent): number {
     const key = `${e.type}\u0000${e.actor}`;
     let id = this.eventIndex.get(key);
+    // Stryker disable next-line ConditionalExpression: interning every event afresh changes only memory (each id still names its own event)
     if (id === undefined) {
       id = this.events.length;
       this.events.push(e);
@@ -93,6 +96,7 @@ class Nodes {
   /** The snapshot of a state not yet expanded; expanding it lets it go. */
   take(i: number): WorldSnapshot {
     const snap = this.snaps[i];
+    // Stryker disable next-line ConditionalExpression,StringLiteral: the walk expands each index once, in order; this guard never fires
     if (!snap) throw new Error(`walk bug: state ${String(i)} expanded twice`);
     this.snaps[i] = undefined;
     return snap;
@@ -100,8 +104,11 @@ class Nodes {
 
   pathTo(i: number): ModelEvent[] {
     const out: ModelEvent[] = [];
+    // Stryker disable next-line EqualityOperator: state 0 (the initial one) has no event, and its parent -1 ends the loop anyway
     for (let n = i; n > 0; n = this.parents[n] ?? 0) {
+      // Stryker disable next-line UnaryOperator: every state past the initial one has an event id
       const e = this.events[this.eventIds[n] ?? -1];
+      // Stryker disable next-line ConditionalExpression: every state past the initial one has an event
       if (e) out.push(e);
     }
     return out.reverse();
@@ -117,6 +124,7 @@ function grown(a: Int32Array): Int32Array<ArrayBuffer> {
 /** Walks every state reachable from `w`'s current one within `bounds`; `w` is left in some visited state. */
 export function walkStates(w: World, enabled: EnabledOptions, bounds: WalkBounds, visit: WalkVisitor): WalkResult {
   const nodes = new Nodes();
+  // Stryker disable next-line UnaryOperator: the initial state's parent is never read (pathTo stops at state 0)
   nodes.push(snapshotWorld(w), -1, undefined, 0);
   const seen = new FingerprintSet();
   seen.add(hashWorld(w));
@@ -146,10 +154,12 @@ export function walkStates(w: World, enabled: EnabledOptions, bounds: WalkBounds
       const path = (): ModelEvent[] => [...nodes.pathTo(i), e];
       if (visit.transition) {
         const r = apply(w, e, treeBefore);
+        // Stryker disable next-line ConditionalExpression,StringLiteral: an enabled event always applies (the model's contract); this guard never fires
         if (!r.ok) throw new Error(`model bug: enabled event ${e.type}(${e.actor}) is disabled: ${r.reason}`);
         visit.transition(w, prev, r.step, path);
       } else {
         const r = applyQuiet(w, e);
+        // Stryker disable next-line ConditionalExpression,StringLiteral: an enabled event always applies (the model's contract); this guard never fires
         if (!r.ok) throw new Error(`model bug: enabled event ${e.type}(${e.actor}) is disabled: ${r.reason}`);
       }
       transitions++;
