@@ -172,7 +172,6 @@ export function planFromFaultTrace(trace: Trace, name: string, alsoFor: readonly
     runOn(world, steps);
   }
   const scenario = world.ctx.scenario;
-  if (scenario.settings.caDerivations === false) return no('the harness runs its daemons with the experimental feature ca-derivations on: a scenario with settings.caDerivations false is not realisable there');
 
   const sched = schedule(scenario, steps);
   if (!sched.ok) return no(sched.error);

@@ -240,6 +240,7 @@ export function planSettings(scenario: Scenario): PlanSettings {
     ...(s.buildDirMode !== undefined ? { buildDirMode: s.buildDirMode } : {}),
     ...(s.autoAllocateUids === true ? { autoAllocateUids: true } : {}),
     ...(autoGc ? { autoGc: true as const } : {}),
+    ...(s.caDerivations === false ? { caDerivations: false as const } : {}),
   };
 }
 
@@ -370,7 +371,6 @@ export function planFromEvents(
 ): Converted<ReproPlan> {
   const sandboxWhy = sandboxSettingsUnplannable(scenario);
   if (sandboxWhy !== undefined) return { ok: false, error: sandboxWhy };
-  if ({ ...scenario.settings, ...settings }.caDerivations === false) return { ok: false, error: 'the harness runs its daemons with the experimental feature ca-derivations on: a scenario with settings.caDerivations false is not realisable there' };
   let s: Scenario;
   let gates: Gate[];
   let planned: PlanStep[];

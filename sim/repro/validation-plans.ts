@@ -15,6 +15,7 @@ import {
   checkInterruptedThenDelete,
   concurrentSameDrv,
   repairInterrupted,
+  repairRetryOtherUser,
   deleteRacesRebuild,
   duplicateCaOutput,
   iaTwin,
@@ -59,9 +60,7 @@ export const NOT_ON_A_REAL_DAEMON: Readonly<Record<string, string>> = {
   'sandbox-fallback': 'a kernel without mount and PID namespaces: the harness cannot take them away from the daemon it runs',
   'sandbox-unavailable': 'a kernel without mount and PID namespaces: the harness cannot take them away from the daemon it runs',
   'diverted-store': 'a diverted store: the harness builds in /nix/store',
-  'repair-concurrent-gc': 'the GC runs while a --repair build is building: these plans hold one actor at a time during a build; and it is without ca-derivations, which the harness\'s daemons always run with',
-  'repair-interrupted': 'without ca-derivations, which the harness\'s daemons always run with (repair-with-ca-derivations is the same schedule with it, where nothing is rebuilt)',
-  'repair-retry-other-user': 'without ca-derivations, which the harness\'s daemons always run with (repair-with-ca-derivations is the same schedule as repair-interrupted with it, where nothing is rebuilt)',
+  'repair-concurrent-gc': 'the GC runs while a --repair build is building: these plans hold one actor at a time during a build',
   'auto-gc-during-ca-build-darwin': "the daemon's own auto-GC during a build on darwin: no darwin here",
 };
 
@@ -86,7 +85,7 @@ function recovery(name: string, command: 'nix store delete' | 'nix-store --delet
   };
 }
 
-/** repair-interrupted as the harness's daemons run it, with ca-derivations on. */
+/** repair-interrupted with ca-derivations on, as the harness's daemons run by default. */
 const repairWithCaDerivations: Scenario = {
   ...repairInterrupted,
   name: 'repair-with-ca-derivations',
@@ -133,6 +132,11 @@ const ENTRIES: readonly Entry[] = [
   // a valid output corrupted as root, then nix-build --repair twice: with ca-derivations (as the
   // harness runs) the output's realisation makes it valid unhashed, and nothing is rebuilt
   { scenario: repairWithCaDerivations },
+  // the same without ca-derivations (the plan's daemon runs without the feature): the hash check
+  // finds the damage, the corrupt copy is deleted, the build runs at the hash-rewrite fallback path
+  // and its result is moved over the valid path; then an interrupted repair retried as another user
+  { scenario: repairInterrupted },
+  { scenario: repairRetryOtherUser },
   // the build timeout kills the builder at its gate: no client is interrupted
   { scenario: timeoutRetry },
   // build-dir 1777 (the steps' builds get --option build-dir): refused with build users, used without
