@@ -60,7 +60,7 @@ export const NOT_ON_A_REAL_DAEMON: Readonly<Record<string, string>> = {
   'sandbox-fallback': 'a kernel without mount and PID namespaces: the harness cannot take them away from the daemon it runs',
   'sandbox-unavailable': 'a kernel without mount and PID namespaces: the harness cannot take them away from the daemon it runs',
   'diverted-store': 'a diverted store: the harness builds in /nix/store',
-  'repair-concurrent-gc': 'the GC runs while a --repair build is building: these plans hold one actor at a time during a build',
+  'repair-concurrent-gc': 'the GC runs while a --repair build is building, after the build and the damage that set it up: these plans place an actor during a build only when it and the build are all there is (validate:faults runs its counterexamples, a GC while the repair\'s builder is held)',
   'auto-gc-during-ca-build-darwin': "the daemon's own auto-GC during a build on darwin: no darwin here",
 };
 
