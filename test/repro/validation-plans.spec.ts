@@ -177,8 +177,13 @@ describe('a --repair build and a corrupt step in a plan', () => {
     }
   });
 
-  it('has no plan for a scenario without ca-derivations, and says why', () => {
-    for (const name of ['repair-interrupted', 'repair-retry-other-user', 'repair-concurrent-gc']) expect(NOT_ON_A_REAL_DAEMON[name]).toMatch(/ca-derivations/);
+  it('plans the scenarios without ca-derivations too: only the concurrent GC stays out, for its timing alone', () => {
+    for (const name of ['repair-interrupted', 'repair-retry-other-user']) {
+      expect(NOT_ON_A_REAL_DAEMON[name]).toBeUndefined();
+      expect(plan(v2348, name).settings.caDerivations).toBe(false);
+    }
+    expect(NOT_ON_A_REAL_DAEMON['repair-concurrent-gc']).toMatch(/during a build/);
+    expect(NOT_ON_A_REAL_DAEMON['repair-concurrent-gc']).not.toMatch(/ca-derivations/);
   });
 
   it('renders --repair and the corrupt step into the script', async () => {
