@@ -93,6 +93,23 @@ const repairWithCaDerivations: Scenario = {
   settings: { ...repairInterrupted.settings, caDerivations: true },
 };
 
+/**
+ * --repair of a floating CA derivation whose output path is already valid through another
+ * derivation of the same content (duplicate-ca-output's pair): the twin has no realisation, so it
+ * is built, and replaceValidPath moves the present path aside to a name below itself.
+ */
+const repairCaTwin: Scenario = {
+  name: 'repair-ca-twin',
+  doc: 'Two .drvs produce the same CA output; the first is built, then nix-build --repair of the second: it has no realisation, so it builds, and replaceValidPath must move the valid output path aside before moving the new copy in (since 2.30 to a name below that path itself).',
+  settings: duplicateCaOutput.settings,
+  derivations: duplicateCaOutput.derivations,
+  actors: [
+    { id: 'b1', kind: 'build', drv: 'e1' },
+    { id: 'r1', kind: 'build', drv: 'e2', mode: 'repair', after: ['b1'] },
+    { id: 'info', kind: 'pathInfo', target: { drv: 'e1', which: 'final' }, after: ['r1'] },
+  ],
+};
+
 /** The same-user retry with a builder that uses plain `mkdir $out`: EEXIST on the leftover, and it carries on. */
 const plainMkdir: Scenario = {
   ...sameUserRetry,
@@ -137,6 +154,8 @@ const ENTRIES: readonly Entry[] = [
   // and its result is moved over the valid path; then an interrupted repair retried as another user
   { scenario: repairInterrupted },
   { scenario: repairRetryOtherUser },
+  // --repair of a CA output another derivation already made valid: replaceValidPath's move aside
+  { scenario: repairCaTwin },
   // the build timeout kills the builder at its gate: no client is interrupted
   { scenario: timeoutRetry },
   // build-dir 1777 (the steps' builds get --option build-dir): refused with build users, used without
