@@ -186,6 +186,19 @@ describe('a --repair build and a corrupt step in a plan', () => {
     expect(NOT_ON_A_REAL_DAEMON['repair-concurrent-gc']).not.toMatch(/ca-derivations/);
   });
 
+  it('predicts, for a --repair of a CA output another derivation made valid, that replaceValidPath fails and the valid path stays (2.34.8 only)', () => {
+    const twin = plan(v2348, 'repair-ca-twin');
+    expect(twin.settings.caDerivations).toBeUndefined();
+    for (const v of VALIDATION_VARIANTS) {
+      expect(twin.expect[v]?.attempts['b1']?.outcome, v).toBe('success');
+      // the builder ran to its end: the failure is the daemon's, after it
+      expect(twin.expect[v]?.attempts['r1']?.outcome, v).toBe('failed');
+      expect(twin.expect[v]?.attempts['r1']?.actions.every((a) => a.ok), v).toBe(true);
+      expect(twin.expect[v]?.paths['info'], v).toEqual({ exists: true, valid: true });
+    }
+    expect(v28.has('repair-ca-twin')).toBe(false);
+  });
+
   it('renders --repair and the corrupt step into the script', async () => {
     const { renderScript } = await import('../../sim/repro/render.js');
     const script = renderScript(p, { variant: 'upstream', platform: 'linux' });
