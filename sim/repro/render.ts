@@ -348,8 +348,7 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
     `SANDBOX_MODE=${String(plan.settings.sandbox ?? false)}`,
     `BUILD_DIR_MODE=${plan.settings.buildDirMode ?? ''}`,
     `HAS_CA=${hasCa ? 1 : 0}`,
-    // the clients' experimental-features: the daemon ignores a client's, but a client with
-    // ca-derivations would ask the daemon for realisations it does not keep
+    // the clients' experimental-features, as the daemon's (it ignores a client's: the probe checks it)
     `CA_DERIVATIONS=${plan.settings.caDerivations === false ? 0 : 1}`,
     `NEEDS_INJECTOR=${plan.steps.some((s) => (s.kind === 'build' && s.daemonAt !== undefined) || (s.kind === 'resume' && s.then?.daemonAt !== undefined)) ? 1 : 0}`,
     // an auto-allocated uid has no passwd entry: the harness names it uid<N>, as the model does
