@@ -11,7 +11,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { PlanSettings } from '../../sim/repro/plan.js';
+import { experimentalFeatures, type PlanSettings } from '../../sim/repro/plan.js';
 
 /** Shared by everything that uses the daemon on this machine. NOL_DAEMON_LOCK overrides it for tests only. */
 export const DAEMON_LOCK = '/var/lock/nix-outpath-lab-daemon.lock';
@@ -172,7 +172,7 @@ export const FREE_SPACE_PLENTY = 1_000_000_000_000;
 
 /** Daemon configuration that differs between plans; plans with the same key share one daemon. */
 export function settingsKey(s: PlanSettings): string {
-  return `${s.buildUsers > 0 ? 'multi-user' : 'single-user'}${s.keepFailed ? '+keep-failed' : ''}${s.sandbox === 'relaxed' ? '+sandbox-relaxed' : s.sandbox ? '+sandbox' : ''}${s.autoAllocateUids ? '+auto-uids' : ''}${s.autoGc ? '+auto-gc' : ''}`;
+  return `${s.buildUsers > 0 ? 'multi-user' : 'single-user'}${s.keepFailed ? '+keep-failed' : ''}${s.sandbox === 'relaxed' ? '+sandbox-relaxed' : s.sandbox ? '+sandbox' : ''}${s.autoAllocateUids ? '+auto-uids' : ''}${s.autoGc ? '+auto-gc' : ''}${s.caDerivations === false ? '+no-ca' : ''}`;
 }
 
 /**
@@ -190,7 +190,7 @@ export function writeNixConf(dir: string, s: PlanSettings, seenAs = dir): Record
       `build-users-group = ${s.buildUsers > 0 ? 'nixbld' : ''}`,
       `sandbox = ${String(s.sandbox ?? false)}`,
       ...(s.sandbox ? ['sandbox-fallback = false'] : []),
-      `experimental-features = nix-command ca-derivations${s.autoAllocateUids ? ' auto-allocate-uids' : ''}`,
+      `experimental-features = ${experimentalFeatures(s)}`,
       ...(s.autoAllocateUids ? ['auto-allocate-uids = true'] : []),
       'substituters =',
       `keep-failed = ${String(s.keepFailed)}`,

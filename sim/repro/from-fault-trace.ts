@@ -21,7 +21,7 @@ import type { World } from '../../model/nix/index.js';
 import { checkPath, freeScenario } from '../../model/verify/index.js';
 import type { Trace } from '../trace.js';
 import type { Converted, Gate } from './from-trace.js';
-import { commandStep, gateName, modeFlag, observationOf, planProgram, planSettings, sandboxSettingsUnplannable } from './from-trace.js';
+import { commandStep, gateName, modeFlag, observationOf, planProgram, planSettings, multiOutputUnplannable, sandboxSettingsUnplannable } from './from-trace.js';
 import type { DaemonOp, Observation, PlanStep, ReproPlan } from './plan.js';
 import { predictFaultPlan } from './predict-fault-plan.js';
 import { daemonCalls } from './daemon-calls.js';
@@ -124,6 +124,8 @@ export function planFromFaultTrace(trace: Trace, name: string, alsoFor: readonly
   if (!v.ok) return no(`unknown variant ${v.unknown}`);
   const sandboxWhy = sandboxSettingsUnplannable(linux);
   if (sandboxWhy !== undefined) return no(sandboxWhy);
+  const multiWhy = multiOutputUnplannable(linux);
+  if (multiWhy !== undefined) return no(multiWhy);
   if (linux.actors.some((a) => a.kind === 'build' && a.mode === 'check')) return no('a nix-build --check attempt: the harness has no --check build step');
   for (const d of linux.derivations) {
     for (const act of d.program) {
@@ -172,7 +174,6 @@ export function planFromFaultTrace(trace: Trace, name: string, alsoFor: readonly
     runOn(world, steps);
   }
   const scenario = world.ctx.scenario;
-  if (scenario.settings.caDerivations === false) return no('the harness runs its daemons with the experimental feature ca-derivations on: a scenario with settings.caDerivations false is not realisable there');
 
   const sched = schedule(scenario, steps);
   if (!sched.ok) return no(sched.error);

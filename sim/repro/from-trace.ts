@@ -181,6 +181,28 @@ export function predict(s: Scenario, variant: string, gates: readonly Gate[]): O
   return observationOf(runScripted(s, v.variant), s, gates);
 }
 
+/**
+ * The `scratch` PathRef of `drv` as the harness resolves it when `actor` starts: the `$out` the
+ * last builder of `drv` that ran before it reported (plan.ts PathRef), else the path the model
+ * names (an input-addressed output path, a floating one's fallback path). They differ for a
+ * --repair or --check of a valid input-addressed output outside a sandbox: its builder writes at
+ * the hash-rewrite fallback path (derivation-builder.cc startBuild, l.784-824), not the output path.
+ * A builder held at its first gate has run no action yet but has reported its `$out`.
+ */
+function scratchSeenBefore(r: Pick<Run, 'world' | 'steps'>, drv: string, actor: string, gates: readonly Gate[]): string | undefined {
+  const until = r.steps.findIndex((x) => x.event.actor === actor);
+  const before = until < 0 ? r.steps : r.steps.slice(0, until);
+  const ran = (id: string): boolean =>
+    before.some((x) => x.event.actor === id && (x.event.type === 'builderAction' || x.event.type === 'builderExit' || (x.event.type === 'prepareScratch' && gates.some((g) => g.actor === id && g.before === 0))));
+  const lastRun = [...before].reverse().find((x) => {
+    const b = r.world.state.actors.find((y) => y.id === x.event.actor);
+    return b?.kind === 'build' && b.drv === drv && b.scratch !== undefined && ran(b.id);
+  });
+  const b = lastRun && r.world.state.actors.find((y) => y.id === lastRun.event.actor);
+  if (b?.kind === 'build' && b.scratch !== undefined) return b.scratch;
+  return resolveRef(r.world.ctx, { drv, which: 'scratch' }, r.world.state.realisations);
+}
+
 /** What a real run of `s` would observe if it went as the model's run `r` did. */
 export function observationOf(r: Pick<Run, 'world' | 'steps'>, s: Scenario, gates: readonly Gate[]): Observation {
   const attempts: Record<string, AttemptObservation> = {};
@@ -202,7 +224,7 @@ export function observationOf(r: Pick<Run, 'world' | 'steps'>, s: Scenario, gate
       commands[a.id] = { removed: a.result.removed ?? false, printedDontKnow: a.result.output.some((l) => l.includes("don't know how to build")), exitOk: a.result.exitOk };
     } else if (a.kind === 'gc') {
       const first = s.derivations[0];
-      const target = first ? resolveRef(r.world.ctx, { drv: first.id, which: 'scratch' }, r.world.state.realisations) : undefined;
+      const target = first ? scratchSeenBefore(r, first.id, a.id, gates) : undefined;
       commands[a.id] = { removed: target !== undefined && a.deleted.includes(target), printedDontKnow: false, exitOk: true };
     }
   }
@@ -240,6 +262,7 @@ export function planSettings(scenario: Scenario): PlanSettings {
     ...(s.buildDirMode !== undefined ? { buildDirMode: s.buildDirMode } : {}),
     ...(s.autoAllocateUids === true ? { autoAllocateUids: true } : {}),
     ...(autoGc ? { autoGc: true as const } : {}),
+    ...(s.caDerivations === false ? { caDerivations: false as const } : {}),
   };
 }
 
@@ -360,6 +383,12 @@ export function placeDuring(scenario: Scenario, events: readonly ModelEvent[], o
   return { ok: true, value: { gates, steps: [held, c.value, { kind: 'resume', attempt: target.id }] } };
 }
 
+/** Why a scenario with a multi-output derivation has no plan: the harness writes derivations with one output ($out), so a command writing $dev would land elsewhere. */
+export function multiOutputUnplannable(scenario: Scenario): string | undefined {
+  const multi = scenario.derivations.find((d) => (d.outputs?.length ?? 1) > 1);
+  return multi ? `${multi.id} has several outputs (${(multi.outputs ?? []).join(', ')}): the harness builds single-output derivations only` : undefined;
+}
+
 /** A plan for a real daemon: the sequential form of `events`, with the model's prediction per variant. */
 export function planFromEvents(
   scenario: Scenario,
@@ -370,10 +399,8 @@ export function planFromEvents(
 ): Converted<ReproPlan> {
   const sandboxWhy = sandboxSettingsUnplannable(scenario);
   if (sandboxWhy !== undefined) return { ok: false, error: sandboxWhy };
-  // the harness writes a derivation with one output ($out); a command writing $dev would land elsewhere
-  const multi = scenario.derivations.find((d) => (d.outputs?.length ?? 1) > 1);
-  if (multi) return { ok: false, error: `${multi.id} has several outputs (${(multi.outputs ?? []).join(', ')}): the harness builds single-output derivations only` };
-  if ({ ...scenario.settings, ...settings }.caDerivations === false) return { ok: false, error: 'the harness runs its daemons with the experimental feature ca-derivations on: a scenario with settings.caDerivations false is not realisable there' };
+  const multiWhy = multiOutputUnplannable(scenario);
+  if (multiWhy !== undefined) return { ok: false, error: multiWhy };
   let s: Scenario;
   let gates: Gate[];
   let planned: PlanStep[];

@@ -1,5 +1,5 @@
 # ---- nix-outpath-lab repro harness (sim/repro/harness.lib.sh, inlined by renderScript) --------
-# Expects from the rendered preamble: SCENARIO VARIANT PLATFORM BUILD_USERS KEEP_FAILED BUILD_DIR_MODE HAS_CA
+# Expects from the rendered preamble: SCENARIO VARIANT PLATFORM BUILD_USERS KEEP_FAILED BUILD_DIR_MODE HAS_CA CA_DERIVATIONS
 # USER_PREFIX AUTO_UIDS NDRV DRV_ID_<n> DRV_KIND_<n> DRV_NAME_<n> and the functions write_files / run_steps.
 # Written for bash >= 3.2 (darwin's /bin/bash): no associative arrays, no mapfile, no wait -n,
 # empty arrays expanded as ${a[@]+"${a[@]}"}.
@@ -145,7 +145,7 @@ sandbox-paths = /bin/sh=$(readlink -f /bin/sh) $CTL /usr /lib? /lib64?"
 else
     SANDBOX_CONF="sandbox = false"
 fi
-export NIX_CONFIG="experimental-features = nix-command ca-derivations
+export NIX_CONFIG="experimental-features = nix-command$([ "${CA_DERIVATIONS:-1}" = 1 ] && echo ' ca-derivations')
 substituters =
 $SANDBOX_CONF
 keep-failed = $KEEP_FAILED"
@@ -254,6 +254,16 @@ probe() {
         read_builder_log "$CTL/log/nolprobe"; wait_user_free "$BL_UID"
         say "probe: sandbox = relaxed sandboxes a derivation without __noChroot, not one with it"
     fi
+    if [ "${CA_DERIVATIONS:-1}" = 0 ]; then
+        # the daemon ignores a client's experimental-features, so only a build shows it runs without
+        # ca-derivations: this client allows a floating CA derivation, the daemon must refuse it
+        set_nix_args probeca
+        if bounded "$STEP_TIMEOUT" "$WORK/probe.out" "$WORK/probe.err" nix-build "${NBA[@]}" --no-out-link --extra-experimental-features ca-derivations; then
+            die "plan needs a daemon without ca-derivations but it built a floating CA derivation"
+        fi
+        grep -q "ca-derivations.*is disabled" "$WORK/probe.err" || die "probe of a daemon without ca-derivations failed otherwise: $(grep -i error "$WORK/probe.err" | tail -3)"
+        say "probe: the daemon refuses a floating CA derivation (ca-derivations off)"
+    fi
     if [ "$NEEDS_INJECTOR" = 1 ]; then
         # the injector notes every worker's hang-up monitor thread: none noted = not loaded
         ls "${FAULT_DIR:-/nonexistent}"/monitor.* > /dev/null 2>&1 || die "the plan holds the daemon at its own file operations, but its workers do not have the fault injector loaded (NOL_FAULT_DIR=${FAULT_DIR:-unset})"
@@ -267,7 +277,7 @@ probe() {
         p=$(python3 "$PY" fallback "$(tail -1 "$WORK/inst-$d.out")" "$(drv_var DRV_NAME "$d")-$NONCE")
         printf '%s\n' "$p" > "$CTL/scratch/$(drv_var DRV_ID "$d")"; chmod 644 "$CTL/scratch/$(drv_var DRV_ID "$d")"
     done
-    say "probe: daemon builds as $BL_USER, sandbox $seen$([ "$HAS_CA" = 1 ] && echo ', ca-derivations on')"
+    say "probe: daemon builds as $BL_USER, sandbox $seen$([ "$HAS_CA" = 1 ] && echo ', ca-derivations on')$([ "${CA_DERIVATIONS:-1}" = 0 ] && echo ', ca-derivations off')"
 }
 
 # ------------------------------------------------------------------------------- steps ---

@@ -86,6 +86,21 @@ export interface PlanSettings {
    * Absent = no automatic GC.
    */
   readonly autoGc?: true;
+  /**
+   * `false`: the daemon runs without the experimental feature `ca-derivations` (nix.conf's
+   * `experimental-features` is `nix-command` alone, the clients' too). Then no output gets a
+   * realisation, so `--repair` hashes an input-addressed output instead of trusting one, and no
+   * derivation of the plan may be `ca-floating`. Absent: on, as the harness runs its daemons.
+   */
+  readonly caDerivations?: false;
+}
+
+/**
+ * The daemon's `experimental-features` for these settings (nix.conf and the script header alike):
+ * ca-derivations unless the plan turns it off, auto-allocate-uids when it is used.
+ */
+export function experimentalFeatures(s: PlanSettings): string {
+  return ['nix-command', ...(s.caDerivations === false ? [] : ['ca-derivations']), ...(s.autoAllocateUids === true ? ['auto-allocate-uids'] : [])].join(' ');
 }
 
 export interface PlanDerivation {
@@ -473,6 +488,7 @@ const planShape = z.strictObject({
     sandbox: z.union([z.boolean(), z.literal('relaxed')]).exactOptional(),
     buildDirMode: z.string().regex(/^[0-7]{3,4}$/, 'an octal mode such as "1777"').exactOptional(),
     autoGc: z.literal(true).exactOptional(),
+    caDerivations: z.literal(false).exactOptional(),
   }),
   derivations: z.array(z.strictObject({ id: ident, kind: z.enum(['ca-floating', 'input-addressed']), name: storeName, program: z.array(builderAction).max(200), noChroot: z.literal(true).exactOptional() })).min(1),
   steps: z.array(planStep).min(1).max(500),
@@ -494,6 +510,7 @@ function checkPlan(plan: z.infer<typeof planShape>, ctx: z.core.$RefinementCtx<z
     if (drvs.has(d.id)) issue(['derivations', i, 'id'], `duplicate derivation id "${d.id}"`);
     // the harness runs every build of a plan sandboxed or every build not: under relaxed, all __noChroot
     if (plan.settings.sandbox === 'relaxed' && d.noChroot !== true) issue(['derivations', i], 'settings.sandbox is "relaxed": every derivation needs noChroot (the harness runs all builds of a plan unsandboxed there)');
+    if (plan.settings.caDerivations === false && d.kind === 'ca-floating') issue(['derivations', i, 'kind'], 'a floating CA derivation needs the experimental feature ca-derivations, which settings.caDerivations false turns off');
     if (plan.settings.sandbox !== 'relaxed' && d.noChroot === true) issue(['derivations', i, 'noChroot'], `noChroot needs settings.sandbox = "relaxed" (with sandbox = ${String(plan.settings.sandbox ?? false)} the daemon refuses it or ignores it)`);
     drvs.set(d.id, d);
     const gates = new Set<string>();

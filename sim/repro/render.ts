@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuilderAction, DaemonPoint, PlanDerivation, PlanStep, ReproPlan } from './plan.js';
-import { stepKey } from './plan.js';
+import { experimentalFeatures, stepKey } from './plan.js';
 
 export type Platform = 'linux' | 'darwin';
 
@@ -309,7 +309,7 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
     '# Run as root on a machine with a RUNNING multi-user nix-daemon configured with',
     `#   build-users-group = ${group}`,
     `#   sandbox = ${String(plan.settings.sandbox ?? false)}${plan.settings.sandbox === true ? ' (and user namespaces; the script binds its control dir and /usr into the sandbox)' : plan.settings.sandbox === 'relaxed' ? ' (every derivation of the plan has __noChroot, so its builds run unsandboxed)' : ''}`,
-    `#   experimental-features = nix-command ca-derivations${plan.settings.autoAllocateUids ? ' auto-allocate-uids' : ''}`,
+    `#   experimental-features = ${experimentalFeatures(plan.settings)}${plan.settings.caDerivations === false ? ' (no ca-derivations: no output gets a realisation)' : ''}`,
     ...(plan.settings.autoAllocateUids ? [`#   auto-allocate-uids = true (${String(plan.settings.buildUsers)} or more uid slots)`] : []),
     ...(plan.settings.autoGc
       ? [
@@ -348,6 +348,8 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
     `SANDBOX_MODE=${String(plan.settings.sandbox ?? false)}`,
     `BUILD_DIR_MODE=${plan.settings.buildDirMode ?? ''}`,
     `HAS_CA=${hasCa ? 1 : 0}`,
+    // the clients' experimental-features, as the daemon's (it ignores a client's: the probe checks it)
+    `CA_DERIVATIONS=${plan.settings.caDerivations === false ? 0 : 1}`,
     `NEEDS_INJECTOR=${plan.steps.some((s) => (s.kind === 'build' && s.daemonAt !== undefined) || (s.kind === 'resume' && s.then?.daemonAt !== undefined)) ? 1 : 0}`,
     // an auto-allocated uid has no passwd entry: the harness names it uid<N>, as the model does
     `USER_PREFIX=${plan.settings.autoAllocateUids ? 'uid' : userPrefix(opts.platform)}`,
@@ -363,6 +365,8 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
     heredoc('"$WORK/spec-probe.json"', JSON.stringify(probeSpec(hasCa, relaxed), null, 1)),
     // under relaxed, a probe without __noChroot must run sandboxed: the daemon really is in relaxed mode
     ...(relaxed ? [heredoc('"$WORK/spec-probeboxed.json"', JSON.stringify(probeSpec(hasCa), null, 1))] : []),
+    // without ca-derivations, a floating CA probe the daemon must refuse: it really runs without the feature
+    ...(plan.settings.caDerivations === false ? [heredoc('"$WORK/spec-probeca.json"', JSON.stringify(probeSpec(true), null, 1))] : []),
     heredoc('"$WORK/spec-hold.json"', JSON.stringify(relaxed ? { ...HOLD_SPEC, ...NO_CHROOT } : HOLD_SPEC, null, 1)),
     heredoc('"$WORK/expect.json"', JSON.stringify(expectation, null, 1)),
     '}',

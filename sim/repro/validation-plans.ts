@@ -15,6 +15,7 @@ import {
   checkInterruptedThenDelete,
   concurrentSameDrv,
   repairInterrupted,
+  repairRetryOtherUser,
   deleteRacesRebuild,
   duplicateCaOutput,
   iaTwin,
@@ -59,9 +60,7 @@ export const NOT_ON_A_REAL_DAEMON: Readonly<Record<string, string>> = {
   'sandbox-fallback': 'a kernel without mount and PID namespaces: the harness cannot take them away from the daemon it runs',
   'sandbox-unavailable': 'a kernel without mount and PID namespaces: the harness cannot take them away from the daemon it runs',
   'diverted-store': 'a diverted store: the harness builds in /nix/store',
-  'repair-concurrent-gc': 'the GC runs while a --repair build is building: these plans hold one actor at a time during a build; and it is without ca-derivations, which the harness\'s daemons always run with',
-  'repair-interrupted': 'without ca-derivations, which the harness\'s daemons always run with (repair-with-ca-derivations is the same schedule with it, where nothing is rebuilt)',
-  'repair-retry-other-user': 'without ca-derivations, which the harness\'s daemons always run with (repair-with-ca-derivations is the same schedule as repair-interrupted with it, where nothing is rebuilt)',
+  'repair-concurrent-gc': 'the GC runs while a --repair build is building, after the build and the damage that set it up: these plans place an actor during a build only when it and the build are all there is (validate:faults runs its counterexamples, a GC while the repair\'s builder is held)',
   'auto-gc-during-ca-build-darwin': "the daemon's own auto-GC during a build on darwin: no darwin here",
   'multi-output-ca-interrupted': 'a derivation with two outputs, interrupted inside registerOutputs between them: the harness writes single-output derivations, and no gate in the builder can hold the daemon there',
   'multi-output-ia-partial': 'a derivation with two outputs: the harness writes single-output derivations only',
@@ -88,12 +87,29 @@ function recovery(name: string, command: 'nix store delete' | 'nix-store --delet
   };
 }
 
-/** repair-interrupted as the harness's daemons run it, with ca-derivations on. */
+/** repair-interrupted with ca-derivations on, as the harness's daemons run by default. */
 const repairWithCaDerivations: Scenario = {
   ...repairInterrupted,
   name: 'repair-with-ca-derivations',
   doc: 'A valid input-addressed output is corrupted on disk, then nix-build --repair runs twice, with ca-derivations on: the realisation the first build recorded makes the output valid without a hash check, so neither repair rebuilds it and the output stays corrupt.',
   settings: { ...repairInterrupted.settings, caDerivations: true },
+};
+
+/**
+ * --repair of a floating CA derivation whose output path is already valid through another
+ * derivation of the same content (duplicate-ca-output's pair): the twin has no realisation, so it
+ * is built, and replaceValidPath moves the present path aside to a name below itself.
+ */
+const repairCaTwin: Scenario = {
+  name: 'repair-ca-twin',
+  doc: 'Two .drvs produce the same CA output; the first is built, then nix-build --repair of the second: it has no realisation, so it builds, and replaceValidPath must move the valid output path aside before moving the new copy in (since 2.30 to a name below that path itself).',
+  settings: duplicateCaOutput.settings,
+  derivations: duplicateCaOutput.derivations,
+  actors: [
+    { id: 'b1', kind: 'build', drv: 'e1' },
+    { id: 'r1', kind: 'build', drv: 'e2', mode: 'repair', after: ['b1'] },
+    { id: 'info', kind: 'pathInfo', target: { drv: 'e1', which: 'final' }, after: ['r1'] },
+  ],
 };
 
 /** The same-user retry with a builder that uses plain `mkdir $out`: EEXIST on the leftover, and it carries on. */
@@ -108,6 +124,8 @@ const plainMkdir: Scenario = {
 interface Entry {
   readonly scenario: Scenario;
   readonly opts?: PlanOptions;
+  /** Only for these versions (absent: all): the model reads the others' code differently there. */
+  readonly only?: readonly OracleNix[];
 }
 
 const gcRecovery = (name: string, gcCommand: DeleteCommand): Entry => ({ scenario: recovery(name, 'gc'), opts: { gcCommand } });
@@ -135,6 +153,14 @@ const ENTRIES: readonly Entry[] = [
   // a valid output corrupted as root, then nix-build --repair twice: with ca-derivations (as the
   // harness runs) the output's realisation makes it valid unhashed, and nothing is rebuilt
   { scenario: repairWithCaDerivations },
+  // the same without ca-derivations (the plan's daemon runs without the feature): the hash check
+  // finds the damage, the corrupt copy is deleted, the build runs at the hash-rewrite fallback path
+  // and its result is moved over the valid path; then an interrupted repair retried as another user
+  { scenario: repairInterrupted },
+  { scenario: repairRetryOtherUser },
+  // --repair of a CA output another derivation already made valid: replaceValidPath's move aside
+  // 2.34.8 only: 2.8 moves the old copy to a sibling, which the nix-2.8 personality does not model
+  { scenario: repairCaTwin, only: ['2.34.8'] },
   // the build timeout kills the builder at its gate: no client is interrupted
   { scenario: timeoutRetry },
   // build-dir 1777 (the steps' builds get --option build-dir): refused with build users, used without
@@ -154,14 +180,16 @@ function forNix(s: Scenario, nix: OracleNix): Scenario {
   return { ...s, settings: { ...s.settings, platform: 'linux', nixVersion: nix } };
 }
 
+const entriesFor = (nix: OracleNix): readonly Entry[] => ENTRIES.filter((e) => e.only === undefined || e.only.includes(nix));
+
 export function validationScenarios(nix: OracleNix): Scenario[] {
-  return ENTRIES.map((e) => forNix(e.scenario, nix));
+  return entriesFor(nix).map((e) => forNix(e.scenario, nix));
 }
 
 /** One plan per validation scenario, with the model's predictions for {@link VALIDATION_VARIANTS} (and `more`) on `nix`. */
 export function validationPlans(nix: OracleNix = '2.34.8', more: readonly string[] = []): Converted<ReproPlan>[] {
   const variants = [...new Set<string>([...VALIDATION_VARIANTS, ...more])];
-  return ENTRIES.map((e) => {
+  return entriesFor(nix).map((e) => {
     const s = forNix(e.scenario, nix);
     return planFromEvents(s, scriptedEvents(s), variants, {}, e.opts);
   });

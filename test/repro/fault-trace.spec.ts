@@ -118,6 +118,40 @@ describe('planFromFaultTrace: the daemon settings of the scenario', () => {
       expect(r.plan.steps.some((st) => st.kind === 'delete' && st.command === 'nol_auto_gc'), name).toBe(true);
     }
   });
+
+  it('a scenario without ca-derivations runs on a daemon without it', () => {
+    const t = scriptedTrace('repair-concurrent-gc');
+    expect(t.scenario.spec.settings.caDerivations).toBe(false);
+    expect(planOf(t).settings.caDerivations).toBe(false);
+  });
+});
+
+describe("planFromFaultTrace: a GC's 'removed' names the path the harness checks", () => {
+  // the harness checks the $out the builder reported: under --repair, the hash-rewrite fallback
+  // path, not the valid output path (plan.ts PathRef 'scratch')
+  it('repair-concurrent-gc: the GC removes the fallback path the repair builds at, and leaves the valid output registered', () => {
+    const t = scriptedTrace('repair-concurrent-gc');
+    const p = planOf(t);
+    const up = p.expect['upstream'];
+    expect(up?.commands['gc']?.removed).toBe(true);
+    expect(up?.attempts['r1']?.outcome).toBe('failed');
+    expect(up?.paths['final-ia']).toEqual({ exists: false, valid: true });
+    // what the GC deleted in the model is the repair's scratch path, which is not the output path
+    const r1 = t.states.find((st) => st.actor === 'r1' && st.action === 'prepareScratch');
+    const out = /\$out = ([^\s;]+)/.exec(r1?.note ?? '')?.[1];
+    const final = /removing invalid path '([^']+)'/.exec(t.states.find((st) => st.actor === 'r1' && st.action === 'lockOutputs')?.note ?? '')?.[1];
+    expect(out).toBeDefined();
+    expect(final).toBeDefined();
+    expect(out).not.toBe(final);
+    expect(t.states.some((st) => st.actor === 'gc' && st.note.includes(`deleting '${out ?? ''}'`))).toBe(true);
+  });
+
+  it('recommended keeps the fallback path (a temp root) and the repair builds', () => {
+    const r = planFromFaultTrace(scriptedTrace('repair-concurrent-gc'), 'x', ['recommended']);
+    if (!r.realisable) throw new Error(r.why);
+    expect(r.plan.expect['recommended']?.commands['gc']?.removed).toBe(false);
+    expect(r.plan.expect['recommended']?.attempts['r1']?.outcome).toBe('success');
+  });
 });
 
 describe('planFromFaultTrace: injection points come from the trace', () => {
