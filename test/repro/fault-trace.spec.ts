@@ -119,6 +119,21 @@ describe('planFromFaultTrace: the daemon settings of the scenario', () => {
     }
   });
 
+  it('a multi-output derivation is not realisable: the harness writes single-output derivations', () => {
+    for (const name of ['multi-output-ca-interrupted', 'multi-output-ia-partial']) {
+      const r = planFromFaultTrace(scriptedTrace(name), 'x');
+      expect(r.realisable, name).toBe(false);
+      if (!r.realisable) expect(r.why, name).toMatch(/has several outputs \(.*dev.*\): the harness builds single-output derivations only/);
+    }
+    // cut down to one output, the same scenario is not refused for its outputs (whatever else may stop it)
+    const single = planFromFaultTrace(scriptedTrace('multi-output-ia-partial', (s) => ({
+      ...s,
+      derivations: s.derivations.map((d) => ({ ...d, outputs: ['out'], program: d.program.filter((a) => !('output' in a) || a.output !== 'dev') })),
+      actors: s.actors.filter((a) => !('target' in a) || (a.target as { output?: string }).output !== 'dev'),
+    })), 'x');
+    expect(single.realisable ? '' : single.why).not.toMatch(/several outputs/);
+  });
+
   it('a scenario without ca-derivations runs on a daemon without it', () => {
     const t = scriptedTrace('repair-concurrent-gc');
     expect(t.scenario.spec.settings.caDerivations).toBe(false);
