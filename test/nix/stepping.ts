@@ -1,6 +1,7 @@
 /** Driving one world event by event, for tests that place a fault or a concurrent step exactly. */
 import type { BuildActor, ModelEvent, Scenario, World } from '../../model/nix/index.js';
 import { apply, enabledEvents, initialWorld, isDone, parseVariant } from '../../model/nix/index.js';
+import { seed487 } from '../../sim/scenarios/builtin.js';
 import { DARWIN, GODYN } from '../../sim/scenarios/common.js';
 
 export function world(s: Scenario, variant = 'upstream'): World {
@@ -59,3 +60,12 @@ export function oneCaBuild(keepFailed = false): Scenario {
     actors: [{ id: 'a1', kind: 'build', drv: 'godyn' }],
   };
 }
+
+/** One build user and a builder that exits 1 while the harness flag `broken` is set: a probe's verdict depends on the flag alone. */
+export const failsUnderFlag: Scenario = {
+  name: 'fails-under-flag',
+  doc: 'a builder that exits 1 while the flag `broken` is set',
+  settings: { ...seed487.settings, buildUsers: 1 },
+  derivations: [{ id: 'd', name: 'd', kind: 'input-addressed', program: [{ op: 'exitIfFlag', flag: 'broken', code: 1 }, { op: 'mkdirP', path: '' }] }],
+  actors: [],
+};

@@ -14,7 +14,7 @@ import { checkQuiescent, checkTransition, cleanContent } from '../../model/verif
 import { hostilePlantSingleUser, seed487 } from '../../sim/scenarios/builtin.js';
 import { GODYN } from '../../sim/scenarios/common.js';
 import { run, traceOf } from '../nix/helpers.js';
-import { world } from '../nix/stepping.js';
+import { failsUnderFlag, world } from '../nix/stepping.js';
 
 const names = (vs: readonly { invariant: InvariantName }[]): InvariantName[] => vs.map((v) => v.invariant);
 
@@ -203,13 +203,7 @@ describe('CleanOutput: the difference a message lists', () => {
 });
 
 describe('NoWedge: what a failed probe says', () => {
-  const flagged: Scenario = {
-    name: 'fails-under-flag',
-    doc: 'a builder that exits 1 while the flag `broken` is set',
-    settings: { ...seed487.settings, buildUsers: 1 },
-    derivations: [{ id: 'd', name: 'd', kind: 'input-addressed', program: [{ op: 'exitIfFlag', flag: 'broken', code: 1 }, { op: 'mkdirP', path: '' }] }],
-    actors: [],
-  };
+  const flagged = failsUnderFlag;
 
   it('should name the first build user, and no failed builder command when none failed', () => {
     const w = world(flagged);

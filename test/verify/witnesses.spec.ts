@@ -14,7 +14,7 @@ import { checkQuiescent, checkTransition, explore } from '../../model/verify/ind
 import { darwinOrphanLowerUser, hostilePlantSingleUser, seed487 } from '../../sim/scenarios/builtin.js';
 import { GODYN } from '../../sim/scenarios/common.js';
 import { run, traceOf } from '../nix/helpers.js';
-import { buildIn, oneCaBuild, runUntil, world } from '../nix/stepping.js';
+import { buildIn, failsUnderFlag, oneCaBuild, runUntil, world } from '../nix/stepping.js';
 
 function violations(s: Scenario, variant: string, faults: readonly FaultKind[] = [], maxFaults = 0): { invariant: InvariantName; message: string; events: readonly ModelEvent[] }[] {
   const v = parseVariant(variant);
@@ -251,13 +251,7 @@ describe('ValidPathsIntact: only GC and store deletes may delete a valid path', 
 
 describe('NoWedge: the probe cache tells apart states its probes can tell apart', () => {
   // a builder that fails while a flag file is set: the same filesystem, with and without the flag, must probe differently
-  const flagged: Scenario = {
-    name: 'fails-under-flag',
-    doc: 'a builder that exits 1 while the flag `broken` is set',
-    settings: { ...seed487.settings, buildUsers: 1 },
-    derivations: [{ id: 'd', name: 'd', kind: 'input-addressed', program: [{ op: 'exitIfFlag', flag: 'broken', code: 1 }, { op: 'mkdirP', path: '' }] }],
-    actors: [],
-  };
+  const flagged = failsUnderFlag;
 
   it('should not reuse a verdict across states that differ only in a flag the builder reads', () => {
     const cache = new Map<string, { invariant: InvariantName; message: string }[]>();
