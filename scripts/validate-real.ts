@@ -48,12 +48,13 @@ import { parsePlan, type Observation, type PlanSettings, type ReproPlan } from '
 import { renderScript } from '../sim/repro/render.js';
 import { disagreementDetails, renderReport, reportTable, totalsLine, verdictOf, type ReportRow } from '../sim/repro/report.js';
 import { ORACLE_NIX_VERSIONS, validationPlans, type OracleNix } from '../sim/repro/validation-plans.js';
-import { buildInjector, cellsOf, exploreUpstream, faultCells, injectorSelfCheck, installInjector, notRunnable, registrationSweep, upstreamScenarios, writeFaultPlans } from './lib/fault-plans.js';
+import { buildInjector, cellsOf, exploreUpstream, faultCells, injectorSelfCheck, installInjector, noNamespacesSelfCheck, notRunnable, registrationSweep, upstreamScenarios, writeFaultPlans } from './lib/fault-plans.js';
 import {
   acquireDaemonLock,
   daemonAnswers,
   ensureBuildUsers,
   ensureNixInstalled,
+  namespaceEnv,
   run,
   settingsKey,
   startDaemon,
@@ -264,10 +265,19 @@ async function sidOracle(args: Args, abort: AbortSignal): Promise<Oracle> {
     log(`work dir ${work} (/nol/validate inside the root)`);
     // --faults: every worker of the daemon gets the injector; its control dir is shared with the scripts
     const injector: Record<string, string> = {};
-    if (args.faults) {
+    // the injector in the root, built and checked once (--faults, or a plan without mount namespaces)
+    let installed: string | undefined;
+    const installOnce = (): string => {
+      if (installed !== undefined) return installed;
       const so = buildInjector(path.join(CACHE_DIR, 'fault-inject'), log);
-      log(await injectorSelfCheck(so));
       installInjector(so, s.hostPath('/nol/lib'));
+      installed = so;
+      return so;
+    };
+    let namespacesChecked = false;
+    if (args.faults) {
+      const so = installOnce();
+      log(await injectorSelfCheck(so));
       rmSync(s.hostPath(FAULT_DIR), { recursive: true, force: true });
       mkdirSync(s.hostPath(FAULT_DIR), { recursive: true, mode: 0o700 });
       Object.assign(injector, { LD_PRELOAD: '/nol/lib/libnolfault.so', NOL_FAULT_DIR: FAULT_DIR });
@@ -295,7 +305,11 @@ async function sidOracle(args: Args, abort: AbortSignal): Promise<Oracle> {
         daemon = undefined;
         const conf = oracle.dir(`conf-${key}`);
         const confEnv = writeNixConf(conf.host, settings, conf.inside);
-        const extraEnv = { ...(args.daemonBin ? { NIX_BIN_DIR: path.dirname(bin) } : {}), ...injector };
+        if (settings.mountAndPidNamespaces === false && !namespacesChecked) {
+          log(noNamespacesSelfCheck(installOnce()));
+          namespacesChecked = true;
+        }
+        const extraEnv = { ...(args.daemonBin ? { NIX_BIN_DIR: path.dirname(bin) } : {}), ...injector, ...namespaceEnv(settings, '/nol/lib/libnolfault.so') };
         daemon = await startRootDaemon(s, { confEnv, key, logFile: path.join(work, `daemon-${key}.log`), binary: bin, extraEnv }, log);
         // what the daemon itself says over the protocol, not what a binary on disk claims
         const info = s.run(['nix', 'store', 'info'], { timeoutSec: 20, env: daemon.clientEnv });
@@ -350,6 +364,7 @@ async function hostOracle(args: Args, abort: AbortSignal): Promise<Oracle> {
       daemonVersion: `${daemonCmd}: ${daemonVersion}`,
       dir: (name) => ({ host: path.join(work, name), inside: path.join(work, name) }),
       async daemonFor(settings) {
+        if (settings.mountAndPidNamespaces === false) throw new HarnessError('a plan without mount namespaces runs on the 2.34.8 oracle only (its daemon gets the fault injector in the sid root)');
         const key = settingsKey(settings);
         if (daemon && daemon.key === key && daemon.isAlive()) return;
         if (daemon) await daemon.stop();

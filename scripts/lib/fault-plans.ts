@@ -251,3 +251,48 @@ export async function injectorSelfCheck(so: string): Promise<string> {
     rmSync(base, { recursive: true, force: true });
   }
 }
+
+/** Calls libc's mount(NULL, <a path that does not exist>, NULL, MS_PRIVATE | MS_REC, NULL) and prints its errno. */
+const MOUNT_ERRNO_PY = [
+  'import ctypes, errno',
+  'libc = ctypes.CDLL(None, use_errno=True)',
+  'libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_void_p]',
+  "r = libc.mount(None, b'/nonexistent/nol-mount-check', None, (1 << 18) | (1 << 14), None)",
+  "print('ok' if r == 0 else errno.errorcode.get(ctypes.get_errno(), str(ctypes.get_errno())))",
+].join('\n');
+
+/**
+ * Checks the injector's no-namespaces mode (NOL_NO_NAMESPACES=1) on this machine: a mount(2)
+ * through libc that the kernel answers ENOENT (its target does not exist; the lookup comes before
+ * any permission check, so no privilege is needed) answers EPERM under the mode and ENOENT with
+ * the injector loaded but the mode off. As root, and with unshare(1) there, also what upstream's
+ * probe does first: a new mount namespace whose `/` is made private (`unshare --mount true`) works
+ * without the mode and fails with it. Throws, naming what did not happen.
+ */
+export function noNamespacesSelfCheck(so: string): string {
+  // the injector loaded, no control dir, the mode as asked
+  const envOf = (mode: boolean): NodeJS.ProcessEnv => {
+    const env: NodeJS.ProcessEnv = { ...process.env, LD_PRELOAD: so };
+    delete env['NOL_FAULT_DIR'];
+    delete env['NOL_NO_NAMESPACES'];
+    return mode ? { ...env, NOL_NO_NAMESPACES: '1' } : env;
+  };
+  const errnoOf = (mode: boolean): string => {
+    const env = envOf(mode);
+    const r = spawnSync('python3', ['-c', MOUNT_ERRNO_PY], { env, encoding: 'utf8', timeout: 30_000 });
+    if (r.error || r.status !== 0) throw new Error(`no-namespaces self-check: python3 failed: ${r.error?.message ?? r.stderr.trim()}`);
+    return r.stdout.trim();
+  };
+  const off = errnoOf(false);
+  const on = errnoOf(true);
+  if (off !== 'ENOENT') throw new Error(`no-namespaces self-check: with the mode off, mount(2) on a missing target gave ${off}, not ENOENT (the injector must pass it through)`);
+  if (on !== 'EPERM') throw new Error(`no-namespaces self-check: with NOL_NO_NAMESPACES=1, mount(2) gave ${on}, not EPERM`);
+  let probe = '';
+  if (process.getuid?.() === 0 && spawnSync('sh', ['-c', 'command -v unshare'], { encoding: 'utf8' }).status === 0) {
+    const unshare = (mode: boolean): number | null => spawnSync('unshare', ['--mount', 'true'], { env: envOf(mode), stdio: 'ignore', timeout: 30_000 }).status;
+    if (unshare(false) !== 0) throw new Error('no-namespaces self-check: `unshare --mount true` fails even without the mode: this machine gives no mount namespace, so a plan without them would show nothing');
+    if (unshare(true) === 0) throw new Error('no-namespaces self-check: with NOL_NO_NAMESPACES=1, `unshare --mount true` still made `/` private');
+    probe = '; `unshare --mount true` works without the mode and fails with it';
+  }
+  return `no-namespaces self-check: mount(2) gives ENOENT with the mode off and EPERM with it on${probe}`;
+}

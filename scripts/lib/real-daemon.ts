@@ -172,7 +172,17 @@ export const FREE_SPACE_PLENTY = 1_000_000_000_000;
 
 /** Daemon configuration that differs between plans; plans with the same key share one daemon. */
 export function settingsKey(s: PlanSettings): string {
-  return `${s.buildUsers > 0 ? 'multi-user' : 'single-user'}${s.keepFailed ? '+keep-failed' : ''}${s.sandbox === 'relaxed' ? '+sandbox-relaxed' : s.sandbox ? '+sandbox' : ''}${s.autoAllocateUids ? '+auto-uids' : ''}${s.autoGc ? '+auto-gc' : ''}${s.caDerivations === false ? '+no-ca' : ''}`;
+  return `${s.buildUsers > 0 ? 'multi-user' : 'single-user'}${s.keepFailed ? '+keep-failed' : ''}${s.sandbox === 'relaxed' ? '+sandbox-relaxed' : s.sandbox ? '+sandbox' : ''}${s.autoAllocateUids ? '+auto-uids' : ''}${s.autoGc ? '+auto-gc' : ''}${s.caDerivations === false ? '+no-ca' : ''}${s.mountAndPidNamespaces === false ? '+no-namespaces' : ''}${s.sandboxFallback ? '+sandbox-fallback' : ''}`;
+}
+
+/**
+ * The environment that keeps a daemon from mount namespaces (PlanSettings.mountAndPidNamespaces
+ * false): the fault injector at `injector` (as the daemon sees it) in its no-namespaces mode, where
+ * every mount(2) fails EPERM. Empty for any other plan. The daemon's workers inherit it; builders
+ * do not (Nix gives them an environment of their own).
+ */
+export function namespaceEnv(s: PlanSettings, injector: string): Record<string, string> {
+  return s.mountAndPidNamespaces === false ? { LD_PRELOAD: injector, NOL_NO_NAMESPACES: '1' } : {};
 }
 
 /**
@@ -180,7 +190,8 @@ export function settingsKey(s: PlanSettings): string {
  * instead of /etc/nix/nix.conf, in the daemon and in clients alike; NIX_USER_CONF_FILES points
  * at an empty file so no ~/.config/nix/nix.conf or /etc/xdg one leaks in either. `seenAs` is
  * `dir` as the daemon sees it (inside a root), if that differs. With the sandbox on,
- * `sandbox-fallback = false`: a daemon that cannot sandbox must fail, not build without one.
+ * `sandbox-fallback = false`: a daemon that cannot sandbox must fail, not build without one;
+ * only a plan about that daemon (settings.sandboxFallback) sets it true.
  */
 export function writeNixConf(dir: string, s: PlanSettings, seenAs = dir): Record<string, string> {
   mkdirSync(dir, { recursive: true });
@@ -189,7 +200,7 @@ export function writeNixConf(dir: string, s: PlanSettings, seenAs = dir): Record
     [
       `build-users-group = ${s.buildUsers > 0 ? 'nixbld' : ''}`,
       `sandbox = ${String(s.sandbox ?? false)}`,
-      ...(s.sandbox ? ['sandbox-fallback = false'] : []),
+      ...(s.sandbox ? [`sandbox-fallback = ${String(s.sandboxFallback === true)}`] : []),
       `experimental-features = ${experimentalFeatures(s)}`,
       ...(s.autoAllocateUids ? ['auto-allocate-uids = true'] : []),
       'substituters =',

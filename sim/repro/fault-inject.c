@@ -30,6 +30,14 @@
  * releasing a held worker knows the interrupt flag is set: the worker stops at its next
  * checkInterrupt(), as an interrupt at that point would.
  *
+ * With NOL_NO_NAMESPACES=1 in its environment (set only for the daemons of plans with
+ * mountAndPidNamespaces false) every mount(2) through libc fails with EPERM, as on a kernel or in
+ * a container that will not let the daemon remount anything. Upstream's probe
+ * mountAndPidNamespacesSupported() (libutil/linux/linux-namespaces.cc) starts a child in new mount
+ * and PID namespaces whose first act is mount(0, "/", 0, MS_PRIVATE | MS_REC, 0); it exits 1 when
+ * that fails, so the probe says no and the daemon cannot sandbox. This needs no control dir; with
+ * one, each refused mount is traced as op `mount` (its target path).
+ *
  * What it cannot see: calls made with raw syscall(2) or from inside libc (not through the PLT),
  * and anything a statically linked binary does. Nix 2.34.8 (Debian sid) imports every operation
  * above from libc, directly or through libstdc++ (std::filesystem::rename, create_symlink).
@@ -49,6 +57,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -58,10 +67,13 @@
 
 static __thread int busy; /* our own file calls must not be intercepted */
 static char ctl[PATHMAX];
+static int no_namespaces; /* NOL_NO_NAMESPACES=1: mount(2) fails with EPERM */
 
 __attribute__((constructor)) static void init(void) {
     const char *d = getenv("NOL_FAULT_DIR");
     if (d && strlen(d) < sizeof ctl - 64) strcpy(ctl, d);
+    const char *n = getenv("NOL_NO_NAMESPACES");
+    no_namespaces = n && strcmp(n, "1") == 0;
 }
 
 /* Raw system calls for our own I/O: nothing here goes through the hooks. */
@@ -228,6 +240,13 @@ int renameat2(int da, const char *a, int db, const char *b, unsigned f) {
 }
 int symlink(const char *t, const char *p) { REAL(symlink, int (*)(const char *, const char *)); AROUND("symlink", AT_FDCWD, p, real_symlink(t, p)); }
 int symlinkat(const char *t, int d, const char *p) { REAL(symlinkat, int (*)(const char *, int, const char *)); AROUND("symlink", d, p, real_symlinkat(t, d, p)); }
+
+/* A daemon kept from mount namespaces: nothing it or its children mount goes through (see the top). */
+int mount(const char *src, const char *target, const char *type, unsigned long flags, const void *data) {
+    REAL(mount, int (*)(const char *, const char *, const char *, unsigned long, const void *));
+    if (!no_namespaces) return real_mount(src, target, type, flags, data);
+    AROUND("mount", AT_FDCWD, target, (errno = EPERM, -1));
+}
 
 static int mode_of(int flags, va_list ap) { return (flags & (O_CREAT | O_TMPFILE)) ? va_arg(ap, int) : 0; }
 

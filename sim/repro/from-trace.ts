@@ -233,13 +233,17 @@ export function observationOf(r: Pick<Run, 'world' | 'steps'>, s: Scenario, gate
 
 /**
  * Why the harness cannot give a real daemon the sandbox settings of `s`, if it cannot: it sets
- * `sandbox = true`, `false`, or `relaxed` with every derivation __noChroot (and no other), on a
- * kernel with mount and PID namespaces (so sandbox-fallback changes nothing), in /nix/store.
+ * `sandbox = true`, `false`, or `relaxed` with every derivation __noChroot (and no other), in
+ * /nix/store, on a kernel with mount and PID namespaces or (Linux) on one the daemon is kept from
+ * using (the fault injector's no-namespaces mode), with sandbox-fallback as the scenario sets it.
  */
 export function sandboxSettingsUnplannable(s: Pick<Scenario, 'settings' | 'derivations'>): string | undefined {
   const st = s.settings;
   if (st.divertedStore === true) return 'a diverted store: the harness builds in /nix/store';
-  if (st.mountAndPidNamespaces === false) return 'a kernel without mount and PID namespaces: the harness cannot take them away from the daemon';
+  // on Linux the harness takes them away (PlanSettings.mountAndPidNamespaces); elsewhere upstream never probes for them
+  if (st.mountAndPidNamespaces === false && st.platform !== 'linux') return 'a kernel without mount and PID namespaces: only a Linux daemon is run without them';
+  // the harness's check of relaxed builds a probe the daemon must sandbox
+  if (st.mountAndPidNamespaces === false && st.sandbox === 'relaxed') return 'sandbox = relaxed without mount and PID namespaces: the harness checks relaxed with a probe the daemon must sandbox';
   const boxed = s.derivations.find((d) => d.noChroot !== true);
   if (st.sandbox === 'relaxed' && boxed) return `sandbox = relaxed and ${boxed.id} has no __noChroot: the harness runs all builds of a plan unsandboxed under relaxed`;
   const noChroot = s.derivations.find((d) => d.noChroot === true);
@@ -263,6 +267,9 @@ export function planSettings(scenario: Scenario): PlanSettings {
     ...(s.autoAllocateUids === true ? { autoAllocateUids: true } : {}),
     ...(autoGc ? { autoGc: true as const } : {}),
     ...(s.caDerivations === false ? { caDerivations: false as const } : {}),
+    ...(s.mountAndPidNamespaces === false ? { mountAndPidNamespaces: false as const } : {}),
+    // upstream's default is true; the harness sets it only where it can matter (no namespaces)
+    ...(s.sandbox !== false && s.mountAndPidNamespaces === false && s.sandboxFallback !== false ? { sandboxFallback: true as const } : {}),
   };
 }
 

@@ -131,7 +131,9 @@ mkdir -p "$CTL"/scratch && chmod 755 "$CTL"/scratch
 # With the sandbox on, the builder still needs the control dir and coreutils: both are bound into
 # it (sandbox-paths; /lib and /lib64, if present, for the ELF interpreter), and its /bin/sh is this
 # machine's, as without a sandbox (Debian's 2.34.8 would give bash-static, its 2.8 nothing).
-# sandbox-fallback is off so a daemon that cannot sandbox fails instead of building without one.
+# sandbox-fallback is off so a daemon that cannot sandbox fails instead of building without one,
+# except in a plan about such a daemon (NO_NAMESPACES=1: the fault injector keeps it from mount
+# namespaces), where it is as the plan says (SANDBOX_FALLBACK).
 # SANDBOX_MODE=relaxed: every derivation of the plan has __noChroot, so its builds run unsandboxed;
 # the same bindings are set for the probe that checks the daemon still sandboxes the others.
 # build-users-group is not pinned (the group name is the daemon's business): the probe checks
@@ -140,7 +142,7 @@ export NIX_REMOTE=daemon
 SANDBOX_MODE=${SANDBOX_MODE:-$([ "$SANDBOX" = 1 ] && echo true || echo false)}
 if [ "$SANDBOX_MODE" != false ]; then
     SANDBOX_CONF="sandbox = $SANDBOX_MODE
-sandbox-fallback = false
+sandbox-fallback = $([ "${SANDBOX_FALLBACK:-0}" = 1 ] && echo true || echo false)
 sandbox-paths = /bin/sh=$(readlink -f /bin/sh) $CTL /usr /lib? /lib64?"
 else
     SANDBOX_CONF="sandbox = false"
@@ -223,25 +225,46 @@ resolve() { # $1 drv index, $2 scratch|final -> RESOLVED
 fact() { printf '%s\n' "$1" >> "$FACTS"; }
 json_str() { python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$1"; }
 
+# What makeDerivationBuilder (derivation-builder.cc) throws for a sandboxed build when the
+# daemon's namespace probe says no and sandbox-fallback is off.
+NO_NAMESPACES_MSG="this system does not support the kernel namespaces that are required for sandboxing"
+# A daemon kept from mount namespaces (NO_NAMESPACES=1, sandbox = true) refuses the probe with
+# upstream's message when this client turns sandbox-fallback off, before any builder runs: the
+# sandbox is on and the namespaces are gone. Returns 1 if the plan's own daemon refuses every build.
+probe_no_namespaces() {
+    bounded "$STEP_TIMEOUT" "$WORK/probe.out" "$WORK/probe.err" nix-build "${NBA[@]}" --no-out-link --option sandbox-fallback false \
+        && die "plan needs a daemon without mount namespaces, but with sandbox-fallback = false it built the probe (is the injector's no-namespaces mode in effect?)"
+    grep -q "$NO_NAMESPACES_MSG" "$WORK/probe.err" || die "with sandbox-fallback = false the probe failed otherwise than for the namespaces: $(grep -i error "$WORK/probe.err" | tail -3)"
+    [ ! -s "$CTL/log/nolprobe" ] || die "the refused probe ran its builder"
+    say "probe: with sandbox-fallback = false the daemon refuses a build: '$NO_NAMESPACES_MSG'"
+    [ "${SANDBOX_FALLBACK:-0}" = 1 ]
+}
+
 # Probe: one tiny build of the plan's kind, to check the daemon runs builders the way the plan
 # assumes (build users or root; sandboxed or not, as planned; ca-derivations).
 probe() {
     : > "$CTL/log/nolprobe"; chmod 666 "$CTL/log/nolprobe"
     set_nix_args probe
-    bounded "$STEP_TIMEOUT" "$WORK/probe.out" "$WORK/probe.err" nix-build "${NBA[@]}" --no-out-link \
-        || die "probe build failed: $(grep -i error "$WORK/probe.err" | tail -3)"
-    read_builder_log "$CTL/log/nolprobe"
-    [ -n "$BL_USER" ] || die "probe builder could not write to $CTL (sandbox = $SANDBOX planned; a sandbox without $CTL in sandbox-paths hides it)"
-    # the probe builder logs 'S on' when it cannot see the daemon's database (inside a sandbox)
-    local seen; seen=$(grep '^S ' "$CTL/log/nolprobe" | tail -1 | cut -d' ' -f2)
-    if [ "$SANDBOX" = 1 ] && [ "$seen" != on ]; then die "plan needs the sandbox but the probe builder ran outside one (sees /nix/var/nix/db)"; fi
-    if [ "$SANDBOX" = 0 ] && [ "$seen" != off ]; then die "plan needs unsandboxed builds (sandbox = $SANDBOX_MODE) but the probe builder ran inside a sandbox"; fi
-    if [ "$BUILD_USERS" -gt 0 ]; then
-        case "$BL_USER" in "$USER_PREFIX"*) ;; *) die "plan needs build users ($USER_PREFIX*) but the daemon ran the builder as $BL_USER (build-users-group empty?)" ;; esac
+    local seen
+    if [ "${NO_NAMESPACES:-0}" = 1 ] && [ "$SANDBOX_MODE" = true ] && ! probe_no_namespaces; then
+        seen=refused; BL_USER="<none: refused>"
     else
-        [ "$BL_UID" = 0 ] || die "plan is single-user (build-users-group empty) but the daemon ran the builder as $BL_USER"
+        bounded "$STEP_TIMEOUT" "$WORK/probe.out" "$WORK/probe.err" nix-build "${NBA[@]}" --no-out-link \
+            || die "probe build failed: $(grep -i error "$WORK/probe.err" | tail -3)"
+        read_builder_log "$CTL/log/nolprobe"
+        [ -n "$BL_USER" ] || die "probe builder could not write to $CTL (sandbox = $SANDBOX planned; a sandbox without $CTL in sandbox-paths hides it)"
+        # the probe builder logs 'S on' when it cannot see the daemon's database (inside a sandbox)
+        seen=$(grep '^S ' "$CTL/log/nolprobe" | tail -1 | cut -d' ' -f2)
+        if [ "$SANDBOX" = 1 ] && [ "$seen" != on ]; then die "plan needs the sandbox but the probe builder ran outside one (sees /nix/var/nix/db)"; fi
+        if [ "${NO_NAMESPACES:-0}" = 1 ] && [ "$seen" != off ]; then die "plan needs a daemon without mount namespaces (sandbox-fallback builds unsandboxed) but the probe builder ran inside a sandbox"; fi
+        if [ "$SANDBOX" = 0 ] && [ "$seen" != off ]; then die "plan needs unsandboxed builds (sandbox = $SANDBOX_MODE) but the probe builder ran inside a sandbox"; fi
+        if [ "$BUILD_USERS" -gt 0 ]; then
+            case "$BL_USER" in "$USER_PREFIX"*) ;; *) die "plan needs build users ($USER_PREFIX*) but the daemon ran the builder as $BL_USER (build-users-group empty?)" ;; esac
+        else
+            [ "$BL_UID" = 0 ] || die "plan is single-user (build-users-group empty) but the daemon ran the builder as $BL_USER"
+        fi
+        wait_builder_gone "$BL_PID"; wait_user_free "$BL_UID"
     fi
-    wait_builder_gone "$BL_PID"; wait_user_free "$BL_UID"
     if [ "$SANDBOX_MODE" = relaxed ]; then
         # the same probe without __noChroot: under relaxed the daemon must sandbox it
         : > "$CTL/log/nolprobe"
@@ -465,6 +488,10 @@ end_attempt() { # $1 step, $2 attempt, $3 drv index, $4 gate, $5 rc, $6 interrup
     cp "$blog" "$WORK/attempt-$att.builder.log"
     # why a failed attempt failed, for the log (the observation keeps the outcome only)
     if [ "$rc" != 0 ] && [ "$interrupted" = 0 ]; then say "attempt $att: $(grep '^error:' "$err" | tail -1)"; fi
+    # a daemon without mount namespaces and without sandbox-fallback refuses builds for that reason only
+    if [ "$rc" != 0 ] && [ "$interrupted" = 0 ] && [ "${NO_NAMESPACES:-0}" = 1 ] && [ "$SANDBOX_MODE" = true ] && [ "${SANDBOX_FALLBACK:-0}" = 0 ] && ! grep -q "$NO_NAMESPACES_MSG" "$err"; then
+        die "attempt $att failed otherwise than for the missing namespaces: $(grep -i error "$err" | tail -2)"
+    fi
     fact "$(python3 "$PY" attempt "$att" "$id" "$(drv_var DRV_NAME "$d")-$NONCE" "$rc" "$interrupted" \
         "$blog" "$err" "$final" "$(secs_since "$t0")" "$SANDBOX" "$debug")"
     say "step $step build $att ($id): $([ "$interrupted" = 1 ] && echo "interrupted at $gate" || echo "rc=$rc") as ${BL_USER:-<no builder>}, \$out=${BL_OUT:-?}${final:+ -> $final} ($(secs_since "$t0")s)"

@@ -93,6 +93,20 @@ export interface PlanSettings {
    * derivation of the plan may be `ca-floating`. Absent: on, as the harness runs its daemons.
    */
   readonly caDerivations?: false;
+  /**
+   * `false`: a daemon the kernel gives no private mount namespace. The harness starts it with the
+   * fault injector (sim/repro/fault-inject.c) in its no-namespaces mode: mount(2) fails with EPERM
+   * in the daemon and every process it forks, so upstream's probe (mountAndPidNamespacesSupported,
+   * whose child first makes `/` private) fails and the daemon cannot sandbox. Absent: the
+   * namespaces are there, as they are for every other plan.
+   */
+  readonly mountAndPidNamespaces?: false;
+  /**
+   * `sandbox-fallback = true` (daemon and clients): with `mountAndPidNamespaces` false a sandboxed
+   * build runs unsandboxed instead of being refused. Only with `mountAndPidNamespaces` false; absent,
+   * `sandbox-fallback = false` wherever the sandbox is on.
+   */
+  readonly sandboxFallback?: true;
 }
 
 /**
@@ -489,6 +503,8 @@ const planShape = z.strictObject({
     buildDirMode: z.string().regex(/^[0-7]{3,4}$/, 'an octal mode such as "1777"').exactOptional(),
     autoGc: z.literal(true).exactOptional(),
     caDerivations: z.literal(false).exactOptional(),
+    mountAndPidNamespaces: z.literal(false).exactOptional(),
+    sandboxFallback: z.literal(true).exactOptional(),
   }),
   derivations: z.array(z.strictObject({ id: ident, kind: z.enum(['ca-floating', 'input-addressed']), name: storeName, program: z.array(builderAction).max(200), noChroot: z.literal(true).exactOptional() })).min(1),
   steps: z.array(planStep).min(1).max(500),
@@ -505,6 +521,9 @@ function checkPlan(plan: z.infer<typeof planShape>, ctx: z.core.$RefinementCtx<z
   const issue = (path: (string | number)[], message: string): void => {
     ctx.addIssue({ code: 'custom', path, message });
   };
+  // with the namespaces there sandbox-fallback changes nothing: the harness keeps it off, so a daemon that cannot sandbox fails
+  if (plan.settings.sandboxFallback === true && plan.settings.mountAndPidNamespaces !== false) issue(['settings', 'sandboxFallback'], 'sandboxFallback needs settings.mountAndPidNamespaces false (with the namespaces there the harness sets sandbox-fallback = false)');
+  if (plan.settings.mountAndPidNamespaces === false && plan.settings.sandbox === 'relaxed') issue(['settings', 'mountAndPidNamespaces'], 'a daemon without mount namespaces cannot run sandbox = relaxed plans: the probe of relaxed must be sandboxed');
   const drvs = new Map<string, (typeof plan.derivations)[number]>();
   plan.derivations.forEach((d, i) => {
     if (drvs.has(d.id)) issue(['derivations', i, 'id'], `duplicate derivation id "${d.id}"`);

@@ -309,6 +309,13 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
     '# Run as root on a machine with a RUNNING multi-user nix-daemon configured with',
     `#   build-users-group = ${group}`,
     `#   sandbox = ${String(plan.settings.sandbox ?? false)}${plan.settings.sandbox === true ? ' (and user namespaces; the script binds its control dir and /usr into the sandbox)' : plan.settings.sandbox === 'relaxed' ? ' (every derivation of the plan has __noChroot, so its builds run unsandboxed)' : ''}`,
+    ...(plan.settings.mountAndPidNamespaces === false
+      ? [
+          `#   sandbox-fallback = ${String(plan.settings.sandboxFallback === true)}, and NO mount namespaces: its environment has`,
+          '#   LD_PRELOAD=libnolfault.so (built from sim/repro/fault-inject.c) and NOL_NO_NAMESPACES=1, so every',
+          "#   mount(2) fails EPERM and the daemon's namespace probe says no (the script's probe checks it)",
+        ]
+      : []),
     `#   experimental-features = ${experimentalFeatures(plan.settings)}${plan.settings.caDerivations === false ? ' (no ca-derivations: no output gets a realisation)' : ''}`,
     ...(plan.settings.autoAllocateUids ? [`#   auto-allocate-uids = true (${String(plan.settings.buildUsers)} or more uid slots)`] : []),
     ...(plan.settings.autoGc
@@ -344,8 +351,11 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
     `BUILD_USERS=${plan.settings.buildUsers}`,
     `KEEP_FAILED=${String(plan.settings.keepFailed)}`,
     // SANDBOX: whether the plan's builds are sandboxed; SANDBOX_MODE: the `sandbox` option itself
-    `SANDBOX=${plan.settings.sandbox === true ? 1 : 0}`,
+    // (a daemon without mount namespaces sandboxes nothing: it falls back or refuses)
+    `SANDBOX=${plan.settings.sandbox === true && plan.settings.mountAndPidNamespaces !== false ? 1 : 0}`,
     `SANDBOX_MODE=${String(plan.settings.sandbox ?? false)}`,
+    `NO_NAMESPACES=${plan.settings.mountAndPidNamespaces === false ? 1 : 0}`,
+    `SANDBOX_FALLBACK=${plan.settings.sandboxFallback === true ? 1 : 0}`,
     `BUILD_DIR_MODE=${plan.settings.buildDirMode ?? ''}`,
     `HAS_CA=${hasCa ? 1 : 0}`,
     // the clients' experimental-features, as the daemon's (it ignores a client's: the probe checks it)

@@ -165,7 +165,9 @@ describe('the model validation plans render', () => {
     const s = renderScript(plan, { variant: 'upstream', platform: 'linux' });
     expect(s).toContain('SANDBOX=1');
     expect(s).toContain('SANDBOX_MODE=true');
-    expect(s).toContain('sandbox = $SANDBOX_MODE\nsandbox-fallback = false\nsandbox-paths = /bin/sh=$(readlink -f /bin/sh) $CTL /usr /lib? /lib64?');
+    expect(s).toContain('SANDBOX_FALLBACK=0');
+    expect(s).toContain('NO_NAMESPACES=0');
+    expect(s).toContain('sandbox = $SANDBOX_MODE\nsandbox-fallback = $([ "${SANDBOX_FALLBACK:-0}" = 1 ] && echo true || echo false)\nsandbox-paths = /bin/sh=$(readlink -f /bin/sh) $CTL /usr /lib? /lib64?');
     const plain = must(cases.find(([nix, name]) => nix === '2.34.8' && name === 'seed-487')?.[2], 'the 2.34.8 seed-487 validation plan');
     const p = renderScript(plain, { variant: 'upstream', platform: 'linux' });
     expect(p).toContain('SANDBOX=0');
