@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildInjector, injectorSelfCheck } from '../../scripts/lib/fault-plans.js';
+import { buildInjector, injectorSelfCheck, noNamespacesSelfCheck } from '../../scripts/lib/fault-plans.js';
 
 const gcc = process.platform === 'linux' && spawnSync('gcc', ['--version']).status === 0;
 
@@ -18,6 +18,12 @@ describe.skipIf(!gcc)('the fault injector (sim/repro/fault-inject.c) on this mac
     // throws, naming what did not happen, unless: held after the 2nd mkdir with A,B made and C not,
     // killed there by SIGKILL with C never made; held before it and released, all three made
     expect(await injectorSelfCheck(so)).toMatch(/held after the 2nd mkdir/);
+  });
+  it.skipIf(spawnSync('python3', ['--version']).status !== 0)('with NOL_NO_NAMESPACES=1 fails mount(2) with EPERM, and passes it through without', () => {
+    const so = buildInjector(cache, () => undefined);
+    // throws unless mount(2) on a missing target gives ENOENT with the mode off and EPERM with it on
+    // (and, as root with unshare(1), unless `unshare --mount true` works without the mode and fails with it)
+    expect(noNamespacesSelfCheck(so)).toMatch(/ENOENT with the mode off and EPERM with it on/);
   });
   it('is built once per source: the same object comes back from the cache', () => {
     expect(buildInjector(cache, () => undefined)).toBe(buildInjector(cache, () => undefined));
