@@ -139,6 +139,18 @@ describe('planFromFaultTrace: the daemon settings of the scenario', () => {
     expect(t.scenario.spec.settings.caDerivations).toBe(false);
     expect(planOf(t).settings.caDerivations).toBe(false);
   });
+
+  it('a scenario without mount and PID namespaces runs on a daemon kept from them, with sandbox-fallback as it sets it', () => {
+    const fb = planOf(scriptedTrace('sandbox-fallback'));
+    expect(fb.settings).toMatchObject({ sandbox: true, mountAndPidNamespaces: false, sandboxFallback: true });
+    // unsandboxed, the retry as another build user fails on the stranded scratch dir, as the model says
+    expect(fb.expect['upstream']?.attempts['a2']?.outcome).toBe('failed');
+    const refused = planOf(scriptedTrace('sandbox-unavailable'));
+    expect(refused.settings.mountAndPidNamespaces).toBe(false);
+    expect(refused.settings.sandboxFallback).toBeUndefined();
+    const relaxed = planFromFaultTrace(scriptedTrace('sandbox-fallback', (s) => ({ ...s, settings: { ...s.settings, sandbox: 'relaxed' }, derivations: s.derivations.map((d) => ({ ...d, noChroot: true })) })), 'x');
+    expect(relaxed.realisable ? '' : relaxed.why).toMatch(/relaxed without mount and PID namespaces/);
+  });
 });
 
 describe("planFromFaultTrace: a GC's 'removed' names the path the harness checks", () => {
