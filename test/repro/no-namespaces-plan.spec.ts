@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { namespaceEnv, settingsKey, writeNixConf } from '../../scripts/lib/real-daemon.js';
 import { planSettings, sandboxSettingsUnplannable } from '../../sim/repro/from-trace.js';
@@ -164,5 +165,63 @@ describe('plans of a daemon without mount and PID namespaces', () => {
     expect(relaxed.ok ? 'ok' : relaxed.error).toMatch(/sandbox = relaxed/);
     expect(again({ ...fb, settings: { ...fb.settings, mountAndPidNamespaces: true } }).ok).toBe(false);
     expect(again({ ...fb, settings: { ...fb.settings, sandboxFallback: false } }).ok).toBe(false);
+  });
+});
+
+const HARNESS = readFileSync(fileURLToPath(new URL('../../sim/repro/harness.lib.sh', import.meta.url)), 'utf8');
+/** One shell function of the harness, as written there (from `name() {` to its closing `}`). */
+function harnessFunction(name: string): string {
+  const m = new RegExp(`^${name}\\(\\) \\{[^\\n]*\\n(?:.*\\n)*?\\}\\n|^${name}\\(\\) \\{.*\\}\\n`, 'm').exec(HARNESS);
+  if (!m) throw new Error(`no function ${name} in harness.lib.sh`);
+  return m[0];
+}
+
+/**
+ * The harness's probe of a daemon without namespaces, with `nix-build` replaced by a shell
+ * function that prints `stderr` and exits `rc` (and writes the builder log when asked): what it
+ * returns, or the harness error it stops with.
+ */
+function probeNoNamespaces(fake: { rc: number; stderr: string; builderRan?: boolean }, fallback: boolean): { status: number | null; out: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'nol-probe-'));
+  const msg = /^NO_NAMESPACES_MSG=.*$/m.exec(HARNESS)?.[0];
+  if (msg === undefined) throw new Error('no NO_NAMESPACES_MSG in harness.lib.sh');
+  const fns = ['now_ms', 'secs_since', 'say', 'die', 'track', 'untrack', 'child_done', 'wait_child', 'stop_child', 'bounded', 'probe_no_namespaces'].map(harnessFunction);
+  const script = [
+    'set -uo pipefail',
+    'CHILDREN=(); T0_MS=0; STEP_TIMEOUT=20',
+    `WORK=${dir}; CTL=${dir}/ctl; mkdir -p "$CTL/log"; : > "$CTL/log/nolprobe"; NBA=(drv.nix)`,
+    `SANDBOX_FALLBACK=${fallback ? 1 : 0}`,
+    msg,
+    ...fns,
+    // the fake client: refuses unless the probe turned sandbox-fallback off, as a daemon without namespaces does
+    `nix-build() { case "$*" in *"--option sandbox-fallback false"*) ;; *) echo "error: no --option sandbox-fallback false" >&2; return 1 ;; esac; ${fake.builderRan ? 'echo "U 1 nixbld1" >> "$CTL/log/nolprobe"; ' : ''}printf '%s\\n' ${JSON.stringify(fake.stderr)} >&2; return ${String(fake.rc)}; }`,
+    'if probe_no_namespaces; then echo "RESULT builds"; else echo "RESULT refuses"; fi',
+  ].join('\n');
+  const r = spawnSync('bash', ['-c', script], { encoding: 'utf8', timeout: 30_000 });
+  return { status: r.status, out: r.stdout + r.stderr };
+}
+
+describe("the harness's probe of a daemon without mount namespaces", () => {
+  const refusal = "error: this system does not support the kernel namespaces that are required for sandboxing; use '--no-sandbox' to disable sandboxing";
+
+  it("accepts upstream's refusal, and says whether the plan's own daemon then builds (sandbox-fallback) or refuses", () => {
+    const fb = probeNoNamespaces({ rc: 1, stderr: refusal }, true);
+    expect(fb.status).toBe(0);
+    expect(fb.out).toContain('RESULT builds');
+    const un = probeNoNamespaces({ rc: 1, stderr: refusal }, false);
+    expect(un.status).toBe(0);
+    expect(un.out).toContain('RESULT refuses');
+  });
+
+  it('stops with a harness error when the daemon builds with sandbox-fallback off, fails otherwise, or runs the builder', () => {
+    const built = probeNoNamespaces({ rc: 0, stderr: '' }, true);
+    expect(built.status).toBe(2);
+    expect(built.out).toMatch(/HARNESS ERROR: .*it built the probe/);
+    const other = probeNoNamespaces({ rc: 1, stderr: 'error: some other failure' }, true);
+    expect(other.status).toBe(2);
+    expect(other.out).toMatch(/HARNESS ERROR: .*failed otherwise than for the namespaces/);
+    const ran = probeNoNamespaces({ rc: 1, stderr: refusal, builderRan: true }, false);
+    expect(ran.status).toBe(2);
+    expect(ran.out).toMatch(/HARNESS ERROR: the refused probe ran its builder/);
   });
 });
