@@ -228,6 +228,8 @@ json_str() { python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$1"; 
 # What makeDerivationBuilder (derivation-builder.cc) throws for a sandboxed build when the
 # daemon's namespace probe says no and sandbox-fallback is off.
 NO_NAMESPACES_MSG="this system does not support the kernel namespaces that are required for sandboxing"
+# ... and what it says (at debug level) when sandbox-fallback is on instead
+FALLBACK_MSG="auto-disabling sandboxing because the prerequisite namespaces are not available"
 # A daemon kept from mount namespaces (NO_NAMESPACES=1, sandbox = true) refuses the probe with
 # upstream's message when this client turns sandbox-fallback off, before any builder runs: the
 # sandbox is on and the namespaces are gone. Returns 1 if the plan's own daemon refuses every build.
@@ -249,8 +251,13 @@ probe() {
     if [ "${NO_NAMESPACES:-0}" = 1 ] && [ "$SANDBOX_MODE" = true ] && ! probe_no_namespaces; then
         seen=refused; BL_USER="<none: refused>"
     else
-        bounded "$STEP_TIMEOUT" "$WORK/probe.out" "$WORK/probe.err" nix-build "${NBA[@]}" --no-out-link \
+        # without namespaces, --debug shows makeDerivationBuilder's fallback (checked below)
+        local dbg=(); [ "${NO_NAMESPACES:-0}" = 1 ] && dbg=(--debug)
+        bounded "$STEP_TIMEOUT" "$WORK/probe.out" "$WORK/probe.err" nix-build "${NBA[@]}" --no-out-link ${dbg[@]+"${dbg[@]}"} \
             || die "probe build failed: $(grep -i error "$WORK/probe.err" | tail -3)"
+        if [ "${NO_NAMESPACES:-0}" = 1 ] && [ "$SANDBOX_MODE" = true ] && ! grep -q "$FALLBACK_MSG" "$WORK/probe.err"; then
+            die "plan needs a daemon that falls back for want of namespaces, but the probe's --debug output lacks '$FALLBACK_MSG'"
+        fi
         read_builder_log "$CTL/log/nolprobe"
         [ -n "$BL_USER" ] || die "probe builder could not write to $CTL (sandbox = $SANDBOX planned; a sandbox without $CTL in sandbox-paths hides it)"
         # the probe builder logs 'S on' when it cannot see the daemon's database (inside a sandbox)
