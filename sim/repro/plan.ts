@@ -94,7 +94,8 @@ export interface PlanSettings {
    */
   readonly caDerivations?: false;
   /**
-   * `false`: a daemon the kernel gives no private mount namespace. The harness starts it with the
+   * `false`: a daemon that cannot set up a mount namespace of its own (as in a container that lets
+   * it remount nothing). The harness starts it with the
    * fault injector (sim/repro/fault-inject.c) in its no-namespaces mode: mount(2) fails with EPERM
    * in the daemon and every process it forks, so upstream's probe (mountAndPidNamespacesSupported,
    * whose child first makes `/` private) fails and the daemon cannot sandbox. Absent: the
