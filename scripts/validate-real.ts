@@ -44,7 +44,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { compareObservation, parseObservationFile, type Mismatch } from '../sim/repro/observe.js';
-import { parsePlan, type Observation, type PlanSettings, type ReproPlan } from '../sim/repro/plan.js';
+import { DIVERTED_STORE_ROOT, parsePlan, type Observation, type PlanSettings, type ReproPlan } from '../sim/repro/plan.js';
 import { renderScript } from '../sim/repro/render.js';
 import { disagreementDetails, renderReport, reportTable, totalsLine, verdictOf, type ReportRow } from '../sim/repro/report.js';
 import { ORACLE_NIX_VERSIONS, validationPlans, type OracleNix } from '../sim/repro/validation-plans.js';
@@ -52,6 +52,7 @@ import { buildInjector, cellsOf, exploreUpstream, faultCells, injectorSelfCheck,
 import {
   acquireDaemonLock,
   daemonAnswers,
+  daemonOnlyEnv,
   ensureBuildUsers,
   ensureNixInstalled,
   run,
@@ -295,7 +296,9 @@ async function sidOracle(args: Args, abort: AbortSignal): Promise<Oracle> {
         daemon = undefined;
         const conf = oracle.dir(`conf-${key}`);
         const confEnv = writeNixConf(conf.host, settings, conf.inside);
-        const extraEnv = { ...(args.daemonBin ? { NIX_BIN_DIR: path.dirname(bin) } : {}), ...injector };
+        // a diverted store starts empty at each daemon start (only this run, holding the lock, uses it)
+        if (settings.divertedStore) rmSync(s.hostPath(DIVERTED_STORE_ROOT), { recursive: true, force: true });
+        const extraEnv = { ...(args.daemonBin ? { NIX_BIN_DIR: path.dirname(bin) } : {}), ...injector, ...daemonOnlyEnv(settings) };
         daemon = await startRootDaemon(s, { confEnv, key, logFile: path.join(work, `daemon-${key}.log`), binary: bin, extraEnv }, log);
         // what the daemon itself says over the protocol, not what a binary on disk claims
         const info = s.run(['nix', 'store', 'info'], { timeoutSec: 20, env: daemon.clientEnv });
@@ -354,6 +357,7 @@ async function hostOracle(args: Args, abort: AbortSignal): Promise<Oracle> {
         if (daemon && daemon.key === key && daemon.isAlive()) return;
         if (daemon) await daemon.stop();
         daemon = undefined;
+        if (settings.divertedStore) throw new HarnessError('a diverted-store plan runs on the 2.34.8 oracle only (this host daemon is not given a chroot store)');
         const confEnv = writeNixConf(path.join(work, `conf-${key}`), settings);
         daemon = await startDaemon(
           {

@@ -234,12 +234,14 @@ export function observationOf(r: Pick<Run, 'world' | 'steps'>, s: Scenario, gate
 /**
  * Why the harness cannot give a real daemon the sandbox settings of `s`, if it cannot: it sets
  * `sandbox = true`, `false`, or `relaxed` with every derivation __noChroot (and no other), on a
- * kernel with mount and PID namespaces (so sandbox-fallback changes nothing), in /nix/store.
+ * kernel with mount and PID namespaces (so sandbox-fallback changes nothing), in /nix/store or,
+ * on Linux, in a diverted store (a chroot store, which chroots every build whatever `sandbox` says).
  */
 export function sandboxSettingsUnplannable(s: Pick<Scenario, 'settings' | 'derivations'>): string | undefined {
   const st = s.settings;
-  if (st.divertedStore === true) return 'a diverted store: the harness builds in /nix/store';
   if (st.mountAndPidNamespaces === false) return 'a kernel without mount and PID namespaces: the harness cannot take them away from the daemon';
+  if (st.divertedStore === true && st.platform !== 'linux') return `a diverted store on ${st.platform} (every build refused): the harness runs a diverted store on Linux only`;
+  if (st.divertedStore === true && st.sandbox === 'relaxed') return 'a diverted store with sandbox = relaxed: the harness runs relaxed plans unsandboxed (all __noChroot), a diverted store chroots them all';
   const boxed = s.derivations.find((d) => d.noChroot !== true);
   if (st.sandbox === 'relaxed' && boxed) return `sandbox = relaxed and ${boxed.id} has no __noChroot: the harness runs all builds of a plan unsandboxed under relaxed`;
   const noChroot = s.derivations.find((d) => d.noChroot === true);
@@ -263,6 +265,7 @@ export function planSettings(scenario: Scenario): PlanSettings {
     ...(s.autoAllocateUids === true ? { autoAllocateUids: true } : {}),
     ...(autoGc ? { autoGc: true as const } : {}),
     ...(s.caDerivations === false ? { caDerivations: false as const } : {}),
+    ...(s.divertedStore === true ? { divertedStore: true as const } : {}),
   };
 }
 

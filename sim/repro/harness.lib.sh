@@ -18,6 +18,14 @@ BUILD_TIMEOUT=${NOL_BUILD_TIMEOUT:-2}    # `timeout` of a build that times out a
 # auto-allocate-uids keeps its locks in userpool2/slot-<i>, named users in userpool/<uid>
 if [ "${AUTO_UIDS:-0}" = 1 ]; then USERPOOL_DIR=${NOL_USERPOOL_DIR:-/nix/var/nix/userpool2}; else USERPOOL_DIR=${NOL_USERPOOL_DIR:-/nix/var/nix/userpool}; fi
 SOCKET=/nix/var/nix/daemon-socket/socket
+# A diverted store (DIVERTED=1, plan settings.divertedStore): its paths are still named /nix/store/...
+# (the daemon, the builders, path-info and delete use those names), but they live under
+# $DIVERTED_ROOT/nix/store, and its state (db, gc.lock) under $DIVERTED_ROOT/nix/var/nix. The build
+# users' locks and the socket stay under /nix/var/nix (libstore/unix/user-lock.cc takes
+# settings.nixStateDir, not the store's). Whatever looks at a path on disk asks real_path.
+if [ "${DIVERTED:-0}" = 1 ]; then REAL_STORE=${DIVERTED_ROOT:?}/nix/store; STATE_DIR=$DIVERTED_ROOT/nix/var/nix; else REAL_STORE=/nix/store; STATE_DIR=/nix/var/nix; fi
+export NOL_REAL_STORE=$REAL_STORE   # oracle.py lists a successful attempt's output files there
+real_path() { case "$1" in /nix/store/*) printf '%s' "$REAL_STORE/${1#/nix/store/}" ;; *) printf '%s' "$1" ;; esac; }
 
 usage() {
     sed -n '2,/^$/s/^# \{0,1\}//p' "$0"
@@ -138,7 +146,8 @@ mkdir -p "$CTL"/scratch && chmod 755 "$CTL"/scratch
 # who builds. experimental-features is ignored by the daemon, so the probe checks that too.
 export NIX_REMOTE=daemon
 SANDBOX_MODE=${SANDBOX_MODE:-$([ "$SANDBOX" = 1 ] && echo true || echo false)}
-if [ "$SANDBOX_MODE" != false ]; then
+# A diverted store chroots every build with sandbox = false too: the same bindings, fallback off.
+if [ "$SANDBOX_MODE" != false ] || [ "${DIVERTED:-0}" = 1 ]; then
     SANDBOX_CONF="sandbox = $SANDBOX_MODE
 sandbox-fallback = false
 sandbox-paths = /bin/sh=$(readlink -f /bin/sh) $CTL /usr /lib? /lib64?"
@@ -236,6 +245,13 @@ probe() {
     local seen; seen=$(grep '^S ' "$CTL/log/nolprobe" | tail -1 | cut -d' ' -f2)
     if [ "$SANDBOX" = 1 ] && [ "$seen" != on ]; then die "plan needs the sandbox but the probe builder ran outside one (sees /nix/var/nix/db)"; fi
     if [ "$SANDBOX" = 0 ] && [ "$seen" != off ]; then die "plan needs unsandboxed builds (sandbox = $SANDBOX_MODE) but the probe builder ran inside a sandbox"; fi
+    if [ "${DIVERTED:-0}" = 1 ]; then
+        # the diversion is real: the probe's output is under the real store dir, not at its name
+        local pout; pout=$(grep '^/' "$WORK/probe.out" | tail -1)
+        [ -n "$pout" ] && [ -e "$(real_path "$pout")" ] || die "plan needs a diverted store but the probe's output ${pout:-?} is not under $REAL_STORE (is the daemon's store local?root=$DIVERTED_ROOT?)"
+        { [ -e "$pout" ] || [ -L "$pout" ]; } && die "plan needs a diverted store but the probe's output is at $pout itself (the daemon's store is not diverted)"
+        say "probe: diverted store, output $pout is $(real_path "$pout"); builder chrooted with sandbox = $SANDBOX_MODE"
+    fi
     if [ "$BUILD_USERS" -gt 0 ]; then
         case "$BL_USER" in "$USER_PREFIX"*) ;; *) die "plan needs build users ($USER_PREFIX*) but the daemon ran the builder as $BL_USER (build-users-group empty?)" ;; esac
     else
@@ -572,11 +588,12 @@ h_flag() { # $1 step, $2 set|clear, $3 flag
     say "step $1 ${2}Flag $3"
 }
 
-path_exists() { [ -e "$1" ] || [ -L "$1" ]; }
+path_exists() { local r; r=$(real_path "$1"); [ -e "$r" ] || [ -L "$r" ]; }
 
 h_corrupt() { # $1 step, $2 drv index: as root, damage the valid output on disk (its registration stays)
     resolve "$2" final
     local p=$RESOLVED
+    [ -n "$p" ] && p=$(real_path "$p")
     [ -n "$p" ] && [ -d "$p" ] || die "step $1: the final path of $(drv_var DRV_ID "$2") is not a directory to corrupt (${p:-unknown})"
     printf 'corrupted\n' > "$p/corrupted" || die "step $1: cannot write into $p"
     say "step $1 corrupt: wrote $p/corrupted"
@@ -589,7 +606,7 @@ h_path() { # $1 step, $2 key, $3 drv index, $4 scratch|final, $5 pathInfo|inspec
     if [ -n "$p" ]; then
         path_exists "$p" && exists=true
         bounded "$STEP_TIMEOUT" "$WORK/pathinfo-$key.out" "$WORK/pathinfo-$key.err" nix path-info "$p" && valid=true
-        [ "$kind" = inspect ] && ins=$(python3 "$PY" inspect "$p")
+        [ "$kind" = inspect ] && ins=$(python3 "$PY" inspect "$(real_path "$p")")
     else
         say "step $step: $(drv_var DRV_ID "$3") has no known $4 path yet (recorded as absent)"
     fi
@@ -607,7 +624,7 @@ print(json.dumps(d))' "$step" "$key" "$kind" "$p" "$exists" "$valid" "$ins")"
 # the auto-GC. It deletes a garbage sentinel made here, and holds the GC lock until it is done.
 # The file is replaced by rename: the daemon must never read it empty (stoll would throw).
 nol_auto_gc() {
-    local f=${_NIX_TEST_FREE_SPACE_FILE:-} plenty i sentinel=/nix/store/nol-autogc-sentinel-$NONCE
+    local f=${_NIX_TEST_FREE_SPACE_FILE:-} plenty i sentinel=$REAL_STORE/nol-autogc-sentinel-$NONCE
     [ -n "$f" ] && [ -f "$f" ] || { echo "nol_auto_gc: no free-space file (plan settings.autoGc: the daemon needs _NIX_TEST_FREE_SPACE_FILE)" >&2; return 2; }
     command -v flock > /dev/null || { echo "nol_auto_gc: flock(1) is required" >&2; return 2; }
     plenty=$(cat "$f")
@@ -616,7 +633,7 @@ nol_auto_gc() {
     for i in $(seq 1 300); do [ -e "$sentinel" ] || break; sleep 0.1; done
     echo "$plenty" > "$f.new" && mv "$f.new" "$f"
     if [ -e "$sentinel" ]; then echo "nol_auto_gc: the daemon started no auto-GC within 30 s" >&2; rmdir "$sentinel"; return 1; fi
-    flock -x /nix/var/nix/gc.lock true
+    flock -x "$STATE_DIR/gc.lock" true
     echo "auto-GC ran (sentinel collected, GC lock free again)"
 }
 
