@@ -145,6 +145,9 @@ mkdir -p "$CTL"/scratch && chmod 755 "$CTL"/scratch
 # build-users-group is not pinned (the group name is the daemon's business): the probe checks
 # who builds. experimental-features is ignored by the daemon, so the probe checks that too.
 export NIX_REMOTE=daemon
+# A client of the daemon reads store files itself (a daemon store is a local-fs store, at /nix/store
+# unless told otherwise: Nix 2.34.8's nix-build reads the .drv it built from disk): give it the root.
+if [ "${DIVERTED:-0}" = 1 ]; then export NIX_REMOTE="daemon?root=$DIVERTED_ROOT"; fi
 SANDBOX_MODE=${SANDBOX_MODE:-$([ "$SANDBOX" = 1 ] && echo true || echo false)}
 # A diverted store chroots every build with sandbox = false too: the same bindings, fallback off.
 if [ "$SANDBOX_MODE" != false ] || [ "${DIVERTED:-0}" = 1 ]; then
@@ -605,6 +608,8 @@ h_path() { # $1 step, $2 key, $3 drv index, $4 scratch|final, $5 pathInfo|inspec
     local p=$RESOLVED exists=false valid=false ins='{}'
     if [ -n "$p" ]; then
         path_exists "$p" && exists=true
+        # a diverted store's path must never appear at its name (the builder wrote it in its chroot)
+        if [ "${DIVERTED:-0}" = 1 ] && { [ -e "$p" ] || [ -L "$p" ]; }; then die "step $step: $p exists at its name, outside the diverted store $REAL_STORE"; fi
         bounded "$STEP_TIMEOUT" "$WORK/pathinfo-$key.out" "$WORK/pathinfo-$key.err" nix path-info "$p" && valid=true
         [ "$kind" = inspect ] && ins=$(python3 "$PY" inspect "$(real_path "$p")")
     else
