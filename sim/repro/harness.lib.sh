@@ -241,7 +241,7 @@ probe() {
     : > "$CTL/log/nolprobe"; chmod 666 "$CTL/log/nolprobe"
     set_nix_args probe
     bounded "$STEP_TIMEOUT" "$WORK/probe.out" "$WORK/probe.err" nix-build "${NBA[@]}" --no-out-link \
-        || die "probe build failed: $(grep -i error "$WORK/probe.err" | tail -3)"
+        || die "probe build failed: $(grep -i error "$WORK/probe.err" | tail -3)$([ "${DIVERTED:-0}" = 1 ] && echo " (a diverted-store plan: is the daemon's store local?root=$DIVERTED_ROOT?)")"
     read_builder_log "$CTL/log/nolprobe"
     [ -n "$BL_USER" ] || die "probe builder could not write to $CTL (sandbox = $SANDBOX planned; a sandbox without $CTL in sandbox-paths hides it)"
     # the probe builder logs 'S on' when it cannot see the daemon's database (inside a sandbox)
