@@ -120,6 +120,25 @@ const plainMkdir: Scenario = {
   derivations: sameUserRetry.derivations.map((d) => ({ ...d, name: 'godyn-mkdir', program: d.program.map((a) => (a.op === 'mkdirP' ? { op: 'mkdir' as const, path: a.path } : a)) })),
 };
 
+/**
+ * An input-addressed build in a chroot, interrupted after its first write, then path-info of its
+ * output path: cleanupBuild moves the unfinished output out of the chroot to its path, unless the
+ * store is diverted, where it looks for it at its real path inside the chroot, finds nothing and
+ * moves nothing (chroot-derivation-builder.cc cleanupBuild). The sandboxed one is the control.
+ */
+function iaInterrupted(name: string, settings: Settings, where: string): Scenario {
+  return {
+    name,
+    doc: `An input-addressed build interrupted after its first write, ${where}; then path-info of its output path: a chrooted build's unfinished output is moved out of the chroot to that path, unless the store is diverted (cleanupBuild looks for it at its real path inside the chroot).`,
+    settings,
+    derivations: [{ id: 'ia', name: 'godyn-ia', kind: 'input-addressed', program: GODYN }],
+    actors: [
+      { id: 'a1', kind: 'build', drv: 'ia', fault: { kind: 'interrupt', before: 'builderAction', nth: 2 } },
+      { id: 'info', kind: 'pathInfo', target: { drv: 'ia', which: 'final' }, after: ['a1'] },
+    ],
+  };
+}
+
 /** One validation scenario: the scenario, how its plan spells a GC, and its name. */
 interface Entry {
   readonly scenario: Scenario;
@@ -176,6 +195,9 @@ const ENTRIES: readonly Entry[] = [
   // sandbox = false on a chroot store (local?root=...): the daemon chroots every build anyway.
   // 2.34.8 only: the 2.8 oracle's host daemon is not given a diverted store
   { scenario: divertedStore, only: ['2.34.8'] },
+  // an interrupted input-addressed chroot build: its output is moved out of the chroot, but not in a diverted store
+  { scenario: iaInterrupted('ia-interrupted-diverted', divertedStore.settings, 'in a diverted store with sandbox = false'), only: ['2.34.8'] },
+  { scenario: iaInterrupted('ia-interrupted-sandbox', linuxSandbox.settings, 'with sandbox = true in /nix/store'), only: ['2.34.8'] },
 ];
 
 /** The scenario on Linux with `nix`'s behaviour (sandbox as the scenario has it). */
