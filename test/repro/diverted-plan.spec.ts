@@ -84,6 +84,20 @@ describe('the diverted-store plan', () => {
     for (const v of VALIDATION_VARIANTS) expect(plan('diverted-store').expect[v], v).toEqual(plan('diverted-store').expect['upstream']);
   });
 
+  it('has a companion: an interrupted input-addressed build, whose unfinished output is not moved out of the chroot there, and is in /nix/store', () => {
+    const diverted = plan('ia-interrupted-diverted');
+    const control = plan('ia-interrupted-sandbox');
+    expect(diverted.settings).toMatchObject({ divertedStore: true });
+    expect(diverted.settings.sandbox).toBeUndefined();
+    expect(control.settings).toMatchObject({ sandbox: true });
+    expect(control.settings.divertedStore).toBeUndefined();
+    for (const v of VALIDATION_VARIANTS) {
+      expect(diverted.expect[v]?.attempts['a1']?.outcome, v).toBe('interrupted');
+      expect(diverted.expect[v]?.paths['info'], v).toEqual({ exists: false, valid: false });
+      expect(control.expect[v]?.paths['info'], v).toEqual({ exists: true, valid: false });
+    }
+  });
+
   it('gets a daemon of its own, whose nix.conf keeps sandbox = false, fallback off, and no store (the clients read it)', () => {
     const p = plan('diverted-store');
     const { divertedStore: _, ...plain } = p.settings;
