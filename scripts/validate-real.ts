@@ -37,7 +37,8 @@
  * (2.8: installs nix-bin and build users on the host, /var/lock/nix-outpath-lab-daemon.lock).
  * Either way: throwaway nix.conf via NIX_CONF_DIR, daemon and every process stopped by PID,
  * refuses to run if a daemon it did not start answers. Plans with GC steps collect every
- * unrooted path in that store.
+ * unrooted path in that store. A diverted-store plan (2.34.8) gets a daemon whose store is the chroot
+ * store <root>/nol/diverted-store, emptied each time that daemon starts.
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
