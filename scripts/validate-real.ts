@@ -37,14 +37,15 @@
  * (2.8: installs nix-bin and build users on the host, /var/lock/nix-outpath-lab-daemon.lock).
  * Either way: throwaway nix.conf via NIX_CONF_DIR, daemon and every process stopped by PID,
  * refuses to run if a daemon it did not start answers. Plans with GC steps collect every
- * unrooted path in that store.
+ * unrooted path in that store. A diverted-store plan (2.34.8) gets a daemon whose store is the chroot
+ * store <root>/nol/diverted-store, emptied each time that daemon starts.
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { compareObservation, parseObservationFile, type Mismatch } from '../sim/repro/observe.js';
-import { parsePlan, type Observation, type PlanSettings, type ReproPlan } from '../sim/repro/plan.js';
+import { DIVERTED_STORE_ROOT, parsePlan, type Observation, type PlanSettings, type ReproPlan } from '../sim/repro/plan.js';
 import { renderScript } from '../sim/repro/render.js';
 import { disagreementDetails, renderReport, reportTable, totalsLine, verdictOf, type ReportRow } from '../sim/repro/report.js';
 import { ORACLE_NIX_VERSIONS, validationPlans, type OracleNix } from '../sim/repro/validation-plans.js';
@@ -52,6 +53,7 @@ import { buildInjector, cellsOf, exploreUpstream, faultCells, injectorSelfCheck,
 import {
   acquireDaemonLock,
   daemonAnswers,
+  daemonOnlyEnv,
   ensureBuildUsers,
   ensureNixInstalled,
   namespaceEnv,
@@ -309,7 +311,9 @@ async function sidOracle(args: Args, abort: AbortSignal): Promise<Oracle> {
           log(noNamespacesSelfCheck(installOnce()));
           namespacesChecked = true;
         }
-        const extraEnv = { ...(args.daemonBin ? { NIX_BIN_DIR: path.dirname(bin) } : {}), ...injector, ...namespaceEnv(settings, '/nol/lib/libnolfault.so') };
+        // a diverted store starts empty at each daemon start (only this run, holding the lock, uses it)
+        if (settings.divertedStore) rmSync(s.hostPath(DIVERTED_STORE_ROOT), { recursive: true, force: true });
+        const extraEnv = { ...(args.daemonBin ? { NIX_BIN_DIR: path.dirname(bin) } : {}), ...injector, ...namespaceEnv(settings, '/nol/lib/libnolfault.so'), ...daemonOnlyEnv(settings) };
         daemon = await startRootDaemon(s, { confEnv, key, logFile: path.join(work, `daemon-${key}.log`), binary: bin, extraEnv }, log);
         // what the daemon itself says over the protocol, not what a binary on disk claims
         const info = s.run(['nix', 'store', 'info'], { timeoutSec: 20, env: daemon.clientEnv });
@@ -369,6 +373,7 @@ async function hostOracle(args: Args, abort: AbortSignal): Promise<Oracle> {
         if (daemon && daemon.key === key && daemon.isAlive()) return;
         if (daemon) await daemon.stop();
         daemon = undefined;
+        if (settings.divertedStore) throw new HarnessError('a diverted-store plan runs on the 2.34.8 oracle only (this host daemon is not given a chroot store)');
         const confEnv = writeNixConf(path.join(work, `conf-${key}`), settings);
         daemon = await startDaemon(
           {

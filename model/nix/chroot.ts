@@ -11,6 +11,13 @@ import { buildGid, builderCreds, chrootParent, usesChroot } from './context.js';
 import { deletePathAll } from './delete-path.js';
 import type { BuildActor, BuildOutcome } from './types.js';
 
+/**
+ * A diverted store's root, as the model names it: the model keeps a diverted store's paths at
+ * /nix/store (only the decision to chroot depends on the diversion), so this prefix appears only
+ * where upstream itself puts the root in front of a store path inside the chroot (cleanupBuild).
+ */
+export const DIVERTED_ROOT = '/diverted-root';
+
 /** Where the builder's `/` is: `<drv>.chroot/root` (chroot-derivation-builder.cc prepareSandbox l.73). */
 export function chrootRoot(d: DrvInfo): string {
   return `${chrootParent(d)}/root`;
@@ -47,23 +54,34 @@ export function prepareSandbox(ctx: Ctx, d: DrvInfo, buildUser: number | undefin
   if (gid !== undefined) fs.chown(ctx.daemon, `${root}/nix/store`, 0, gid);
 }
 
+/** Whether chroot-derivation-builder.cc cleanupBuild looks for `a`'s known output in the chroot to move it out (l.163): a normal build that did not succeed, of an output not valid before. */
+export function looksForFailedOutput(a: BuildActor, outcome: BuildOutcome): boolean {
+  return outcome.kind !== 'success' && a.mode === undefined && a.known !== undefined && a.known.status !== 'valid';
+}
+
 /**
  * chroot-derivation-builder.cc ChrootDerivationBuilder::cleanupBuild (l.157-176): unless the build succeeded (`force`), a known
  * output that was not valid before the build is moved out of the chroot to its store path "for
  * easier debugging" (l.163-173, rename(2) as root), by a normal build only (`buildMode == bmNormal`,
  * l.163: never by a `--check` or `--repair`); then autoDelChroot deletes the whole chroot
- * (l.175). Returns what the trace says.
+ * (l.175). In a diverted store it looks for the output where the builder never wrote it (l.169-170),
+ * so nothing is moved and the output goes with the chroot. Returns what the trace says.
  */
 export function teardownChroot(ctx: Ctx, d: DrvInfo, a: BuildActor, outcome: BuildOutcome): string[] {
   const fs = ctx.fs;
   const notes: string[] = [];
   const known = a.known;
-  if (outcome.kind !== 'success' && a.mode === undefined && known !== undefined && known.status !== 'valid') {
-    const inChroot = `${chrootRoot(d)}${known.path}`;
+  if (known !== undefined && looksForFailedOutput(a, outcome)) {
+    // chroot-derivation-builder.cc looks in the chroot at the output's REAL path (l.169-170), while the
+    // builder wrote it at its store path there (chrootStoreDir, l.114): the same unless the store is diverted,
+    // whose real path carries the root's prefix (the model names that root DIVERTED_ROOT)
+    const inChroot = `${chrootRoot(d)}${ctx.scenario.settings.divertedStore === true ? DIVERTED_ROOT : ''}${known.path}`;
     if (fs.lstat(ctx.daemon, inChroot).ok) {
       // std::filesystem::rename throws on failure; the destructor path swallows it and AutoDelete still runs
       const r = fs.rename(ctx.daemon, inChroot, known.path);
       notes.push(r.ok ? `moved ${known.path} out of the chroot` : `moving ${known.path} out of the chroot: ${r.error.errno}`);
+    } else if (ctx.scenario.settings.divertedStore === true) {
+      notes.push(`${known.path} not moved out of the chroot: looked for at ${inChroot} (its real path in a diverted store)`);
     }
   }
   deletePathAll(fs, ctx.daemon, chrootParent(d));

@@ -256,6 +256,11 @@ export const CITATIONS: { readonly [K in SrcKey]?: readonly Citation[] | NotUpst
     { file: CHROOT, fn: 'ChrootDerivationBuilder::cleanupBuild', line: 157, quote: 'void cleanupBuild(bool force) override', to: { line: 176, quote: '}' } },
     { file: CHROOT, fn: 'ChrootDerivationBuilder::cleanupBuild', line: 163, quote: 'if (!force && buildMode == bmNormal)' },
   ],
+  chrootCleanupDiverted: [
+    { file: CHROOT, fn: 'ChrootDerivationBuilder::cleanupBuild', line: 169, quote: 'std::filesystem::path p = store.toRealPath(status.known->path);', to: { line: 170, quote: 'std::filesystem::path chrootPath = chrootRootDir / p.relative_path();' } },
+    { file: CHROOT, fn: 'ChrootDerivationBuilder::cleanupBuild', line: 171, quote: 'if (pathExists(chrootPath))' },
+    { file: CHROOT, fn: 'ChrootDerivationBuilder::prepareSandbox', line: 114, quote: 'std::filesystem::path chrootStoreDir = chrootRootDir / std::filesystem::path(store.storeDir).relative_path();' },
+  ],
   lockAllOutputs: [
     { file: DBG, fn: 'acquireResources', line: 390, quote: 'for (auto & i : drv->outputsAndOptPaths(worker.store)) {', to: { line: 397, quote: '}' } },
     { file: DBG, fn: 'acquireResources', line: 401, quote: 'if (!outputLocks.lockPaths(lockFiles, "", false)) {' },

@@ -14,7 +14,7 @@
 import type { Ctx } from './context.js';
 import { drvOf, outputViews, usesChroot } from './context.js';
 import { focus, slotsOf, startDeletions } from './outputs.js';
-import { teardownChroot } from './chroot.js';
+import { looksForFailedOutput, teardownChroot } from './chroot.js';
 import { startDelete } from './delete-path.js';
 import type { CleanupOutcome } from './design.js';
 import { applyAsked, atCleanup } from './hooks.js';
@@ -88,7 +88,7 @@ function afterTmpDir(ctx: Ctx, s: ModelState, a: BuildActor, outcome: BuildOutco
   const d = drvOf(ctx, a.drv);
   if (!usesChroot(ctx, d) || a.scratch === undefined) return release(ctx, s, a, outcome);
   const notes = teardownChroot(ctx, d, a, outcome);
-  return at(s, a, outcome, 'release', notes.join('; '), SRC.chrootCleanup);
+  return at(s, a, outcome, 'release', notes.join('; '), ctx.scenario.settings.divertedStore === true && looksForFailedOutput(a, outcome) ? SRC.chrootCleanupDiverted : SRC.chrootCleanup);
 }
 
 /** The builder object goes (build user released), then ~PathLocks: lock files deleted only on success. */

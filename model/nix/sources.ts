@@ -33,6 +33,7 @@ export const SRC = {
   prepareSandbox: 'libstore/unix/build/chroot-derivation-builder.cc prepareSandbox (l.55)',
   enterChroot: 'libstore/unix/build/linux-derivation-builder.cc ChrootLinuxDerivationBuilder::enterChroot (l.567; pivot_root + chroot(".") l.786-789)',
   chrootCleanup: 'libstore/unix/build/chroot-derivation-builder.cc ChrootDerivationBuilder::cleanupBuild (l.157-176)',
+  chrootCleanupDiverted: 'libstore/unix/build/chroot-derivation-builder.cc ChrootDerivationBuilder::cleanupBuild: the output is looked for in the chroot at its real path (l.169-170), which a diverted store prefixes with its root, not where the builder wrote it',
   runChild: 'libstore/unix/build/derivation-builder.cc runChild/setUser (l.1385): the builder runs as the build user',
   unprepareBuild: 'libstore/unix/build/derivation-builder.cc unprepareBuild (l.545)',
   registerOutputs: 'libstore/unix/build/derivation-builder.cc registerOutputs (l.1417)',

@@ -11,7 +11,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { experimentalFeatures, type PlanSettings } from '../../sim/repro/plan.js';
+import { DIVERTED_STORE_ROOT, experimentalFeatures, type PlanSettings } from '../../sim/repro/plan.js';
 
 /** Shared by everything that uses the daemon on this machine. NOL_DAEMON_LOCK overrides it for tests only. */
 export const DAEMON_LOCK = '/var/lock/nix-outpath-lab-daemon.lock';
@@ -172,7 +172,7 @@ export const FREE_SPACE_PLENTY = 1_000_000_000_000;
 
 /** Daemon configuration that differs between plans; plans with the same key share one daemon. */
 export function settingsKey(s: PlanSettings): string {
-  return `${s.buildUsers > 0 ? 'multi-user' : 'single-user'}${s.keepFailed ? '+keep-failed' : ''}${s.sandbox === 'relaxed' ? '+sandbox-relaxed' : s.sandbox ? '+sandbox' : ''}${s.autoAllocateUids ? '+auto-uids' : ''}${s.autoGc ? '+auto-gc' : ''}${s.caDerivations === false ? '+no-ca' : ''}${s.mountAndPidNamespaces === false ? '+no-namespaces' : ''}${s.sandboxFallback ? '+sandbox-fallback' : ''}`;
+  return `${s.buildUsers > 0 ? 'multi-user' : 'single-user'}${s.keepFailed ? '+keep-failed' : ''}${s.sandbox === 'relaxed' ? '+sandbox-relaxed' : s.sandbox ? '+sandbox' : ''}${s.autoAllocateUids ? '+auto-uids' : ''}${s.autoGc ? '+auto-gc' : ''}${s.caDerivations === false ? '+no-ca' : ''}${s.mountAndPidNamespaces === false ? '+no-namespaces' : ''}${s.sandboxFallback ? '+sandbox-fallback' : ''}${s.divertedStore ? '+diverted' : ''}`;
 }
 
 /**
@@ -183,6 +183,16 @@ export function settingsKey(s: PlanSettings): string {
  */
 export function namespaceEnv(s: PlanSettings, injector: string): Record<string, string> {
   return s.mountAndPidNamespaces === false ? { LD_PRELOAD: injector, NOL_NO_NAMESPACES: '1' } : {};
+}
+
+/**
+ * What the daemon alone gets on top of the shared nix.conf: with a diverted store, `store =
+ * local?root=<root>` (in NIX_CONFIG, which Nix applies after nix.conf). Not in nix.conf: the
+ * clients read that too, and `store` there would have them open the store themselves instead of
+ * asking the daemon (their NIX_REMOTE=daemon is only the setting's default).
+ */
+export function daemonOnlyEnv(s: PlanSettings, root = DIVERTED_STORE_ROOT): Record<string, string> {
+  return s.divertedStore ? { NIX_CONFIG: `store = local?root=${root}` } : {};
 }
 
 /**
@@ -200,7 +210,8 @@ export function writeNixConf(dir: string, s: PlanSettings, seenAs = dir): Record
     [
       `build-users-group = ${s.buildUsers > 0 ? 'nixbld' : ''}`,
       `sandbox = ${String(s.sandbox ?? false)}`,
-      ...(s.sandbox ? [`sandbox-fallback = ${String(s.sandboxFallback === true)}`] : []),
+      // a diverted store chroots every build (sandbox = false too): it must fail, not build without
+      ...(s.sandbox || s.divertedStore ? [`sandbox-fallback = ${String(s.sandboxFallback === true)}`] : []),
       `experimental-features = ${experimentalFeatures(s)}`,
       ...(s.autoAllocateUids ? ['auto-allocate-uids = true'] : []),
       'substituters =',

@@ -177,6 +177,9 @@ export function planFromFaultTrace(trace: Trace, name: string, alsoFor: readonly
 
   const sched = schedule(scenario, steps);
   if (!sched.ok) return no(sched.error);
+  // the injector matches the daemon's own paths, which in a diverted store lie under its root, not /nix/store
+  const atDaemon = sched.value.steps.some((x) => (x.kind === 'build' && x.daemonAt !== undefined) || (x.kind === 'resume' && x.then?.daemonAt !== undefined));
+  if (atDaemon && scenario.settings.divertedStore === true) return no("a diverted store: the daemon's file operations are on its real paths under the store's root, which the injector's /nix/store globs do not match");
   const derivations = [];
   for (const d of scenario.derivations) {
     const program = planProgram(d, sched.value.gates);

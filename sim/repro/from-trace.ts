@@ -233,17 +233,20 @@ export function observationOf(r: Pick<Run, 'world' | 'steps'>, s: Scenario, gate
 
 /**
  * Why the harness cannot give a real daemon the sandbox settings of `s`, if it cannot: it sets
- * `sandbox = true`, `false`, or `relaxed` with every derivation __noChroot (and no other), in
- * /nix/store, on a kernel with mount and PID namespaces or (Linux) on one the daemon is kept from
- * using (the fault injector's no-namespaces mode), with sandbox-fallback as the scenario sets it.
+ * `sandbox = true`, `false`, or `relaxed` with every derivation __noChroot (and no other), on a
+ * kernel with mount and PID namespaces or (Linux) on one the daemon is kept from using (the fault
+ * injector's no-namespaces mode), with sandbox-fallback as the scenario sets it, in /nix/store or,
+ * on Linux, in a diverted store (a chroot store, which chroots every build whatever `sandbox` says).
  */
 export function sandboxSettingsUnplannable(s: Pick<Scenario, 'settings' | 'derivations'>): string | undefined {
   const st = s.settings;
-  if (st.divertedStore === true) return 'a diverted store: the harness builds in /nix/store';
   // on Linux the harness takes them away (PlanSettings.mountAndPidNamespaces); elsewhere upstream never probes for them
   if (st.mountAndPidNamespaces === false && st.platform !== 'linux') return 'a kernel without mount and PID namespaces: only a Linux daemon is run without them';
   // the harness's check of relaxed builds a probe the daemon must sandbox
   if (st.mountAndPidNamespaces === false && st.sandbox === 'relaxed') return 'sandbox = relaxed without mount and PID namespaces: the harness checks relaxed with a probe the daemon must sandbox';
+  if (st.mountAndPidNamespaces === false && st.divertedStore === true) return 'a diverted store without mount and PID namespaces: the harness runs each of the two on its own';
+  if (st.divertedStore === true && st.platform !== 'linux') return `a diverted store on ${st.platform} (every build refused): the harness runs a diverted store on Linux only`;
+  if (st.divertedStore === true && st.sandbox === 'relaxed') return 'a diverted store with sandbox = relaxed: the harness runs relaxed plans unsandboxed (all __noChroot), a diverted store chroots them all';
   const boxed = s.derivations.find((d) => d.noChroot !== true);
   if (st.sandbox === 'relaxed' && boxed) return `sandbox = relaxed and ${boxed.id} has no __noChroot: the harness runs all builds of a plan unsandboxed under relaxed`;
   const noChroot = s.derivations.find((d) => d.noChroot === true);
@@ -270,6 +273,7 @@ export function planSettings(scenario: Scenario): PlanSettings {
     ...(s.mountAndPidNamespaces === false ? { mountAndPidNamespaces: false as const } : {}),
     // upstream's default is true; the harness sets it only where it can matter (no namespaces)
     ...(s.sandbox !== false && s.mountAndPidNamespaces === false && s.sandboxFallback !== false ? { sandboxFallback: true as const } : {}),
+    ...(s.divertedStore === true ? { divertedStore: true as const } : {}),
   };
 }
 

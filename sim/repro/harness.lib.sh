@@ -18,6 +18,14 @@ BUILD_TIMEOUT=${NOL_BUILD_TIMEOUT:-2}    # `timeout` of a build that times out a
 # auto-allocate-uids keeps its locks in userpool2/slot-<i>, named users in userpool/<uid>
 if [ "${AUTO_UIDS:-0}" = 1 ]; then USERPOOL_DIR=${NOL_USERPOOL_DIR:-/nix/var/nix/userpool2}; else USERPOOL_DIR=${NOL_USERPOOL_DIR:-/nix/var/nix/userpool}; fi
 SOCKET=/nix/var/nix/daemon-socket/socket
+# A diverted store (DIVERTED=1, plan settings.divertedStore): its paths are still named /nix/store/...
+# (the daemon, the builders, path-info and delete use those names), but they live under
+# $DIVERTED_ROOT/nix/store, and its state (db, gc.lock) under $DIVERTED_ROOT/nix/var/nix. The build
+# users' locks and the socket stay under /nix/var/nix (libstore/unix/user-lock.cc takes
+# settings.nixStateDir, not the store's). Whatever looks at a path on disk asks real_path.
+if [ "${DIVERTED:-0}" = 1 ]; then REAL_STORE=${DIVERTED_ROOT:?}/nix/store; STATE_DIR=$DIVERTED_ROOT/nix/var/nix; else REAL_STORE=/nix/store; STATE_DIR=/nix/var/nix; fi
+export NOL_REAL_STORE=$REAL_STORE   # oracle.py lists a successful attempt's output files there
+real_path() { case "$1" in /nix/store/*) printf '%s' "$REAL_STORE/${1#/nix/store/}" ;; *) printf '%s' "$1" ;; esac; }
 
 usage() {
     sed -n '2,/^$/s/^# \{0,1\}//p' "$0"
@@ -139,8 +147,12 @@ mkdir -p "$CTL"/scratch && chmod 755 "$CTL"/scratch
 # build-users-group is not pinned (the group name is the daemon's business): the probe checks
 # who builds. experimental-features is ignored by the daemon, so the probe checks that too.
 export NIX_REMOTE=daemon
+# A client of the daemon reads store files itself (a daemon store is a local-fs store, at /nix/store
+# unless told otherwise: Nix 2.34.8's nix-build reads the .drv it built from disk): give it the root.
+if [ "${DIVERTED:-0}" = 1 ]; then export NIX_REMOTE="daemon?root=$DIVERTED_ROOT"; fi
 SANDBOX_MODE=${SANDBOX_MODE:-$([ "$SANDBOX" = 1 ] && echo true || echo false)}
-if [ "$SANDBOX_MODE" != false ]; then
+# A diverted store chroots every build with sandbox = false too: the same bindings, fallback off.
+if [ "$SANDBOX_MODE" != false ] || [ "${DIVERTED:-0}" = 1 ]; then
     SANDBOX_CONF="sandbox = $SANDBOX_MODE
 sandbox-fallback = $([ "${SANDBOX_FALLBACK:-0}" = 1 ] && echo true || echo false)
 sandbox-paths = /bin/sh=$(readlink -f /bin/sh) $CTL /usr /lib? /lib64?"
@@ -254,7 +266,7 @@ probe() {
         # without namespaces, --debug shows makeDerivationBuilder's fallback (checked below)
         local dbg=(); [ "${NO_NAMESPACES:-0}" = 1 ] && dbg=(--debug)
         bounded "$STEP_TIMEOUT" "$WORK/probe.out" "$WORK/probe.err" nix-build "${NBA[@]}" --no-out-link ${dbg[@]+"${dbg[@]}"} \
-            || die "probe build failed: $(grep -i error "$WORK/probe.err" | tail -3)"
+            || die "probe build failed: $(grep -i error "$WORK/probe.err" | tail -3)$([ "${DIVERTED:-0}" = 1 ] && echo " (a diverted-store plan: is the daemon's store local?root=$DIVERTED_ROOT?)")"
         if [ "${NO_NAMESPACES:-0}" = 1 ] && [ "$SANDBOX_MODE" = true ] && ! grep -q "$FALLBACK_MSG" "$WORK/probe.err"; then
             die "plan needs a daemon that falls back for want of namespaces, but the probe's --debug output lacks '$FALLBACK_MSG'"
         fi
@@ -265,6 +277,13 @@ probe() {
         if [ "$SANDBOX" = 1 ] && [ "$seen" != on ]; then die "plan needs the sandbox but the probe builder ran outside one (sees /nix/var/nix/db)"; fi
         if [ "${NO_NAMESPACES:-0}" = 1 ] && [ "$seen" != off ]; then die "plan needs a daemon without mount namespaces (sandbox-fallback builds unsandboxed) but the probe builder ran inside a sandbox"; fi
         if [ "$SANDBOX" = 0 ] && [ "$seen" != off ]; then die "plan needs unsandboxed builds (sandbox = $SANDBOX_MODE) but the probe builder ran inside a sandbox"; fi
+        if [ "${DIVERTED:-0}" = 1 ]; then
+            # the diversion is real: the probe's output is under the real store dir, not at its name
+            local pout; pout=$(grep '^/' "$WORK/probe.out" | tail -1)
+            [ -n "$pout" ] && [ -e "$(real_path "$pout")" ] || die "plan needs a diverted store but the probe's output ${pout:-?} is not under $REAL_STORE (is the daemon's store local?root=$DIVERTED_ROOT?)"
+            { [ -e "$pout" ] || [ -L "$pout" ]; } && die "plan needs a diverted store but the probe's output is at $pout itself (the daemon's store is not diverted)"
+            say "probe: diverted store, output $pout is $(real_path "$pout"); builder chrooted with sandbox = $SANDBOX_MODE"
+        fi
         if [ "$BUILD_USERS" -gt 0 ]; then
             case "$BL_USER" in "$USER_PREFIX"*) ;; *) die "plan needs build users ($USER_PREFIX*) but the daemon ran the builder as $BL_USER (build-users-group empty?)" ;; esac
         else
@@ -606,11 +625,12 @@ h_flag() { # $1 step, $2 set|clear, $3 flag
     say "step $1 ${2}Flag $3"
 }
 
-path_exists() { [ -e "$1" ] || [ -L "$1" ]; }
+path_exists() { local r; r=$(real_path "$1"); [ -e "$r" ] || [ -L "$r" ]; }
 
 h_corrupt() { # $1 step, $2 drv index: as root, damage the valid output on disk (its registration stays)
     resolve "$2" final
     local p=$RESOLVED
+    [ -n "$p" ] && p=$(real_path "$p")
     [ -n "$p" ] && [ -d "$p" ] || die "step $1: the final path of $(drv_var DRV_ID "$2") is not a directory to corrupt (${p:-unknown})"
     printf 'corrupted\n' > "$p/corrupted" || die "step $1: cannot write into $p"
     say "step $1 corrupt: wrote $p/corrupted"
@@ -622,8 +642,10 @@ h_path() { # $1 step, $2 key, $3 drv index, $4 scratch|final, $5 pathInfo|inspec
     local p=$RESOLVED exists=false valid=false ins='{}'
     if [ -n "$p" ]; then
         path_exists "$p" && exists=true
+        # a diverted store's path must never appear at its name (the builder wrote it in its chroot)
+        if [ "${DIVERTED:-0}" = 1 ] && { [ -e "$p" ] || [ -L "$p" ]; }; then die "step $step: $p exists at its name, outside the diverted store $REAL_STORE"; fi
         bounded "$STEP_TIMEOUT" "$WORK/pathinfo-$key.out" "$WORK/pathinfo-$key.err" nix path-info "$p" && valid=true
-        [ "$kind" = inspect ] && ins=$(python3 "$PY" inspect "$p")
+        [ "$kind" = inspect ] && ins=$(python3 "$PY" inspect "$(real_path "$p")")
     else
         say "step $step: $(drv_var DRV_ID "$3") has no known $4 path yet (recorded as absent)"
     fi
@@ -641,7 +663,7 @@ print(json.dumps(d))' "$step" "$key" "$kind" "$p" "$exists" "$valid" "$ins")"
 # the auto-GC. It deletes a garbage sentinel made here, and holds the GC lock until it is done.
 # The file is replaced by rename: the daemon must never read it empty (stoll would throw).
 nol_auto_gc() {
-    local f=${_NIX_TEST_FREE_SPACE_FILE:-} plenty i sentinel=/nix/store/nol-autogc-sentinel-$NONCE
+    local f=${_NIX_TEST_FREE_SPACE_FILE:-} plenty i sentinel=$REAL_STORE/nol-autogc-sentinel-$NONCE
     [ -n "$f" ] && [ -f "$f" ] || { echo "nol_auto_gc: no free-space file (plan settings.autoGc: the daemon needs _NIX_TEST_FREE_SPACE_FILE)" >&2; return 2; }
     command -v flock > /dev/null || { echo "nol_auto_gc: flock(1) is required" >&2; return 2; }
     plenty=$(cat "$f")
@@ -650,7 +672,7 @@ nol_auto_gc() {
     for i in $(seq 1 300); do [ -e "$sentinel" ] || break; sleep 0.1; done
     echo "$plenty" > "$f.new" && mv "$f.new" "$f"
     if [ -e "$sentinel" ]; then echo "nol_auto_gc: the daemon started no auto-GC within 30 s" >&2; rmdir "$sentinel"; return 1; fi
-    flock -x /nix/var/nix/gc.lock true
+    flock -x "$STATE_DIR/gc.lock" true
     echo "auto-GC ran (sentinel collected, GC lock free again)"
 }
 

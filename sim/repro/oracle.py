@@ -58,6 +58,14 @@ def inspect(path):
     return {'exists': True, 'owner': owner_name(st.st_uid), 'mode': format(st.st_mode & 0o7777, 'o'), 'files': files}
 
 
+def real_path(path):
+    """Where a store path (named /nix/store/...) lives on disk: NOL_REAL_STORE for a diverted store."""
+    real = os.environ.get('NOL_REAL_STORE', '/nix/store')
+    if path and real != '/nix/store' and path.startswith('/nix/store/'):
+        return real + path[len('/nix/store'):]
+    return path
+
+
 def output_files(path):
     """relative path -> content; 'dir/' -> ''; symlink -> '-> target' (see AttemptObservation.outputFiles)."""
     if not path or not os.path.isdir(path):
@@ -145,7 +153,7 @@ def attempt_fact(name, drv, store_name, rc, interrupted, blog, client_err, final
     if b['dir'] and sandbox != '1':
         fact['observation']['buildDirKept'] = os.path.isdir(b['dir'])
     if outcome == 'success':
-        files = output_files(final)
+        files = output_files(real_path(final))
         if files is not None:
             fact['observation']['outputFiles'] = files
     return fact

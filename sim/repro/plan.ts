@@ -108,7 +108,24 @@ export interface PlanSettings {
    * `sandbox-fallback = false` wherever the sandbox is on.
    */
   readonly sandboxFallback?: true;
+  /**
+   * `true` (Linux): the daemon's store is diverted, a chroot store `local?root=`{@link DIVERTED_STORE_ROOT}
+   * (logically still /nix/store, physically under the root), set for the daemon alone, so its
+   * clients still talk to it. Nix then chroots every build whatever `sandbox` says: the script
+   * binds its control dir, /usr and /bin/sh into the chroot as for `sandbox = true` (with
+   * `sandbox-fallback = false`), looks for store paths under the real store dir, and its probe
+   * checks the diversion (the probe's output is under the real dir, not in /nix/store) and the
+   * chroot (the probe builder sees no /nix/var/nix/db). Absent = the store in its usual place.
+   */
+  readonly divertedStore?: true;
 }
+
+/**
+ * Where a daemon with {@link PlanSettings.divertedStore} keeps its store: its `root`, so the real
+ * store dir is `<root>/nix/store` and its state `<root>/nix/var/nix`. The rendered script's default
+ * (NOL_DIVERTED_ROOT overrides it); validate-real gives the daemon the same.
+ */
+export const DIVERTED_STORE_ROOT = '/nol/diverted-store';
 
 /**
  * The daemon's `experimental-features` for these settings (nix.conf and the script header alike):
@@ -506,6 +523,7 @@ const planShape = z.strictObject({
     caDerivations: z.literal(false).exactOptional(),
     mountAndPidNamespaces: z.literal(false).exactOptional(),
     sandboxFallback: z.literal(true).exactOptional(),
+    divertedStore: z.literal(true).exactOptional(),
   }),
   derivations: z.array(z.strictObject({ id: ident, kind: z.enum(['ca-floating', 'input-addressed']), name: storeName, program: z.array(builderAction).max(200), noChroot: z.literal(true).exactOptional() })).min(1),
   steps: z.array(planStep).min(1).max(500),
@@ -531,6 +549,8 @@ function checkPlan(plan: z.infer<typeof planShape>, ctx: z.core.$RefinementCtx<z
     // the harness runs every build of a plan sandboxed or every build not: under relaxed, all __noChroot
     if (plan.settings.sandbox === 'relaxed' && d.noChroot !== true) issue(['derivations', i], 'settings.sandbox is "relaxed": every derivation needs noChroot (the harness runs all builds of a plan unsandboxed there)');
     if (plan.settings.caDerivations === false && d.kind === 'ca-floating') issue(['derivations', i, 'kind'], 'a floating CA derivation needs the experimental feature ca-derivations, which settings.caDerivations false turns off');
+    // a diverted store chroots every build, __noChroot or not: the harness would expect the opposite
+    if (plan.settings.divertedStore === true && d.noChroot === true) issue(['derivations', i, 'noChroot'], 'settings.divertedStore chroots every build: noChroot would change nothing');
     if (plan.settings.sandbox !== 'relaxed' && d.noChroot === true) issue(['derivations', i, 'noChroot'], `noChroot needs settings.sandbox = "relaxed" (with sandbox = ${String(plan.settings.sandbox ?? false)} the daemon refuses it or ignores it)`);
     drvs.set(d.id, d);
     const gates = new Set<string>();

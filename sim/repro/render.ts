@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuilderAction, DaemonPoint, PlanDerivation, PlanStep, ReproPlan } from './plan.js';
-import { experimentalFeatures, stepKey } from './plan.js';
+import { DIVERTED_STORE_ROOT, experimentalFeatures, stepKey } from './plan.js';
 
 export type Platform = 'linux' | 'darwin';
 
@@ -185,8 +185,14 @@ const HOLD_SPEC = {
   args: ['-c', `${WHO}\nprintf 'U %s %s %s %s\\n' "$nol_uid" "$nol_user" "$out" "$$" >> "$nolCtl/blk/$nolTag"\nread x < "$nolCtl/hold.fifo"\nmkdir "$out"\n`],
 };
 
-/** The probe (and, under relaxed, `noChroot` as the plan's builds have it: see PlanSettings.sandbox). */
-function probeSpec(ca: boolean, noChroot = false): Record<string, unknown> {
+/**
+ * The probe (and, under relaxed, `noChroot` as the plan's builds have it: see PlanSettings.sandbox).
+ * `diverted`: the usual store's database may not exist on a machine whose daemon keeps its store
+ * elsewhere, so the probe also looks for the daemon's socket dir (/nix/var/nix/daemon-socket,
+ * there whenever a client can talk to the daemon): a chroot holds neither.
+ */
+function probeSpec(ca: boolean, noChroot = false, diverted = false): Record<string, unknown> {
+  const seen = diverted ? '[ -e /nix/var/nix/db ] || [ -e /nix/var/nix/daemon-socket ]' : '[ -e /nix/var/nix/db ]';
   return {
     name: 'nol-probe',
     nolDrv: 'nolprobe',
@@ -195,7 +201,7 @@ function probeSpec(ca: boolean, noChroot = false): Record<string, unknown> {
     // 'S on': the daemon's database is out of sight, i.e. the builder runs in a sandbox
     args: [
       '-c',
-      `${WHO}\nL="$nolCtl/log/nolprobe"\nprintf 'U %s %s %s %s\\n' "$nol_uid" "$nol_user" "$out" "$$" >> "$L"\nif [ -e /nix/var/nix/db ]; then echo 'S off'; else echo 'S on'; fi >> "$L"\nmkdir "$out"\n`,
+      `${WHO}\nL="$nolCtl/log/nolprobe"\nprintf 'U %s %s %s %s\\n' "$nol_uid" "$nol_user" "$out" "$$" >> "$L"\nif ${seen}; then echo 'S off'; else echo 'S on'; fi >> "$L"\nmkdir "$out"\n`,
     ],
     ...(ca ? CA_ATTRS : {}),
     ...(noChroot ? NO_CHROOT : {}),
@@ -317,6 +323,12 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
         ]
       : []),
     `#   experimental-features = ${experimentalFeatures(plan.settings)}${plan.settings.caDerivations === false ? ' (no ca-derivations: no output gets a realisation)' : ''}`,
+    ...(plan.settings.divertedStore
+      ? [
+          `#   store = local?root=${DIVERTED_STORE_ROOT} for the daemon alone (or NOL_DIVERTED_ROOT=ROOT here for its root): a diverted`,
+          '#   store, which chroots every build although sandbox = false (the script binds its control dir and /usr into it)',
+        ]
+      : []),
     ...(plan.settings.autoAllocateUids ? [`#   auto-allocate-uids = true (${String(plan.settings.buildUsers)} or more uid slots)`] : []),
     ...(plan.settings.autoGc
       ? [
@@ -351,8 +363,9 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
     `BUILD_USERS=${plan.settings.buildUsers}`,
     `KEEP_FAILED=${String(plan.settings.keepFailed)}`,
     // SANDBOX: whether the plan's builds are sandboxed; SANDBOX_MODE: the `sandbox` option itself
-    // (a daemon without mount namespaces sandboxes nothing: it falls back or refuses)
-    `SANDBOX=${plan.settings.sandbox === true && plan.settings.mountAndPidNamespaces !== false ? 1 : 0}`,
+    // (a daemon without mount namespaces sandboxes nothing: it falls back or refuses; a diverted
+    // store chroots every build whatever `sandbox` says)
+    `SANDBOX=${(plan.settings.sandbox === true && plan.settings.mountAndPidNamespaces !== false) || plan.settings.divertedStore === true ? 1 : 0}`,
     `SANDBOX_MODE=${String(plan.settings.sandbox ?? false)}`,
     `NO_NAMESPACES=${plan.settings.mountAndPidNamespaces === false ? 1 : 0}`,
     `SANDBOX_FALLBACK=${plan.settings.sandboxFallback === true ? 1 : 0}`,
@@ -364,6 +377,9 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
     // an auto-allocated uid has no passwd entry: the harness names it uid<N>, as the model does
     `USER_PREFIX=${plan.settings.autoAllocateUids ? 'uid' : userPrefix(opts.platform)}`,
     `AUTO_UIDS=${plan.settings.autoAllocateUids ? 1 : 0}`,
+    // DIVERTED: the daemon's store is local?root=$DIVERTED_ROOT, its paths physically under $DIVERTED_ROOT/nix/store
+    `DIVERTED=${plan.settings.divertedStore ? 1 : 0}`,
+    ...(plan.settings.divertedStore ? [`DIVERTED_ROOT=\${NOL_DIVERTED_ROOT:-${DIVERTED_STORE_ROOT}}`] : []),
     `NDRV=${plan.derivations.length}`,
     ...plan.derivations.map((d, i) => `DRV_ID_${i}=${d.id}; DRV_KIND_${i}=${d.kind}; DRV_NAME_${i}=${d.name}`),
     '',
@@ -372,7 +388,7 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
     heredoc('"$PY"', readFileSync(join(here, 'oracle.py'), 'utf8')),
     heredoc('"$WORK/drv.nix"', DRV_NIX),
     ...plan.derivations.map((d, i) => heredoc(`"$WORK/spec-${i}.json"`, JSON.stringify(derivationSpec(d, opts.platform), null, 1))),
-    heredoc('"$WORK/spec-probe.json"', JSON.stringify(probeSpec(hasCa, relaxed), null, 1)),
+    heredoc('"$WORK/spec-probe.json"', JSON.stringify(probeSpec(hasCa, relaxed, plan.settings.divertedStore === true), null, 1)),
     // under relaxed, a probe without __noChroot must run sandboxed: the daemon really is in relaxed mode
     ...(relaxed ? [heredoc('"$WORK/spec-probeboxed.json"', JSON.stringify(probeSpec(hasCa), null, 1))] : []),
     // without ca-derivations, a floating CA probe the daemon must refuse: it really runs without the feature

@@ -32,6 +32,7 @@ import {
   autoAllocateUidsSandbox,
   sandboxFallback,
   sandboxUnavailable,
+  divertedStore,
 } from '../scenarios/builtin.js';
 import { autoGcDuringCaBuildLinux } from '../scenarios/auto-gc.js';
 import { GODYN } from '../scenarios/common.js';
@@ -59,7 +60,6 @@ export const NOT_ON_A_REAL_DAEMON: Readonly<Record<string, string>> = {
   'hostile-replant': 'the hostile builder loops while the victim builds: the harness has no shell form for a loop, nor for two builds interleaved',
   'hostile-replant-single-user': 'the hostile builder loops while the victim builds: the harness has no shell form for a loop, nor for two builds interleaved',
   'check-concurrent-gc': 'the GC runs while a --check build is building: these plans hold one actor at a time during a build',
-  'diverted-store': 'a diverted store: the harness builds in /nix/store',
   'repair-concurrent-gc': 'the GC runs while a --repair build is building, after the build and the damage that set it up: these plans place an actor during a build only when it and the build are all there is (validate:faults runs its counterexamples, a GC while the repair\'s builder is held)',
   'auto-gc-during-ca-build-darwin': "the daemon's own auto-GC during a build on darwin: no darwin here",
   'multi-output-ca-interrupted': 'a derivation with two outputs, interrupted inside registerOutputs between them: the harness writes single-output derivations, and no gate in the builder can hold the daemon there',
@@ -119,6 +119,25 @@ const plainMkdir: Scenario = {
   doc: 'Same-user retry of a builder that does plain `mkdir $out` (no -p): EEXIST on the stranded dir; without set -e it carries on and the stale file leaks.',
   derivations: sameUserRetry.derivations.map((d) => ({ ...d, name: 'godyn-mkdir', program: d.program.map((a) => (a.op === 'mkdirP' ? { op: 'mkdir' as const, path: a.path } : a)) })),
 };
+
+/**
+ * An input-addressed build in a chroot, interrupted after its first write, then path-info of its
+ * output path: cleanupBuild moves the unfinished output out of the chroot to its path, unless the
+ * store is diverted, where it looks for it at its real path inside the chroot, finds nothing and
+ * moves nothing (chroot-derivation-builder.cc cleanupBuild). The sandboxed one is the control.
+ */
+function iaInterrupted(name: string, settings: Settings, where: string): Scenario {
+  return {
+    name,
+    doc: `An input-addressed build interrupted after its first write, ${where}; then path-info of its output path: a chrooted build's unfinished output is moved out of the chroot to that path, unless the store is diverted (cleanupBuild looks for it at its real path inside the chroot).`,
+    settings,
+    derivations: [{ id: 'ia', name: 'godyn-ia', kind: 'input-addressed', program: GODYN }],
+    actors: [
+      { id: 'a1', kind: 'build', drv: 'ia', fault: { kind: 'interrupt', before: 'builderAction', nth: 2 } },
+      { id: 'info', kind: 'pathInfo', target: { drv: 'ia', which: 'final' }, after: ['a1'] },
+    ],
+  };
+}
 
 /** One validation scenario: the scenario, how its plan spells a GC, and its name. */
 interface Entry {
@@ -180,6 +199,12 @@ const ENTRIES: readonly Entry[] = [
   // personality does not model
   { scenario: sandboxFallback, only: ['2.34.8'] },
   { scenario: sandboxUnavailable, only: ['2.34.8'] },
+  // sandbox = false on a chroot store (local?root=...): the daemon chroots every build anyway.
+  // 2.34.8 only: the 2.8 oracle's host daemon is not given a diverted store
+  { scenario: divertedStore, only: ['2.34.8'] },
+  // an interrupted input-addressed chroot build: its output is moved out of the chroot, but not in a diverted store
+  { scenario: iaInterrupted('ia-interrupted-diverted', divertedStore.settings, 'in a diverted store with sandbox = false'), only: ['2.34.8'] },
+  { scenario: iaInterrupted('ia-interrupted-sandbox', linuxSandbox.settings, 'with sandbox = true in /nix/store'), only: ['2.34.8'] },
 ];
 
 /** The scenario on Linux with `nix`'s behaviour (sandbox as the scenario has it). */
