@@ -16,6 +16,7 @@ import {
   concurrentSameDrv,
   repairInterrupted,
   repairRetryOtherUser,
+  repairConcurrentGc,
   deleteRacesRebuild,
   duplicateCaOutput,
   iaTwin,
@@ -60,7 +61,6 @@ export const NOT_ON_A_REAL_DAEMON: Readonly<Record<string, string>> = {
   'sandbox-fallback': 'a kernel without mount and PID namespaces: the harness cannot take them away from the daemon it runs',
   'sandbox-unavailable': 'a kernel without mount and PID namespaces: the harness cannot take them away from the daemon it runs',
   'diverted-store': 'a diverted store: the harness builds in /nix/store',
-  'repair-concurrent-gc': 'the GC runs while a --repair build is building, after the build and the damage that set it up: these plans place an actor during a build only when it and the build are all there is (validate:faults runs its counterexamples, a GC while the repair\'s builder is held)',
   'auto-gc-during-ca-build-darwin': "the daemon's own auto-GC during a build on darwin: no darwin here",
   'multi-output-ca-interrupted': 'a derivation with two outputs, interrupted inside registerOutputs between them: the harness writes single-output derivations, and no gate in the builder can hold the daemon there',
   'multi-output-ia-partial': 'a derivation with two outputs: the harness writes single-output derivations only',
@@ -173,6 +173,9 @@ const ENTRIES: readonly Entry[] = [
   { scenario: autoAllocateUidsSandbox },
   // the daemon's own GC (min-free), started by the held build's worker loop: the step lowers the free space it reads
   { scenario: autoGcDuringCaBuildLinux },
+  // a GC while a --repair build is held at its gate, after the build and the damage that set it up
+  // (run first, one after another): the repair's fallback path is no temp root, so the GC takes it
+  { scenario: repairConcurrentGc },
 ];
 
 /** The scenario on Linux with `nix`'s behaviour (sandbox as the scenario has it). */
