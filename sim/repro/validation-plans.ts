@@ -17,6 +17,7 @@ import {
   repairInterrupted,
   repairRetryOtherUser,
   repairConcurrentGc,
+  checkConcurrentGc,
   deleteRacesRebuild,
   duplicateCaOutput,
   iaTwin,
@@ -57,7 +58,6 @@ export const NOT_ON_A_REAL_DAEMON: Readonly<Record<string, string>> = {
   'linux-orphan-subprocess': 'a process the builder started outlives the crashed worker and acts at chosen points: the harness has no shell form for it',
   'hostile-replant': 'the hostile builder loops while the victim builds: the harness has no shell form for a loop, nor for two builds interleaved',
   'hostile-replant-single-user': 'the hostile builder loops while the victim builds: the harness has no shell form for a loop, nor for two builds interleaved',
-  'check-concurrent-gc': 'the GC runs while a --check build is building: these plans hold one actor at a time during a build',
   'sandbox-fallback': 'a kernel without mount and PID namespaces: the harness cannot take them away from the daemon it runs',
   'sandbox-unavailable': 'a kernel without mount and PID namespaces: the harness cannot take them away from the daemon it runs',
   'diverted-store': 'a diverted store: the harness builds in /nix/store',
@@ -176,6 +176,8 @@ const ENTRIES: readonly Entry[] = [
   // a GC while a --repair build is held at its gate, after the build and the damage that set it up
   // (run first, one after another): the repair's fallback path is no temp root, so the GC takes it
   { scenario: repairConcurrentGc },
+  // the same with nix-build --check of a valid output: the check's fallback path is no temp root either
+  { scenario: checkConcurrentGc },
 ];
 
 /** The scenario on Linux with `nix`'s behaviour (sandbox as the scenario has it). */
