@@ -72,6 +72,14 @@ describe('validation plans', () => {
     }
   });
 
+  it('give the 2.8 daemon no setting Nix 2.8.0 lacks (build-dir, auto-allocate-uids: it would ignore them and build as usual)', () => {
+    for (const p of v28.values()) {
+      expect(p.settings.buildDirMode, p.scenario).toBeUndefined();
+      expect(p.settings.autoAllocateUids, p.scenario).toBeUndefined();
+    }
+    expect([...v2348.values()].filter((p) => p.settings.buildDirMode !== undefined || p.settings.autoAllocateUids === true).length).toBe(4);
+  });
+
   it('run the recovery GC through the command each names', () => {
     const cmd = (name: string): string | undefined => plan(v2348, name).steps.find((s) => s.kind === 'delete')?.kind === 'delete' ? (plan(v2348, name).steps.find((s) => s.kind === 'delete') as { command: string }).command : undefined;
     expect(cmd('recovery-nix-store-gc')).toBe('nix store gc');
