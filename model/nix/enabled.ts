@@ -95,8 +95,8 @@ function depsDone(s: ModelState, spec: ActorSpec): boolean {
       const o = actorById(s, id);
       return o !== undefined && test(o);
     });
-  // an auto-GC starts at its build's worker-loop point or not at all (auto-gc.ts)
-  const placed = spec.during === undefined || (spec.kind === 'gc' && spec.autoGcOf !== undefined ? autoGcStartsNow(s, spec) : atPoint(s, spec.during));
+  // an auto-GC starts at its build's worker-loop point or not at all, so never without one (auto-gc.ts, as gcThreadStep decides)
+  const placed = spec.kind === 'gc' && spec.autoGcOf !== undefined ? autoGcStartsNow(s, spec) : spec.during === undefined || atPoint(s, spec.during);
   return done(spec.after, partDone) && done(spec.afterUserRelease, (o) => releasedUser(s, o)) && placed;
 }
 

@@ -358,11 +358,35 @@ function planSteps(s: Scenario, gates: readonly Gate[], opts: PlanOptions): Conv
 }
 
 /**
+ * The actors that ran, one after another, before `target` started (the build and the damage that
+ * set up a repair, say), as plan steps: the same sequential form as a plan without a held build.
+ * Each must have ended before `target`'s first event: one still acting later (a user it holds
+ * until after the held build, a command waiting for it) would need two actors placed around the
+ * held build, which these plans do not do.
+ */
+function stepsBefore(scenario: Scenario, events: readonly ModelEvent[], target: string, joiner: string, opts: PlanOptions): Converted<{ gates: Gate[]; steps: PlanStep[] }> {
+  const start = events.findIndex((e) => e.actor === target);
+  const before = new Set(events.slice(0, start).map((e) => e.actor));
+  const rest = scenario.actors.filter((a) => a.id !== target && a.id !== joiner);
+  for (const a of rest) {
+    if (!before.has(a.id)) return { ok: false, error: `${a.id} does not run before ${target} starts: beside a held build, only actors that ran before it can be placed` };
+    const late = events.slice(start).find((e) => e.actor === a.id);
+    if (late) return { ok: false, error: `${a.id} still acts (${late.type}) after ${target} starts: beside a held build, only actors that ended before it can be placed` };
+  }
+  if (rest.length === 0) return { ok: true, value: { gates: [], steps: [] } };
+  const seq = sequentialise({ ...scenario, actors: rest }, events.slice(0, start));
+  if (!seq.ok) return seq;
+  const steps = planSteps(seq.value.scenario, seq.value.gates, opts);
+  return steps.ok ? { ok: true, value: { gates: seq.value.gates, steps: steps.value } } : steps;
+}
+
+/**
  * A scenario with one actor placed `during` a build (before its builder's nth command): on a real
  * daemon the build is held at a gate there (its builder blocks on a fifo), the other actor runs,
  * then the build resumes. If the model has the other actor wait for the build (a second build of
  * the same derivation waits for its output lock), it starts, is seen waiting, and is resumed
- * after the build. The prediction is the model's own scripted run of the scenario as it stands.
+ * after the build. Actors that ran before the held build started run first, one after another
+ * (stepsBefore). The prediction is the model's own scripted run of the scenario as it stands.
  */
 export function placeDuring(scenario: Scenario, events: readonly ModelEvent[], opts: PlanOptions = {}): Converted<{ gates: Gate[]; steps: PlanStep[] }> {
   const joiners = scenario.actors.filter((a) => a.during !== undefined);
@@ -372,26 +396,28 @@ export function placeDuring(scenario: Scenario, events: readonly ModelEvent[], o
   const target = scenario.actors.find((a) => a.id === d.actor);
   if (target?.kind !== 'build') return { ok: false, error: `${x.id} is placed during ${d.actor}, which is not a build` };
   if (d.before !== 'builderAction') return { ok: false, error: `${x.id} joins before ${d.before}: only a point between builder commands can be held on a real daemon` };
-  if (scenario.actors.length !== 2) return { ok: false, error: 'a scenario with an actor placed during a build can have no other actors here' };
   if (target.fault !== undefined || x.kind === 'holdUser' || x.kind === 'setFlag' || x.kind === 'clearFlag') return { ok: false, error: `${x.id} during ${target.id}: only a build or a command can join an unfaulted build` };
   const bad = events.find((e) => e.type === 'crash' || e.type === 'builderFailure' || e.type === 'orphanAction' || e.type === 'interrupt');
   if (bad) return { ok: false, error: `a ${bad.type} of ${bad.actor} cannot be placed on a real daemon together with a held build` };
   const firstX = events.findIndex((e) => e.actor === x.id);
   if (firstX < 0) return { ok: false, error: `${x.id} never runs` };
+  const pre = stepsBefore(scenario, events, target.id, x.id, opts);
+  if (!pre.ok) return pre;
   const k = events.slice(0, firstX).filter((e) => e.actor === target.id && e.type === 'builderAction').length;
   const resumeA = events.findIndex((e, i) => i > firstX && e.actor === target.id);
   // the other actor still acts after the build goes on: it was waiting for the build
   const waited = resumeA >= 0 && events.slice(resumeA).some((e) => e.actor === x.id);
-  const held: PlanStep = { kind: 'build', attempt: target.id, drv: target.drv, holdAt: gateName(k) };
-  const gates: Gate[] = [{ actor: target.id, drv: target.drv, before: k }];
+  const held: PlanStep = { kind: 'build', attempt: target.id, drv: target.drv, holdAt: gateName(k), ...modeFlag(target.mode) };
+  const gates: Gate[] = [...pre.value.gates, { actor: target.id, drv: target.drv, before: k }];
+  const first = pre.value.steps;
   if (x.kind === 'build') {
-    if (waited) return { ok: true, value: { gates, steps: [held, { kind: 'build', attempt: x.id, drv: x.drv, waitsForLock: true }, { kind: 'resume', attempt: target.id }, { kind: 'resume', attempt: x.id }] } };
-    return { ok: true, value: { gates, steps: [held, { kind: 'build', attempt: x.id, drv: x.drv }, { kind: 'resume', attempt: target.id }] } };
+    if (waited) return { ok: true, value: { gates, steps: [...first, held, { kind: 'build', attempt: x.id, drv: x.drv, waitsForLock: true, ...modeFlag(x.mode) }, { kind: 'resume', attempt: target.id }, { kind: 'resume', attempt: x.id }] } };
+    return { ok: true, value: { gates, steps: [...first, held, { kind: 'build', attempt: x.id, drv: x.drv, ...modeFlag(x.mode) }, { kind: 'resume', attempt: target.id }] } };
   }
   if (waited) return { ok: false, error: `${x.id} waits for ${target.id}: only a build of the same derivation can be seen waiting` };
   const c = commandStep(scenario, x, opts);
   if (!c.ok) return c;
-  return { ok: true, value: { gates, steps: [held, c.value, { kind: 'resume', attempt: target.id }] } };
+  return { ok: true, value: { gates, steps: [...first, held, c.value, { kind: 'resume', attempt: target.id }] } };
 }
 
 /** Why a scenario with a multi-output derivation has no plan: the harness writes derivations with one output ($out), so a command writing $dev would land elsewhere. */

@@ -13,7 +13,9 @@
  * - an interrupt lands at the daemon's next check point after the point (checkInterrupt), a crash
  *   right there (SIGKILL of the held worker), a builder failure at the gate.
  * - `resume` lets a held attempt go on; `then` arms a second point counted from the resume.
- * - commands and user holds run their actor to its end, in plan order.
+ * - commands and user holds run their actor to its end, in plan order. An auto-GC (`nol_auto_gc`)
+ *   is no client: the step only lowers the free space, and the held build's own worker loop starts
+ *   the collector at its point (auto-gc.ts), so the build must be there when the step runs.
  * Anything this reading cannot pin down on the model's step granularity (a crash or a hold whose
  * call is not the last the daemon makes in that model step, a point the variant never reaches, a
  * command that would wait for a held build) is refused with the reason, never guessed.
@@ -42,13 +44,19 @@ function refuse(why: string): never {
   throw new Unpredictable(why);
 }
 
-/** The scenario the plan drives: no scripted faults (the plan places them) and no ordering (the plan is the order). */
+/**
+ * The scenario the plan drives: no scripted faults (the plan places them) and no ordering (the plan
+ * is the order). An auto-GC keeps its `during`: that is not an order between clients but where its
+ * build's own worker loop starts it (auto-gc.ts), which the plan's `nol_auto_gc` step cannot move;
+ * without it the model could never start it.
+ */
 function drivable(s: Scenario): Scenario {
   const free = freeScenario(s);
   return {
     ...free,
     actors: free.actors.map((a): ActorSpec => {
-      const { after: _a, afterUserRelease: _r, during: _d, ...rest } = a;
+      const { after: _a, afterUserRelease: _r, during, ...rest } = a;
+      if (rest.kind === 'gc' && rest.autoGcOf !== undefined && during !== undefined) return { ...rest, during };
       return rest.kind === 'holdUser' ? { ...rest, releaseAfter: [] } : rest;
     }),
   };
@@ -113,6 +121,20 @@ class Driver {
       if (!this.advance(actor)) refuse(`${what}: ${actor} would wait (for a lock or a held build) where the plan lets it run to its end`);
     }
     throw new Error(`${actor} did not end within 5000 steps`);
+  }
+
+  /**
+   * An auto-GC the plan's step is to run must start now: its build's worker loop starts it at its
+   * point or never, so a build held elsewhere (this variant reaches the plan's hold at another
+   * point) cannot run it, and a real daemon would not collect while the step waits.
+   */
+  private autoGcCanStart(id: string): void {
+    const spec = this.scenario.actors.find((x) => x.id === id);
+    if (spec?.kind !== 'gc' || spec.autoGcOf === undefined || !spec.during) return;
+    const a = this.world.state.actors.find((x) => x.id === id);
+    if (a?.kind !== 'gc' || a.state !== 'waiting' || this.enabled(id).some((e) => e.type === 'gcStep')) return;
+    const d = spec.during;
+    refuse(`${id}, the auto-GC of ${d.actor}'s daemon worker, starts only where that worker's loop runs, just before ${d.actor} takes its ${d.before} number ${String(d.nth + 1)}; where the plan runs it, ${d.actor} is elsewhere, so this daemon would not collect`);
   }
 
   private attempt(actor: string): Attempt {
@@ -211,9 +233,12 @@ class Driver {
         }
         case 'pathInfo':
         case 'delete':
-        case 'inspect':
-          this.finish(commandActor(step.label, step.kind), step.kind);
+        case 'inspect': {
+          const id = commandActor(step.label, step.kind);
+          this.autoGcCanStart(id);
+          this.finish(id, step.kind);
           break;
+        }
         case 'corrupt': {
           const a = this.world.state.actors.find((x) => x.kind === 'corrupt' && x.state === 'waiting' && this.scenario.actors.some((s) => s.id === x.id && s.kind === 'corrupt' && s.target.drv === step.target.drv));
           if (!a) refuse(`no corrupt actor for ${step.target.drv}`);

@@ -16,6 +16,8 @@ import {
   concurrentSameDrv,
   repairInterrupted,
   repairRetryOtherUser,
+  repairConcurrentGc,
+  checkConcurrentGc,
   deleteRacesRebuild,
   duplicateCaOutput,
   iaTwin,
@@ -59,8 +61,6 @@ export const NOT_ON_A_REAL_DAEMON: Readonly<Record<string, string>> = {
   'linux-orphan-subprocess': 'a process the builder started outlives the crashed worker and acts at chosen points: the harness has no shell form for it',
   'hostile-replant': 'the hostile builder loops while the victim builds: the harness has no shell form for a loop, nor for two builds interleaved',
   'hostile-replant-single-user': 'the hostile builder loops while the victim builds: the harness has no shell form for a loop, nor for two builds interleaved',
-  'check-concurrent-gc': 'the GC runs while a --check build is building: these plans hold one actor at a time during a build',
-  'repair-concurrent-gc': 'the GC runs while a --repair build is building, after the build and the damage that set it up: these plans place an actor during a build only when it and the build are all there is (validate:faults runs its counterexamples, a GC while the repair\'s builder is held)',
   'auto-gc-during-ca-build-darwin': "the daemon's own auto-GC during a build on darwin: no darwin here",
   'multi-output-ca-interrupted': 'a derivation with two outputs, interrupted inside registerOutputs between them: the harness writes single-output derivations, and no gate in the builder can hold the daemon there',
   'multi-output-ia-partial': 'a derivation with two outputs: the harness writes single-output derivations only',
@@ -182,14 +182,17 @@ const ENTRIES: readonly Entry[] = [
   { scenario: repairCaTwin, only: ['2.34.8'] },
   // the build timeout kills the builder at its gate: no client is interrupted
   { scenario: timeoutRetry },
-  // build-dir 1777 (the steps' builds get --option build-dir): refused with build users, used without
-  { scenario: buildDirWorldWritable },
-  { scenario: buildDirSingleUser },
+  // build-dir 1777 (the steps' builds get --option build-dir): refused with build users, used without.
+  // 2.34.8 only: 2.8.0 has no build-dir setting (globals.hh has sandbox-build-dir alone; builds go
+  // to $TMPDIR/nix-build-*), so its daemon ignores the option and builds as usual
+  { scenario: buildDirWorldWritable, only: ['2.34.8'] },
+  { scenario: buildDirSingleUser, only: ['2.34.8'] },
   // sandbox = relaxed, every build __noChroot (2.8.0's local-derivation-goal.cc decides it the same way)
   { scenario: relaxedNoChroot },
-  // uids with no name (872415232 + 65536 × slot) in group nixbld, unsandboxed: the seed schedule's wedge
-  { scenario: autoAllocateUids },
-  { scenario: autoAllocateUidsSandbox },
+  // uids with no name (872415232 + 65536 × slot) in group nixbld, unsandboxed: the seed schedule's wedge.
+  // 2.34.8 only: 2.8.0 has no auto-allocate-uids (its daemon warns "unknown setting" and uses nixbld1..)
+  { scenario: autoAllocateUids, only: ['2.34.8'] },
+  { scenario: autoAllocateUidsSandbox, only: ['2.34.8'] },
   // the daemon's own GC (min-free), started by the held build's worker loop: the step lowers the free space it reads
   { scenario: autoGcDuringCaBuildLinux },
   // sandbox = true on a daemon kept from mount namespaces (the injector fails its mount(2) calls, so
@@ -205,6 +208,11 @@ const ENTRIES: readonly Entry[] = [
   // an interrupted input-addressed chroot build: its output is moved out of the chroot, but not in a diverted store
   { scenario: iaInterrupted('ia-interrupted-diverted', divertedStore.settings, 'in a diverted store with sandbox = false'), only: ['2.34.8'] },
   { scenario: iaInterrupted('ia-interrupted-sandbox', linuxSandbox.settings, 'with sandbox = true in /nix/store'), only: ['2.34.8'] },
+  // a GC while a --repair build is held at its gate, after the build and the damage that set it up
+  // (run first, one after another): the repair's fallback path is no temp root, so the GC takes it
+  { scenario: repairConcurrentGc },
+  // the same with nix-build --check of a valid output: the check's fallback path is no temp root either
+  { scenario: checkConcurrentGc },
 ];
 
 /** The scenario on Linux with `nix`'s behaviour (sandbox as the scenario has it). */

@@ -46,6 +46,19 @@ describe('starting: only at its point of the worker loop (worker.cc Worker::run 
     expect(r.ok ? 'enabled' : r.reason).toMatch(/only at its point/);
   });
 
+  it('without a `during` point (a scenario the checker refuses), it is never enabled: the enabled set agrees with apply', () => {
+    const noPoint: Scenario = { ...scenario, actors: scenario.actors.map((a) => (a.id === 'autogc' ? { id: a.id, kind: 'gc' as const, autoGcOf: 'a1' } : a)) };
+    const w = world(noPoint);
+    for (let i = 0; i < 200; i++) {
+      expect(enabledFor(w, 'autogc')).toEqual([]);
+      const r = apply(w, { type: 'gcStep', actor: 'autogc' });
+      expect(r.ok ? 'enabled' : r.reason).toMatch(/only at its point/);
+      const [next] = enabledEvents(w.ctx, w.state);
+      if (!next) break;
+      take(w, next);
+    }
+  });
+
   it('an external nix store gc placed `during` a build pauses it instead, and never ends early', () => {
     const w = world(concurrentGc);
     runUntil(w, 'a1', (a) => (a.counts.builderAction ?? 0) === 2);

@@ -3,7 +3,10 @@ import { parseVariant } from '../../model/nix/index.js';
 import { cellsOf, registrationSweep } from '../../scripts/lib/fault-plans.js';
 import { planFromFaultTrace } from '../../sim/repro/from-fault-trace.js';
 import { predictFaultPlan } from '../../sim/repro/predict-fault-plan.js';
-import { freeScenario } from '../../model/verify/index.js';
+import { explore, freeScenario } from '../../model/verify/index.js';
+import { builtinScenario } from '../../sim/scenarios/builtin.js';
+import { traceScenario, type Trace } from '../../sim/trace.js';
+import { traceOf } from '../../sim/verdicts.js';
 
 const variant = (name: string) => {
   const v = parseVariant(name);
@@ -47,5 +50,59 @@ describe('a fault plan read under another variant (predict-fault-plan)', () => {
     const p = predictFaultPlan({ ...spec, settings: { ...spec.settings, platform: 'linux' } }, [plain, { kind: 'resume', attempt: build.attempt }], [], variant('recommended'));
     expect(p.ok).toBe(false);
     if (!p.ok) expect(p.why).toMatch(/ends before the daemon's call mkdir #99/);
+  });
+});
+
+/** The model's shortest upstream counterexample of `invariant` in built-in `name` under `fault`, as `outpath explore --out` writes it. */
+function exploredTrace(name: string, invariant: string, fault: 'interrupt' | 'crash' | 'builderFailure'): Trace {
+  const spec = builtinScenario(name);
+  if (!spec) throw new Error(`no built-in ${name}`);
+  const r = explore(spec, { variant: variant('upstream'), faults: [fault], maxFaults: 1, maxDepth: 200, maxStates: 50_000 });
+  const cx = r.counterexamples.find((c) => c.invariant === invariant);
+  if (!cx) throw new Error(`${name}: no ${invariant} counterexample under ${fault}`);
+  return traceOf({ scenario: traceScenario(spec, { kind: 'builtin' }), variant: 'upstream', search: { mode: 'bfs', faults: [fault], maxFaults: 1 }, cx, foundBy: 'bfs', replay: `outpath explore ${name}` });
+}
+
+describe("a fault plan of the daemon's own auto-GC, read under the patched variants (what validate:patched asks)", () => {
+  const patched = ['prepare-deletes-stale-scratch+temp-root-scratch', 'recommended'];
+  const traces = (['interrupt', 'crash', 'builderFailure'] as const).map((f) => ({ name: `auto-gc-during-ca-build.upstream.InProgressOutputSafe.${f}`, trace: exploredTrace('auto-gc-during-ca-build', 'InProgressOutputSafe', f) }));
+
+  it('is pinned under upstream, and each patched variant gets an expectation: its auto-GC keeps the running output', () => {
+    const cells = cellsOf(traces, patched);
+    const plans = cells.filter((c) => c.plan);
+    expect(plans.length).toBeGreaterThan(0);
+    for (const c of plans) {
+      expect(c.unpredictable ?? {}, c.name).toEqual({});
+      const up = c.plan?.expect.upstream;
+      expect(up?.commands.autogc?.removed, `${c.name} upstream`).toBe(true);
+      for (const v of patched) {
+        const e = c.plan?.expect[v];
+        expect(e, `${c.name} ${v}`).toBeDefined();
+        // temp-root-scratch makes the scratch output a temp root: the collector must not delete it, and the build goes on
+        expect(e?.commands.autogc?.removed, `${c.name} ${v}`).toBe(false);
+        expect(e?.attempts.a1?.outcome, `${c.name} ${v}`).toBe('success');
+      }
+    }
+  });
+});
+
+describe("an auto-GC step where the build's worker loop is not at the auto-GC's point", () => {
+  it('is refused with the reason (not a model bug): a daemon whose build is held elsewhere would not collect', () => {
+    const t = exploredTrace('auto-gc-during-ca-build', 'InProgressOutputSafe', 'interrupt');
+    const r = planFromFaultTrace(t, 'x');
+    if (!r.realisable) throw new Error(r.why);
+    const build = r.plan.steps.find((s) => s.kind === 'build');
+    if (build?.kind !== 'build' || build.holdAt === undefined) throw new Error('the plan holds a1 at a gate');
+    // the plan as it is runs (pinned); held one builder command earlier, the worker loop is not at the point
+    const spec = t.scenario.spec;
+    const gates = [{ actor: 'a1', drv: build.drv, before: 1 }];
+    const ok = predictFaultPlan(spec, r.plan.steps, [{ actor: 'a1', drv: build.drv, before: Number(build.holdAt.replace('before', '')) }], variant('upstream'));
+    expect(ok.ok).toBe(true);
+    const early = r.plan.steps.map((s) => (s === build ? { ...build, holdAt: 'before1' } : s));
+    for (const v of ['upstream', 'recommended']) {
+      const p = predictFaultPlan(spec, early, gates, variant(v));
+      expect(p.ok, v).toBe(false);
+      if (!p.ok) expect(p.why, v).toMatch(/autogc, the auto-GC of a1's daemon worker, starts only where that worker's loop runs, just before a1 takes its builderAction number 3/);
+    }
   });
 });

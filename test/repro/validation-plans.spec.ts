@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BUILTIN } from '../../sim/scenarios/builtin.js';
+import { planFromEvents, scriptedEvents } from '../../sim/repro/from-trace.js';
 import { parsePlan, type ReproPlan } from '../../sim/repro/plan.js';
 import { NOT_ON_A_REAL_DAEMON, validationPlans, validationScenarios, VALIDATION_VARIANTS } from '../../sim/repro/validation-plans.js';
 
@@ -69,6 +70,14 @@ describe('validation plans', () => {
         expect(Object.keys(p.expect).sort()).toEqual([...VALIDATION_VARIANTS].sort());
       }
     }
+  });
+
+  it('give the 2.8 daemon no setting Nix 2.8.0 lacks (build-dir, auto-allocate-uids: it would ignore them and build as usual)', () => {
+    for (const p of v28.values()) {
+      expect(p.settings.buildDirMode, p.scenario).toBeUndefined();
+      expect(p.settings.autoAllocateUids, p.scenario).toBeUndefined();
+    }
+    expect([...v2348.values()].filter((p) => p.settings.buildDirMode !== undefined || p.settings.autoAllocateUids === true).length).toBe(4);
   });
 
   it('run the recovery GC through the command each names', () => {
@@ -179,13 +188,43 @@ describe('a --repair build and a corrupt step in a plan', () => {
     }
   });
 
-  it('plans the scenarios without ca-derivations too: only the concurrent GC stays out, for its timing alone', () => {
-    for (const name of ['repair-interrupted', 'repair-retry-other-user']) {
+  it('plans the scenarios without ca-derivations too, the GC during a repair included', () => {
+    for (const name of ['repair-interrupted', 'repair-retry-other-user', 'repair-concurrent-gc']) {
       expect(NOT_ON_A_REAL_DAEMON[name]).toBeUndefined();
       expect(plan(v2348, name).settings.caDerivations).toBe(false);
+      expect(plan(v28, name).settings.caDerivations).toBe(false);
     }
-    expect(NOT_ON_A_REAL_DAEMON['repair-concurrent-gc']).toMatch(/during a build/);
-    expect(NOT_ON_A_REAL_DAEMON['repair-concurrent-gc']).not.toMatch(/ca-derivations/);
+  });
+
+  it('holds the repair at its gate for the GC only after the build and the damage that set it up ran, in that order', () => {
+    const gc = plan(v2348, 'repair-concurrent-gc');
+    expect(gc.steps).toEqual([
+      { kind: 'build', attempt: 'a1', drv: 'ia' },
+      { kind: 'corrupt', target: { drv: 'ia', which: 'final' } },
+      { kind: 'build', attempt: 'r1', drv: 'ia', holdAt: expect.stringMatching(/^before\d+$/) as unknown, repair: true },
+      { kind: 'delete', command: 'nix store gc', target: { drv: 'ia', which: 'scratch' }, label: 'gc' },
+      { kind: 'resume', attempt: 'r1' },
+    ]);
+    // the gate the repair is held at is one the builder has
+    const held = gc.steps[2];
+    const program = gc.derivations.find((d) => d.id === 'ia')?.program ?? [];
+    expect(program.some((a) => a.op === 'gate' && held?.kind === 'build' && a.name === held.holdAt)).toBe(true);
+  });
+
+  it("predicts the GC takes the repair's fallback path upstream (the repair then fails), and keeps it with the temp-root fix", () => {
+    for (const m of [v2348, v28]) {
+      const gc = plan(m, 'repair-concurrent-gc');
+      const up = gc.expect['upstream'];
+      expect(up?.commands['gc']?.removed).toBe(true);
+      expect(up?.attempts['r1']?.outcome).toBe('failed');
+      expect(up?.attempts['r1']?.actions.at(-1)).toEqual(expect.objectContaining({ ok: false, errno: 'ENOENT' }));
+      for (const v of ['prepare-deletes-stale-scratch+temp-root-scratch', 'recommended']) {
+        expect(gc.expect[v]?.commands['gc']?.removed, v).toBe(false);
+        expect(gc.expect[v]?.attempts['r1']?.outcome, v).toBe('success');
+      }
+      // the first build is the same everywhere: it only sets the repair up
+      expect(new Set(VALIDATION_VARIANTS.map((v) => JSON.stringify(gc.expect[v]?.attempts['a1']))).size).toBe(1);
+    }
   });
 
   it('predicts, for a --repair of a CA output another derivation made valid, that replaceValidPath fails and the valid path stays (2.34.8 only)', () => {
@@ -215,5 +254,25 @@ describe('a --repair build and a corrupt step in a plan', () => {
     expect(parsePlan(JSON.parse(JSON.stringify(badRepair))).ok).toBe(false);
     const badCorrupt = { ...p, steps: p.steps.map((s) => (s.kind === 'corrupt' ? { ...s, target: { drv: 'ia', which: 'scratch' } } : s)) };
     expect(parsePlan(JSON.parse(JSON.stringify(badCorrupt))).ok).toBe(false);
+  });
+});
+
+describe('an actor placed during a held build, after others', () => {
+  const base = BUILTIN.find((s) => s.name === 'repair-concurrent-gc');
+  if (!base) throw new Error('no repair-concurrent-gc');
+
+  it('is refused, naming the actor, when another actor runs after the held build started', () => {
+    const later = { ...base, actors: [...base.actors, { id: 'info', kind: 'pathInfo' as const, target: { drv: 'ia', which: 'final' as const }, after: ['r1'] }] };
+    const r = planFromEvents(later, scriptedEvents(later), ['upstream']);
+    expect(r.ok ? 'planned' : r.error).toMatch(/^info does not run before r1 starts/);
+  });
+
+  it('is planned with the earlier actors first, and without them as before (a held build and one actor)', () => {
+    const r = planFromEvents(base, scriptedEvents(base), ['upstream']);
+    expect(r.ok ? r.value.steps.map((s) => s.kind) : r.error).toEqual(['build', 'corrupt', 'build', 'delete', 'resume']);
+    // the same repair with no earlier actors: nothing is damaged, so --repair finds the path absent and simply builds it
+    const alone = { ...base, actors: base.actors.filter((a) => a.id === 'r1' || a.id === 'gc').map((a) => (a.id === 'r1' ? { ...a, after: [] } : a)) };
+    const r2 = planFromEvents(alone, scriptedEvents(alone), ['upstream']);
+    expect(r2.ok ? r2.value.steps.map((s) => s.kind) : r2.error).toEqual(['build', 'delete', 'resume']);
   });
 });
