@@ -59,9 +59,10 @@ export function cleanupBuild(ctx: Ctx, s: ModelState, a: BuildActor): Step {
 /**
  * With a cgroup, killSandbox is destroyCgroup (linux-derivation-builder.cc l.822-834), not killUser:
  * a process of the uid outside the cgroup lives on. Upstream's killChild runs it only for a started
- * builder; the model runs it whenever the build has named a cgroup, which changes nothing: the cgroup
- * is made in the step that starts the builder, and destroying an absent one does nothing. An Error
- * here is swallowed (ignoreExceptionInDestructor) or follows a failure already, so the cleanup goes on.
+ * builder; the model runs it whenever the build takes a cgroup into cleanup, which changes nothing:
+ * the cgroup is made in the step that starts the builder, so before that step there is none to
+ * destroy, and a build whose mkdir failed takes none (start-build.ts). An Error here is swallowed
+ * (ignoreExceptionInDestructor) or follows a failure already, so the cleanup goes on.
  */
 function killCgroup(ctx: Ctx, s: ModelState, a: BuildActor, cgroup: string, outcome: BuildOutcome): Step {
   const r = destroyCgroup(ctx, cgroup);

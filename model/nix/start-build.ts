@@ -61,8 +61,9 @@ function withCgroup(ctx: Ctx, s: ModelState, a: BuildActor & { readonly uid: num
   const note = [userNote, ...r.notes].join('; ');
   const b: BuildActor = { ...a, cgroup: r.cgroup };
   if (r.error !== undefined) {
+    // no builder was started, so the destructor's killChild kills nothing: the actor takes no cgroup into cleanup
     const outcome = { kind: 'failure' as const, failure: 'sysError' as const, message: r.error };
-    return next(enterCleanup(ctx, s, b, outcome), `${note}; ${r.error}`, `${SRC.getBuildUser}; ${SRC.cgroupPrepareUser}`);
+    return next(enterCleanup(ctx, s, a, outcome), `${note}; ${r.error}`, `${SRC.getBuildUser}; ${SRC.cgroupPrepareUser}`);
   }
   return next(putActor(s, withPhase(b, { kind: 'createTempDir' })), note, `${SRC.getBuildUser}; ${SRC.cgroupPrepareUser}`);
 }
@@ -123,7 +124,9 @@ export function prepareScratch(ctx: Ctx, s: ModelState, a: BuildActor): Step {
       // a SysError out of prepareSandbox: the chroot is made and the scratch path chosen, so cleanupBuild tears the chroot
       // down. (A --check's "ensure scratch path is ours" deletion, which upstream ran before, is not started here.)
       const outcome = { kind: 'failure' as const, failure: 'sysError' as const, message: made.error.message, errno: made.error.errno };
-      const failed: BuildActor = { ...a, scratch, ...(redirected ? { redirected } : {}) };
+      // no builder was started (pid == -1), so killChild kills nothing and the cgroup there is left alone: no `cgroup` in cleanup
+      const { cgroup: _notOurs, ...rest } = a;
+      const failed: BuildActor = { ...rest, scratch, ...(redirected ? { redirected } : {}) };
       return next(enterCleanup(ctx, st, failed, outcome), [...notes, made.error.message].join('; '), `${SRC.scratchPaths}; ${SRC.prepareSandbox}; ${SRC.cgroupCreate}`);
     }
     notes.push(...made.notes);
