@@ -240,7 +240,6 @@ export function sandboxSettingsUnplannable(s: Pick<Scenario, 'settings' | 'deriv
   const st = s.settings;
   if (st.divertedStore === true) return 'a diverted store: the harness builds in /nix/store';
   if (st.mountAndPidNamespaces === false) return 'a kernel without mount and PID namespaces: the harness cannot take them away from the daemon';
-  if (st.useCgroups === true) return 'use-cgroups: the harness does not give its daemons use-cgroups or a cgroup2 fs, nor observe cgroups';
   const boxed = s.derivations.find((d) => d.noChroot !== true);
   if (st.sandbox === 'relaxed' && boxed) return `sandbox = relaxed and ${boxed.id} has no __noChroot: the harness runs all builds of a plan unsandboxed under relaxed`;
   const noChroot = s.derivations.find((d) => d.noChroot === true);
@@ -264,6 +263,7 @@ export function planSettings(scenario: Scenario): PlanSettings {
     ...(s.autoAllocateUids === true ? { autoAllocateUids: true } : {}),
     ...(autoGc ? { autoGc: true as const } : {}),
     ...(s.caDerivations === false ? { caDerivations: false as const } : {}),
+    ...(s.useCgroups === true && s.sandbox !== false ? { useCgroups: true as const } : {}),
   };
 }
 

@@ -93,6 +93,11 @@ export interface PlanSettings {
    * derivation of the plan may be `ca-floating`. Absent: on, as the harness runs its daemons.
    */
   readonly caDerivations?: false;
+  /**
+   * `use-cgroups = true` and the experimental feature `cgroups`: a sandboxed build runs in a cgroup
+   * of its own below the daemon's (the validation harness shows the daemon a cgroup2 fs). Absent = false.
+   */
+  readonly useCgroups?: true;
 }
 
 /**
@@ -100,7 +105,7 @@ export interface PlanSettings {
  * ca-derivations unless the plan turns it off, auto-allocate-uids when it is used.
  */
 export function experimentalFeatures(s: PlanSettings): string {
-  return ['nix-command', ...(s.caDerivations === false ? [] : ['ca-derivations']), ...(s.autoAllocateUids === true ? ['auto-allocate-uids'] : [])].join(' ');
+  return ['nix-command', ...(s.caDerivations === false ? [] : ['ca-derivations']), ...(s.autoAllocateUids === true ? ['auto-allocate-uids'] : []), ...(s.useCgroups === true ? ['cgroups'] : [])].join(' ');
 }
 
 export interface PlanDerivation {
@@ -489,6 +494,7 @@ const planShape = z.strictObject({
     buildDirMode: z.string().regex(/^[0-7]{3,4}$/, 'an octal mode such as "1777"').exactOptional(),
     autoGc: z.literal(true).exactOptional(),
     caDerivations: z.literal(false).exactOptional(),
+    useCgroups: z.literal(true).exactOptional(),
   }),
   derivations: z.array(z.strictObject({ id: ident, kind: z.enum(['ca-floating', 'input-addressed']), name: storeName, program: z.array(builderAction).max(200), noChroot: z.literal(true).exactOptional() })).min(1),
   steps: z.array(planStep).min(1).max(500),

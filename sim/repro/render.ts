@@ -311,6 +311,7 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
     `#   sandbox = ${String(plan.settings.sandbox ?? false)}${plan.settings.sandbox === true ? ' (and user namespaces; the script binds its control dir and /usr into the sandbox)' : plan.settings.sandbox === 'relaxed' ? ' (every derivation of the plan has __noChroot, so its builds run unsandboxed)' : ''}`,
     `#   experimental-features = ${experimentalFeatures(plan.settings)}${plan.settings.caDerivations === false ? ' (no ca-derivations: no output gets a realisation)' : ''}`,
     ...(plan.settings.autoAllocateUids ? [`#   auto-allocate-uids = true (${String(plan.settings.buildUsers)} or more uid slots)`] : []),
+    ...(plan.settings.useCgroups ? ['#   use-cgroups = true (and a cgroup2 fs the daemon finds in /proc/mounts)'] : []),
     ...(plan.settings.autoGc
       ? [
           '#   min-free = 1000000, max-free = 1000000000, min-free-check-interval = 0, and in its environment',

@@ -124,6 +124,19 @@ const plainMkdir: Scenario = {
 };
 
 /** One validation scenario: the scenario, how its plan spells a GC, and its name. */
+/**
+ * linux-sandbox's seed schedule with use-cgroups: each build in a cgroup of its own below the
+ * daemon's. The interrupted attempt's destructor destroys its cgroup (killChild -> killSandbox),
+ * the retry as another build user makes its own, the path-info, delete and last retry follow.
+ * Only the builds' outcomes and the store are observed, not the cgroups themselves.
+ */
+const cgroupsSandbox: Scenario = {
+  ...linuxSandbox,
+  name: 'cgroups-sandbox',
+  doc: 'The seed schedule on Linux with sandbox = true and use-cgroups (experimental feature cgroups): each build runs in a cgroup nix-build-uid-<uid> below the daemon\'s, recorded in /nix/var/nix/cgroups/<uid>; the interrupted attempt\'s cgroup is destroyed with it, and every retry builds.',
+  settings: { ...linuxSandbox.settings, useCgroups: true },
+};
+
 interface Entry {
   readonly scenario: Scenario;
   readonly opts?: PlanOptions;
@@ -176,6 +189,8 @@ const ENTRIES: readonly Entry[] = [
   { scenario: autoAllocateUidsSandbox },
   // the daemon's own GC (min-free), started by the held build's worker loop: the step lowers the free space it reads
   { scenario: autoGcDuringCaBuildLinux },
+  // use-cgroups on a sandboxed daemon (the root is shown the host's cgroup2 fs): 2.8.0 reads no such setting here
+  { scenario: cgroupsSandbox, only: ['2.34.8'] },
 ];
 
 /** The scenario on Linux with `nix`'s behaviour (sandbox as the scenario has it). */
