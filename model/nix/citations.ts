@@ -555,5 +555,6 @@ export const NOTE_CITATIONS: Readonly<Record<string, readonly Citation[]>> = {
     { file: LDB, fn: 'ChrootLinuxDerivationBuilder::killSandbox', line: 822, quote: 'void killSandbox(bool getStats) override', to: { line: 834, quote: '}' } },
     { file: 'libutil/linux/cgroup.cc', fn: 'destroyCgroup', line: 98, quote: 'checkInterrupt();' },
     { file: DB, fn: 'DerivationBuilderImpl::chownToBuilder', line: 1256, quote: 'if (!buildUser)', to: { line: 1257, quote: 'return;' } },
+    { file: 'nix/unix/daemon.cc', fn: 'daemonLoop', line: 289, quote: 'auto daemonCgroupPath = rootCgroupPath + "/nix-daemon";', to: { line: 294, quote: 'writeFile(daemonCgroupPath + "/cgroup.procs", fmt("%d", getpid()));' } },
   ],
 };

@@ -60,13 +60,15 @@ function layStore(fs: FsKernel, ctx: Ctx): void {
 
 /**
  * With use-cgroups, the cgroup2 hierarchy as systemd leaves it: mounted at /sys/fs/cgroup, the
- * daemon in system.slice/nix-daemon.service (getRootCgroup), each a cgroup with its interface files.
+ * daemon in system.slice/nix-daemon.service (getRootCgroup), each a cgroup with its interface
+ * files; and what the daemon does with it as it starts (nix/unix/daemon.cc daemonLoop,
+ * l.289-294): a sub-cgroup `nix-daemon` it moves itself into, beside which the builds' go.
  */
 function layCgroupFs(fs: FsKernel, ctx: Ctx): void {
   const root = ctx.daemon;
   for (const dir of ['/sys', '/sys/fs', CGROUP_FS]) fs.mkdir(root, dir, 0o755);
   cgroupRootFiles(fs, CGROUP_FS);
-  for (const dir of [`${CGROUP_FS}/system.slice`, ROOT_CGROUP]) {
+  for (const dir of [`${CGROUP_FS}/system.slice`, ROOT_CGROUP, `${ROOT_CGROUP}/nix-daemon`]) {
     fs.mkdir(root, dir, 0o755);
     cgroupRootFiles(fs, dir);
   }
