@@ -64,9 +64,9 @@ export const NOT_ON_A_REAL_DAEMON: Readonly<Record<string, string>> = {
   'auto-gc-during-ca-build-darwin': "the daemon's own auto-GC during a build on darwin: no darwin here",
   'multi-output-ca-interrupted': 'a derivation with two outputs, interrupted inside registerOutputs between them: the harness writes single-output derivations, and no gate in the builder can hold the daemon there',
   'multi-output-ia-partial': 'a derivation with two outputs: the harness writes single-output derivations only',
-  'cgroups-crash-retry': 'a crash of the daemon worker at a gate, then builds as other users: validation plans place no crash (validate:faults kills the worker at a gate); the harness does not give its daemons use-cgroups or a cgroup2 fs yet',
-  'cgroups-interrupted': 'the interrupt lands in startBuild, between prepareUser and prepareSandbox, before the builder starts: no gate in the builder can hold the daemon there; the harness does not give its daemons use-cgroups or a cgroup2 fs yet',
-  'cgroups-single-user': 'a crash of the daemon worker at a gate: validation plans place no crash; the harness does not give its daemons use-cgroups or a cgroup2 fs yet',
+  'cgroups-crash-retry': 'a crash of the daemon worker at a gate: validation plans place no crash (its scripted run runs as a fault plan: validate:faults --traces; cgroups-sandbox is the validation plan with use-cgroups)',
+  'cgroups-interrupted': 'the interrupt lands in startBuild, between prepareUser and prepareSandbox, before the builder starts: no gate in the builder can hold the daemon there',
+  'cgroups-single-user': 'a crash of the daemon worker at a gate: validation plans place no crash (its scripted run runs as a fault plan: validate:faults --traces)',
 };
 
 /** An interrupted floating-CA build, then one recovery command on its stranded scratch dir, then a retry as another user. */
