@@ -119,6 +119,18 @@ describe('what a leftover cgroup does to later builds', () => {
     expect(c.counterexamples).toEqual([]);
   });
 
+  it('with auto-allocate-uids the cgroup is named after the slot\'s uid and recorded the same way; nothing wedges either', () => {
+    const s: Scenario = { ...cgroupsCrashRetry, name: 'cgroups-auto-uids', settings: { ...cgroupsCrashRetry.settings, autoAllocateUids: true } };
+    const r = run(s);
+    const slot0 = 872415232;
+    expect(contentOf(after(r, 'crash', 'a1'), record(slot0)), traceOf(r)).toBe(cg(`nix-build-uid-${String(slot0)}`));
+    expect(has(after(r, 'crash', 'a1'), cg(`nix-build-uid-${String(slot0)}`))).toBe(true);
+    expect(['a2', 'a3'].map((id) => outcome(r, id))).toEqual(['success', 'success']);
+    const c = cell(s);
+    expect(c.limit).toBeNull();
+    expect(c.counterexamples).toEqual([]);
+  });
+
   it('a cgroup of the same name made between prepareUser and prepareSandbox fails the build with "creating cgroup …: EEXIST", and the chroot goes', () => {
     const v = parseVariant('upstream');
     if (!v.ok) throw new Error('variant');
