@@ -239,7 +239,18 @@ function requireVersion(what: string, line: string, want: OracleNix): void {
 }
 
 /** Debian sid's 2.34.8 in the cached root: one session (namespaces) for the whole run. */
-async function sidOracle(args: Args, abort: AbortSignal): Promise<Oracle> {
+/**
+ * Where the host mounts its cgroup2 hierarchy (the first `cgroup2` line of /proc/mounts, as
+ * libutil/linux/cgroup.cc getCgroupFS finds it), for a root whose daemons run with use-cgroups.
+ */
+function hostCgroup2(): string {
+  const line = readFileSync('/proc/mounts', 'utf8').split('\n').find((l) => l.split(' ')[2] === 'cgroup2');
+  const dir = line?.split(' ')[1];
+  if (dir === undefined) throw new HarnessError('a plan runs its daemon with use-cgroups, but this host has no cgroup2 fs mounted (no cgroup2 line in /proc/mounts)');
+  return dir;
+}
+
+async function sidOracle(args: Args, abort: AbortSignal, cgroups = false): Promise<Oracle> {
   let lock: HeldLock | undefined;
   let session: RootSession | undefined;
   let daemon: RootDaemon | undefined;
@@ -257,7 +268,10 @@ async function sidOracle(args: Args, abort: AbortSignal): Promise<Oracle> {
     });
     lock = await acquireRootDaemonLock(args.lockWaitSec, log, abort);
     await reapStaleRootDaemon(log);
-    const s = await openRootSession(root.root, log);
+    // use-cgroups: the daemon looks for a cgroup2 mount in /proc/mounts; the root's empty /sys shows the host's, in this session only
+    const binds = cgroups ? [{ host: hostCgroup2(), inside: '/sys' }] : [];
+    if (cgroups) log(`cgroup2 ${binds[0]?.host ?? ''} bound at /sys inside the root (use-cgroups)`);
+    const s = await openRootSession(root.root, log, binds);
     session = s;
     const work = s.hostPath('/nol/validate');
     rmSync(work, { recursive: true, force: true });
@@ -522,7 +536,9 @@ async function main(): Promise<number> {
   let nixVersion: string;
   let daemonVersion = '?';
   try {
-    oracle = args.nix === '2.34.8' ? await sidOracle(args, aborter.signal) : await hostOracle(args, aborter.signal);
+    const cgroups = plans.some((p) => p.plan.settings.useCgroups === true);
+    if (cgroups && args.nix !== '2.34.8') throw new HarnessError('a plan runs its daemon with use-cgroups, which only the sid root (Nix 2.34.8) is set up for');
+    oracle = args.nix === '2.34.8' ? await sidOracle(args, aborter.signal, cgroups) : await hostOracle(args, aborter.signal);
     nixVersion = oracle.nixVersion;
     // Plans that need the same daemon settings run back to back: one daemon restart per change.
     const order = [...plans].sort((a, b) => settingsKey(a.plan.settings).localeCompare(settingsKey(b.plan.settings)));

@@ -141,6 +141,10 @@ function darwinSandboxProblems(s: Scenario, issue: (path: (string | number)[], m
   if (s.settings.mountAndPidNamespaces === false) {
     issue(['settings', 'mountAndPidNamespaces'], 'darwin has no mount or PID namespaces to lack: only Linux probes them; leave it out');
   }
+  if (s.settings.useCgroups === true) {
+    // use-cgroups is a Linux-only setting (local-settings.hh declares it under __linux__) and only the Linux chroot builder reads it
+    issue(['settings', 'useCgroups'], 'darwin has no cgroups: use-cgroups exists on Linux only; leave it out');
+  }
   s.derivations.forEach((d, i) => {
     const decision = sandboxDecision(s.settings, d, d.id);
     if (decision.kind !== 'builder' || !decision.useSandbox) return;

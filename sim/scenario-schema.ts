@@ -258,6 +258,11 @@ export const scenarioSchema = z
           '`auto-allocate-uids = true`: a build runs as uid 872415232 + 65536 × its slot (the first free one), a uid with no passwd entry, in group nixbld (in a sandbox: the uid itself). build-users-group is taken to be nixbld.',
           true,
         ).optional(),
+        useCgroups: doc(
+          z.boolean(),
+          '`use-cgroups = true` with the experimental feature `cgroups` (default false; Linux only). A sandboxed build then runs in a cgroup of its own below the daemon\'s, /sys/fs/cgroup/system.slice/nix-daemon.service/nix-build-uid-<uid> (recorded in /nix/var/nix/cgroups/<uid>, and destroyed by the next build of that uid) or without build users nix-build-pid-<pid>-0; its processes are killed through the cgroup, not by killUser. An unsandboxed build ignores it.',
+          true,
+        ).optional(),
         keepFailed: doc(z.boolean(), '`keep-failed = true`: the build directory of a failed or interrupted build is kept.', false),
         nixVersion: doc(z.enum(['2.34.8', '2.8']), "Whose behaviour where they differ: upstream 2.34.8, or Debian's 2.8 (the real-daemon oracle's).", '2.34.8'),
         caDerivations: doc(

@@ -5,3 +5,4 @@ export { Kernel, createKernel, openFlagsString, type KernelOptions } from './ker
 export { formatMode, formatOctal, S_ISGID, S_ISUID, S_ISVTX } from './mode.js';
 export { formatTree, diffTrees, type TreeChange } from './print.js';
 export { populate, populateOrThrow } from './populate.js';
+export { CGROUP_FILES, cgroupMkdir, cgroupRmdir, cgroupRootFiles } from './cgroupfs.js';

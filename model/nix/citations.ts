@@ -177,6 +177,23 @@ export const CITATIONS: { readonly [K in SrcKey]?: readonly Citation[] | NotUpst
     { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1994, quote: 'store.registerDrvOutput(thisRealisation);' },
     { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1992, quote: 'if (experimentalFeatureSettings.isEnabled(Xp::CaDerivations) && !drv.type().isImpure()) {' },
   ],
+  cgroupPrepareUser: [
+    { file: LDB, fn: 'ChrootLinuxDerivationBuilder::prepareUser', line: 332, quote: 'if ((buildUser && buildUser->getUIDCount() != 1) || store.config->getLocalSettings().useCgroups) {' },
+    { file: LDB, fn: 'ChrootLinuxDerivationBuilder::prepareUser', line: 347, quote: 'cgroup = rootCgroupPath', to: { line: 349, quote: ': fmt("nix-build-pid-%d-%d", getpid(), counter++));' } },
+    { file: LDB, fn: 'ChrootLinuxDerivationBuilder::prepareUser', line: 356, quote: 'if (buildUser) {', to: { line: 368, quote: '}' } },
+    { file: LDB, fn: 'ChrootLinuxDerivationBuilder::prepareUser', line: 357, quote: 'auto cgroupsDir = std::filesystem::path{settings.nixStateDir} / "cgroups";', to: { line: 360, quote: 'auto cgroupFile = cgroupsDir / std::to_string(buildUser->getUID());' } },
+    { file: LDB, fn: 'ChrootLinuxDerivationBuilder::prepareUser', line: 362, quote: 'if (pathExists(cgroupFile)) {', to: { line: 364, quote: 'destroyCgroup(prevCgroup);' } },
+    { file: LDB, fn: 'ChrootLinuxDerivationBuilder::prepareUser', line: 367, quote: 'writeFile(cgroupFile, cgroup->native());' },
+    { file: LDB, fn: 'ChrootLinuxDerivationBuilder::prepareUser', line: 372, quote: 'DerivationBuilderImpl::prepareUser();' },
+  ],
+  cgroupCreate: [
+    { file: LDB, fn: 'ChrootLinuxDerivationBuilder::prepareSandbox', line: 380, quote: 'if (mkdir(cgroup->c_str(), 0755) != 0)', to: { line: 381, quote: 'throw SysError("creating cgroup %s", PathFmt(*cgroup));' } },
+    { file: LDB, fn: 'ChrootLinuxDerivationBuilder::prepareSandbox', line: 382, quote: 'chownToBuilder(*cgroup);', to: { line: 384, quote: 'chownToBuilder(*cgroup / "cgroup.threads");' } },
+  ],
+  cgroupDestroy: [
+    { file: LDB, fn: 'ChrootLinuxDerivationBuilder::killSandbox', line: 824, quote: 'if (cgroup) {', to: { line: 830, quote: 'return;' } },
+    { file: 'libutil/linux/cgroup.cc', fn: 'destroyCgroup', line: 79, quote: 'static CgroupStats destroyCgroup(const std::filesystem::path & cgroup, bool returnStats)', to: { line: 151, quote: '}' } },
+  ],
   killChild: [
     { file: DB, fn: 'DerivationBuilderImpl::killChild', line: 525, quote: 'bool DerivationBuilderImpl::killChild()' },
     { file: DB, fn: 'DerivationBuilderImpl::cleanupOnDestruction', line: 140, quote: 'void cleanupOnDestruction() noexcept' },
@@ -537,7 +554,12 @@ export const NOTE_CITATIONS: Readonly<Record<string, readonly Citation[]>> = {
   ],
   /** The cgroup-using Linux builder's own prepareUser and killSandbox. */
   cgroupBuilder: [
-    { file: LDB, fn: 'ChrootLinuxDerivationBuilder::prepareUser', line: 330, quote: 'void prepareUser() override' },
-    { file: LDB, fn: 'ChrootLinuxDerivationBuilder::killSandbox', line: 822, quote: 'void killSandbox(bool getStats) override' },
+    { file: LDB, fn: 'ChrootLinuxDerivationBuilder::prepareUser', line: 330, quote: 'void prepareUser() override', to: { line: 373, quote: '}' } },
+    { file: LDB, fn: 'ChrootLinuxDerivationBuilder::prepareUser', line: 333, quote: 'experimentalFeatureSettings.require(Xp::Cgroups);' },
+    { file: LDB, fn: 'ChrootLinuxDerivationBuilder::prepareSandbox', line: 375, quote: 'void prepareSandbox() override', to: { line: 386, quote: '}' } },
+    { file: LDB, fn: 'ChrootLinuxDerivationBuilder::killSandbox', line: 822, quote: 'void killSandbox(bool getStats) override', to: { line: 834, quote: '}' } },
+    { file: 'libutil/linux/cgroup.cc', fn: 'destroyCgroup', line: 98, quote: 'checkInterrupt();' },
+    { file: DB, fn: 'DerivationBuilderImpl::chownToBuilder', line: 1256, quote: 'if (!buildUser)', to: { line: 1257, quote: 'return;' } },
+    { file: 'nix/unix/daemon.cc', fn: 'daemonLoop', line: 289, quote: 'auto daemonCgroupPath = rootCgroupPath + "/nix-daemon";', to: { line: 294, quote: 'writeFile(daemonCgroupPath + "/cgroup.procs", fmt("%d", getpid()));' } },
   ],
 };

@@ -15,6 +15,7 @@ import type { Ctx } from './context.js';
 import { drvOf, outputViews, usesChroot } from './context.js';
 import { focus, slotsOf, startDeletions } from './outputs.js';
 import { looksForFailedOutput, teardownChroot } from './chroot.js';
+import { destroyCgroup } from './cgroup.js';
 import { startDelete } from './delete-path.js';
 import type { CleanupOutcome } from './design.js';
 import { applyAsked, atCleanup } from './hooks.js';
@@ -40,20 +41,10 @@ export function cleanupBuild(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   const { outcome, step } = a.phase;
   switch (step) {
     case 'killChild': {
+      if (a.cgroup !== undefined) return killCgroup(ctx, s, a, a.cgroup, outcome);
       // killSandbox -> killUser(uid): every process of the build uid, orphans of crashed builds included
       const st: ModelState = a.uid === undefined || a.uid === 0 ? s : { ...s, orphans: s.orphans.filter((o) => o.uid !== a.uid) };
-      if (a.multi) return startMultiCleanup(ctx, st, a, outcome);
-      // the designs' cleanupBuild hook: one step of its own (CleanupStep 'deleteScratch') when a design asks for something
-      const designs = atCleanup(ctx, st, a, drvOf(ctx, a.drv), cleanupOutcome(outcome));
-      if (designs.results.length > 0) {
-        const applied = applyAsked(ctx, st, a.id, designs);
-        return at(applied.state, a, outcome, 'deleteScratch', [...applied.notes, ...applied.deleteNotes].join('; '), startedBy(outcome), designs.deletePath);
-      }
-      // cleanupBuild(true) first deletes the redirected outputs: only a build that succeeded does (derivation-builder.cc l.2004-2008)
-      if (outcome.kind === 'success' && a.redirected && a.scratch !== undefined) {
-        return at(st, a, outcome, 'deleteRedirected', `deleting redirected output '${a.scratch}'`, SRC.deleteRedirected, a.scratch);
-      }
-      return tmpDir(ctx, st, a, outcome, startedBy(outcome));
+      return afterKill(ctx, st, a, outcome);
     }
     case 'deleteScratch':
     case 'deleteRedirected':
@@ -63,6 +54,39 @@ export function cleanupBuild(ctx: Ctx, s: ModelState, a: BuildActor): Step {
     case 'release':
       return release(ctx, s, a, outcome);
   }
+}
+
+/**
+ * With a cgroup, killSandbox is destroyCgroup (linux-derivation-builder.cc l.822-834), not killUser:
+ * a process of the uid outside the cgroup lives on. Upstream's killChild runs it only for a started
+ * builder; the model runs it whenever the build takes a cgroup into cleanup, which changes nothing:
+ * the cgroup is made in the step that starts the builder, so before that step there is none to
+ * destroy, and a build whose mkdir failed takes none (start-build.ts). An Error here is swallowed
+ * (ignoreExceptionInDestructor) or follows a failure already, so the cleanup goes on.
+ */
+function killCgroup(ctx: Ctx, s: ModelState, a: BuildActor, cgroup: string, outcome: BuildOutcome): Step {
+  const r = destroyCgroup(ctx, cgroup);
+  if (r.notes.length === 0 && r.error === undefined) return afterKill(ctx, s, a, outcome);
+  const note = [...r.notes, ...(r.error !== undefined ? [r.error] : [])].join('; ');
+  const after = afterKill(ctx, s, a, outcome);
+  if (after.kind !== 'next') return after;
+  return next(after.effect.state, `${note}; ${after.effect.note}`, `${SRC.cgroupDestroy}; ${after.effect.source}`);
+}
+
+/** The rest of the killChild step, after the build's processes are gone: the designs' hook, the redirected outputs, the temp dir. */
+function afterKill(ctx: Ctx, st: ModelState, a: BuildActor, outcome: BuildOutcome): Step {
+  if (a.multi) return startMultiCleanup(ctx, st, a, outcome);
+  // the designs' cleanupBuild hook: one step of its own (CleanupStep 'deleteScratch') when a design asks for something
+  const designs = atCleanup(ctx, st, a, drvOf(ctx, a.drv), cleanupOutcome(outcome));
+  if (designs.results.length > 0) {
+    const applied = applyAsked(ctx, st, a.id, designs);
+    return at(applied.state, a, outcome, 'deleteScratch', [...applied.notes, ...applied.deleteNotes].join('; '), startedBy(outcome), designs.deletePath);
+  }
+  // cleanupBuild(true) first deletes the redirected outputs: only a build that succeeded does (derivation-builder.cc l.2004-2008)
+  if (outcome.kind === 'success' && a.redirected && a.scratch !== undefined) {
+    return at(st, a, outcome, 'deleteRedirected', `deleting redirected output '${a.scratch}'`, SRC.deleteRedirected, a.scratch);
+  }
+  return tmpDir(ctx, st, a, outcome, startedBy(outcome));
 }
 
 function cleanupOutcome(o: BuildOutcome): CleanupOutcome {

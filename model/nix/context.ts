@@ -16,6 +16,12 @@ export const AUTO_START_ID = 872415232;
 export const IDS_PER_SLOT = 65536;
 export const BUILD_DIR = '/nix/var/nix/builds';
 export const USERPOOL_DIR = '/nix/var/nix/userpool';
+/** Where getCgroupFS finds the cgroup2 hierarchy mounted (the first `cgroup2` in /proc/mounts). */
+export const CGROUP_FS = '/sys/fs/cgroup';
+/** The daemon's own cgroup (getRootCgroup), as systemd's nix-daemon.service unit places it. */
+export const ROOT_CGROUP = `${CGROUP_FS}/system.slice/nix-daemon.service`;
+/** `<stateDir>/cgroups`: the cgroup each build user last used (linux-derivation-builder.cc l.357). */
+export const CGROUP_RECORD_DIR = '/nix/var/nix/cgroups';
 
 export interface DrvInfo {
   readonly spec: DerivationSpec;

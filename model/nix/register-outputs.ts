@@ -11,6 +11,7 @@ import type { Ctx } from './context.js';
 import { drvOf, outputOf, realisationKey, realScratch, usesChroot } from './context.js';
 import { caFinalPath, narText, rewriteHash } from './content.js';
 import { deletePathAll, startDelete } from './delete-path.js';
+import { destroyCgroup } from './cgroup.js';
 import { afterRegister, applyAsked, beforeMove, rewriteInStoreTempDir } from './hooks.js';
 import { SRC } from './sources.js';
 import { enterCleanup } from './unwind.js';
@@ -34,17 +35,24 @@ function registering(s: ModelState, a: BuildActor, step: RegisterStep, note: str
 export function builderExit(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   if (a.phase.kind !== 'builderExit') return disabled('builder has not exited');
   const d = drvOf(ctx, a.drv);
+  // derivation-builder.cc unprepareBuild's killSandbox(true) (l.572), before the exit status is looked at: with a cgroup, destroyCgroup
+  const killed = a.cgroup === undefined ? undefined : destroyCgroup(ctx, a.cgroup);
+  if (killed?.error !== undefined) {
+    // an Error out of unprepareBuild: the goal fails and the destructor cleans up
+    return toCleanup(ctx, s, a, { kind: 'failure', failure: 'sysError', message: killed.error }, killed.error, `${SRC.unprepareBuild}; ${SRC.cgroupDestroy}`);
+  }
+  const cg = killed && killed.notes.length > 0 ? { note: `${killed.notes.join('; ')}; `, source: `; ${SRC.cgroupDestroy}` } : { note: '', source: '' };
   if (a.phase.status !== 0) {
     const message = `builder for '${d.drvPath}' failed with exit code ${String(a.phase.status)}`;
-    return toCleanup(ctx, s, a, { kind: 'failure', failure: 'builderFailed', message }, message, SRC.unprepareBuild);
+    return toCleanup(ctx, s, a, { kind: 'failure', failure: 'builderFailed', message }, `${cg.note}${message}`, `${SRC.unprepareBuild}${cg.source}`);
   }
   if (a.multi) {
     // registerOutputs' first loop, over the outputs it has to register (a valid one is AlreadyRegistered, derivation-builder.cc l.1479-1482)
     const first = nextWanted(a, -1);
     if (first === undefined) throw new Error('model bug: a build with every output valid reached registerOutputs');
-    return registering(s, focus(a, first, { stage: 'check' }), { kind: 'checkOutput' }, `builder exited 0; checking output '${slotName(a, first)}'`, `${SRC.unprepareBuild}; ${SRC.registerFirstLoop}`);
+    return registering(s, focus(a, first, { stage: 'check' }), { kind: 'checkOutput' }, `${cg.note}builder exited 0; checking output '${slotName(a, first)}'`, `${SRC.unprepareBuild}${cg.source}; ${SRC.registerFirstLoop}`);
   }
-  return registering(s, a, { kind: 'checkOutput' }, 'builder exited 0', SRC.unprepareBuild);
+  return registering(s, a, { kind: 'checkOutput' }, `${cg.note}builder exited 0`, `${SRC.unprepareBuild}${cg.source}`);
 }
 
 /** Depth-first pre-order (the directory before its entries), as canonicalisePathMetaData_ recurses. */

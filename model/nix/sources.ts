@@ -26,6 +26,10 @@ export const SRC = {
   chrootBuilder: 'libstore/unix/build/derivation-builder.cc makeDerivationBuilder: ChrootLinuxDerivationBuilder when sandboxed (l.2137-2139)',
   linuxBuilder: 'libstore/unix/build/derivation-builder.cc makeDerivationBuilder: LinuxDerivationBuilder, no chroot (l.2141)',
   startBuild: 'libstore/unix/build/derivation-builder.cc DerivationBuilderImpl::startBuild (l.736)',
+  cgroupPrepareUser:
+    'libstore/unix/build/linux-derivation-builder.cc ChrootLinuxDerivationBuilder::prepareUser with use-cgroups (l.332): cgroup nix-build-uid-<uid> or nix-build-pid-<pid>-<n> (l.347-349), the recorded one destroyed and the new one recorded in <stateDir>/cgroups/<uid> (l.356-368), then killSandbox(false) destroys the new path, no killUser (l.372)',
+  cgroupCreate: 'libstore/unix/build/linux-derivation-builder.cc ChrootLinuxDerivationBuilder::prepareSandbox: mkdir(cgroup, 0755), a SysError if it fails (l.380-381), chownToBuilder of it, cgroup.procs and cgroup.threads (l.382-384)',
+  cgroupDestroy: 'libstore/unix/build/linux-derivation-builder.cc ChrootLinuxDerivationBuilder::killSandbox: destroyCgroup instead of killUser (l.824-830); libutil/linux/cgroup.cc destroyCgroup (l.79-151)',
   checkNotWorldWritable: 'libstore/unix/build/derivation-builder.cc startBuild: with a build user, checkNotWorldWritable(buildDir) (l.755-756) lstats build-dir and each ancestor, and throws on S_IWOTH (l.723-734)',
   createTempDir: 'libstore/unix/build/derivation-builder.cc startBuild createTempDir(buildDir, "nix", 0700) (l.760)',
   chownToBuilder: 'libstore/unix/build/derivation-builder.cc startBuild chownToBuilder (l.770)',

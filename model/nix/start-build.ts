@@ -8,6 +8,7 @@ import type { Ctx } from './context.js';
 import { BUILD_DIR, buildGid, chrootParent, drvOf, userName, usesChroot } from './context.js';
 import { unsafeBuildDir } from './build-dir.js';
 import { prepareSandbox } from './chroot.js';
+import { createCgroup, prepareUserCgroup, usesCgroup } from './cgroup.js';
 import { startDelete } from './delete-path.js';
 import { afterScratchChosen, applyAsked } from './hooks.js';
 import { applies } from './variants.js';
@@ -36,14 +37,35 @@ export function acquireUser(ctx: Ctx, s: ModelState, a: BuildActor): Step {
     const outcome = { kind: 'failure' as const, failure: 'sandboxRefused' as const, message: refused.message };
     return next(enterCleanup(ctx, s, a, outcome), refused.message, [SRC.makeBuilder, ...refused.sources].join('; '));
   }
+  const cgroups = usesCgroup(ctx, drvOf(ctx, a.drv));
   if (ctx.scenario.settings.buildUsers === 0) {
-    return next(putActor(s, withPhase({ ...a, uid: 0 }, { kind: 'createTempDir' })), 'no build users: builder runs as the daemon (root)', SRC.getBuildUser);
+    const note = 'no build users: builder runs as the daemon (root)';
+    return cgroups ? withCgroup(ctx, s, { ...a, uid: 0 }, note) : next(putActor(s, withPhase({ ...a, uid: 0 }, { kind: 'createTempDir' })), note, SRC.getBuildUser);
   }
-  const took = takeBuildUser(ctx, s, a.id);
+  // with a cgroup, prepareUser's killSandbox destroys the cgroup and kills no process of the uid (linux-derivation-builder.cc l.822-834)
+  const took = takeBuildUser(ctx, s, a.id, !cgroups);
   if (took === undefined) return disabled('waiting for a free build user ID');
   const { state, uid, killed } = took;
   const note = `build user ${userName(ctx, uid)} (uid ${String(uid)})${killed ? `; killed ${String(killed)} stray process(es)` : ''}`;
+  if (cgroups) return withCgroup(ctx, state, { ...a, uid }, note);
   return next(putActor(state, withPhase({ ...a, uid }, { kind: 'createTempDir' })), note, SRC.getBuildUser);
+}
+
+/**
+ * ChrootLinuxDerivationBuilder::prepareUser with use-cgroups (cgroup.ts): the cgroup is named, the
+ * one recorded for the uid destroyed, the new one recorded. Its Error (a leftover that is no cgroup,
+ * or one that cannot be removed) leaves startBuild and the goal, as the build-dir check's does.
+ */
+function withCgroup(ctx: Ctx, s: ModelState, a: BuildActor & { readonly uid: number }, userNote: string): Step {
+  const r = prepareUserCgroup(ctx, a, a.uid);
+  const note = [userNote, ...r.notes].join('; ');
+  const b: BuildActor = { ...a, cgroup: r.cgroup };
+  if (r.error !== undefined) {
+    // no builder was started, so the destructor's killChild kills nothing: the actor takes no cgroup into cleanup
+    const outcome = { kind: 'failure' as const, failure: 'sysError' as const, message: r.error };
+    return next(enterCleanup(ctx, s, a, outcome), `${note}; ${r.error}`, `${SRC.getBuildUser}; ${SRC.cgroupPrepareUser}`);
+  }
+  return next(putActor(s, withPhase(b, { kind: 'createTempDir' })), note, `${SRC.getBuildUser}; ${SRC.cgroupPrepareUser}`);
 }
 
 export function createTempDir(ctx: Ctx, s: ModelState, a: BuildActor): Step {
@@ -96,6 +118,19 @@ export function prepareScratch(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   const applied = applyAsked(ctx, s, a.id, designs);
   const st = applied.state;
   notes.push(...applied.notes);
+  if (usesChroot(ctx, d) && a.cgroup !== undefined && a.uid !== undefined) {
+    const made = createCgroup(ctx, d, a.cgroup, a.uid);
+    if (made.error !== undefined) {
+      // a SysError out of prepareSandbox: the chroot is made and the scratch path chosen, so cleanupBuild tears the chroot
+      // down. (A --check's "ensure scratch path is ours" deletion, which upstream ran before, is not started here.)
+      const outcome = { kind: 'failure' as const, failure: 'sysError' as const, message: made.error.message, errno: made.error.errno };
+      // no builder was started (pid == -1), so killChild kills nothing and the cgroup there is left alone: no `cgroup` in cleanup
+      const { cgroup: _notOurs, ...rest } = a;
+      const failed: BuildActor = { ...rest, scratch, ...(redirected ? { redirected } : {}) };
+      return next(enterCleanup(ctx, st, failed, outcome), [...notes, made.error.message].join('; '), `${SRC.scratchPaths}; ${SRC.prepareSandbox}; ${SRC.cgroupCreate}`);
+    }
+    notes.push(...made.notes);
+  }
   let job;
   if (redirected && a.known) {
     job = startDelete(scratch);
@@ -111,7 +146,8 @@ export function prepareScratch(ctx: Ctx, s: ModelState, a: BuildActor): Step {
     ...withPhase({ ...a, scratch, ...(redirected ? { redirected } : {}) }, first),
     ...(job ? { job } : {}),
   };
-  return next(putActor(st, building), notes.join('; '), usesChroot(ctx, d) ? `${SRC.scratchPaths}; ${SRC.prepareSandbox}` : SRC.scratchPaths);
+  const sandboxSource = a.cgroup !== undefined ? `${SRC.scratchPaths}; ${SRC.prepareSandbox}; ${SRC.cgroupCreate}` : `${SRC.scratchPaths}; ${SRC.prepareSandbox}`;
+  return next(putActor(st, building), notes.join('; '), usesChroot(ctx, d) ? sandboxSource : SRC.scratchPaths);
 }
 
 /** One output's turn in startBuild's scratch-path loop: its scratch path and what the designs ask there. */

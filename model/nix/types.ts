@@ -44,6 +44,14 @@ export interface Settings {
    * be `nixbld` throughout (upstream refuses an unsandboxed build without one, user-lock.cc l.202-206).
    */
   readonly autoAllocateUids?: boolean;
+  /**
+   * `use-cgroups = true` with the experimental feature `cgroups` (Linux only; absent: false). Only a
+   * sandboxed build (ChrootLinuxDerivationBuilder) uses it: its builder runs in a cgroup of its own
+   * below the daemon's, `nix-build-uid-<uid>` (recorded in /nix/var/nix/cgroups/<uid>) or without
+   * build users `nix-build-pid-<pid>-<n>`, and its processes are killed through the cgroup, not by
+   * killUser (model/nix/cgroup.ts).
+   */
+  readonly useCgroups?: boolean;
   readonly keepFailed: boolean;
   /**
    * Which of the worker's build deadlines is set (non-zero): `timeout` (build-timeout) or
@@ -394,6 +402,8 @@ export interface BuildActor {
    */
   readonly redirected?: boolean;
   readonly tmpDir?: string;
+  /** The build's cgroup, once prepareUser named it (use-cgroups on a sandboxed Linux build: cgroup.ts). */
+  readonly cgroup?: string;
   readonly finalLock?: string;
   /** The store temp dir of the hash rewrite (variant rewrite-in-store-temp-dir), AutoDelete'd on unwind. */
   readonly rewriteTmp?: string;

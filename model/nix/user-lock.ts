@@ -14,16 +14,17 @@ export function firstFreeUser(ctx: Ctx, s: ModelState): number | undefined {
 
 /**
  * `holder` takes the first free build user, and prepareUser kills every process of that uid: a
- * builder left running by a crashed daemon worker dies here.
+ * builder left running by a crashed daemon worker dies here. Not with `killUser: false`: a build
+ * with a cgroup, whose killSandbox destroys the cgroup instead (cgroup.ts).
  */
-export function takeBuildUser(ctx: Ctx, s: ModelState, holder: string): { state: ModelState; uid: number; killed: number } | undefined {
+export function takeBuildUser(ctx: Ctx, s: ModelState, holder: string, killUser = true): { state: ModelState; uid: number; killed: number } | undefined {
   const uid = firstFreeUser(ctx, s);
   if (uid === undefined) return undefined;
-  const killed = s.orphans.filter((o) => o.uid === uid).length;
+  const killed = killUser ? s.orphans.filter((o) => o.uid === uid).length : 0;
   const state: ModelState = {
     ...s,
     userLeases: { ...s.userLeases, [String(uid)]: holder },
-    orphans: s.orphans.filter((o) => o.uid !== uid),
+    orphans: killUser ? s.orphans.filter((o) => o.uid !== uid) : s.orphans,
   };
   return { state, uid, killed };
 }

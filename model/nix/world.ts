@@ -4,9 +4,9 @@
  * syscalls it made, the fs diff and the upstream function it models.
  */
 import type { FsKernel, SyscallRecord, TreeEntry } from '../fs/index.js';
-import { createKernel } from '../fs/index.js';
+import { cgroupRootFiles, createKernel } from '../fs/index.js';
 import type { Ctx } from './context.js';
-import { BUILD_DIR, drvOf, makeCtx, NIXBLD_GID, USERPOOL_DIR } from './context.js';
+import { BUILD_DIR, CGROUP_FS, CGROUP_RECORD_DIR, drvOf, makeCtx, NIXBLD_GID, ROOT_CGROUP, USERPOOL_DIR } from './context.js';
 import { layInitial } from './initial.js';
 import { canonicalDigest, Piece } from './hash.js';
 import { counted, putActor, scriptedFaults } from './state.js';
@@ -55,6 +55,23 @@ function layStore(fs: FsKernel, ctx: Ctx): void {
   const buildDirMode = ctx.scenario.settings.buildDirMode;
   if (buildDirMode !== undefined) fs.chmod(root, BUILD_DIR, parseInt(buildDirMode, 8));
   fs.mkdir(root, USERPOOL_DIR, 0o755);
+  if (ctx.scenario.settings.useCgroups === true) layCgroupFs(fs, ctx);
+}
+
+/**
+ * With use-cgroups, the cgroup2 hierarchy as systemd leaves it: mounted at /sys/fs/cgroup, the
+ * daemon in system.slice/nix-daemon.service (getRootCgroup), each a cgroup with its interface
+ * files; and what the daemon does with it as it starts (nix/unix/daemon.cc daemonLoop,
+ * l.289-294): a sub-cgroup `nix-daemon` it moves itself into, beside which the builds' go.
+ */
+function layCgroupFs(fs: FsKernel, ctx: Ctx): void {
+  const root = ctx.daemon;
+  for (const dir of ['/sys', '/sys/fs', CGROUP_FS]) fs.mkdir(root, dir, 0o755);
+  cgroupRootFiles(fs, CGROUP_FS);
+  for (const dir of [`${CGROUP_FS}/system.slice`, ROOT_CGROUP, `${ROOT_CGROUP}/nix-daemon`]) {
+    fs.mkdir(root, dir, 0o755);
+    cgroupRootFiles(fs, dir);
+  }
 }
 
 export function initialWorld(scenario: Scenario, variant: Variant): World {
@@ -135,10 +152,13 @@ export function applyQuiet(w: World, e: ModelEvent): { ok: true } | { ok: false;
   return { ok: true };
 }
 
-/** The roots of observedTree: the store and the build dir. */
-export const OBSERVED_ROOTS: readonly string[] = [STORE_DIR, BUILD_DIR];
+/**
+ * The roots of observedTree: the store and the build dir, and with use-cgroups the daemon's cgroup
+ * and the cgroup records (absent, so empty, otherwise).
+ */
+export const OBSERVED_ROOTS: readonly string[] = [STORE_DIR, BUILD_DIR, ROOT_CGROUP, CGROUP_RECORD_DIR];
 
-/** The part of the filesystem traces and invariants look at: the store and the build dir. */
+/** The part of the filesystem traces and invariants look at: the store, the build dir, and the cgroups of builds. */
 export function observedTree(w: World): TreeEntry[] {
   return OBSERVED_ROOTS.flatMap((root) => w.ctx.fs.tree(root));
 }

@@ -172,7 +172,7 @@ export const FREE_SPACE_PLENTY = 1_000_000_000_000;
 
 /** Daemon configuration that differs between plans; plans with the same key share one daemon. */
 export function settingsKey(s: PlanSettings): string {
-  return `${s.buildUsers > 0 ? 'multi-user' : 'single-user'}${s.keepFailed ? '+keep-failed' : ''}${s.sandbox === 'relaxed' ? '+sandbox-relaxed' : s.sandbox ? '+sandbox' : ''}${s.autoAllocateUids ? '+auto-uids' : ''}${s.autoGc ? '+auto-gc' : ''}${s.caDerivations === false ? '+no-ca' : ''}${s.mountAndPidNamespaces === false ? '+no-namespaces' : ''}${s.sandboxFallback ? '+sandbox-fallback' : ''}${s.divertedStore ? '+diverted' : ''}`;
+  return `${s.buildUsers > 0 ? 'multi-user' : 'single-user'}${s.keepFailed ? '+keep-failed' : ''}${s.sandbox === 'relaxed' ? '+sandbox-relaxed' : s.sandbox ? '+sandbox' : ''}${s.autoAllocateUids ? '+auto-uids' : ''}${s.autoGc ? '+auto-gc' : ''}${s.caDerivations === false ? '+no-ca' : ''}${s.mountAndPidNamespaces === false ? '+no-namespaces' : ''}${s.sandboxFallback ? '+sandbox-fallback' : ''}${s.divertedStore ? '+diverted' : ''}${s.useCgroups ? '+cgroups' : ''}`;
 }
 
 /**
@@ -214,6 +214,7 @@ export function writeNixConf(dir: string, s: PlanSettings, seenAs = dir): Record
       ...(s.sandbox || s.divertedStore ? [`sandbox-fallback = ${String(s.sandboxFallback === true)}`] : []),
       `experimental-features = ${experimentalFeatures(s)}`,
       ...(s.autoAllocateUids ? ['auto-allocate-uids = true'] : []),
+      ...(s.useCgroups ? ['use-cgroups = true'] : []),
       'substituters =',
       `keep-failed = ${String(s.keepFailed)}`,
       // the daemon's own GC: every worker-loop iteration checks (interval 0) a free space the harness sets

@@ -274,6 +274,7 @@ export function planSettings(scenario: Scenario): PlanSettings {
     // upstream's default is true; the harness sets it only where it can matter (no namespaces)
     ...(s.sandbox !== false && s.mountAndPidNamespaces === false && s.sandboxFallback !== false ? { sandboxFallback: true as const } : {}),
     ...(s.divertedStore === true ? { divertedStore: true as const } : {}),
+    ...(s.useCgroups === true && s.sandbox !== false ? { useCgroups: true as const } : {}),
   };
 }
 

@@ -394,10 +394,29 @@ daemon_crash() { # $1 rule id, $2 client PID
     wait_child "$2" "$STEP_TIMEOUT" || die "client $2 still running after its worker was killed"
     wait_pid_gone "$HIT_PID" "daemon worker"
 }
+# A sandboxed builder writes $$ as its own PID namespace numbers it (1: it is that namespace's
+# init), which names another process here. Find it here: its NSpid ends in that number, and its
+# environment names the gate's derivation. Its parent is the worker (CLONE_PARENT).
+builder_pid_here() { # $1 PID as the builder wrote it, $2 gate file ($CTL/gate/<drv>.<gate>)
+    local base st p ns d
+    base=$(basename "$2")
+    for st in /proc/[0-9]*/status; do
+        ns=$(sed -n 's/^NSpid:[[:space:]]*//p' "$st" 2>/dev/null)
+        case "$ns" in *[[:space:]]*) ;; *) continue ;; esac
+        [ "${ns##*[[:space:]]}" = "$1" ] || continue
+        p=${st#/proc/}; p=${p%/status}
+        d=$(tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null | sed -n 's/^nolDrv=//p')
+        case "$base" in "$d".*) [ -n "$d" ] && { echo "$p"; return 0; } ;; esac
+    done
+    return 1
+}
 # The builder waits at a gate (its PID in the gate file): kill the daemon worker that runs it.
 gate_crash() { # $1 gate file, $2 client PID
-    local bpid wpid; bpid=$(cat "$1"); wpid=$(ps -o ppid= -p "$bpid" 2>/dev/null | tr -d ' ')
-    [ -n "$wpid" ] && [ "$wpid" != 1 ] || die "no daemon worker above builder PID $bpid"
+    local bpid wpid; bpid=$(cat "$1")
+    if [ "$SANDBOX_MODE" = true ]; then bpid=$(builder_pid_here "$bpid" "$1") || die "no sandboxed builder here for gate $1"; fi
+    wpid=$(ps -o ppid= -p "$bpid" 2>/dev/null | tr -d ' ')
+    # never 0 or 1: kill -KILL 0 would kill this script's own process group
+    [ -n "$wpid" ] && [ "$wpid" != 0 ] && [ "$wpid" != 1 ] || die "no daemon worker above builder PID $bpid"
     kill -KILL "$wpid"
     wait_child "$2" "$STEP_TIMEOUT" || die "client $2 still running after its worker was killed"
     wait_pid_gone "$wpid" "daemon worker"

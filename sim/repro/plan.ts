@@ -118,6 +118,11 @@ export interface PlanSettings {
    * chroot (the probe builder sees no /nix/var/nix/db). Absent = the store in its usual place.
    */
   readonly divertedStore?: true;
+  /**
+   * `use-cgroups = true` and the experimental feature `cgroups`: a sandboxed build runs in a cgroup
+   * of its own below the daemon's (the validation harness shows the daemon a cgroup2 fs). Absent = false.
+   */
+  readonly useCgroups?: true;
 }
 
 /**
@@ -132,7 +137,7 @@ export const DIVERTED_STORE_ROOT = '/nol/diverted-store';
  * ca-derivations unless the plan turns it off, auto-allocate-uids when it is used.
  */
 export function experimentalFeatures(s: PlanSettings): string {
-  return ['nix-command', ...(s.caDerivations === false ? [] : ['ca-derivations']), ...(s.autoAllocateUids === true ? ['auto-allocate-uids'] : [])].join(' ');
+  return ['nix-command', ...(s.caDerivations === false ? [] : ['ca-derivations']), ...(s.autoAllocateUids === true ? ['auto-allocate-uids'] : []), ...(s.useCgroups === true ? ['cgroups'] : [])].join(' ');
 }
 
 export interface PlanDerivation {
@@ -524,6 +529,7 @@ const planShape = z.strictObject({
     mountAndPidNamespaces: z.literal(false).exactOptional(),
     sandboxFallback: z.literal(true).exactOptional(),
     divertedStore: z.literal(true).exactOptional(),
+    useCgroups: z.literal(true).exactOptional(),
   }),
   derivations: z.array(z.strictObject({ id: ident, kind: z.enum(['ca-floating', 'input-addressed']), name: storeName, program: z.array(builderAction).max(200), noChroot: z.literal(true).exactOptional() })).min(1),
   steps: z.array(planStep).min(1).max(500),

@@ -330,6 +330,7 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
         ]
       : []),
     ...(plan.settings.autoAllocateUids ? [`#   auto-allocate-uids = true (${String(plan.settings.buildUsers)} or more uid slots)`] : []),
+    ...(plan.settings.useCgroups ? ['#   use-cgroups = true (and a cgroup2 fs the daemon finds in /proc/mounts)'] : []),
     ...(plan.settings.autoGc
       ? [
           '#   min-free = 1000000, max-free = 1000000000, min-free-check-interval = 0, and in its environment',

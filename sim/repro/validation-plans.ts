@@ -64,6 +64,9 @@ export const NOT_ON_A_REAL_DAEMON: Readonly<Record<string, string>> = {
   'auto-gc-during-ca-build-darwin': "the daemon's own auto-GC during a build on darwin: no darwin here",
   'multi-output-ca-interrupted': 'a derivation with two outputs, interrupted inside registerOutputs between them: the harness writes single-output derivations, and no gate in the builder can hold the daemon there',
   'multi-output-ia-partial': 'a derivation with two outputs: the harness writes single-output derivations only',
+  'cgroups-crash-retry': 'a crash of the daemon worker at a gate: validation plans place no crash (its scripted run runs as a fault plan: validate:faults --traces; cgroups-sandbox is the validation plan with use-cgroups)',
+  'cgroups-interrupted': 'the interrupt lands in startBuild, between prepareUser and prepareSandbox, before the builder starts: no gate in the builder can hold the daemon there',
+  'cgroups-single-user': 'a crash of the daemon worker at a gate: validation plans place no crash (its scripted run runs as a fault plan: validate:faults --traces)',
 };
 
 /** An interrupted floating-CA build, then one recovery command on its stranded scratch dir, then a retry as another user. */
@@ -140,6 +143,19 @@ function iaInterrupted(name: string, settings: Settings, where: string): Scenari
 }
 
 /** One validation scenario: the scenario, how its plan spells a GC, and its name. */
+/**
+ * linux-sandbox's seed schedule with use-cgroups: each build in a cgroup of its own below the
+ * daemon's. The interrupted attempt's destructor destroys its cgroup (killChild -> killSandbox),
+ * the retry as another build user makes its own, the path-info, delete and last retry follow.
+ * Only the builds' outcomes and the store are observed, not the cgroups themselves.
+ */
+const cgroupsSandbox: Scenario = {
+  ...linuxSandbox,
+  name: 'cgroups-sandbox',
+  doc: 'The seed schedule on Linux with sandbox = true and use-cgroups (experimental feature cgroups): each build runs in a cgroup nix-build-uid-<uid> below the daemon\'s, recorded in /nix/var/nix/cgroups/<uid>; the interrupted attempt\'s cgroup is destroyed with it, and every retry builds.',
+  settings: { ...linuxSandbox.settings, useCgroups: true },
+};
+
 interface Entry {
   readonly scenario: Scenario;
   readonly opts?: PlanOptions;
@@ -213,6 +229,8 @@ const ENTRIES: readonly Entry[] = [
   { scenario: repairConcurrentGc },
   // the same with nix-build --check of a valid output: the check's fallback path is no temp root either
   { scenario: checkConcurrentGc },
+  // use-cgroups on a sandboxed daemon (the root is shown the host's cgroup2 fs): 2.8.0 reads no such setting here
+  { scenario: cgroupsSandbox, only: ['2.34.8'] },
 ];
 
 /** The scenario on Linux with `nix`'s behaviour (sandbox as the scenario has it). */

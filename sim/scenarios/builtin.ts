@@ -4,6 +4,7 @@
  */
 import type { ActorSpec, BuildEventType, Scenario } from '../../model/nix/index.js';
 import { autoGcDuringCaBuildDarwin, autoGcDuringCaBuildLinux } from './auto-gc.js';
+import { cgroupsCrashRetry, cgroupsInterrupted, cgroupsSingleUser } from './cgroups.js';
 import { DARWIN, GODYN, WITH_STALE } from './common.js';
 
 const CA = { id: 'godyn', name: 'godyn-compile-glob-match', kind: 'ca-floating', program: GODYN } as const;
@@ -636,6 +637,9 @@ export const BUILTIN: readonly Scenario[] = [
   autoGcDuringCaBuildDarwin,
   multiOutputCaInterrupted,
   multiOutputIaPartial,
+  cgroupsCrashRetry,
+  cgroupsInterrupted,
+  cgroupsSingleUser,
 ];
 
 export function builtinScenario(name: string): Scenario | undefined {
