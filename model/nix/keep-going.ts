@@ -55,8 +55,8 @@ export function suspensionPoint(a: BuildActor): string | undefined {
     case 'building':
     case 'builderExit':
       return SRC.suspendChildEvent;
-    case 'waiting':
     // a goal that has not started is destroyed with nothing to clean up; the model starts it and cancels it at lockOutputs
+    case 'waiting':
     case 'deleteInvalidOutputs':
     case 'createTempDir':
     case 'chownToBuilder':
