@@ -597,28 +597,29 @@ export const multiOutputIaPartial: Scenario = {
   explore: { ...EVERY_FAULT, faultTargets: ['a2'] },
 };
 
-/** A derivation whose builder fails at once: it writes nothing, so its failure leaves nothing behind. */
-const FAILS = { id: 'fails', name: 'fails', kind: 'input-addressed', program: [{ op: 'exit', code: 1 }] } as const;
+/** The other derivation of the invocation: an input-addressed one whose builder makes its output. */
+const SIBLING = { id: 'sibling', name: 'sibling', kind: 'input-addressed', program: [{ op: 'mkdirP', path: '' }] } as const;
 
 /**
- * keep-going = false: `nix-build godyn.drv fails.drv`, one client. `fails` joins between godyn's
- * first and second write (`during`, as if it had waited for inputs until then) and fails; godyn's
- * goal, suspended while its builder runs, is cancelled and its builder destroyed
- * (cleanupOnDestruction), as an interrupt would. No Ctrl-C anywhere. The retries are seed-487's.
+ * keep-going = false: `nix-build godyn.drv sibling.drv`, one client. `sibling` joins between
+ * godyn's first and second write (`during`, as if it had waited for its inputs until then) and its
+ * builder fails; godyn's goal, suspended while its builder runs, is cancelled and its builder
+ * destroyed (cleanupOnDestruction), as an interrupted one is. No Ctrl-C anywhere. The retries are
+ * seed-487's. Exploration makes the sibling's failure the free fault: it may fail at any point of
+ * its build or not at all, and godyn may be cancelled at any suspension point after it.
  */
 export const keepGoingCancel: Scenario = {
   name: 'keep-going-cancel',
-  doc: 'darwin, sandbox off, 4 build users: one nix-build of a floating CA derivation and of one whose builder fails (keep-going = false, the default); the failure cancels the floating CA build after its first write, and its builder is destroyed as an interrupted one is; the retry, drawn as another build user, fails EACCES; path-info says invalid; nix store delete removes it; the next retry succeeds.',
+  doc: 'darwin, sandbox off, 4 build users: one nix-build of a floating CA derivation and of another whose builder fails (keep-going = false, the default); the failure cancels the floating CA build after its first write, and its builder is destroyed as an interrupted one is; the retry, drawn as another build user, fails EACCES; path-info says invalid; nix store delete removes it; the next retry succeeds.',
   settings: DARWIN,
-  derivations: [CA, FAILS],
+  derivations: [CA, SIBLING],
   actors: [
     { id: 'a1', kind: 'build', drv: 'godyn' },
-    { id: 'bad', kind: 'build', drv: 'fails', during: { actor: 'a1', before: 'builderAction', nth: 2 } },
+    { id: 'sib', kind: 'build', drv: 'sibling', during: { actor: 'a1', before: 'builderAction', nth: 2 }, fault: { kind: 'builderFailure', before: 'builderAction', nth: 0 } },
     ...seedActors('godyn').filter((a) => a.id !== 'a1'),
   ],
-  invocations: [['a1', 'bad']],
-  // a fault on a goal of the invocation would hit the whole worker (scenario-check.ts): faults go to the first retry
-  explore: { ...EVERY_FAULT, faultTargets: ['a2'] },
+  invocations: [['a1', 'sib']],
+  explore: { faults: ['builderFailure'], maxFaults: 1, faultTargets: ['sib'] },
 };
 
 export const BUILTIN: readonly Scenario[] = [
