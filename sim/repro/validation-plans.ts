@@ -64,6 +64,7 @@ export const NOT_ON_A_REAL_DAEMON: Readonly<Record<string, string>> = {
   'auto-gc-during-ca-build-darwin': "the daemon's own auto-GC during a build on darwin: no darwin here",
   'multi-output-ca-interrupted': 'a derivation with two outputs, interrupted inside registerOutputs between them: the harness writes single-output derivations, and no gate in the builder can hold the daemon there',
   'multi-output-ia-partial': 'a derivation with two outputs: the harness writes single-output derivations only',
+  'keep-going-cancel': 'two derivations built by one nix-build (one client, keep-going = false): the harness runs one client per build (a plan would hold godyn at its gate while the other fails, then check that godyn was cancelled and what it left)',
 };
 
 /** An interrupted floating-CA build, then one recovery command on its stranded scratch dir, then a retry as another user. */
