@@ -330,7 +330,7 @@ export function generateLifecycle(): string {
     '',
     '## Faults',
     '',
-    `Faults are extra choices beside a build's own next event (\`model/nix/faults.ts\`): an **interrupt** destroys the goal and its destructors run (to \`cleanup\`), a **crash** (SIGKILL of the daemon worker) runs nothing (to \`done\`; the kernel drops the locks), a **builder failure** is a non-zero exit (to \`builderExit\`). Shaded: where they land.`,
+    `Faults are extra choices beside a build's own next event (\`model/nix/faults.ts\`): an **interrupt** destroys the goal and its destructors run (to \`cleanup\`), a **crash** (SIGKILL of the daemon worker) runs nothing (to \`done\`; the kernel drops the locks), a **builder failure** is a non-zero exit (to \`builderExit\`). Shaded: where they land. Not drawn, because no build of seed-487 belongs to an invocation: a **cancel** (keep-going = false, \`model/nix/keep-going.ts\`) takes the interrupt's way to \`cleanup\`, for a build whose invocation has a failed goal, only from \`lockOutputs\`, \`acquireUser\`, \`building\` or \`builderExit\`, where the goal is suspended.`,
     '',
     ...faultDiagram(lc),
     '',

@@ -92,7 +92,52 @@ export function referenceProblems(s: Scenario): ScenarioProblem[] {
     issue(['settings', 'buildUsers'], 'with autoAllocateUids, buildUsers counts the uid slots (id-count / 65536): at least 1');
   }
   if (s.settings.platform === 'darwin') darwinSandboxProblems(s, issue);
+  invocationProblems(s, issue);
   return out;
+}
+
+/**
+ * `invocations`: each names builds, at least two, each in one invocation only. Goals of one
+ * invocation start together (one may join at a point of another with `during`), so none waits
+ * for another with `after`. An interrupt or a crash hits the whole daemon worker, every goal of
+ * the invocation, where the model applies a fault to one build: such faults are refused on them.
+ */
+function invocationProblems(s: Scenario, issue: (path: (string | number)[], message: string) => void): void {
+  const actors = new Map(s.actors.map((a) => [a.id, a]));
+  const memberOf = new Map<string, number>();
+  (s.invocations ?? []).forEach((group, g) => {
+    group.forEach((id, j) => {
+      const a = actors.get(id);
+      if (!a) issue(['invocations', g, j], `unknown actor '${id}'`);
+      else if (a.kind !== 'build') issue(['invocations', g, j], `'${id}' is a ${a.kind}, not a build: only builds are goals of an invocation`);
+      const seen = memberOf.get(id);
+      if (seen !== undefined) issue(['invocations', g, j], seen === g ? `'${id}' is listed twice` : `'${id}' is already a goal of invocation ${String(seen)}: a build runs in one client`);
+      else memberOf.set(id, g);
+    });
+  });
+  const wholeWorker = (k: string): boolean => k === 'interrupt' || k === 'crash';
+  s.actors.forEach((a, i) => {
+    const g = memberOf.get(a.id);
+    if (g === undefined) return;
+    const waits = (field: 'after' | 'afterUserRelease'): void => {
+      (a[field] ?? []).forEach((dep, j) => {
+        if (memberOf.get(dep) === g) issue(['actors', i, field, j], `'${a.id}' and '${dep}' are goals of one invocation, which start together; place one at a point of the other with 'during'`);
+      });
+    };
+    waits('after');
+    waits('afterUserRelease');
+    if (a.kind !== 'build') return;
+    const refuse = 'is a goal of an invocation: an interrupt or crash would hit every goal of its daemon worker, and the model applies a fault to one build';
+    if (a.fault && wholeWorker(a.fault.kind)) issue(['actors', i, 'fault', 'kind'], `'${a.id}' ${refuse}`);
+    (a.faults ?? []).forEach((f, j) => { if (wholeWorker(f.kind)) issue(['actors', i, 'faults', j, 'kind'], `'${a.id}' ${refuse}`); });
+  });
+  const explore = s.explore;
+  if (!explore || memberOf.size === 0 || !explore.faults.some(wholeWorker)) return;
+  const targets = explore.faultTargets ?? s.actors.filter((a) => a.kind === 'build').map((a) => a.id);
+  const hit = targets.filter((t) => memberOf.has(t));
+  if (hit.length > 0) {
+    issue(explore.faultTargets ? ['explore', 'faultTargets'] : ['explore', 'faults'], `interrupt and crash faults would hit ${hit.join(', ')}, goals of an invocation (every goal of its daemon worker would stop, the model stops one); set explore.faultTargets to builds outside invocations`);
+  }
 }
 
 /**

@@ -331,6 +331,11 @@ export const scenarioSchema = z
       'Debris in the store before the scenario starts (for example, from an earlier crash).',
       [{ at: { drv: 'godyn', which: 'scratch' }, owner: 'builder1', mode: '755' }],
     ).optional(),
+    invocations: doc(
+      z.array(z.array(idPattern).min(2).max(4)).max(3),
+      'Builds that are the top-level goals of one client invocation (`nix-build a.drv b.drv`: one daemon worker), run with keep-going = false, the default: when one fails, the others are cancelled where they are suspended (event `cancel`) and their builders destroyed. A build in no invocation is its own client.',
+      [['bad', 'a1']],
+    ).optional(),
     explore: doc(exploreBoundsSchema, 'What exploration may vary on top of the schedule, and its bounds (each overridden by a flag of `outpath explore`).', {
       faults: ['interrupt'],
       maxFaults: 1,

@@ -223,6 +223,28 @@ export const CITATIONS: { readonly [K in SrcKey]?: readonly Citation[] | NotUpst
     { file: DB, fn: 'DerivationBuilderImpl::unprepareBuild', line: 592, quote: 'cleanupBuild(false);' },
     { file: DB, fn: 'DerivationBuilderImpl::unprepareBuild', line: 594, quote: 'throw BuilderFailureError{' },
   ],
+  cancel: [
+    { file: 'libstore/build/worker.cc', fn: 'Worker::removeGoal', line: 195, quote: '/* If a top-level goal failed, then kill all other goals' },
+    { file: 'libstore/build/worker.cc', fn: 'Worker::removeGoal', line: 197, quote: 'if (goal->exitCode == Goal::ecFailed && !settings.keepGoing)', to: { line: 198, quote: 'topGoals.clear();' } },
+    { file: 'libstore/build/worker.cc', fn: 'Worker::run', line: 365, quote: 'if (topGoals.empty())', to: { line: 366, quote: 'break; // stuff may have been cancelled' } },
+    { file: 'libstore/build/worker.cc', fn: 'Worker::run', line: 370, quote: 'if (topGoals.empty())' },
+    { file: 'libstore/build/entry-points.cc', fn: 'Store::buildPaths', line: 14, quote: 'Goals goals;' },
+    { file: 'libstore/build/entry-points.cc', fn: 'Store::buildPaths', line: 29, quote: 'if (i->exitCode != Goal::ecSuccess) {' },
+    { file: 'libstore/build/entry-points.cc', fn: 'Store::buildPaths', line: 44, quote: 'throw Error(exitStatus, "build of %s failed", concatStringsSep(", ", quoteStrings(failed)));' },
+    { file: 'libstore/build/entry-points.cc', fn: 'Store::buildPathsWithResults', line: 68, quote: '/* Goals that were never started or were cancelled have exitCode', to: { line: 71, quote: 'if (goalPtr->exitCode == Goal::ecBusy)' } },
+    { file: DB, fn: 'DerivationBuilderImpl::cleanupOnDestruction', line: 140, quote: 'void cleanupOnDestruction() noexcept' },
+    { file: DB, fn: 'DerivationBuilderImpl::cleanupOnDestruction', line: 145, quote: 'killChild();' },
+    { file: DB, fn: 'DerivationBuilderImpl::cleanupOnDestruction', line: 155, quote: 'cleanupBuild(false);' },
+  ],
+  suspendLockOutputs: [
+    { file: DBG, fn: 'DerivationBuildingGoal::gaveUpOnSubstitution', line: 174, quote: 'co_await yield();' },
+    { file: DBG, fn: 'acquireResources', line: 412, quote: 'co_await waitForAWhile();' },
+  ],
+  suspendBuildUser: [
+    { file: DBG, fn: 'DerivationBuildingGoal::buildLocally', line: 785, quote: 'co_await yield();' },
+    { file: DBG, fn: 'DerivationBuildingGoal::buildLocally', line: 928, quote: 'co_await waitForAWhile();' },
+  ],
+  suspendChildEvent: [{ file: DBG, fn: 'DerivationBuildingGoal::buildLocally', line: 944, quote: 'auto event = co_await WaitForChildEvent{};' }],
   timedOut: [
     { file: 'libstore/build/worker.cc', fn: 'Worker::waitForInput', line: 499, quote: 'if (goal->exitCode == Goal::ecBusy && 0 != settings.maxSilentTime && j->respectTimeouts', to: { line: 508, quote: '}' } },
     { file: 'libstore/build/worker.cc', fn: 'Worker::waitForInput', line: 501, quote: 'goal->timedOut(TimedOut(settings.maxSilentTime));' },
@@ -429,7 +451,6 @@ export const CITATIONS: { readonly [K in SrcKey]?: readonly Citation[] | NotUpst
  * or a line of CITATIONS.
  */
 export const NOTE_CITATIONS: Readonly<Record<string, readonly Citation[]>> = {
-  /** keep-going = false: a failed top-level goal clears the others, and a waiter drops its other waitees; each dropped goal's builder is destroyed. */
   /** Any client, trusted or not, may set the build deadlines of its connection's builds. */
   clientDeadlines: [
     { file: 'libstore/daemon.cc', fn: 'ClientSettings::apply', line: 297, quote: 'trusted || name == settings.getWorkerSettings().buildTimeout.name', to: { line: 298, quote: '|| name == settings.getWorkerSettings().maxSilentTime.name' } },
@@ -445,6 +466,7 @@ export const NOTE_CITATIONS: Readonly<Record<string, readonly Citation[]>> = {
     { file: DBG, fn: 'DerivationBuildingGoal::checkPathValidity', line: 1281, quote: 'if (auto real = worker.store.queryRealisation(drvOutput)) {', to: { line: 1284, quote: '.status = PathStatus::Valid,' } },
     { file: DBG, fn: 'acquireResources', line: 425, quote: 'if (buildMode != bmCheck && allValid) {' },
   ],
+  /** keep-going = false: a failed top-level goal clears the others, and a waiter drops its other waitees; each dropped goal's builder is destroyed. */
   keepGoingCancels: [
     { file: 'libstore/build/worker.cc', fn: 'Worker::removeGoal', line: 197, quote: 'if (goal->exitCode == Goal::ecFailed && !settings.keepGoing)', to: { line: 198, quote: 'topGoals.clear();' } },
     { file: 'libstore/build/worker.cc', fn: 'Worker::removeGoal', line: 195, quote: '/* If a top-level goal failed, then kill all other goals' },

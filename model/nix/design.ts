@@ -132,7 +132,7 @@ export interface AfterRegisterAt {
 }
 
 /** How the build ended, as cleanupBuild's caller knows it. */
-export type CleanupOutcome = 'success' | 'builderFailed' | 'outputRejected' | 'sysError' | 'notDeterministic' | 'timedOut' | 'unsafeBuildDir' | 'sandboxRefused' | 'interrupted' | 'crashed';
+export type CleanupOutcome = 'success' | 'builderFailed' | 'outputRejected' | 'sysError' | 'notDeterministic' | 'timedOut' | 'unsafeBuildDir' | 'sandboxRefused' | 'interrupted' | 'cancelled' | 'crashed';
 
 /** The start of cleanupBuild, after the build user's processes are killed, before the temp dir goes. */
 export interface CleanupAt {

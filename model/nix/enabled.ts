@@ -5,6 +5,7 @@
 import { autoGcStartsNow, optionalEnd } from './auto-gc.js';
 import type { Ctx } from './context.js';
 import { canCrash, canFailBuilder, canInterrupt } from './faults.js';
+import { canCancel } from './keep-going.js';
 import { canTimeOut } from './timeout.js';
 import { actorById, isDone, scriptedFaults } from './state.js';
 import { waitingFor } from './waits.js';
@@ -165,6 +166,8 @@ export function enabledEvents(ctx: Ctx, s: ModelState, opts: EnabledOptions = {}
         out.push({ type: scripted.kind, actor: a.id });
         continue; // the scripted fault lands exactly here
       }
+      // keep-going = false: listed first, so a scripted run cancels at the first suspension point after the failure
+      if (canCancel(ctx, s, a)) out.push({ type: 'cancel', actor: a.id });
       if (type && !blocked(ctx, s, a, spec)) out.push({ type, actor: a.id });
       const ff = opts.freeFaults;
       if (ff && s.faultsUsed < ff.max && (ff.targets === undefined || ff.targets.includes(a.id))) {

@@ -70,6 +70,11 @@ export const SRC = {
   crash: 'kernel: SIGKILL of the daemon worker; flocks dropped; libutil/unix/processes.cc startProcess PR_SET_PDEATHSIG on Linux only (l.228)',
   builderFailure: 'libstore/unix/build/derivation-builder.cc unprepareBuild (l.587-594: cleanupBuild(false), then BuilderFailureError)',
   timedOut: 'libstore/build/worker.cc Worker::waitForInput: max-silent-time / build-timeout expired (l.499-508); goal.cc pushChildEvent(TimedOut) drops a pending EOF (l.32-37); derivation-building-goal.cc buildLocally killChild, doneFailure(TimedOut) (l.959-961); derivation-builder.cc killChild (l.525-536)',
+  cancel:
+    'libstore/build/worker.cc Worker::removeGoal: a failed top-level goal clears the others unless keep-going (l.197-198), and Worker::run stops (l.365-366, l.370); libstore/build/entry-points.cc Store::buildPaths: the goals die with its `goals` (l.14), a cancelled one with exitCode ecBusy (l.68-71); libstore/unix/build/derivation-builder.cc the destructor of the builder runs cleanupOnDestruction (l.140): killChild (l.145), cleanupBuild(false) (l.155)',
+  suspendLockOutputs: 'libstore/build/derivation-building-goal.cc gaveUpOnSubstitution co_await yield() before the first lockPaths (l.174), acquireResources co_await waitForAWhile() while the lock is held (l.412)',
+  suspendBuildUser: 'libstore/build/derivation-building-goal.cc DerivationBuildingGoal::buildLocally co_await yield() (l.785), co_await waitForAWhile() while no build user is free (l.928)',
+  suspendChildEvent: 'libstore/build/derivation-building-goal.cc DerivationBuildingGoal::buildLocally co_await WaitForChildEvent (l.944)',
   collectGarbage: 'libstore/gc.cc LocalStore::collectGarbage gcDeleteDead, the store scan (l.727)',
   collectorTempRootCheck: 'libstore/gc.cc LocalStore::collectGarbage deleteReferrersClosure: a temp root keeps a path alive, else it becomes pending (l.642-646)',
   storeDelete: 'nix/store-delete.cc CmdStoreDelete; libcmd/installables.cc build2 printMissing (l.628); libstore/gc.cc gcDeleteSpecific (l.698)',

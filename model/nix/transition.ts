@@ -11,6 +11,7 @@ import { corrupt, holdUser, pathInfo, releaseUser, setFlag } from './commands.js
 import type { Ctx } from './context.js';
 import { deletePathStep } from './delete-step.js';
 import { builderFailure, crash, interrupt } from './faults.js';
+import { cancel } from './keep-going.js';
 import { builderExit, registerOutputs } from './register-outputs.js';
 import { timeout } from './timeout.js';
 import { builderAction, orphanAction } from './run-builder.js';
@@ -68,6 +69,7 @@ export function step(ctx: Ctx, s: ModelState, e: ModelEvent): Step {
     .with('crash', () => onBuild(ctx, s, e.actor, crash))
     .with('builderFailure', () => onBuild(ctx, s, e.actor, builderFailure))
     .with('timeout', () => onBuild(ctx, s, e.actor, timeout))
+    .with('cancel', () => onBuild(ctx, s, e.actor, cancel))
     .with('orphanAction', () => {
       const o = s.orphans.find((x) => x.id === e.actor);
       return o ? orphanAction(ctx, s, o) : disabled('no such process');

@@ -241,6 +241,13 @@ export interface Scenario {
   readonly derivations: readonly DerivationSpec[];
   readonly actors: readonly ActorSpec[];
   readonly initial?: readonly InitialEntry[];
+  /**
+   * Build actors that are the top-level goals of one client invocation (`nix-build a.drv b.drv`):
+   * one daemon worker, one Worker, run with keep-going = false (the default). When one of them
+   * fails, the others are cancelled where they are suspended (event `cancel`, keep-going.ts).
+   * A build in no invocation is its own client.
+   */
+  readonly invocations?: readonly (readonly string[])[];
   readonly explore?: ExploreBounds;
 }
 
@@ -272,6 +279,12 @@ export type BuildOutcome =
   | { readonly kind: 'success'; readonly path: string; readonly skipped: boolean }
   | { readonly kind: 'failure'; readonly failure: FailureKind; readonly message: string; readonly errno?: Errno }
   | { readonly kind: 'interrupted'; readonly message: string }
+  /**
+   * keep-going = false: another top-level goal of the same invocation failed and this goal was
+   * destroyed where it was suspended; its BuildResult stays the default (exitCode ecBusy), as an
+   * interrupted goal's does, but the client reports the sibling's failure, not an interrupt.
+   */
+  | { readonly kind: 'cancelled'; readonly message: string }
   | { readonly kind: 'crashed' };
 
 /** Nix: BuildResult::Failure kinds this model can produce, plus SysError escaping the goal. */
@@ -526,6 +539,7 @@ export const EVENT_TYPES = [
   'crash',
   'builderFailure',
   'timeout',
+  'cancel',
   'orphanAction',
   'holdUser',
   'releaseUser',
@@ -541,6 +555,8 @@ export type ModelEvent =
   | { readonly type: 'start'; readonly actor: string }
   | { readonly type: BuildEventType; readonly actor: string }
   | { readonly type: FaultKind; readonly actor: string }
+  /** keep-going = false: a sibling top-level goal failed; this one is destroyed at its suspension point. */
+  | { readonly type: 'cancel'; readonly actor: string }
   | { readonly type: 'orphanAction'; readonly actor: string }
   | { readonly type: 'holdUser' | 'releaseUser'; readonly actor: string }
   | { readonly type: 'pathInfo' | 'storeDelete' | 'gcStep' | 'gcStop' | 'setFlag' | 'corrupt'; readonly actor: string };

@@ -53,7 +53,7 @@ function boundsFor(s: Scenario, f: Flags): Bounds {
   }
   // a column that could only read ✓: no build of this scenario can time out
   if (f.faults?.includes('timeout') && s.settings.buildDeadline === undefined) fail(`--faults: no build of ${s.name} can time out: it sets no build deadline (settings.buildDeadline)`);
-  return scenarioBounds(s, {
+  const bounds = scenarioBounds(s, {
     ...(f.faults ? { faults: f.faults } : {}),
     ...(f.maxFaults === undefined ? {} : { maxFaults: f.maxFaults }),
     ...(faultTargets ? { faultTargets } : {}),
@@ -62,6 +62,13 @@ function boundsFor(s: Scenario, f: Flags): Bounds {
     maxStates: f.maxStates,
     ...(f.maxTime === undefined ? {} : { maxSeconds: f.maxTime }),
   });
+  // as the scenario checker says for the explore block: an interrupt or crash would stop every goal of the worker, the model stops one
+  const goals = new Set((s.invocations ?? []).flat());
+  const hit = (bounds.faultTargets ?? s.actors.filter((a) => a.kind === 'build').map((a) => a.id)).filter((id) => goals.has(id));
+  if (hit.length > 0 && bounds.faults.some((k) => k === 'interrupt' || k === 'crash')) {
+    fail(`--faults/--fault-targets: interrupt and crash faults would hit ${hit.join(', ')}, goals of an invocation of ${s.name} (every goal of its daemon worker would stop, the model stops one)`);
+  }
+  return bounds;
 }
 
 const now = (): number => performance.now();

@@ -21,7 +21,7 @@ import type { World } from '../../model/nix/index.js';
 import { checkPath, freeScenario } from '../../model/verify/index.js';
 import type { Trace } from '../trace.js';
 import type { Converted, Gate } from './from-trace.js';
-import { commandStep, gateName, modeFlag, observationOf, planProgram, planSettings, multiOutputUnplannable, sandboxSettingsUnplannable } from './from-trace.js';
+import { commandStep, gateName, invocationUnplannable, modeFlag, observationOf, planProgram, planSettings, multiOutputUnplannable, sandboxSettingsUnplannable } from './from-trace.js';
 import type { DaemonOp, Observation, PlanStep, ReproPlan } from './plan.js';
 import { predictFaultPlan } from './predict-fault-plan.js';
 import { daemonCalls } from './daemon-calls.js';
@@ -126,6 +126,8 @@ export function planFromFaultTrace(trace: Trace, name: string, alsoFor: readonly
   if (sandboxWhy !== undefined) return no(sandboxWhy);
   const multiWhy = multiOutputUnplannable(linux);
   if (multiWhy !== undefined) return no(multiWhy);
+  const invocationWhy = invocationUnplannable(linux);
+  if (invocationWhy !== undefined) return no(invocationWhy);
   if (linux.actors.some((a) => a.kind === 'build' && a.mode === 'check')) return no('a nix-build --check attempt: the harness has no --check build step');
   for (const d of linux.derivations) {
     for (const act of d.program) {

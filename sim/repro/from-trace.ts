@@ -427,6 +427,12 @@ export function multiOutputUnplannable(scenario: Scenario): string | undefined {
   return multi ? `${multi.id} has several outputs (${(multi.outputs ?? []).join(', ')}): the harness builds single-output derivations only` : undefined;
 }
 
+/** Builds that are goals of one invocation run in one client here: the harness starts one client per build. */
+export function invocationUnplannable(scenario: Scenario): string | undefined {
+  const group = scenario.invocations?.[0];
+  return group ? `${group.join(', ')} are goals of one invocation: the harness runs one client per build` : undefined;
+}
+
 /** A plan for a real daemon: the sequential form of `events`, with the model's prediction per variant. */
 export function planFromEvents(
   scenario: Scenario,
@@ -439,6 +445,8 @@ export function planFromEvents(
   if (sandboxWhy !== undefined) return { ok: false, error: sandboxWhy };
   const multiWhy = multiOutputUnplannable(scenario);
   if (multiWhy !== undefined) return { ok: false, error: multiWhy };
+  const invocationWhy = invocationUnplannable(scenario);
+  if (invocationWhy !== undefined) return { ok: false, error: invocationWhy };
   let s: Scenario;
   let gates: Gate[];
   let planned: PlanStep[];

@@ -67,6 +67,7 @@ export const NOT_ON_A_REAL_DAEMON: Readonly<Record<string, string>> = {
   'cgroups-crash-retry': 'a crash of the daemon worker at a gate: validation plans place no crash (its scripted run runs as a fault plan: validate:faults --traces; cgroups-sandbox is the validation plan with use-cgroups)',
   'cgroups-interrupted': 'the interrupt lands in startBuild, between prepareUser and prepareSandbox, before the builder starts: no gate in the builder can hold the daemon there',
   'cgroups-single-user': 'a crash of the daemon worker at a gate: validation plans place no crash (its scripted run runs as a fault plan: validate:faults --traces)',
+  'keep-going-cancel': 'two derivations built by one nix-build (one client, keep-going = false): the harness runs one client per build (a plan would hold godyn at its gate while the other fails, then check that godyn was cancelled and what it left)',
 };
 
 /** An interrupted floating-CA build, then one recovery command on its stranded scratch dir, then a retry as another user. */

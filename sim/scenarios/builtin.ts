@@ -598,6 +598,31 @@ export const multiOutputIaPartial: Scenario = {
   explore: { ...EVERY_FAULT, faultTargets: ['a2'] },
 };
 
+/** The other derivation of the invocation: an input-addressed one whose builder makes its output. */
+const SIBLING = { id: 'sibling', name: 'sibling', kind: 'input-addressed', program: [{ op: 'mkdirP', path: '' }] } as const;
+
+/**
+ * keep-going = false: `nix-build godyn.drv sibling.drv`, one client. `sibling` joins between
+ * godyn's first and second write (`during`, as if it had waited for its inputs until then) and its
+ * builder fails; godyn's goal, suspended while its builder runs, is cancelled and its builder
+ * destroyed (cleanupOnDestruction), as an interrupted one is. No Ctrl-C anywhere. The retries are
+ * seed-487's. Exploration makes the sibling's failure the free fault: it may fail at any point of
+ * its build or not at all, and godyn may be cancelled at any suspension point after it.
+ */
+export const keepGoingCancel: Scenario = {
+  name: 'keep-going-cancel',
+  doc: 'darwin, sandbox off, 4 build users: one nix-build of a floating CA derivation and of another whose builder fails (keep-going = false, the default); the failure cancels the floating CA build after its first write, and its builder is destroyed as an interrupted one is; the retry, drawn as another build user, fails EACCES; path-info says invalid; nix store delete removes it; the next retry succeeds.',
+  settings: DARWIN,
+  derivations: [CA, SIBLING],
+  actors: [
+    { id: 'a1', kind: 'build', drv: 'godyn' },
+    { id: 'sib', kind: 'build', drv: 'sibling', during: { actor: 'a1', before: 'builderAction', nth: 2 }, fault: { kind: 'builderFailure', before: 'builderAction', nth: 0 } },
+    ...seedActors('godyn').filter((a) => a.id !== 'a1'),
+  ],
+  invocations: [['a1', 'sib']],
+  explore: { faults: ['builderFailure'], maxFaults: 1, faultTargets: ['sib'] },
+};
+
 export const BUILTIN: readonly Scenario[] = [
   seed487,
   keepFailedRetry,
@@ -640,6 +665,7 @@ export const BUILTIN: readonly Scenario[] = [
   cgroupsCrashRetry,
   cgroupsInterrupted,
   cgroupsSingleUser,
+  keepGoingCancel,
 ];
 
 export function builtinScenario(name: string): Scenario | undefined {

@@ -221,3 +221,47 @@ describe('scenario files: build modes and corrupt actors', () => {
     expect(text).toContain('Damage a valid output on disk as root');
   });
 });
+
+describe('invocations (keep-going = false across the goals of one client)', () => {
+  const base = JSON.parse(JSON.stringify(BUILTIN.find((s) => s.name === 'keep-going-cancel'))) as Record<string, unknown>;
+  const error = (patch: Record<string, unknown>): string => {
+    const r = parseScenario({ ...structuredClone(base), ...patch });
+    return r.ok ? 'ok' : r.error;
+  };
+  const actors = base['actors'] as Record<string, unknown>[];
+  const withActor = (id: string, extra: Record<string, unknown>): unknown[] => actors.map((a) => (a['id'] === id ? { ...a, ...extra } : a));
+
+  it('accepts the built-in keep-going-cancel', () => {
+    expect(error({})).toBe('ok');
+  });
+
+  it('rejects an unknown actor, a non-build, a goal listed twice or in two invocations, naming the entry', () => {
+    expect(error({ invocations: [['a1', 'ghost']] })).toBe("scenario.invocations[0][1]: unknown actor 'ghost'");
+    expect(error({ invocations: [['a1', 'info']] })).toBe("scenario.invocations[0][1]: 'info' is a pathInfo, not a build: only builds are goals of an invocation");
+    expect(error({ invocations: [['a1', 'sib', 'a1']] })).toBe("scenario.invocations[0][2]: 'a1' is listed twice");
+    expect(error({ invocations: [['a1', 'sib'], ['a2', 'a1']] })).toBe("scenario.invocations[1][1]: 'a1' is already a goal of invocation 0: a build runs in one client");
+  });
+
+  it('rejects an invocation of one build (the schema: at least two)', () => {
+    expect(error({ invocations: [['a1']] })).toMatch(/^scenario\.invocations\[0\]: /);
+  });
+
+  it('rejects one goal waiting for another of its invocation with after', () => {
+    const { during: _during, ...sib } = actors.find((a) => a['id'] === 'sib') ?? {};
+    const moved = actors.map((a) => (a['id'] === 'sib' ? { ...sib, after: ['a1'] } : a));
+    expect(error({ actors: moved })).toBe("scenario.actors[1].after[0]: 'sib' and 'a1' are goals of one invocation, which start together; place one at a point of the other with 'during'");
+  });
+
+  it('rejects an interrupt or crash scripted on a goal, and one explored on goals, which would hit its whole worker', () => {
+    expect(error({ actors: withActor('a1', { fault: { kind: 'interrupt', before: 'builderAction', nth: 1 } }) })).toBe(
+      "scenario.actors[0].fault.kind: 'a1' is a goal of an invocation: an interrupt or crash would hit every goal of its daemon worker, and the model applies a fault to one build",
+    );
+    expect(error({ actors: withActor('sib', { faults: [{ kind: 'crash', before: 'builderAction', nth: 0 }] }) })).toMatch(/^scenario\.actors\[1\]\.faults\[0\]\.kind: 'sib' is a goal of an invocation/);
+    expect(error({ explore: { faults: ['interrupt'], maxFaults: 1, faultTargets: ['a2', 'a1'] } })).toBe(
+      'scenario.explore.faultTargets: interrupt and crash faults would hit a1, goals of an invocation (every goal of its daemon worker would stop, the model stops one); set explore.faultTargets to builds outside invocations',
+    );
+    expect(error({ explore: { faults: ['crash'], maxFaults: 1 } })).toMatch(/^scenario\.explore\.faults: interrupt and crash faults would hit a1, sib,/);
+    // a builder failure is the builder's own: allowed on a goal
+    expect(error({ explore: { faults: ['builderFailure'], maxFaults: 1, faultTargets: ['a1', 'sib'] } })).toBe('ok');
+  });
+});
