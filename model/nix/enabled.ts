@@ -4,7 +4,7 @@
  */
 import { autoGcStartsNow, optionalEnd } from './auto-gc.js';
 import type { Ctx } from './context.js';
-import { canCrash, canFailBuilder, canInterrupt } from './faults.js';
+import { canCrash, canFailBuilder, canInterrupt, freeFaultAllowed } from './faults.js';
 import { canCancel } from './keep-going.js';
 import { canTimeOut } from './timeout.js';
 import { actorById, isDone, scriptedFaults } from './state.js';
@@ -139,6 +139,7 @@ export interface EnabledOptions {
 }
 
 function faultEnabled(ctx: Ctx, kind: FaultKind, a: BuildActor): boolean {
+  if (!freeFaultAllowed(ctx, kind, a)) return false;
   switch (kind) {
     case 'interrupt':
       return canInterrupt(ctx, a);

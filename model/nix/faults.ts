@@ -12,12 +12,25 @@ import { SRC } from './sources.js';
 import { scratchesOf } from './run-builder.js';
 import { enterCleanup } from './unwind.js';
 import { interruptPoint } from './interrupt-points.js';
+import { siblingsOf } from './keep-going.js';
 import { putActor, releaseAll, withPhase } from './state.js';
 import { disabled, next } from './step.js';
-import type { BuildActor, ModelState, Orphan, Step } from './types.js';
+import type { BuildActor, FaultKind, ModelState, Orphan, Step } from './types.js';
 
 function counted(s: ModelState): ModelState {
   return { ...s, faultsUsed: s.faultsUsed + 1 };
+}
+
+/**
+ * An interrupt or a crash hits a whole daemon worker, so every top-level goal of the invocation
+ * (keep-going.ts) at once; the model stops one build at a time, so exploration never offers either
+ * as a free fault on such a goal. The scenario checker and the CLI refuse to script or ask for
+ * them; this keeps every other path (the generated verdicts explore each scenario under every
+ * fault model) from stopping one goal alone. The steps themselves stay, for tests that compare a
+ * cancelled goal's cleanup with an interrupted one's.
+ */
+function inInvocation(ctx: Ctx, a: BuildActor): boolean {
+  return siblingsOf(ctx, a.id).length > 0;
 }
 
 /** Only at an upstream check point (interrupt-points.ts). */
@@ -27,6 +40,11 @@ export function canInterrupt(ctx: Ctx, a: BuildActor): boolean {
 
 export function canCrash(a: BuildActor): boolean {
   return a.phase.kind !== 'waiting' && a.phase.kind !== 'done';
+}
+
+/** Whether exploration may hit `a` with a free fault of `kind`. */
+export function freeFaultAllowed(ctx: Ctx, kind: FaultKind, a: BuildActor): boolean {
+  return (kind !== 'interrupt' && kind !== 'crash') || !inInvocation(ctx, a);
 }
 
 export function canFailBuilder(a: BuildActor): boolean {

@@ -9,6 +9,7 @@ import { apply, enabledEvents, isDone, NAMED_VARIANTS, observedTree, restoreWorl
 import { walkStates } from '../../model/verify/index.js';
 import { keepGoingCancel } from '../../sim/scenarios/builtin.js';
 import { DARWIN, GODYN } from '../../sim/scenarios/common.js';
+import { interruptPoint } from '../../model/nix/interrupt-points.js';
 import { outcome, run, traceOf } from './helpers.js';
 import { oneCaBuild, runUntil, take, world } from './stepping.js';
 
@@ -90,8 +91,7 @@ describe('cancel: only after a sibling failed, only where the goal is suspended'
         if (sibling !== undefined && failed(w.state, sibling) && !suspended(a) && !isDone(a)) notSuspended++;
         if (!enabled) continue;
         // a subset of the interrupt points (interrupt-points.ts)
-        const interrupt = enabledEvents(w.ctx, w.state, { freeFaults: FAULTS }).some((e) => e.type === 'interrupt' && e.actor === a.id);
-        expect(interrupt, `${a.id} cancellable at ${a.phase.kind} but not interruptible`).toBe(true);
+        expect(interruptPoint(w.ctx, a), `${a.id} cancellable at ${a.phase.kind} but not interruptible`).toBeDefined();
         at.add(a.phase.kind === 'lockOutputs' && w.state.locks[Object.keys(w.state.locks).find((l) => l.includes('godyn')) ?? ''] === 'c' ? 'lockOutputs (held by c)' : a.phase.kind);
       }
     });
@@ -99,6 +99,18 @@ describe('cancel: only after a sibling failed, only where the goal is suspended'
     // the walk met running goals of a failed invocation too: there cancel waits for the next suspension point
     expect(notSuspended).toBeGreaterThan(0);
     expect([...at].sort()).toEqual(['acquireUser', 'builderExit', 'building', 'lockOutputs', 'lockOutputs (held by c)']);
+  });
+
+  it('free interrupts and crashes never hit a goal of an invocation (they would stop its whole worker); builder failures and the other client do', () => {
+    const hit = new Set<string>();
+    walk(invocation, (w) => {
+      for (const e of enabledEvents(w.ctx, w.state, { freeFaults: FAULTS })) {
+        if (e.type !== 'interrupt' && e.type !== 'crash' && e.type !== 'builderFailure') continue;
+        if (e.type !== 'builderFailure') expect(e.actor, `${e.type} of a goal of the invocation`).toBe('c');
+        hit.add(`${e.type} ${e.actor}`);
+      }
+    });
+    expect([...hit].sort()).toEqual(['builderFailure a1', 'builderFailure c', 'builderFailure sib', 'crash c', 'interrupt c']);
   });
 
   it('never without `invocations`: the same builds as separate clients all run to their end', () => {
