@@ -564,7 +564,9 @@ h_invocation() { # $1 step, $2 the failing attempt, then triples: attempt, drv i
         drvs+=("$(tail -1 "$WORK/inst-inv-$i.out")")
     done
     local out="$WORK/invocation-$step.out" err="$WORK/invocation-$step.err"
-    nix-build "${drvs[@]}" --no-out-link "${BUILD_DIR_OPT[@]}" --debug > "$out" 2> "$err" < /dev/null &
+    # max-jobs (default 1) would keep the second goal from building while the first's builder is
+    # held; the model has no such limit, so every goal gets a job slot
+    nix-build "${drvs[@]}" --no-out-link --max-jobs "${#atts[@]}" "${BUILD_DIR_OPT[@]}" --debug > "$out" 2> "$err" < /dev/null &
     local pid=$!; track "$pid"
     local all=0
     while [ "$all" = 0 ] && ! child_done "$pid"; do

@@ -272,7 +272,7 @@ export function describeStep(step: PlanStep, index: number): string {
     case 'corrupt':
       return `as root, write a file 'corrupted' into the ${ref(step.target)} (it stays registered valid)`;
     case 'invocation':
-      return `one nix-build of ${step.goals.map((g) => `${g.drv} (attempt ${g.attempt}, held at gate ${g.gate})`).join(' and ')}, keep-going = false; once all are held, ${step.fails}'s builder exits 1 at its gate and the others stay held: the daemon must cancel them`;
+      return `one nix-build of ${step.goals.map((g) => `${g.drv} (attempt ${g.attempt}, held at gate ${g.gate})`).join(' and ')}, keep-going = false, max-jobs = the number of goals; once all are held, ${step.fails}'s builder exits 1 at its gate and the others stay held: the daemon must cancel them`;
   }
 }
 
