@@ -143,8 +143,11 @@ function filesOf(entries: readonly TreeEntry[], root: string): Record<string, st
 function attempt(r: Pick<Run, 'world' | 'steps'>, a: BuildActor, d: DerivationSpec, gatesAt: readonly number[], settings: Settings): AttemptObservation {
   const platform = settings.platform;
   const p = a.phase;
-  const outcome = p.kind === 'done' ? (p.outcome.kind === 'success' ? 'success' : p.outcome.kind === 'interrupted' ? 'interrupted' : 'failed') : 'failed';
-  const reached = (a.counts.builderAction ?? 0) > 0 || (outcome === 'interrupted' && a.scratch !== undefined);
+  // cancelled (keep-going = false destroyed the goal) is its own outcome: the harness tells it apart
+  // from a failure by the client's message (oracle.py attempt_fact)
+  const outcome = p.kind === 'done' ? (p.outcome.kind === 'success' ? 'success' : p.outcome.kind === 'interrupted' ? 'interrupted' : p.outcome.kind === 'cancelled' ? 'cancelled' : 'failed') : 'failed';
+  // a builder that exited at a gate before its first command still ran and reported (an invocation's failing goal)
+  const reached = (a.counts.builderAction ?? 0) > 0 || (outcome === 'interrupted' && a.scratch !== undefined) || ((a.counts.builderExit ?? 0) > 0 && gatesAt.includes(a.calls.length));
   const actions: { i: number; ok: boolean; errno?: string }[] = [];
   for (const c of a.calls) {
     if (gatesAt.includes(c.i)) actions.push({ i: planIndex(c.i, gatesAt) - 1, ok: true });
@@ -427,10 +430,72 @@ export function multiOutputUnplannable(scenario: Scenario): string | undefined {
   return multi ? `${multi.id} has several outputs (${(multi.outputs ?? []).join(', ')}): the harness builds single-output derivations only` : undefined;
 }
 
-/** Builds that are goals of one invocation run in one client here: the harness starts one client per build. */
+/** Fault plans run one client per build: builds that are goals of one invocation have none. */
 export function invocationUnplannable(scenario: Scenario): string | undefined {
   const group = scenario.invocations?.[0];
   return group ? `${group.join(', ')} are goals of one invocation: the harness runs one client per build` : undefined;
+}
+
+/**
+ * One invocation of two goals (`nix-build a.drv b.drv`, keep-going = false) as an `invocation`
+ * step: the goal placed `during` the other fails (its scripted builderFailure, at a gate before that
+ * command) while the other's builder is held at the gate where the joiner came in, and the model
+ * cancels the held one (its `cancel` event). Actors the events run before the invocation come
+ * first, those after it after it, each one after another (sequentialise). Any other shape (a third
+ * goal, another fault, a goal that finishes or fails on its own, an actor running during the
+ * invocation) is refused.
+ */
+export function placeInvocation(scenario: Scenario, events: readonly ModelEvent[], opts: PlanOptions = {}): Converted<{ gates: Gate[]; steps: PlanStep[] }> {
+  const groups = scenario.invocations ?? [];
+  const group = groups[0];
+  if (groups.length !== 1 || group?.length !== 2) return { ok: false, error: 'only one invocation of two goals can be planned' };
+  const joiner = scenario.actors.find((a) => group.includes(a.id) && a.during !== undefined);
+  const held = scenario.actors.find((a) => group.includes(a.id) && a.id !== joiner?.id);
+  if (joiner?.kind !== 'build' || held?.kind !== 'build' || joiner.during?.actor !== held.id) return { ok: false, error: `${group.join(', ')}: one goal must be placed during the other's build` };
+  if (joiner.during.before !== 'builderAction') return { ok: false, error: `${joiner.id} joins before ${joiner.during.before}: only a point between builder commands can be held` };
+  if (held.fault !== undefined || held.faults !== undefined || held.mode !== undefined || joiner.mode !== undefined) return { ok: false, error: `${held.id}: the held goal must be a plain build with no fault of its own` };
+  if (joiner.faults !== undefined || joiner.fault?.kind !== 'builderFailure' || joiner.fault.before !== 'builderAction') return { ok: false, error: `${joiner.id}: the joining goal must fail by a builder failure before one of its commands` };
+  if (held.drv === joiner.drv) return { ok: false, error: 'the two goals must build different derivations' };
+  const other = events.find((e) => e.type === 'crash' || e.type === 'orphanAction' || e.type === 'interrupt' || e.type === 'timeout' || (e.type === 'builderFailure' && e.actor !== joiner.id));
+  if (other) return { ok: false, error: `a ${other.type} of ${other.actor} cannot be placed beside an invocation` };
+  const inGroup = (e: ModelEvent): boolean => e.actor === held.id || e.actor === joiner.id;
+  const start = events.findIndex(inGroup);
+  const end = events.length - 1 - [...events].reverse().findIndex(inGroup);
+  const during = events.slice(start, end + 1).find((e) => !inGroup(e) && e.type !== 'releaseUser');
+  if (during) return { ok: false, error: `${during.actor} acts (${during.type}) during the invocation: only the two goals can run there` };
+  if (!events.some((e) => e.actor === held.id && e.type === 'cancel')) return { ok: false, error: `${held.id} is not cancelled in this run: the plan holds its builder until the daemon cancels it` };
+  const firstJ = events.findIndex((e) => e.actor === joiner.id);
+  const k = events.slice(0, firstJ).filter((e) => e.actor === held.id && e.type === 'builderAction').length;
+  const m = events.filter((e) => e.actor === joiner.id && e.type === 'builderAction').length;
+  if (events.slice(firstJ).some((e) => e.actor === held.id && e.type === 'builderAction')) return { ok: false, error: `${held.id}'s builder goes on after ${joiner.id} joined: the plan holds it at its gate` };
+  const beforeIds = new Set(events.slice(0, start).map((e) => e.actor));
+  const rest = scenario.actors.filter((a) => !group.includes(a.id));
+  const before = rest.filter((a) => beforeIds.has(a.id));
+  const after = rest.filter((a) => !beforeIds.has(a.id));
+  const late = before.find((a) => events.slice(start).some((e) => e.actor === a.id && e.type !== 'releaseUser'));
+  if (late) return { ok: false, error: `${late.id} acts both before and after the invocation` };
+  const part = (actors: ActorSpec[], evs: readonly ModelEvent[]): Converted<{ gates: Gate[]; steps: PlanStep[] }> => {
+    if (actors.length === 0) return { ok: true, value: { gates: [], steps: [] } };
+    const ids = new Set(actors.map((a) => a.id));
+    const seq = sequentialise({ ...scenario, actors, invocations: [] }, evs.filter((e) => ids.has(e.actor)));
+    if (!seq.ok) return seq;
+    const steps = planSteps(seq.value.scenario, seq.value.gates, opts);
+    return steps.ok ? { ok: true, value: { gates: seq.value.gates, steps: steps.value } } : steps;
+  };
+  const pre = part(before, events.slice(0, start));
+  if (!pre.ok) return pre;
+  const post = part(after, events.slice(end + 1));
+  if (!post.ok) return post;
+  const gates: Gate[] = [...pre.value.gates, { actor: held.id, drv: held.drv, before: k }, { actor: joiner.id, drv: joiner.drv, before: m }, ...post.value.gates];
+  const step: PlanStep = {
+    kind: 'invocation',
+    goals: [
+      { attempt: held.id, drv: held.drv, gate: gateName(k) },
+      { attempt: joiner.id, drv: joiner.drv, gate: gateName(m) },
+    ],
+    fails: joiner.id,
+  };
+  return { ok: true, value: { gates, steps: [...pre.value.steps, step, ...post.value.steps] } };
 }
 
 /** A plan for a real daemon: the sequential form of `events`, with the model's prediction per variant. */
@@ -445,12 +510,15 @@ export function planFromEvents(
   if (sandboxWhy !== undefined) return { ok: false, error: sandboxWhy };
   const multiWhy = multiOutputUnplannable(scenario);
   if (multiWhy !== undefined) return { ok: false, error: multiWhy };
-  const invocationWhy = invocationUnplannable(scenario);
-  if (invocationWhy !== undefined) return { ok: false, error: invocationWhy };
   let s: Scenario;
   let gates: Gate[];
   let planned: PlanStep[];
-  if (scenario.actors.some((a) => a.during !== undefined)) {
+  if ((scenario.invocations ?? []).length > 0) {
+    const placed = placeInvocation(scenario, events, opts);
+    if (!placed.ok) return placed;
+    s = { ...scenario, settings: { ...scenario.settings, ...settings } };
+    ({ gates, steps: planned } = placed.value);
+  } else if (scenario.actors.some((a) => a.during !== undefined)) {
     const placed = placeDuring(scenario, events, opts);
     if (!placed.ok) return placed;
     s = { ...scenario, settings: { ...scenario.settings, ...settings } };

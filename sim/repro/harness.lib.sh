@@ -542,6 +542,58 @@ end_attempt() { # $1 step, $2 attempt, $3 drv index, $4 gate, $5 rc, $6 interrup
     say "step $step build $att ($id): $([ "$interrupted" = 1 ] && echo "interrupted at $gate" || echo "rc=$rc") as ${BL_USER:-<no builder>}, \$out=${BL_OUT:-?}${final:+ -> $final} ($(secs_since "$t0")s)"
 }
 
+# One client, several goals (plan step `invocation`): `nix-build a.drv b.drv` with keep-going =
+# false (the default; no --keep-going). Every goal's builder is held at its gate; once all are
+# there, the builder of $2 exits 1 at its gate. The others are never let go: the daemon must cancel
+# their goals and kill their builders, or the client never ends (a harness error, after
+# STEP_TIMEOUT). Each goal is recorded as an attempt, the held ones with interrupted=2 ("held,
+# never released": oracle.py calls it cancelled only on the client's own evidence).
+h_invocation() { # $1 step, $2 the failing attempt, then triples: attempt, drv index, gate
+    local step=$1 fails=$2; shift 2
+    local atts=() ds=() gates=() drvs=() id d t0 n=0 i
+    t0=$(now_ms)
+    while [ $# -ge 3 ]; do atts+=("$1"); ds+=("$2"); gates+=("$3"); shift 3; done
+    for i in "${!atts[@]}"; do
+        d=${ds[$i]}; id=$(drv_var DRV_ID "$d")
+        : > "$CTL/log/$id.${atts[$i]}"; chmod 666 "$CTL/log/$id.${atts[$i]}"
+        printf '%s' "${atts[$i]}" > "$CTL/attempt/$id"; chmod 644 "$CTL/attempt/$id"
+        rm -f "$CTL/gate/$id.${gates[$i]}" "$CTL/arm/$id.${gates[$i]}"
+        mkfifo -m 666 "$CTL/arm/$id.${gates[$i]}" || die "mkfifo failed"
+        set_nix_args "$d"
+        bounded "$STEP_TIMEOUT" "$WORK/inst-inv-$i.out" "$WORK/inst-inv-$i.err" nix-instantiate "${NBA[@]}" || die "nix-instantiate of $id failed: $(tail -2 "$WORK/inst-inv-$i.err")"
+        drvs+=("$(tail -1 "$WORK/inst-inv-$i.out")")
+    done
+    local out="$WORK/invocation-$step.out" err="$WORK/invocation-$step.err"
+    # max-jobs (default 1) would keep the second goal from building while the first's builder is
+    # held; the model has no such limit, so every goal gets a job slot
+    nix-build "${drvs[@]}" --no-out-link --max-jobs "${#atts[@]}" "${BUILD_DIR_OPT[@]}" --debug > "$out" 2> "$err" < /dev/null &
+    local pid=$!; track "$pid"
+    local all=0
+    while [ "$all" = 0 ] && ! child_done "$pid"; do
+        all=1
+        for i in "${!atts[@]}"; do [ -s "$CTL/gate/$(drv_var DRV_ID "${ds[$i]}").${gates[$i]}" ] || all=0; done
+        [ "$all" = 1 ] && break
+        n=$((n + 1)); [ "$n" -ge $(( GATE_TIMEOUT * 20 )) ] && { stop_child "$pid" INT; die "invocation: not every builder reached its gate in ${GATE_TIMEOUT}s"; }
+        sleep 0.05
+    done
+    if [ "$all" = 1 ]; then
+        for i in "${!atts[@]}"; do
+            [ "${atts[$i]}" = "$fails" ] && gate_write "$CTL/arm/$(drv_var DRV_ID "${ds[$i]}").${gates[$i]}" fail
+        done
+        say "step $step invocation: every builder at its gate; $fails's builder made to fail, the others left held"
+    else
+        say "step $step invocation: the client exited before every builder reached its gate"
+    fi
+    wait_child "$pid" "$STEP_TIMEOUT" || { stop_child "$pid" INT; die "invocation: nix-build did not finish in ${STEP_TIMEOUT}s after $fails's builder failed (were the held goals not cancelled?)"; }
+    local rc=$CHILD_RC
+    say "step $step invocation: client rc=$rc: $(grep '^error:' "$err" | tail -1)"
+    for i in "${!atts[@]}"; do
+        cp "$out" "$WORK/attempt-${atts[$i]}.out"; cp "$err" "$WORK/attempt-${atts[$i]}.err"
+        local how=2; [ "${atts[$i]}" = "$fails" ] && how=0
+        end_attempt "$step" "${atts[$i]}" "${ds[$i]}" "${gates[$i]}" "$rc" "$how" "$t0" 1
+    done
+}
+
 h_resume() { # $1 step, $2 attempt, $3 fault where it is held (interrupt|crash|builderFailure; none = go on),
     #           $4 gate|daemon, $5 the next point (gate name or rule), $6 the fault that lands there (none: no next point)
     local step=$1 att=$2 fault=${3:-} nkind=${4:-} npoint=${5:-} nfault=${6:-} i k="" id interrupted=0

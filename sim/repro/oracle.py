@@ -137,6 +137,14 @@ def attempt_fact(name, drv, store_name, rc, interrupted, blog, client_err, final
     except OSError:
         err = ''
     outcome = 'interrupted' if interrupted == '1' else ('success' if rc == 0 else 'failed')
+    if interrupted == '2' and rc != 0:
+        # a goal of an invocation whose builder the harness held and never let go: cancelled if the
+        # client's "build of ... failed" names its .drv and no failure of its own is reported
+        # ("Cannot build '<its .drv>'" in 2.34.8, "builder for '<its .drv>' failed" in older Nix)
+        drv_re = r"/[0-9a-z]{32}-" + re.escape(store_name) + r"\.drv"
+        named = any(l.startswith('error: build of ') and re.search(drv_re, l) for l in err.splitlines())
+        own = re.search(r"(builder for|Cannot build) '[^']*" + drv_re + "'", err)
+        outcome = 'cancelled' if named and not own else 'failed'
     pat = re.compile(r"removing invalid path '[^']*/[0-9a-z]{32}-" + re.escape(store_name) + "'")
     fact = {
         't': 'attempt', 'name': name, 'drv': drv, 'rc': rc, 'seconds': float(seconds),

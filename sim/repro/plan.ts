@@ -307,6 +307,14 @@ export type PlanStep =
       readonly then?: ResumeThen;
     }
   /**
+   * One client building several derivations: `nix-build a.drv b.drv` (keep-going = false, the
+   * default), one daemon worker. Each goal's builder is held at its gate; once all are there, the
+   * builder of `fails` exits 1 at its gate and the others stay held: keep-going = false must cancel
+   * them (their builders killed by the daemon, as the goals are destroyed). The step ends with the
+   * client; each goal is one attempt.
+   */
+  | { readonly kind: 'invocation'; readonly goals: readonly InvocationGoal[]; readonly fails: string }
+  /**
    * As root, write a file `corrupted` into the output (which must be a valid directory): its
    * contents no longer hash to its registration, which stays as it was (what `--repair` is for).
    */
@@ -322,6 +330,13 @@ export type PlanStep =
   /** Record existence, validity, owner, mode and the file list of the path. */
   | { readonly kind: 'inspect'; readonly target: PathRef; readonly label?: string };
 
+/** One goal of an `invocation` step: its attempt, its derivation, the gate its builder is held at. */
+export interface InvocationGoal {
+  readonly attempt: string;
+  readonly drv: string;
+  readonly gate: string;
+}
+
 /** What happened, in the terms the model predicts. */
 export interface Observation {
   /** One entry per `build` step, keyed by its `attempt`. */
@@ -335,8 +350,13 @@ export interface Observation {
 export interface AttemptObservation {
   /** Who ran the builder: `nixbld2` (`_nixbld2` on darwin), `root` single-user; null = no builder ran (output already valid, or failure before the builder started). */
   readonly buildUser: string | null;
-  /** `interrupted` = the harness interrupted it at its gate; `failed` = nix-build exited non-zero otherwise. */
-  readonly outcome: 'success' | 'failed' | 'interrupted';
+  /**
+   * `interrupted` = the harness interrupted it at its gate; `cancelled` = a goal of an `invocation`
+   * whose builder was held and never let go, the client exited non-zero, its `build of ... failed`
+   * names this derivation and no `builder for '<this .drv>' failed` line does (keep-going = false
+   * destroyed the goal); `failed` = nix-build exited non-zero otherwise.
+   */
+  readonly outcome: 'success' | 'failed' | 'interrupted' | 'cancelled';
   /** The builder actions reached, in order, with their result. */
   readonly actions: readonly ActionResult[];
   /**
@@ -483,13 +503,18 @@ const planStep = z.discriminatedUnion('kind', [
   }),
   z.strictObject({ kind: z.literal('inspect'), target: pathRef, label: ident.exactOptional() }),
   z.strictObject({ kind: z.literal('corrupt'), target: z.strictObject({ drv: ident, which: z.literal('final') }) }),
+  z.strictObject({
+    kind: z.literal('invocation'),
+    goals: z.array(z.strictObject({ attempt: ident, drv: ident, gate: ident })).min(2).max(8),
+    fails: ident,
+  }),
 ]);
 
 const actionResult = z.strictObject({ i: z.int().min(0), ok: z.boolean(), errno: z.string().regex(/^E[A-Z0-9]+$/).exactOptional() });
 
 const attemptObservation = z.strictObject({
   buildUser: z.string().min(1).nullable(),
-  outcome: z.enum(['success', 'failed', 'interrupted']),
+  outcome: z.enum(['success', 'failed', 'interrupted', 'cancelled']),
   actions: z.array(actionResult),
   outputFiles: z.record(z.string(), z.string()).exactOptional(),
   removedInvalid: z.boolean().exactOptional(),
@@ -625,6 +650,21 @@ function checkPlan(plan: z.infer<typeof planShape>, ctx: z.core.$RefinementCtx<z
         }
         if (s.holdAt !== undefined || s.waitsForLock || s.daemonAt?.action === 'hold') running.add(s.attempt);
         if (s.holdAt !== undefined || s.daemonAt?.action === 'hold') held.set(s.attempt, s.holdAt !== undefined ? 'gate' : 'daemon');
+        break;
+      }
+      case 'invocation': {
+        const inDrvs = new Set<string>();
+        s.goals.forEach((g, j) => {
+          refDrv(g.drv, ['steps', i, 'goals', j, 'drv']);
+          if (attempts.has(g.attempt)) issue(['steps', i, 'goals', j, 'attempt'], `duplicate attempt name "${g.attempt}"`);
+          attempts.set(g.attempt, g.drv);
+          // the builder reads its attempt name from a file per derivation: one goal per derivation
+          if (inDrvs.has(g.drv)) issue(['steps', i, 'goals', j, 'drv'], `derivation "${g.drv}" is a goal twice in one invocation`);
+          inDrvs.add(g.drv);
+          const d = drvs.get(g.drv);
+          if (d && !d.program.some((a) => a.op === 'gate' && a.name === g.gate)) issue(['steps', i, 'goals', j, 'gate'], `gate "${g.gate}" is not in derivation "${g.drv}"'s program`);
+        });
+        if (!s.goals.some((g) => g.attempt === s.fails)) issue(['steps', i, 'fails'], `"${s.fails}" is not a goal of this invocation`);
         break;
       }
       case 'resume':

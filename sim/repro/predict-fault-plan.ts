@@ -245,6 +245,9 @@ class Driver {
           else this.finish(a.id, 'corrupt');
           break;
         }
+        case 'invocation':
+          refuse('an invocation of several goals is not a fault plan step');
+          break;
         case 'build': {
           const t: Attempt = { builderActions: 0, calls: [] };
           this.attempts.set(step.attempt, t);

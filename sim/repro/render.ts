@@ -271,6 +271,8 @@ export function describeStep(step: PlanStep, index: number): string {
       return `[${stepKey(step, index)}] inspect ${ref(step.target)}`;
     case 'corrupt':
       return `as root, write a file 'corrupted' into the ${ref(step.target)} (it stays registered valid)`;
+    case 'invocation':
+      return `one nix-build of ${step.goals.map((g) => `${g.drv} (attempt ${g.attempt}, held at gate ${g.gate})`).join(' and ')}, keep-going = false, max-jobs = the number of goals; once all are held, ${step.fails}'s builder exits 1 at its gate and the others stay held: the daemon must cancel them`;
   }
 }
 
@@ -450,6 +452,9 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
         break;
       case 'corrupt':
         calls.push(`    h_corrupt ${i} ${idx(s.target.drv)}`);
+        break;
+      case 'invocation':
+        calls.push(`    h_invocation ${i} ${s.fails} ${s.goals.map((g) => `${g.attempt} ${idx(g.drv)} ${shQuote(g.gate)}`).join(' ')}`);
         break;
       case 'delete':
         calls.push(`    h_delete ${i} ${stepKey(s, i)} ${idx(s.target.drv)} ${s.target.which} ${s.command}`);

@@ -35,6 +35,7 @@ import {
   sandboxFallback,
   sandboxUnavailable,
   divertedStore,
+  keepGoingCancel,
 } from '../scenarios/builtin.js';
 import { autoGcDuringCaBuildLinux } from '../scenarios/auto-gc.js';
 import { GODYN } from '../scenarios/common.js';
@@ -67,7 +68,6 @@ export const NOT_ON_A_REAL_DAEMON: Readonly<Record<string, string>> = {
   'cgroups-crash-retry': 'a crash of the daemon worker at a gate: validation plans place no crash (its scripted run runs as a fault plan: validate:faults --traces; cgroups-sandbox is the validation plan with use-cgroups)',
   'cgroups-interrupted': 'the interrupt lands in startBuild, between prepareUser and prepareSandbox, before the builder starts: no gate in the builder can hold the daemon there',
   'cgroups-single-user': 'a crash of the daemon worker at a gate: validation plans place no crash (its scripted run runs as a fault plan: validate:faults --traces)',
-  'keep-going-cancel': 'two derivations built by one nix-build (one client, keep-going = false): the harness runs one client per build (a plan would hold godyn at its gate while the other fails, then check that godyn was cancelled and what it left)',
 };
 
 /** An interrupted floating-CA build, then one recovery command on its stranded scratch dir, then a retry as another user. */
@@ -232,6 +232,10 @@ const ENTRIES: readonly Entry[] = [
   { scenario: checkConcurrentGc },
   // use-cgroups on a sandboxed daemon (the root is shown the host's cgroup2 fs): 2.8.0 reads no such setting here
   { scenario: cgroupsSandbox, only: ['2.34.8'] },
+  // one nix-build of two derivations (keep-going = false): the sibling's builder fails while godyn's
+  // is held at its gate, the daemon cancels godyn (kills its builder); then seed-487's retries.
+  // 2.34.8 only: the nix-2.8 personality does not model keep-going
+  { scenario: keepGoingCancel, only: ['2.34.8'] },
 ];
 
 /** The scenario on Linux with `nix`'s behaviour (sandbox as the scenario has it). */

@@ -83,7 +83,7 @@ const action = fc.record({ i: fc.nat(5), ok: fc.boolean(), errno: fc.constantFro
 const attempt = fc.record(
   {
     buildUser: fc.constantFrom('nixbld1', 'nixbld2', 'root', null),
-    outcome: fc.constantFrom('success', 'failed', 'interrupted'),
+    outcome: fc.constantFrom('success', 'failed', 'interrupted', 'cancelled'),
     actions: fc.array(action, { maxLength: 4 }),
     outputFiles: fc.dictionary(text, text, { maxKeys: 3 }),
     removedInvalid: fc.boolean(),
