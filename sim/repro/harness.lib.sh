@@ -225,7 +225,18 @@ read_builder_log() {
     if [ "$SANDBOX" = 1 ]; then BL_PID=""; fi
 }
 # Path of a derivation's scratch/final output, as far as this run knows it; IA paths are known up front.
-resolve() { # $1 drv index, $2 scratch|final -> RESOLVED
+resolve() { # $1 drv index, $2 scratch|final (or final:<output>) -> RESOLVED
+    local o=${2#*:}
+    if [ "$o" != "$2" ] && [ "$o" != out ]; then
+        # another output of a multi-output input-addressed derivation: its .drv names its path (<name>-<output>)
+        RESOLVED=""
+        set_nix_args "$1"
+        bounded "$STEP_TIMEOUT" "$WORK/inst.out" "$WORK/inst.err" nix-instantiate "${NBA[@]}" \
+            && bounded "$STEP_TIMEOUT" "$WORK/outs.out" "$WORK/outs.err" nix-store -q --outputs "$(tail -1 "$WORK/inst.out")" \
+            && RESOLVED=$(grep -- "-$o\$" "$WORK/outs.out" | tail -1)
+        return 0
+    fi
+    set -- "$1" "${2%%:*}"
     RESOLVED=$(drv_var "$(echo "$2" | tr a-z A-Z)" "$1")
     if [ -z "$RESOLVED" ] && [ "$(drv_var DRV_KIND "$1")" = input-addressed ]; then
         set_nix_args "$1"
