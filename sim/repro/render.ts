@@ -168,15 +168,22 @@ export function derivationSpec(drv: PlanDerivation, platform: Platform): Record<
   };
 }
 
+// nix-build asks for the output a derivation value selects (nix-build.cc: queryOutputName, `out`
+// unless chosen) and nothing else: a multi-output spec evaluates to one value per output, `out`
+// last, so one nix-build wants every output (as the model's build does), prints `out`'s path last,
+// and nix-instantiate's last line is the plain .drv path (it appends `!<output>` to the others).
 const DRV_NIX = `# Builds one spec: the attrs come from JSON so no plan string ever needs Nix escaping.
 { spec, nonce, ctl, tag ? "" }:
-let a = builtins.fromJSON (builtins.readFile spec); in
-builtins.derivation (a // {
-  name = a.name + (if tag == "" then "" else "-" + tag) + "-" + nonce;
-  nolCtl = ctl;
-  nolTag = tag;
-  system = builtins.currentSystem;
-})
+let
+  a = builtins.fromJSON (builtins.readFile spec);
+  d = builtins.derivation (a // {
+    name = a.name + (if tag == "" then "" else "-" + tag) + "-" + nonce;
+    nolCtl = ctl;
+    nolTag = tag;
+    system = builtins.currentSystem;
+  });
+in
+if a ? outputs then map (o: d.\${o}) (builtins.filter (o: o != "out") a.outputs ++ [ "out" ]) else d
 `;
 
 /** The blocker: takes a build user, reports it, and blocks on a fifo until its client is interrupted. */
