@@ -166,7 +166,15 @@ function attempt(r: Pick<Run, 'world' | 'steps'>, a: BuildActor, d: DerivationSp
   const out = p.kind === 'done' && p.outcome.kind === 'success' ? p.outcome.path : undefined;
   const after = out !== undefined ? (lastStep?.after ?? r.world.ctx.fs.tree(out)) : [];
   // a registered output something deleted before the attempt was over (a GC during registration) has no files to list
-  const withFiles = out !== undefined && after.some((e) => e.path === out) ? { ...base, outputFiles: filesOf(after, out) } : base;
+  const withOut = out !== undefined && after.some((e) => e.path === out) ? { ...base, outputFiles: filesOf(after, out) } : base;
+  // a multi-output build's other outputs at their final paths, as the harness lists what nix-build printed
+  const others = out !== undefined ? (d.outputs ?? []).filter((o) => o !== 'out') : [];
+  const otherOutputFiles: Record<string, Record<string, string>> = {};
+  for (const o of others) {
+    const path = resolveRef(r.world.ctx, { drv: d.id, which: 'final', output: o }, r.world.state.realisations);
+    otherOutputFiles[o] = path !== undefined && after.some((e) => e.path === path) ? filesOf(after, path) : {};
+  }
+  const withFiles = others.length > 0 ? { ...withOut, otherOutputFiles } : withOut;
   // An interrupted attempt runs at the client's default verbosity (see harness.lib.sh), where the
   // debug line "removing invalid path" is not shown: its removedInvalid is not observable.
   if (d.kind !== 'input-addressed' || outcome === 'interrupted') return withFiles;

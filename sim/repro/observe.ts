@@ -7,7 +7,7 @@
  * - always compared: `buildUser`, `outcome`, every action's `i` and `ok`; `exists`, `valid`;
  *   `removed`, `printedDontKnow`, `exitOk`.
  * - compared only when the expectation states them (a prediction may be partial there):
- *   an action's `errno`, `outputFiles`, `removedInvalid`, `buildDirKept`, `owner`, `mode`,
+ *   an action's `errno`, `outputFiles`, `otherOutputFiles`, `removedInvalid`, `buildDirKept`, `owner`, `mode`,
  *   `files` (as a set).
  */
 import { z } from 'zod';
@@ -23,6 +23,12 @@ export interface Mismatch {
 export const ABSENT = '(absent)';
 
 const jtext = (v: unknown): string => JSON.stringify(v);
+
+/** Two listings of an output (AttemptObservation.outputFiles' form) name the same files with the same contents. */
+function sameFiles(e: Readonly<Record<string, string>> | undefined, a: Readonly<Record<string, string>> | undefined): boolean {
+  if (e === undefined || a === undefined) return e === a;
+  return keysOf(e, a).every((k) => e[k] === a[k]);
+}
 
 function keysOf(e: object, a: object): string[] {
   return [...Object.keys(e), ...Object.keys(a).filter((k) => !(k in e))];
@@ -80,6 +86,15 @@ export function compareObservation(expected: Observation, actual: Observation): 
               const av = a.outputFiles[p];
               if (ev !== av) out.push({ field: `${f}.outputFiles[${jtext(p)}]`, expected: ev === undefined ? ABSENT : jtext(ev), got: av === undefined ? ABSENT : jtext(av) });
             }
+          }
+        }
+        if (e.otherOutputFiles !== undefined) {
+          const eo = e.otherOutputFiles;
+          const ao = a.otherOutputFiles ?? {};
+          for (const o of keysOf(eo, ao)) {
+            const ev = eo[o];
+            const av = ao[o];
+            if (!sameFiles(ev, av)) out.push({ field: `${f}.otherOutputFiles[${jtext(o)}]`, expected: ev === undefined ? ABSENT : jtext(ev), got: av === undefined ? ABSENT : jtext(av) });
           }
         }
         opt(`${f}.removedInvalid`, e, a, 'removedInvalid');

@@ -355,6 +355,12 @@ export interface AttemptObservation {
    */
   readonly outputFiles?: Readonly<Record<string, string>>;
   /**
+   * A multi-output derivation's other outputs on success: output name -> its contents at its final
+   * path, as `outputFiles` (`{}` for an output whose path is absent). Compared only when the
+   * expectation has it.
+   */
+  readonly otherOutputFiles?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /**
    * Whether the daemon logged `removing invalid path '<this drv's output>'` (seen with --debug).
    * Nix logs it, and calls deletePath, for EVERY known (input-addressed) output that is not valid
    * when the build starts, whether or not anything is at the path: a first build logs it too. Never
@@ -505,6 +511,7 @@ const attemptObservation = z.strictObject({
   outcome: z.enum(['success', 'failed', 'interrupted']),
   actions: z.array(actionResult),
   outputFiles: z.record(z.string(), z.string()).exactOptional(),
+  otherOutputFiles: z.record(z.string(), z.record(z.string(), z.string())).exactOptional(),
   removedInvalid: z.boolean().exactOptional(),
   buildDirKept: z.boolean().exactOptional(),
 });
