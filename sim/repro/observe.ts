@@ -144,7 +144,8 @@ export function summarize(obs: Observation): string {
     for (const r of a.actions) if (!r.ok) errs.set(r.errno ?? 'err', (errs.get(r.errno ?? 'err') ?? 0) + 1);
     const e = [...errs].map(([k, n]) => (n > 1 ? `${k}×${n}` : k)).join(',');
     const files = a.outputFiles ? ` {${Object.keys(a.outputFiles).sort().join(',')}}` : '';
-    parts.push(`${name} ${a.outcome}@${a.buildUser ?? '-'}${e ? ` ${e}` : ''}${files}${a.buildDirKept ? ' +builddir' : ''}`);
+    const others = Object.entries(a.otherOutputFiles ?? {}).map(([o, f]) => ` ${o}{${Object.keys(f).sort().join(',')}}`).join('');
+    parts.push(`${name} ${a.outcome}@${a.buildUser ?? '-'}${e ? ` ${e}` : ''}${files}${others}${a.buildDirKept ? ' +builddir' : ''}`);
   }
   for (const [key, p] of Object.entries(obs.paths)) {
     const detail = p.owner !== undefined ? ` ${p.owner} ${p.mode ?? ''} [${(p.files ?? []).join(',')}]` : '';

@@ -7,7 +7,7 @@ import type { ModelEvent, Scenario } from '../../model/nix/index.js';
 import { runScripted, UPSTREAM } from '../../model/nix/index.js';
 import { multiOutputIaPartial, multiOutputCaInterrupted } from '../../sim/scenarios/builtin.js';
 import { planFromEvents, scriptedEvents } from '../../sim/repro/from-trace.js';
-import { compareObservation } from '../../sim/repro/observe.js';
+import { compareObservation, summarize } from '../../sim/repro/observe.js';
 import { parsePlan, type PlanStep, type ReproPlan } from '../../sim/repro/plan.js';
 import { derivationSpec, renderScript } from '../../sim/repro/render.js';
 import { NOT_ON_A_REAL_DAEMON, validationPlans } from '../../sim/repro/validation-plans.js';
@@ -172,5 +172,14 @@ describe('multi-output rendering', () => {
     if (!a2) throw new Error('no a2');
     const lost = { ...e, attempts: { ...e.attempts, a2: { ...a2, otherOutputFiles: { dev: {} } } } };
     expect(compareObservation(e, lost).map((m) => m.field)).toEqual(['attempts.a2.otherOutputFiles["dev"]']);
+  });
+});
+
+describe('multi-output summary', () => {
+  it('names each other output with its files', () => {
+    const e = multiPlan().expect['upstream'];
+    if (!e) throw new Error('no expectation');
+    const want = Object.keys(e.attempts['a2']?.otherOutputFiles?.['dev'] ?? {}).sort().join(',');
+    expect(summarize(e)).toContain(`a2 success@nixbld2 {lib.a} dev{${want}}`);
   });
 });
