@@ -111,7 +111,7 @@ export function planProgram(d: DerivationSpec, gates: readonly Gate[]): Converte
     if (act.op === 'symlink') {
       const target = act.target;
       if (typeof target !== 'string') return { ok: false, error: `${d.id}: a symlink to another derivation's path has no shell form in the harness` };
-      out.push({ op: 'symlink', target, path: act.path });
+      out.push({ op: 'symlink', target, path: act.path, ...(act.output !== undefined ? { output: act.output } : {}) });
       continue;
     }
     out.push(act);
@@ -169,11 +169,22 @@ function attempt(r: Pick<Run, 'world' | 'steps'>, a: BuildActor, d: DerivationSp
   const out = p.kind === 'done' && p.outcome.kind === 'success' ? p.outcome.path : undefined;
   const after = out !== undefined ? (lastStep?.after ?? r.world.ctx.fs.tree(out)) : [];
   // a registered output something deleted before the attempt was over (a GC during registration) has no files to list
-  const withFiles = out !== undefined && after.some((e) => e.path === out) ? { ...base, outputFiles: filesOf(after, out) } : base;
+  const withOut = out !== undefined && after.some((e) => e.path === out) ? { ...base, outputFiles: filesOf(after, out) } : base;
+  // a multi-output build's other outputs at their final paths, as the harness lists what nix-build printed
+  const others = out !== undefined ? (d.outputs ?? []).filter((o) => o !== 'out') : [];
+  const otherOutputFiles: Record<string, Record<string, string>> = {};
+  for (const o of others) {
+    const path = resolveRef(r.world.ctx, { drv: d.id, which: 'final', output: o }, r.world.state.realisations);
+    otherOutputFiles[o] = path !== undefined && after.some((e) => e.path === path) ? filesOf(after, path) : {};
+  }
+  const withFiles = others.length > 0 ? { ...withOut, otherOutputFiles } : withOut;
   // An interrupted attempt runs at the client's default verbosity (see harness.lib.sh), where the
   // debug line "removing invalid path" is not shown: its removedInvalid is not observable.
   if (d.kind !== 'input-addressed' || outcome === 'interrupted') return withFiles;
-  const removed = r.steps.some((s) => s.event.actor === a.id && s.note.includes('removing invalid path'));
+  // the harness matches the line by the name of `out` alone: another output's removal is not seen
+  const outPath = (d.outputs?.length ?? 1) > 1 ? resolveRef(r.world.ctx, { drv: d.id, which: 'final', output: 'out' }, r.world.state.realisations) : undefined;
+  const line = outPath !== undefined ? `removing invalid path '${outPath}'` : 'removing invalid path';
+  const removed = r.steps.some((s) => s.event.actor === a.id && s.note.includes(line));
   return { ...withFiles, removedInvalid: removed };
 }
 
@@ -286,15 +297,20 @@ export interface PlanOptions {
   readonly gcCommand?: DeleteCommand;
 }
 
+/** A model PathRef's output as the plan names it: absent for the derivation's first output (`out`). */
+function outputOfRef(t: { readonly output?: string }): { output?: string } {
+  return t.output !== undefined && t.output !== 'out' ? { output: t.output } : {};
+}
+
 /** The plan step of a command actor (gc, delete, path-info), or an error. */
 export function commandStep(s: Scenario, a: ActorSpec, opts: PlanOptions): Converted<PlanStep> {
   switch (a.kind) {
     case 'pathInfo':
       if (a.target.which === 'lock') return { ok: false, error: `${a.id}: lock files have no PathRef in the harness` };
-      return { ok: true, value: { kind: 'pathInfo', target: { drv: a.target.drv, which: a.target.which }, label: a.id } };
+      return { ok: true, value: { kind: 'pathInfo', target: { drv: a.target.drv, which: a.target.which, ...outputOfRef(a.target) }, label: a.id } };
     case 'storeDelete':
       if (a.target.which === 'lock') return { ok: false, error: `${a.id}: lock files have no PathRef in the harness` };
-      return { ok: true, value: { kind: 'delete', command: a.command, target: { drv: a.target.drv, which: a.target.which }, label: a.id } };
+      return { ok: true, value: { kind: 'delete', command: a.command, target: { drv: a.target.drv, which: a.target.which, ...outputOfRef(a.target) }, label: a.id } };
     case 'gc': {
       const first = s.derivations[0];
       if (!first) return { ok: false, error: 'no derivation' };
@@ -424,10 +440,43 @@ export function placeDuring(scenario: Scenario, events: readonly ModelEvent[], o
   return { ok: true, value: { gates, steps: [...first, held, c.value, { kind: 'resume', attempt: target.id }] } };
 }
 
-/** Why a scenario with a multi-output derivation has no plan: the harness writes derivations with one output ($out), so a command writing $dev would land elsewhere. */
+/**
+ * Why a scenario with a multi-output derivation has no fault plan: fault plans place faults inside
+ * the daemon (registerOutputs loops over the outputs), which their predictions do not follow per
+ * output. Validation plans use {@link multiOutputValidationUnplannable} instead.
+ */
 export function multiOutputUnplannable(scenario: Scenario): string | undefined {
   const multi = scenario.derivations.find((d) => (d.outputs?.length ?? 1) > 1);
   return multi ? `${multi.id} has several outputs (${(multi.outputs ?? []).join(', ')}): the harness builds single-output derivations only` : undefined;
+}
+
+/**
+ * Why a scenario with a multi-output derivation has no validation plan, if it has none. The harness
+ * writes the derivation's `outputs` and the builder's `$<output>`, but it names an output other
+ * than `out` only as the final path of an input-addressed derivation (its .drv names it; a floating
+ * CA output's path is known only once it is registered), and it places interrupts only between
+ * builder commands, never inside registerOutputs, between two outputs.
+ */
+export function multiOutputValidationUnplannable(scenario: Scenario, events: readonly ModelEvent[]): string | undefined {
+  const multi = scenario.derivations.filter((d) => (d.outputs?.length ?? 1) > 1);
+  if (multi.length === 0) return undefined;
+  const ca = multi.find((d) => d.kind !== 'input-addressed');
+  if (ca) return `${ca.id} is a floating CA derivation with several outputs: the harness names another output's path only from an input-addressed .drv`;
+  for (const a of scenario.actors) {
+    if (a.kind !== 'pathInfo' && a.kind !== 'storeDelete' && a.kind !== 'corrupt') continue;
+    const o = a.target.output;
+    if (o !== undefined && o !== 'out' && a.target.which !== 'final') return `${a.id} names the ${a.target.which} path of output ${o}: the harness names another output only by its final path`;
+    if (o !== undefined && o !== 'out' && a.kind === 'corrupt') return `${a.id} corrupts output ${o}: the harness corrupts the out path only`;
+  }
+  const multiIds = new Set(multi.map((d) => d.id));
+  const exited = new Set<string>();
+  for (const e of events) {
+    const spec = scenario.actors.find((a) => a.id === e.actor);
+    if (spec?.kind !== 'build' || !multiIds.has(spec.drv)) continue;
+    if (e.type === 'builderExit') exited.add(e.actor);
+    if ((e.type === 'interrupt' || e.type === 'timeout') && exited.has(e.actor)) return `a ${e.type} of ${e.actor} after its builder exited (in registerOutputs, between outputs): no gate in the builder holds the daemon there`;
+  }
+  return undefined;
 }
 
 /** Fault plans run one client per build: builds that are goals of one invocation have none. */
@@ -508,7 +557,7 @@ export function planFromEvents(
 ): Converted<ReproPlan> {
   const sandboxWhy = sandboxSettingsUnplannable(scenario);
   if (sandboxWhy !== undefined) return { ok: false, error: sandboxWhy };
-  const multiWhy = multiOutputUnplannable(scenario);
+  const multiWhy = multiOutputValidationUnplannable(scenario, events);
   if (multiWhy !== undefined) return { ok: false, error: multiWhy };
   let s: Scenario;
   let gates: Gate[];
@@ -536,7 +585,7 @@ export function planFromEvents(
   for (const d of s.derivations) {
     const program = planProgram(d, gates);
     if (!program.ok) return program;
-    derivations.push({ id: d.id, kind: d.kind, name: d.name, program: program.value, ...(d.noChroot === true ? { noChroot: true as const } : {}) });
+    derivations.push({ id: d.id, kind: d.kind, name: d.name, program: program.value, ...(d.noChroot === true ? { noChroot: true as const } : {}), ...((d.outputs?.length ?? 1) > 1 ? { outputs: d.outputs } : {}) });
   }
   const expect: Record<string, Observation> = {};
   for (const v of variants) {

@@ -225,7 +225,18 @@ read_builder_log() {
     if [ "$SANDBOX" = 1 ]; then BL_PID=""; fi
 }
 # Path of a derivation's scratch/final output, as far as this run knows it; IA paths are known up front.
-resolve() { # $1 drv index, $2 scratch|final -> RESOLVED
+resolve() { # $1 drv index, $2 scratch|final (or final:<output>) -> RESOLVED
+    local o=${2#*:}
+    if [ "$o" != "$2" ] && [ "$o" != out ]; then
+        # another output of a multi-output input-addressed derivation: its .drv names its path (<name>-<output>)
+        RESOLVED=""
+        set_nix_args "$1"
+        bounded "$STEP_TIMEOUT" "$WORK/inst.out" "$WORK/inst.err" nix-instantiate "${NBA[@]}" \
+            && bounded "$STEP_TIMEOUT" "$WORK/outs.out" "$WORK/outs.err" nix-store -q --outputs "$(tail -1 "$WORK/inst.out")" \
+            && RESOLVED=$(grep -- "-$o\$" "$WORK/outs.out" | tail -1)
+        return 0
+    fi
+    set -- "$1" "${2%%:*}"
     RESOLVED=$(drv_var "$(echo "$2" | tr a-z A-Z)" "$1")
     if [ -z "$RESOLVED" ] && [ "$(drv_var DRV_KIND "$1")" = input-addressed ]; then
         set_nix_args "$1"
@@ -525,9 +536,11 @@ end_attempt() { # $1 step, $2 attempt, $3 drv index, $4 gate, $5 rc, $6 interrup
     wait_builder_gone "$BL_PID"; wait_user_free "$BL_UID"
     [ -n "$gate" ] && rm -f "$CTL/arm/$id.$gate"
     [ -n "$BL_OUT" ] && printf -v "SCRATCH_$d" '%s' "$BL_OUT"
-    local final=""
+    local final="" others=""
     if [ "$rc" = 0 ] && [ "$interrupted" = 0 ]; then
         final=$(grep '^/' "$out" | tail -1)
+        # a multi-output spec: nix-build printed the other outputs first, out last (render.ts DRV_NIX)
+        others=$(grep '^/' "$out" | sed '$d' | paste -sd: -)
         printf -v "FINAL_$d" '%s' "$final"
     fi
     cp "$blog" "$WORK/attempt-$att.builder.log"
@@ -538,7 +551,7 @@ end_attempt() { # $1 step, $2 attempt, $3 drv index, $4 gate, $5 rc, $6 interrup
         die "attempt $att failed otherwise than for the missing namespaces: $(grep -i error "$err" | tail -2)"
     fi
     fact "$(python3 "$PY" attempt "$att" "$id" "$(drv_var DRV_NAME "$d")-$NONCE" "$rc" "$interrupted" \
-        "$blog" "$err" "$final" "$(secs_since "$t0")" "$SANDBOX" "$debug")"
+        "$blog" "$err" "$final" "$(secs_since "$t0")" "$SANDBOX" "$debug" "$others")"
     say "step $step build $att ($id): $([ "$interrupted" = 1 ] && echo "interrupted at $gate" || echo "rc=$rc") as ${BL_USER:-<no builder>}, \$out=${BL_OUT:-?}${final:+ -> $final} ($(secs_since "$t0")s)"
 }
 

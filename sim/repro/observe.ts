@@ -7,7 +7,7 @@
  * - always compared: `buildUser`, `outcome`, every action's `i` and `ok`; `exists`, `valid`;
  *   `removed`, `printedDontKnow`, `exitOk`.
  * - compared only when the expectation states them (a prediction may be partial there):
- *   an action's `errno`, `outputFiles`, `removedInvalid`, `buildDirKept`, `owner`, `mode`,
+ *   an action's `errno`, `outputFiles`, `otherOutputFiles`, `removedInvalid`, `buildDirKept`, `owner`, `mode`,
  *   `files` (as a set).
  */
 import { z } from 'zod';
@@ -23,6 +23,12 @@ export interface Mismatch {
 export const ABSENT = '(absent)';
 
 const jtext = (v: unknown): string => JSON.stringify(v);
+
+/** Two listings of an output (AttemptObservation.outputFiles' form) name the same files with the same contents. */
+function sameFiles(e: Readonly<Record<string, string>> | undefined, a: Readonly<Record<string, string>> | undefined): boolean {
+  if (e === undefined || a === undefined) return e === a;
+  return keysOf(e, a).every((k) => e[k] === a[k]);
+}
 
 function keysOf(e: object, a: object): string[] {
   return [...Object.keys(e), ...Object.keys(a).filter((k) => !(k in e))];
@@ -82,6 +88,15 @@ export function compareObservation(expected: Observation, actual: Observation): 
             }
           }
         }
+        if (e.otherOutputFiles !== undefined) {
+          const eo = e.otherOutputFiles;
+          const ao = a.otherOutputFiles ?? {};
+          for (const o of keysOf(eo, ao)) {
+            const ev = eo[o];
+            const av = ao[o];
+            if (!sameFiles(ev, av)) out.push({ field: `${f}.otherOutputFiles[${jtext(o)}]`, expected: ev === undefined ? ABSENT : jtext(ev), got: av === undefined ? ABSENT : jtext(av) });
+          }
+        }
         opt(`${f}.removedInvalid`, e, a, 'removedInvalid');
         opt(`${f}.buildDirKept`, e, a, 'buildDirKept');
       } else if (section === 'paths') {
@@ -129,7 +144,8 @@ export function summarize(obs: Observation): string {
     for (const r of a.actions) if (!r.ok) errs.set(r.errno ?? 'err', (errs.get(r.errno ?? 'err') ?? 0) + 1);
     const e = [...errs].map(([k, n]) => (n > 1 ? `${k}×${n}` : k)).join(',');
     const files = a.outputFiles ? ` {${Object.keys(a.outputFiles).sort().join(',')}}` : '';
-    parts.push(`${name} ${a.outcome}@${a.buildUser ?? '-'}${e ? ` ${e}` : ''}${files}${a.buildDirKept ? ' +builddir' : ''}`);
+    const others = Object.entries(a.otherOutputFiles ?? {}).map(([o, f]) => ` ${o}{${Object.keys(f).sort().join(',')}}`).join('');
+    parts.push(`${name} ${a.outcome}@${a.buildUser ?? '-'}${e ? ` ${e}` : ''}${files}${others}${a.buildDirKept ? ' +builddir' : ''}`);
   }
   for (const [key, p] of Object.entries(obs.paths)) {
     const detail = p.owner !== undefined ? ` ${p.owner} ${p.mode ?? ''} [${(p.files ?? []).join(',')}]` : '';

@@ -125,7 +125,7 @@ def parse_builder_log(path):
     return info
 
 
-def attempt_fact(name, drv, store_name, rc, interrupted, blog, client_err, final, seconds, sandbox='0', debug='1'):
+def attempt_fact(name, drv, store_name, rc, interrupted, blog, client_err, final, seconds, sandbox='0', debug='1', others=''):
     b = parse_builder_log(blog)
     if sandbox == '1' and b['uid'] is not None:
         # the sandbox's /etc/passwd names every build user "nixbld": the real name is out here
@@ -164,6 +164,13 @@ def attempt_fact(name, drv, store_name, rc, interrupted, blog, client_err, final
         files = output_files(real_path(final))
         if files is not None:
             fact['observation']['outputFiles'] = files
+        # a multi-output build's other outputs, as nix-build printed them (<hash>-<name>-<output>)
+        if others:
+            other = {}
+            for p in others.split(':'):
+                o = os.path.basename(p)[33 + len(store_name) + 1:]
+                other[o] = output_files(real_path(p)) or {}
+            fact['observation']['otherOutputFiles'] = other
     return fact
 
 
@@ -230,6 +237,13 @@ def compare(exp, act):
                             if ev != av:
                                 out.append(['%s.outputFiles[%s]' % (f, jtext(p)),
                                             ABSENT if ev is None else jtext(ev), ABSENT if av is None else jtext(av)])
+                if 'otherOutputFiles' in e:
+                    eo, ao = e['otherOutputFiles'], a.get('otherOutputFiles', {})
+                    for o in _keys(eo, ao):
+                        ev, av = eo.get(o), ao.get(o)
+                        if ev != av:
+                            out.append(['%s.otherOutputFiles[%s]' % (f, jtext(o)),
+                                        ABSENT if ev is None else jtext(ev), ABSENT if av is None else jtext(av)])
                 _opt(out, f + '.removedInvalid', e, a, 'removedInvalid')
                 _opt(out, f + '.buildDirKept', e, a, 'buildDirKept')
             elif section == 'paths':
@@ -328,7 +342,7 @@ def main(argv):
     elif cmd == 'lockfree':
         return 0 if lockfree(argv[2]) else 1
     elif cmd == 'attempt':
-        print(jtext(attempt_fact(*argv[2:13])))
+        print(jtext(attempt_fact(*argv[2:14])))
     elif cmd == 'finish':
         return finish(argv[2], argv[3], argv[4], argv[5:])
     elif cmd == 'compare':

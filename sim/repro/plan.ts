@@ -155,6 +155,11 @@ export interface PlanDerivation {
   readonly program: readonly BuilderAction[];
   /** `__noChroot = true`: only with `settings.sandbox = "relaxed"`, where every derivation has it. */
   readonly noChroot?: true;
+  /**
+   * The derivation's `outputs` attribute (absent: `out` alone). Actions with `output` write below
+   * that output's variable (`$dev`) instead of `$out`.
+   */
+  readonly outputs?: readonly string[];
 }
 
 /**
@@ -165,15 +170,15 @@ export interface PlanDerivation {
  */
 export type BuilderAction =
   /** `mkdir -p` */
-  | { readonly op: 'mkdirP'; readonly path: string }
+  | { readonly op: 'mkdirP'; readonly path: string; readonly output?: string }
   /** `mkdir` (fails EEXIST on a leftover directory) */
-  | { readonly op: 'mkdir'; readonly path: string }
+  | { readonly op: 'mkdir'; readonly path: string; readonly output?: string }
   /** create/truncate and write `content` exactly (no trailing newline added) */
-  | { readonly op: 'writeFile'; readonly path: string; readonly content: string }
+  | { readonly op: 'writeFile'; readonly path: string; readonly content: string; readonly output?: string }
   /** `symlink(target, path)`; fails EEXIST if `path` exists */
-  | { readonly op: 'symlink'; readonly target: string; readonly path: string }
+  | { readonly op: 'symlink'; readonly target: string; readonly path: string; readonly output?: string }
   /** `chmod mode path`, mode in octal (`755`) */
-  | { readonly op: 'chmod'; readonly path: string; readonly mode: string }
+  | { readonly op: 'chmod'; readonly path: string; readonly mode: string; readonly output?: string }
   /**
    * A point the harness can hold the builder at, to place an interrupt there (`build.interruptAt`).
    * Always logged `ok` when reached; it only blocks when the harness armed it for this attempt, so
@@ -187,7 +192,7 @@ export type BuilderAction =
    */
   | { readonly op: 'exitIfFlag'; readonly flag: string; readonly code: number }
   /** `writeFile` if the harness set `flag`; logged `ok` without effect otherwise. */
-  | { readonly op: 'writeIfFlag'; readonly flag: string; readonly path: string; readonly content: string }
+  | { readonly op: 'writeIfFlag'; readonly flag: string; readonly path: string; readonly content: string; readonly output?: string }
   /** Exit with `code` (0 = success if `$out` exists). */
   | { readonly op: 'exit'; readonly code: number }
   /**
@@ -210,6 +215,11 @@ export interface PathRef {
    * `final`: the path the last successful `nix-build` of it printed.
    */
   readonly which: 'scratch' | 'final';
+  /**
+   * Which output of a multi-output derivation (absent: `out`). The harness resolves another
+   * output's path only as `final` of an input-addressed derivation (known from its .drv).
+   */
+  readonly output?: string;
 }
 
 /** A file operation of the daemon, as the fault injector names it (sim/repro/fault-inject.c). */
@@ -365,6 +375,12 @@ export interface AttemptObservation {
    */
   readonly outputFiles?: Readonly<Record<string, string>>;
   /**
+   * A multi-output derivation's other outputs on success: output name -> its contents at its final
+   * path, as `outputFiles` (`{}` for an output whose path is absent). Compared only when the
+   * expectation has it.
+   */
+  readonly otherOutputFiles?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /**
    * Whether the daemon logged `removing invalid path '<this drv's output>'` (seen with --debug).
    * Nix logs it, and calls deletePath, for EVERY known (input-addressed) output that is not valid
    * when the build starts, whether or not anything is at the path: a first build logs it too. Never
@@ -439,21 +455,24 @@ const freeText = z.string().max(4096).regex(/^[^\0]*$/, 'must not contain NUL');
 
 const exitCode = z.int().min(0).max(255);
 
+/** An output name (a shell variable in the builder: `$dev`). */
+const outputName = z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'an output name must match ^[a-z][a-z0-9_]{0,31}$');
+
 const builderAction = z.discriminatedUnion('op', [
-  z.strictObject({ op: z.literal('mkdirP'), path: relPath }),
-  z.strictObject({ op: z.literal('mkdir'), path: relPath }),
-  z.strictObject({ op: z.literal('writeFile'), path: relPath.refine((p) => p !== '', 'cannot write $out as a file in this harness'), content: freeText }),
-  z.strictObject({ op: z.literal('symlink'), target: freeText.min(1), path: relPath.refine((p) => p !== '', 'a symlink at $out itself is not supported') }),
-  z.strictObject({ op: z.literal('chmod'), path: relPath, mode: z.string().regex(/^[0-7]{3,4}$/, 'must be an octal mode like 755') }),
+  z.strictObject({ op: z.literal('mkdirP'), path: relPath, output: outputName.exactOptional() }),
+  z.strictObject({ op: z.literal('mkdir'), path: relPath, output: outputName.exactOptional() }),
+  z.strictObject({ op: z.literal('writeFile'), path: relPath.refine((p) => p !== '', 'cannot write $out as a file in this harness'), content: freeText, output: outputName.exactOptional() }),
+  z.strictObject({ op: z.literal('symlink'), target: freeText.min(1), path: relPath.refine((p) => p !== '', 'a symlink at $out itself is not supported'), output: outputName.exactOptional() }),
+  z.strictObject({ op: z.literal('chmod'), path: relPath, mode: z.string().regex(/^[0-7]{3,4}$/, 'must be an octal mode like 755'), output: outputName.exactOptional() }),
   z.strictObject({ op: z.literal('gate'), name: ident }),
   z.strictObject({ op: z.literal('exitIfFlag'), flag: ident, code: exitCode }),
-  z.strictObject({ op: z.literal('writeIfFlag'), flag: ident, path: relPath.refine((p) => p !== '', 'cannot write $out as a file in this harness'), content: freeText }),
+  z.strictObject({ op: z.literal('writeIfFlag'), flag: ident, path: relPath.refine((p) => p !== '', 'cannot write $out as a file in this harness'), content: freeText, output: outputName.exactOptional() }),
   z.strictObject({ op: z.literal('exit'), code: exitCode }),
   z.strictObject({ op: z.literal('plant'), drv: ident, path: relPath, content: freeText, mode: z.string().regex(/^[0-7]{3,4}$/, 'must be an octal mode like 755').exactOptional() }),
   z.strictObject({ op: z.literal('plantSymlink'), drv: ident, target: freeText.min(1) }),
 ]);
 
-const pathRef = z.strictObject({ drv: ident, which: z.enum(['scratch', 'final']) });
+const pathRef = z.strictObject({ drv: ident, which: z.enum(['scratch', 'final']), output: outputName.exactOptional() });
 
 const daemonPointShape = z.strictObject({
   op: z.enum(DAEMON_OPS),
@@ -517,6 +536,7 @@ const attemptObservation = z.strictObject({
   outcome: z.enum(['success', 'failed', 'interrupted', 'cancelled']),
   actions: z.array(actionResult),
   outputFiles: z.record(z.string(), z.string()).exactOptional(),
+  otherOutputFiles: z.record(z.string(), z.record(z.string(), z.string())).exactOptional(),
   removedInvalid: z.boolean().exactOptional(),
   buildDirKept: z.boolean().exactOptional(),
 });
@@ -556,7 +576,7 @@ const planShape = z.strictObject({
     divertedStore: z.literal(true).exactOptional(),
     useCgroups: z.literal(true).exactOptional(),
   }),
-  derivations: z.array(z.strictObject({ id: ident, kind: z.enum(['ca-floating', 'input-addressed']), name: storeName, program: z.array(builderAction).max(200), noChroot: z.literal(true).exactOptional() })).min(1),
+  derivations: z.array(z.strictObject({ id: ident, kind: z.enum(['ca-floating', 'input-addressed']), name: storeName, program: z.array(builderAction).max(200), noChroot: z.literal(true).exactOptional(), outputs: z.array(outputName).min(1).max(8).exactOptional() })).min(1),
   steps: z.array(planStep).min(1).max(500),
   expect: z.record(variantName, observationSchema),
 });
@@ -584,6 +604,12 @@ function checkPlan(plan: z.infer<typeof planShape>, ctx: z.core.$RefinementCtx<z
     if (plan.settings.divertedStore === true && d.noChroot === true) issue(['derivations', i, 'noChroot'], 'settings.divertedStore chroots every build: noChroot would change nothing');
     if (plan.settings.sandbox !== 'relaxed' && d.noChroot === true) issue(['derivations', i, 'noChroot'], `noChroot needs settings.sandbox = "relaxed" (with sandbox = ${String(plan.settings.sandbox ?? false)} the daemon refuses it or ignores it)`);
     drvs.set(d.id, d);
+    const outs = d.outputs ?? ['out'];
+    if (!outs.includes('out')) issue(['derivations', i, 'outputs'], 'outputs must include "out" (the harness reads the path nix-build prints for it)');
+    if (new Set(outs).size !== outs.length) issue(['derivations', i, 'outputs'], 'duplicate output name');
+    d.program.forEach((a, j) => {
+      if ('output' in a && a.output !== undefined && !outs.includes(a.output)) issue(['derivations', i, 'program', j, 'output'], `"${a.output}" is not an output of derivation "${d.id}"`);
+    });
     const gates = new Set<string>();
     d.program.forEach((a, j) => {
       if (a.op !== 'gate') return;
@@ -618,6 +644,13 @@ function checkPlan(plan: z.infer<typeof planShape>, ctx: z.core.$RefinementCtx<z
   plan.steps.forEach((s, i) => {
     const refDrv = (id: string, path: (string | number)[]): void => {
       if (!drvs.has(id)) issue(path, `unknown derivation "${id}"`);
+    };
+    // another output's path: only the final path of an input-addressed derivation, which its .drv names
+    const refOutput = (t: PathRef, path: (string | number)[]): void => {
+      const d = drvs.get(t.drv);
+      if (t.output === undefined || !d) return;
+      if (!(d.outputs ?? ['out']).includes(t.output)) issue([...path, 'output'], `"${t.output}" is not an output of derivation "${d.id}"`);
+      else if (t.output !== 'out' && (t.which !== 'final' || d.kind !== 'input-addressed')) issue([...path, 'output'], 'the harness names an output other than out only as the final path of an input-addressed derivation');
     };
     switch (s.kind) {
       case 'holdUsers':
@@ -685,6 +718,7 @@ function checkPlan(plan: z.infer<typeof planShape>, ctx: z.core.$RefinementCtx<z
       case 'inspect':
       case 'delete': {
         refDrv(s.target.drv, ['steps', i, 'target', 'drv']);
+        refOutput(s.target, ['steps', i, 'target']);
         const key = stepKey(s, i);
         if (allKeys.has(key)) issue(['steps', i, 'label'], `duplicate label "${key}"`);
         allKeys.add(key);

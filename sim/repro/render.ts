@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BuilderAction, DaemonPoint, PlanDerivation, PlanStep, ReproPlan } from './plan.js';
+import type { BuilderAction, DaemonPoint, PathRef, PlanDerivation, PlanStep, ReproPlan } from './plan.js';
 import { DIVERTED_STORE_ROOT, experimentalFeatures, stepKey } from './plan.js';
 
 export type Platform = 'linux' | 'darwin';
@@ -28,9 +28,10 @@ export function shQuote(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
-/** `"$out"/'rel'` — the builder's view of a plan path. */
-function outRef(rel: string): string {
-  return rel === '' ? '"$out"' : `"$out"/${shQuote(rel)}`;
+/** `"$out"/'rel'` — the builder's view of a plan path (`"$dev"/'rel'` below another output). */
+function outRef(rel: string, output = 'out'): string {
+  const v = `"$${output}"`;
+  return rel === '' ? v : `${v}/${shQuote(rel)}`;
 }
 
 /** Build users are `nixbld<n>` on linux and `_nixbld<n>` on darwin (the installer's names). */
@@ -76,16 +77,16 @@ export function builderScript(drv: PlanDerivation, platform: Platform): string {
     'nol_rc=0',
   ];
   const flag = (f: string): string => `"$nolCtl/flags/"${shQuote(f)}`;
-  const write = (a: { path: string; content: string }, i: number): string =>
-    `{ printf '%s' ${shQuote(a.content)} > ${outRef(a.path)}; } 2>"$E"; nol_res $? ${i}; nol_rc=$?`;
+  const write = (a: { path: string; content: string; output?: string }, i: number): string =>
+    `{ printf '%s' ${shQuote(a.content)} > ${outRef(a.path, a.output)}; } 2>"$E"; nol_res $? ${i}; nol_rc=$?`;
   drv.program.forEach((a: BuilderAction, i) => {
     lines.push(`# ${i}: ${JSON.stringify(a)}`);
     switch (a.op) {
       case 'mkdirP':
-        lines.push(`mkdir -p ${outRef(a.path)} 2>"$E"; nol_res $? ${i}; nol_rc=$?`);
+        lines.push(`mkdir -p ${outRef(a.path, a.output)} 2>"$E"; nol_res $? ${i}; nol_rc=$?`);
         break;
       case 'mkdir':
-        lines.push(`mkdir ${outRef(a.path)} 2>"$E"; nol_res $? ${i}; nol_rc=$?`);
+        lines.push(`mkdir ${outRef(a.path, a.output)} 2>"$E"; nol_res $? ${i}; nol_rc=$?`);
         break;
       case 'writeFile':
         lines.push(write(a, i));
@@ -95,12 +96,12 @@ export function builderScript(drv: PlanDerivation, platform: Platform): string {
         // ln has no -T and would link *inside* an existing directory, so test first on darwin.
         lines.push(
           platform === 'linux'
-            ? `ln -sT ${shQuote(a.target)} ${outRef(a.path)} 2>"$E"; nol_res $? ${i}; nol_rc=$?`
-            : `{ if [ -e ${outRef(a.path)} ] || [ -L ${outRef(a.path)} ]; then echo "File exists" >&2; false; else ln -s ${shQuote(a.target)} ${outRef(a.path)}; fi; } 2>"$E"; nol_res $? ${i}; nol_rc=$?`,
+            ? `ln -sT ${shQuote(a.target)} ${outRef(a.path, a.output)} 2>"$E"; nol_res $? ${i}; nol_rc=$?`
+            : `{ if [ -e ${outRef(a.path, a.output)} ] || [ -L ${outRef(a.path, a.output)} ]; then echo "File exists" >&2; false; else ln -s ${shQuote(a.target)} ${outRef(a.path, a.output)}; fi; } 2>"$E"; nol_res $? ${i}; nol_rc=$?`,
         );
         break;
       case 'chmod':
-        lines.push(`chmod ${a.mode} ${outRef(a.path)} 2>"$E"; nol_res $? ${i}; nol_rc=$?`);
+        lines.push(`chmod ${a.mode} ${outRef(a.path, a.output)} 2>"$E"; nol_res $? ${i}; nol_rc=$?`);
         break;
       case 'gate': {
         // Armed = the harness made a fifo for this drv+gate. Reading it blocks until the harness
@@ -162,18 +163,27 @@ export function derivationSpec(drv: PlanDerivation, platform: Platform): Record<
     args: ['-c', builderScript(drv, platform)],
     ...(drv.kind === 'ca-floating' ? CA_ATTRS : {}),
     ...(drv.noChroot === true ? NO_CHROOT : {}),
+    // builtins.derivation takes the list as is: the builder gets one variable per output
+    ...(drv.outputs !== undefined ? { outputs: drv.outputs } : {}),
   };
 }
 
+// nix-build asks for the output a derivation value selects (nix-build.cc: queryOutputName, `out`
+// unless chosen) and nothing else: a multi-output spec evaluates to one value per output, `out`
+// last, so one nix-build wants every output (as the model's build does), prints `out`'s path last,
+// and nix-instantiate's last line is the plain .drv path (it appends `!<output>` to the others).
 const DRV_NIX = `# Builds one spec: the attrs come from JSON so no plan string ever needs Nix escaping.
 { spec, nonce, ctl, tag ? "" }:
-let a = builtins.fromJSON (builtins.readFile spec); in
-builtins.derivation (a // {
-  name = a.name + (if tag == "" then "" else "-" + tag) + "-" + nonce;
-  nolCtl = ctl;
-  nolTag = tag;
-  system = builtins.currentSystem;
-})
+let
+  a = builtins.fromJSON (builtins.readFile spec);
+  d = builtins.derivation (a // {
+    name = a.name + (if tag == "" then "" else "-" + tag) + "-" + nonce;
+    nolCtl = ctl;
+    nolTag = tag;
+    system = builtins.currentSystem;
+  });
+in
+if a ? outputs then map (o: d.\${o}) (builtins.filter (o: o != "out") a.outputs ++ [ "out" ]) else d
 `;
 
 /** The blocker: takes a build user, reports it, and blocks on a fifo until its client is interrupted. */
@@ -223,9 +233,14 @@ export function daemonRule(p: DaemonPoint): string {
   return `${p.op} ${p.when} ${String(p.nth)} ${p.glob}`;
 }
 
+/** The harness's `which` argument: `final`, or `final:dev` for a named output (resolve splits it). */
+function whichArg(t: PathRef): string {
+  return t.output !== undefined ? `${t.which}:${t.output}` : t.which;
+}
+
 /** A human-readable line per step, for the script's header and its step comments. */
 export function describeStep(step: PlanStep, index: number): string {
-  const ref = (t: { drv: string; which: string }): string => `${t.which} path of ${t.drv}`;
+  const ref = (t: { drv: string; which: string; output?: string }): string => `${t.which} path of ${t.drv}${t.output !== undefined ? ` (output ${t.output})` : ''}`;
   switch (step.kind) {
     case 'holdUsers':
       return `hold ${step.count} build user(s) with blocker builds`;
@@ -448,7 +463,7 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
       }
       case 'pathInfo':
       case 'inspect':
-        calls.push(`    h_path ${i} ${stepKey(s, i)} ${idx(s.target.drv)} ${s.target.which} ${s.kind}`);
+        calls.push(`    h_path ${i} ${stepKey(s, i)} ${idx(s.target.drv)} ${whichArg(s.target)} ${s.kind}`);
         break;
       case 'corrupt':
         calls.push(`    h_corrupt ${i} ${idx(s.target.drv)}`);
@@ -457,7 +472,7 @@ export function renderScript(plan: ReproPlan, opts: RenderOptions): string {
         calls.push(`    h_invocation ${i} ${s.fails} ${s.goals.map((g) => `${g.attempt} ${idx(g.drv)} ${shQuote(g.gate)}`).join(' ')}`);
         break;
       case 'delete':
-        calls.push(`    h_delete ${i} ${stepKey(s, i)} ${idx(s.target.drv)} ${s.target.which} ${s.command}`);
+        calls.push(`    h_delete ${i} ${stepKey(s, i)} ${idx(s.target.drv)} ${whichArg(s.target)} ${s.command}`);
         break;
     }
   });

@@ -36,6 +36,7 @@ import {
   sandboxUnavailable,
   divertedStore,
   keepGoingCancel,
+  multiOutputIaPartial,
 } from '../scenarios/builtin.js';
 import { autoGcDuringCaBuildLinux } from '../scenarios/auto-gc.js';
 import { GODYN } from '../scenarios/common.js';
@@ -64,7 +65,6 @@ export const NOT_ON_A_REAL_DAEMON: Readonly<Record<string, string>> = {
   'hostile-replant-single-user': 'the hostile builder loops while the victim builds: the harness has no shell form for a loop, nor for two builds interleaved',
   'auto-gc-during-ca-build-darwin': "the daemon's own auto-GC during a build on darwin: no darwin here",
   'multi-output-ca-interrupted': 'a derivation with two outputs, interrupted inside registerOutputs between them: the harness writes single-output derivations, and no gate in the builder can hold the daemon there',
-  'multi-output-ia-partial': 'a derivation with two outputs: the harness writes single-output derivations only',
   'cgroups-crash-retry': 'a crash of the daemon worker at a gate: validation plans place no crash (its scripted run runs as a fault plan: validate:faults --traces; cgroups-sandbox is the validation plan with use-cgroups)',
   'cgroups-interrupted': 'the interrupt lands in startBuild, between prepareUser and prepareSandbox, before the builder starts: no gate in the builder can hold the daemon there',
   'cgroups-single-user': 'a crash of the daemon worker at a gate: validation plans place no crash (its scripted run runs as a fault plan: validate:faults --traces)',
@@ -157,6 +157,19 @@ const cgroupsSandbox: Scenario = {
   settings: { ...linuxSandbox.settings, useCgroups: true },
 };
 
+/**
+ * multi-output-ia-partial with path-info of both outputs at the end: the rebuild must leave `out`
+ * valid where it was (skipped as already registered) and `dev` valid again at its own path.
+ */
+const multiOutputIaPartialChecked: Scenario = {
+  ...multiOutputIaPartial,
+  actors: [
+    ...multiOutputIaPartial.actors,
+    { id: 'infoOut', kind: 'pathInfo', target: { drv: 'lib', which: 'final', output: 'out' }, after: ['a2'] },
+    { id: 'infoDev', kind: 'pathInfo', target: { drv: 'lib', which: 'final', output: 'dev' }, after: ['infoOut'] },
+  ],
+};
+
 interface Entry {
   readonly scenario: Scenario;
   readonly opts?: PlanOptions;
@@ -236,6 +249,10 @@ const ENTRIES: readonly Entry[] = [
   // is held at its gate, the daemon cancels godyn (kills its builder); then seed-487's retries.
   // 2.34.8 only: the nix-2.8 personality does not model keep-going
   { scenario: keepGoingCancel, only: ['2.34.8'] },
+  // two outputs (out, dev) of an input-addressed derivation: dev deleted alone, the rebuild builds
+  // out again at a fallback path (it is valid) and dev at its own; path-info of both at the end.
+  // 2.34.8 only: the nix-2.8 personality does not model multi-output builds
+  { scenario: multiOutputIaPartialChecked, only: ['2.34.8'] },
 ];
 
 /** The scenario on Linux with `nix`'s behaviour (sandbox as the scenario has it). */

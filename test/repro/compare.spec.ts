@@ -86,6 +86,7 @@ const attempt = fc.record(
     outcome: fc.constantFrom('success', 'failed', 'interrupted', 'cancelled'),
     actions: fc.array(action, { maxLength: 4 }),
     outputFiles: fc.dictionary(text, text, { maxKeys: 3 }),
+    otherOutputFiles: fc.dictionary(fc.constantFrom('dev', 'lib'), fc.dictionary(text, text, { maxKeys: 2 }), { maxKeys: 2 }),
     removedInvalid: fc.boolean(),
     buildDirKept: fc.boolean(),
   },
