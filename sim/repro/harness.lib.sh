@@ -421,10 +421,15 @@ builder_pid_here() { # $1 PID as the builder wrote it, $2 gate file ($CTL/gate/<
     done
     return 1
 }
+# Whether a builder runs in its own PID namespace: with sandbox = true, unless sandbox-fallback
+# built it without namespaces (NO_NAMESPACES=1), and always in a diverted store, which forces a chroot.
+builder_in_pid_namespace() {
+    { [ "$SANDBOX_MODE" = true ] && [ "${NO_NAMESPACES:-0}" != 1 ]; } || [ "${DIVERTED:-0}" = 1 ]
+}
 # The builder waits at a gate (its PID in the gate file): kill the daemon worker that runs it.
 gate_crash() { # $1 gate file, $2 client PID
     local bpid wpid; bpid=$(cat "$1")
-    if [ "$SANDBOX_MODE" = true ]; then bpid=$(builder_pid_here "$bpid" "$1") || die "no sandboxed builder here for gate $1"; fi
+    if builder_in_pid_namespace; then bpid=$(builder_pid_here "$bpid" "$1") || die "no sandboxed builder here for gate $1"; fi
     wpid=$(ps -o ppid= -p "$bpid" 2>/dev/null | tr -d ' ')
     # never 0 or 1: kill -KILL 0 would kill this script's own process group
     [ -n "$wpid" ] && [ "$wpid" != 0 ] && [ "$wpid" != 1 ] || die "no daemon worker above builder PID $bpid"
