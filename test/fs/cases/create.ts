@@ -12,6 +12,7 @@ export const createRules: readonly RuleGroup[] = [
       { it: 'should fail with EACCES without write permission on the parent', steps: [step(carol.mkdir('/home/carol/ro/d'), 'EACCES')] },
       { it: 'should fail with ENOENT when the parent is missing', steps: [step(root.mkdir('/tmp/none/d'), 'ENOENT')] },
       { it: 'should fail with ENOTDIR when the parent is a file', steps: [step(root.mkdir('/tmp/b-file/d'), 'ENOTDIR')] },
+      { it: 'should fail with EEXIST on "." and ".."', steps: [step(root.mkdir('/tmp/bob-dir/.'), 'EEXIST'), step(root.mkdir('/tmp/bob-dir/..'), 'EEXIST')] },
       { it: 'should accept a trailing slash', steps: [step(root.mkdir('/tmp/d/'), 'ok'), step(root.lstat('/tmp/d'), 'ok dir 0755 0:0 nlink=2')] },
       { it: 'should ignore setuid and setgid in the requested mode', steps: [step(root.mkdir('/tmp/d', 0o6755), 'ok'), step(root.lstat('/tmp/d'), 'ok dir 0755 0:0 nlink=2')] },
       { it: 'should keep the sticky bit and apply the umask', steps: [step(root.mkdir('/tmp/d', 0o1777), 'ok'), step(root.lstat('/tmp/d'), 'ok dir 01755 0:0 nlink=2')] },
@@ -67,6 +68,9 @@ export const createRules: readonly RuleGroup[] = [
       { it: 'should fail with ENOENT for a new name with a trailing slash', steps: [step(root.symlink('x', '/tmp/l/'), 'ENOENT')] },
       { it: 'should fail with EEXIST for an existing name with a trailing slash', steps: [step(root.symlink('x', '/tmp/bob-dir/'), 'EEXIST')] },
       { it: 'should fail with EACCES without write permission on the parent', steps: [step(carol.symlink('x', '/home/carol/ro/l'), 'EACCES')] },
+      { it: 'should fail with ENOENT for an empty target', steps: [step(root.symlink('', '/tmp/l'), 'ENOENT')] },
+      { it: 'should fail with ENOENT when the parent is missing', steps: [step(root.symlink('x', '/tmp/none/l'), 'ENOENT')] },
+      { it: 'should fail with EEXIST on "."', steps: [step(root.symlink('x', '/tmp/bob-dir/.'), 'EEXIST')] },
     ],
   },
 ];

@@ -33,12 +33,29 @@ export const openRules: readonly RuleGroup[] = [
         it: 'should fail with ELOOP for O_CREAT|O_NOFOLLOW on the caller\'s own symlink',
         steps: [step(bob.open('/tmp/link-b', 'rw|creat|nofollow'), 'ELOOP')],
       },
+      { it: 'should follow a symlink in last position without O_NOFOLLOW', steps: [step(bob.open('/tmp/link-b', 'r', { read: true }), 'ok; read ok "open"')] },
+      {
+        it: 'should follow a symlink to an existing file for O_CREAT without O_EXCL',
+        steps: [step(bob.open('/tmp/link-b', 'w|creat', { write: 'O' }), 'ok; write ok "1"'), step(bob.readFile('/tmp/b-file'), 'ok "Open"')],
+      },
+      {
+        it: 'should fail with ENOENT for O_CREAT through a symlink into a missing directory',
+        steps: [step(root.symlink('/tmp/none/x', '/tmp/dl'), 'ok'), step(root.open('/tmp/dl', 'w|creat'), 'ENOENT')],
+      },
+      {
+        it: 'should fail with EISDIR for O_CREAT through a symlink to a directory',
+        steps: [step(root.symlink('/tmp/bob-dir', '/tmp/ld'), 'ok'), step(root.open('/tmp/ld', 'w|creat'), 'EISDIR')],
+      },
     ],
   },
   {
     describe: 'open: access checks, O_TRUNC, O_APPEND',
     cases: [
       { it: 'should fail with EACCES reading without read permission', steps: [step(bob.readFile('/tmp/a-file'), 'EACCES')] },
+      {
+        it: 'should open a file for writing alone without read permission',
+        steps: [step(root.chmod('/tmp/b-file', 0o222), 'ok'), step(alice.open('/tmp/b-file', 'w', { write: 'O' }), 'ok; write ok "1"'), step(alice.readFile('/tmp/b-file'), 'EACCES')],
+      },
       {
         it: 'should judge the owner by the owner bits alone, even when group and other bits would allow',
         steps: [step(alice.chmod('/tmp/a-file', 0o077), 'ok'), step(alice.readFile('/tmp/a-file'), 'EACCES'), step(bob.readFile('/tmp/a-file'), 'ok "secret"')],

@@ -15,6 +15,10 @@ export const removeRules: readonly RuleGroup[] = [
       { it: 'should fail with EACCES without write permission on the parent', steps: [step(carol.unlink('/home/carol/ro/file'), 'EACCES')] },
       { it: 'should fail with EACCES without search permission on a walked directory', steps: [step(bob.unlink('/home/alice/notes'), 'EACCES')] },
       { it: 'should fail with ENOENT for a missing name', steps: [step(root.unlink('/tmp/none'), 'ENOENT')] },
+      {
+        it: 'should fail with EISDIR on "." and "..", before checking permission',
+        steps: [step(root.unlink('/tmp/bob-dir/.'), 'EISDIR'), step(root.unlink('/tmp/bob-dir/..'), 'EISDIR'), step(carol.unlink('/home/carol/ro/.'), 'EISDIR')],
+      },
       { it: 'should succeed for root in a non-writable directory (CAP_DAC_OVERRIDE)', steps: [step(root.unlink('/home/carol/ro/file'), 'ok')] },
       {
         it: 'should remove the symlink, not its target',
@@ -32,6 +36,7 @@ export const removeRules: readonly RuleGroup[] = [
       { it: 'should fail with ENOTDIR on a symlink to a directory named with a trailing slash', steps: [step(root.rmdir('/home/alice/store/'), 'ENOTDIR')] },
       { it: 'should fail with EINVAL on "."', steps: [step(root.rmdir('/tmp/bob-dir/.'), 'EINVAL')] },
       { it: 'should fail with ENOTEMPTY on ".."', steps: [step(root.rmdir('/tmp/bob-dir/..'), 'ENOTEMPTY')] },
+      { it: 'should fail with ENOENT for a missing name or parent', steps: [step(root.rmdir('/tmp/none'), 'ENOENT'), step(root.rmdir('/tmp/none/x'), 'ENOENT')] },
       { it: 'should succeed on an empty directory the caller may delete', steps: [step(bob.rmdir('/tmp/bob-dir'), 'ok')] },
     ],
   },
