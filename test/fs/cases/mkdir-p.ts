@@ -72,6 +72,23 @@ export const mkdirPRules: readonly RuleGroup[] = [
           step(carol.mkdirP('/tmp/sg/e', 0o2775), 'ok'), step(carol.lstat('/tmp/sg/e'), 'ok dir 0775 30003:30010 nlink=2'),
         ],
       },
+      { it: 'should report mkdir\'s EACCES, not stat\'s ENOENT, when the last component cannot be created', steps: [step(carol.mkdirP('/home/carol/ro/d'), 'EACCES')] },
+      {
+        it: 'should set setuid named by MODE with a chmod after mkdir, keeping an inherited setgid MODE does not name',
+        steps: [
+          step(root.mkdirP('/tmp/su', 0o4755), 'ok'), step(root.lstat('/tmp/su'), 'ok dir 04755 0:0 nlink=2'),
+          step(root.mkdirP('/tmp/s0', 0o4000), 'ok'), step(root.lstat('/tmp/s0'), 'ok dir 04000 0:0 nlink=2'),
+          step(root.mkdirP('/nix/var/s', 0o4755), 'ok'), step(root.lstat('/nix/var/s'), 'ok dir 06755 0:30000 nlink=2'),
+        ],
+      },
+      {
+        // no special bit: the one mkdir gives 0777 exactly, and no chmod follows to drop the inherited setgid
+        it: 'should keep an inherited setgid of a group the caller is not in for a group- and world-writable MODE',
+        steps: [
+          step(root.mkdir('/tmp/sg', 0o777), 'ok'), step(root.chmod('/tmp/sg', 0o2777), 'ok'), step(root.chown('/tmp/sg', 0, 30010), 'ok'),
+          step(carol.mkdirP('/tmp/sg/w', 0o777), 'ok'), step(carol.lstat('/tmp/sg/w'), 'ok dir 02777 30003:30010 nlink=2'),
+        ],
+      },
       {
         it: 'should give the last directory MODE exactly under a umask that would narrow it',
         steps: [step(carol.mkdirP('/tmp/x/y', 0o755), 'ok'), step(carol.lstat('/tmp/x'), 'ok dir 0700 30003:30003 nlink=3'), step(carol.lstat('/tmp/x/y'), 'ok dir 0755 30003:30003 nlink=2')],
