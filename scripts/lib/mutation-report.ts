@@ -6,10 +6,13 @@
 import type { MutantResult } from '@stryker-mutator/api/core';
 
 export interface MutantLine {
+  /** file:line:column of the mutated code, so a reader finds which operand of a condition it is. */
   readonly at: string;
   readonly mutator: string;
   readonly replacement: string;
   readonly reason?: string;
+  /** Set when the mutant is in code that runs as its module loads (see the doc's note on static mutants). */
+  readonly static?: true;
 }
 
 export interface Summary {
@@ -44,9 +47,9 @@ export interface MutationData {
 export const GOALS: Readonly<Record<string, number>> = { fs: 90, nix: 90, verify: 85, hash: 90 };
 
 function line(m: MutantResult): MutantLine {
-  const at = `${m.fileName.replace(/^.*?(model\/)/, '$1')}:${String(m.location.start.line)}`;
+  const at = `${m.fileName.replace(/^.*?(model\/)/, '$1')}:${String(m.location.start.line)}:${String(m.location.start.column + 1)}`;
   const replacement = (m.replacement ?? '').replace(/\s+/g, ' ').slice(0, 80);
-  return { at, mutator: m.mutatorName, replacement, ...(m.statusReason ? { reason: m.statusReason } : {}) };
+  return { at, mutator: m.mutatorName, replacement, ...(m.statusReason ? { reason: m.statusReason } : {}), ...(m.static ? { static: true as const } : {}) };
 }
 
 const byPlace = (a: MutantLine, b: MutantLine): number => a.at.localeCompare(b.at, 'en', { numeric: true });
@@ -97,6 +100,10 @@ export function renderMutationDoc(data: MutationData): string {
     'took 12 minutes at load 20; each folder takes from tens of minutes to hours (the time column). Incremental mode',
     '(`reports/mutation/<folder>.json`, not committed) re-runs only the mutants whose code or covering tests changed.',
     '',
+    'Static mutants: a mutant in code that runs while its module loads (a table built at top level) is active only if the',
+    'module is loaded again under it, which the vitest runner does not do, so no test can kill it here; survivors of that',
+    'kind are marked *static*. Code whose mutants matter is kept out of load time (e.g. `isErrno` is a switch, not a Set).',
+    '',
     '| folder | killed | goal | killed (timeouts) | survived | no coverage | equivalent | date | commit | time |',
     '|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
@@ -107,7 +114,7 @@ export function renderMutationDoc(data: MutationData): string {
     if (!f) continue;
     out.push(`## model/${n}`, '');
     out.push(f.survivors.length === 0 ? 'No surviving mutant.' : 'Surviving mutants (a test that kills each is still to be written, or it is an equivalent not yet marked):', '');
-    for (const m of f.survivors) out.push(`- \`${m.at}\` ${m.mutator}: \`${cell(m.replacement)}\``);
+    for (const m of f.survivors) out.push(`- \`${m.at}\` ${m.mutator}: \`${cell(m.replacement)}\`${m.static ? ' (static)' : ''}`);
     if (f.survivors.length > 0) out.push('');
     if (f.equivalents.length > 0) {
       out.push('Equivalent (not counted):', '', '| where | mutator | replacement | why it is equivalent |', '|---|---|---|---|');
