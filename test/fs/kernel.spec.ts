@@ -53,6 +53,18 @@ describe('observer seam', () => {
     k.stat(alice, '/tmp');
     expect(calls).toHaveBeenCalledTimes(2);
   });
+
+  it('should keep calling the other observers when one is removed', () => {
+    const k = seeded();
+    const kept = vi.fn(() => undefined);
+    const dropped = vi.fn(() => undefined);
+    k.observe(kept);
+    const stop = k.observe(dropped);
+    stop();
+    k.stat(alice, '/tmp');
+    expect(kept).toHaveBeenCalledTimes(2);
+    expect(dropped).not.toHaveBeenCalled();
+  });
 });
 
 describe('snapshot and restore', () => {
@@ -85,6 +97,7 @@ describe('snapshot and restore', () => {
 
   it('should refuse an object that is not a snapshot', () => {
     expect(() => { seeded().restore({ __brand: 'FsSnapshot' }); }).toThrow(/snapshot/);
+    expect(() => seeded().changedSince({ __brand: 'FsSnapshot' }, ['/'])).toThrow(/changedSince\(\) of an object that snapshot\(\) did not return/);
   });
 });
 

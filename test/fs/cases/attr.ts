@@ -51,6 +51,11 @@ export const attrRules: readonly RuleGroup[] = [
       { it: 'should fail with EPERM for chown(-1, -1) of another user\'s setuid file (the kill needs ATTR_MODE)', steps: [step(alice.chown('/tmp/c-suid', -1, -1), 'EPERM')] },
       { it: 'should let anyone chown(-1, -1) a plain file', steps: [step(alice.chown('/tmp/b-file', -1, -1), 'ok')] },
       {
+        it: 'should follow a symlink and change its target, not the link',
+        steps: [step(root.chown('/tmp/link-b', 30001, -1), 'ok'), step(root.lstat('/tmp/b-file'), 'ok file 0666 30001:30000 size=4 nlink=1'), step(root.lstat('/tmp/link-b'), 'ok symlink 0777 30002:30000 size=11 nlink=1')],
+      },
+      { it: 'should fail with EPERM when lchown gives away another user\'s symlink', steps: [step(alice.lchown('/tmp/link-b', 30001, -1), 'EPERM')] },
+      {
         it: 'should change a symlink itself with lchown',
         steps: [
           step(root.lchown('/tmp/link-b', 30001, -1), 'ok'),
