@@ -13,7 +13,8 @@
  * is where the model says it lands if the model has the check points right.
  *
  * A schedule the harness cannot hold deterministically is refused with the reason, never
- * skipped: see {@link NotRealisable}.
+ * skipped: see {@link NotRealisable}. So is a plan that, run on the model the way the harness
+ * runs it (predict-fault-plan.ts), is not the trace's counterexample ({@link notTheCounterexample}).
  */
 import type { ActorSpec, ModelEvent, Scenario, TraceStep, Variant } from '../../model/nix/index.js';
 import { apply, enabledEvents, extendWorld, parseVariant, replayEvents, resolveRef, snapshotWorld } from '../../model/nix/index.js';
