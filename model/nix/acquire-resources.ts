@@ -125,7 +125,8 @@ function lockAllOutputs(ctx: Ctx, s: ModelState, a: BuildActor, views: readonly 
     // "someone beat us to it": setDeletion(true) then unlock (l.425)
     for (const v of views) ctx.fs.unlink(ctx.daemon, v.lockPath);
     st = releaseAll(st, a.id);
-    const path = slots[0]?.known?.path ?? '';
+    // the path nix-build prints last, `out`'s, as a build's own outcome names it (registerAll)
+    const path = (slots.find((o) => o.name === 'out') ?? slots[0])?.known?.path ?? '';
     const done = withPhase(withSlots, { kind: 'done', outcome: { kind: 'success', path, skipped: true } });
     return next(putActor(st, done), `${locked}; all outputs valid: skipping build (someone beat us to it)`, SRC.lockAllOutputs);
   }

@@ -36,18 +36,23 @@ export function hookable(syscall: string, args: readonly (string | number | bool
  * The glob a model path stands for on the real daemon: store hashes and the build dir's number
  * become `*`, a derivation name gets `@N@` (the harness's `-<nonce>`), entries below a store path
  * or build dir become `*` (readdir order is the file system's, not the model's: counting any entry
- * makes the nth call the same progress whatever the order). Undefined for a path it cannot map.
+ * makes the nth call the same progress whatever the order). An output other than `out` of a
+ * multi-output derivation is `<name>-<output>` (the nonce is part of the name, so
+ * `*-lib@N@-dev`); `outputs` lists the output names that may follow a name so. Undefined for a
+ * path it cannot map.
  */
-export function globOf(path: string, names: readonly string[]): string | undefined {
+export function globOf(path: string, names: readonly string[], outputs: readonly string[] = []): string | undefined {
   const parts = path.split('/');
   const byLength = [...new Set(names)].sort((a, b) => b.length - a.length);
+  const others = outputs.filter((o) => o !== 'out');
   let head: string[];
   let rest: string[];
   if (path.startsWith('/nix/store/') && parts.length >= 4) {
     const m = /^[0-9a-z]{32}-(.+)$/.exec(parts[3] ?? '');
     if (!m?.[1]) return undefined;
     const base = m[1];
-    const name = byLength.find((n) => base === n || base.startsWith(`${n}.`));
+    const named = (n: string, tail: string): boolean => tail === n || tail.startsWith(`${n}.`);
+    const name = byLength.find((n) => named(n, base) || others.some((o) => named(`${n}-${o}`, base)));
     if (name === undefined) return undefined;
     head = ['', 'nix', 'store', `*-${name}@N@${base.slice(name.length)}`];
     rest = parts.slice(4);
@@ -75,6 +80,16 @@ export function unreachable(event: string, syscall: string, args: readonly (stri
   return undefined;
 }
 
+/** What names a scenario's store paths: its derivations' names and the outputs other than `out` that may follow one (globOf). */
+export interface StoreNames {
+  readonly names: readonly string[];
+  readonly outputs: readonly string[];
+}
+
+export function storeNamesOf(derivations: readonly { readonly name: string; readonly outputs?: readonly string[] }[]): StoreNames {
+  return { names: derivations.map((d) => d.name), outputs: [...new Set(derivations.flatMap((d) => d.outputs ?? []))] };
+}
+
 /** One daemon syscall of a model step, as the injector and the plans see it. */
 export type DaemonCall =
   /** A call no libc interposer sees (`unreachable`). */
@@ -92,14 +107,18 @@ export type DaemonCall =
  * Every syscall of a step of `event`, classified once for the three readers that walk them (the plan
  * maker's position, the prediction's call count and its look past a stop), so they cannot drift.
  */
-export function daemonCalls(event: string, syscalls: readonly { readonly syscall: string; readonly args: readonly (string | number | boolean)[] }[], names: readonly string[]): DaemonCall[] {
+export function daemonCalls(
+  event: string,
+  syscalls: readonly { readonly syscall: string; readonly args: readonly (string | number | boolean)[] }[],
+  store: StoreNames,
+): DaemonCall[] {
   return syscalls.map((c): DaemonCall => {
     const shown = `${c.syscall}(${String(c.args[0])})`;
     const unreached = unreachable(event, c.syscall, c.args);
     if (unreached) return { kind: 'unreached', what: unreached, shown };
     const h = hookable(c.syscall, c.args);
     if (!h) return c.syscall === 'utimes' || c.syscall === 'write' || c.syscall === 'close' ? { kind: 'untracked', shown } : { kind: 'quiet' };
-    const glob = globOf(h.path, names);
+    const glob = globOf(h.path, store.names, store.outputs);
     return glob === undefined ? { kind: 'unmapped', op: h.op, path: h.path, shown } : { kind: 'hooked', op: h.op, glob, key: `${h.op} ${glob}`, shown };
   });
 }

@@ -13,18 +13,20 @@
  * is where the model says it lands if the model has the check points right.
  *
  * A schedule the harness cannot hold deterministically is refused with the reason, never
- * skipped: see {@link NotRealisable}.
+ * skipped: see {@link NotRealisable}. So is a plan that, run on the model the way the harness
+ * runs it (predict-fault-plan.ts), is not the trace's counterexample ({@link notTheCounterexample}).
  */
-import type { ActorSpec, ModelEvent, Scenario, TraceStep } from '../../model/nix/index.js';
+import type { ActorSpec, ModelEvent, Scenario, TraceStep, Variant } from '../../model/nix/index.js';
 import { apply, enabledEvents, extendWorld, parseVariant, replayEvents, resolveRef, snapshotWorld } from '../../model/nix/index.js';
 import type { World } from '../../model/nix/index.js';
 import { checkPath, freeScenario } from '../../model/verify/index.js';
 import type { Trace } from '../trace.js';
 import type { Converted, Gate } from './from-trace.js';
-import { commandStep, gateName, invocationUnplannable, modeFlag, observationOf, planProgram, planSettings, multiOutputUnplannable, sandboxSettingsUnplannable } from './from-trace.js';
+import { commandStep, gateName, invocationUnplannable, modeFlag, observationOf, otherOutputTargetUnplannable, planProgram, planSettings, sandboxSettingsUnplannable } from './from-trace.js';
 import type { DaemonOp, Observation, PlanStep, ReproPlan } from './plan.js';
-import { predictFaultPlan } from './predict-fault-plan.js';
-import { daemonCalls } from './daemon-calls.js';
+import { drivable, predictFaultPlan } from './predict-fault-plan.js';
+import type { StoreNames } from './daemon-calls.js';
+import { daemonCalls, storeNamesOf } from './daemon-calls.js';
 
 export { globOf, hookable } from './daemon-calls.js';
 import { PLAN_FORMAT } from './plan.js';
@@ -70,10 +72,33 @@ interface BuildTrack {
   callsAtResume?: number;
   /** A fault ended it: nothing may stop it again. */
   faulted?: boolean;
+  /** Outputs registered valid one by one inside registerOutputs (floating CA), until the registration of them all. */
+  readonly registered: string[];
   onlyStarted: boolean;
 }
 
-function positionAfter(t: BuildTrack, step: TraceStep, names: readonly string[]): string | undefined {
+/**
+ * Follows registerOutputs' second loop in the step's note: a floating CA output of a multi-output
+ * derivation is registered valid inside the loop ("registered P valid (output 'dev',
+ * content-addressed: right away)", register-outputs.ts registerOne), the rest together at its end
+ * ("registered P, Q valid"), after which nothing is half-registered.
+ */
+function registrationAfter(t: BuildTrack, step: TraceStep): void {
+  for (const part of step.note.split('; ')) {
+    const one = /^registered \S+ valid \(output '([^']+)', content-addressed: right away\)$/.exec(part);
+    if (one?.[1] !== undefined) t.registered.push(one[1]);
+    else if (/^registered .* valid$/.test(part)) t.registered.length = 0;
+  }
+}
+
+/** Why `t` cannot stop here: inside registerOutputs, some outputs registered and the others not. */
+function betweenOutputs(t: BuildTrack, what: string): string | undefined {
+  if (t.registered.length === 0) return undefined;
+  return `${t.id}'s ${what} lands inside registerOutputs between two outputs' registration (${t.registered.join(', ')} registered valid, the others not): what that leaves, an output valid at a floating CA path no client printed, the harness cannot look up (it names another output's path only from an input-addressed .drv or a successful nix-build's output)`;
+}
+
+function positionAfter(t: BuildTrack, step: TraceStep, names: StoreNames): string | undefined {
+  registrationAfter(t, step);
   if (step.event.type === 'builderAction') {
     t.builderActions++;
     t.pos = { kind: 'gate', before: t.builderActions };
@@ -124,11 +149,10 @@ export function planFromFaultTrace(trace: Trace, name: string, alsoFor: readonly
   if (!v.ok) return no(`unknown variant ${v.unknown}`);
   const sandboxWhy = sandboxSettingsUnplannable(linux);
   if (sandboxWhy !== undefined) return no(sandboxWhy);
-  const multiWhy = multiOutputUnplannable(linux);
-  if (multiWhy !== undefined) return no(multiWhy);
+  const targetWhy = otherOutputTargetUnplannable(linux);
+  if (targetWhy !== undefined) return no(targetWhy);
   const invocationWhy = invocationUnplannable(linux);
   if (invocationWhy !== undefined) return no(invocationWhy);
-  if (linux.actors.some((a) => a.kind === 'build' && a.mode === 'check')) return no('a nix-build --check attempt: the harness has no --check build step');
   for (const d of linux.derivations) {
     for (const act of d.program) {
       if (act.op === 'spawn' || act.op === 'loop') return no(`${d.id}'s builder uses '${act.op}', which has no shell form in the harness`);
@@ -186,9 +210,13 @@ export function planFromFaultTrace(trace: Trace, name: string, alsoFor: readonly
   for (const d of scenario.derivations) {
     const program = planProgram(d, sched.value.gates);
     if (!program.ok) return no(program.error);
-    derivations.push({ id: d.id, kind: d.kind, name: d.name, program: program.value, ...(d.noChroot === true ? { noChroot: true as const } : {}) });
+    derivations.push({ id: d.id, kind: d.kind, name: d.name, program: program.value, ...(d.noChroot === true ? { noChroot: true as const } : {}), ...((d.outputs?.length ?? 1) > 1 ? { outputs: d.outputs } : {}) });
   }
   const expect: Record<string, Observation> = { [trace.variant]: observationOf({ world, steps }, scenario, sched.value.gates) };
+  // the plan as the harness runs it must be the counterexample: its own prediction, the trace's observation and violation
+  const onLinux = wanted.filter((x) => (violatedOnLinux as readonly string[]).includes(x));
+  const reproduces = notTheCounterexample(scenario, sched.value, v.variant, expect[trace.variant], steps, onLinux, storeNamesOf(scenario.derivations));
+  if (reproduces !== undefined) return no(reproduces);
   const unpredictable = otherVariants(scenario, sched.value, trace.variant, expect, alsoFor);
   return {
     realisable: true,
@@ -209,26 +237,69 @@ export function planFromFaultTrace(trace: Trace, name: string, alsoFor: readonly
 }
 
 /**
+ * Why the plan, run on the model the way the harness runs it on the daemon (predict-fault-plan.ts,
+ * under the trace's own variant), is not the trace's counterexample, if it is not: it cannot be
+ * run so, it gives another observation than the trace (the first model step where the two runs
+ * part says where), or it no longer violates every invariant the trace violates. No plan is run
+ * whose prediction is not the counterexample.
+ */
+export function notTheCounterexample(
+  scenario: Scenario,
+  sched: { readonly steps: readonly PlanStep[]; readonly gates: readonly Gate[] },
+  variant: Variant,
+  expected: Observation | undefined,
+  traceSteps: readonly TraceStep[],
+  wanted: readonly string[],
+  names: StoreNames,
+): string | undefined {
+  const self = predictFaultPlan(scenario, sched.steps, sched.gates, variant);
+  if (!self.ok) return `the plan, run on the model as the harness runs it, cannot be predicted: ${self.why}`;
+  if (JSON.stringify(self.observation) !== JSON.stringify(expected)) return `the plan does not reproduce the trace: ${partWays(traceSteps, self.steps, names)}`;
+  const events = self.steps.map((st) => st.event);
+  const faults = { kinds: ['interrupt', 'crash', 'builderFailure'] as const, max: Number.MAX_SAFE_INTEGER };
+  const checked = checkPath(drivable(scenario), { variant, events, freeFaults: faults });
+  if (checked.divergedAt) return `the plan's own run does not replay on the model: event ${String(checked.divergedAt.index + 1)}: ${checked.divergedAt.reason}`;
+  const violated = new Set<string>(checked.violations.map((x) => x.invariant));
+  const missing = wanted.filter((x) => !violated.has(x));
+  if (missing.length > 0) return `the plan's own run violates ${violated.size > 0 ? [...violated].join(', ') : 'nothing'}, not ${missing.join(', ')}: it is not the counterexample`;
+  return undefined;
+}
+
+/**
+ * Where the plan's run on the model leaves the trace's, in words: a fault the trace lands after
+ * model steps in which the daemon makes no call the injector can hold at (the plan's point, the
+ * call before them, lands it earlier), or the first step where the two runs differ.
+ */
+function partWays(trace: readonly TraceStep[], plan: readonly TraceStep[], names: StoreNames): string {
+  const same = (a: TraceStep | undefined, b: TraceStep | undefined): boolean => a?.event.type === b?.event.type && a?.event.actor === b?.event.actor;
+  let i = 0;
+  while (i < trace.length && i < plan.length && same(trace[i], plan[i])) i++;
+  const t = trace[i];
+  const p = plan[i];
+  if (!t || !p) return `the runs part after model step ${String(i)}: ${t ? `the trace goes on with ${t.event.type}(${t.event.actor})` : `the plan's run goes on with ${p ? `${p.event.type}(${p.event.actor})` : 'nothing'}`}`;
+  const actor = p.event.actor;
+  const silent = (st: TraceStep): boolean => st.event.actor === actor && daemonCalls(st.event.type, st.syscalls, names).every((c) => c.kind === 'quiet');
+  let j = i;
+  while (j < trace.length && trace[j]?.event.type !== p.event.type && silent(trace[j] as TraceStep)) j++;
+  const landed = trace[j];
+  if (j > i && landed && same(landed, p) && (p.event.type === 'crash' || p.event.type === 'interrupt' || p.event.type === 'builderFailure')) {
+    const between = trace.slice(i, j).map((st) => `${st.event.type}: ${st.note}`);
+    return `${actor}'s ${p.event.type} lands after ${between.join('; ')}, where the daemon makes no file operation the injector can hold at: the plan's point, the daemon's last call before them, lands it earlier`;
+  }
+  return `at model step ${String(i + 1)} the trace has ${t.event.type}(${t.event.actor}) (${t.note}) where the plan's run has ${p.event.type}(${p.event.actor}) (${p.note})`;
+}
+
+/**
  * The same plan's expectation under each of `variants` (predict-fault-plan.ts), added to `expect`;
- * what cannot be predicted is returned with the reason. The plan is first run under its own
- * variant: if that does not give the expectation the trace gave, the plan does not pin the run
- * and no other variant's prediction from it is trusted.
+ * what cannot be predicted is returned with the reason. The plan pins the run under its own
+ * variant (notTheCounterexample, before this), so the other variants' predictions from it are trusted.
  */
 function otherVariants(scenario: Scenario, sched: { steps: PlanStep[]; gates: Gate[] }, own: string, expect: Record<string, Observation>, variants: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   const wanted = variants.filter((x) => x !== own);
-  if (wanted.length === 0) return out;
-  const ownV = parseVariant(own);
-  if (!ownV.ok) throw new Error('unreachable: the trace variant was parsed before');
-  const self = predictFaultPlan(scenario, sched.steps, sched.gates, ownV.variant);
-  const pinned = !self.ok ? `the harness's reading of the plan cannot be run under ${own} itself: ${self.why}` : JSON.stringify(self.observation) !== JSON.stringify(expect[own]) ? `the plan does not pin the run: under ${own}, its steps as the harness runs them give another observation than the trace` : undefined;
   for (const name of wanted) {
     const v = parseVariant(name);
     if (!v.ok) throw new Error(`unknown variant ${v.unknown}`);
-    if (pinned) {
-      out[name] = pinned;
-      continue;
-    }
     const p = predictFaultPlan(scenario, sched.steps, sched.gates, v.variant);
     if (p.ok) expect[name] = p.observation;
     else out[name] = p.why;
@@ -238,7 +309,7 @@ function otherVariants(scenario: Scenario, sched: { steps: PlanStep[]; gates: Ga
 
 /** The plan's steps: each actor in the order the events run them, builds held where another actor cuts in. */
 function schedule(s: Scenario, steps: readonly TraceStep[]): Converted<{ steps: PlanStep[]; gates: Gate[] }> {
-  const names = s.derivations.map((d) => d.name);
+  const names = storeNamesOf(s.derivations);
   const out: PlanStep[] = [];
   const gates: Gate[] = [];
   const builds = new Map<string, BuildTrack>();
@@ -262,6 +333,8 @@ function schedule(s: Scenario, steps: readonly TraceStep[]): Converted<{ steps: 
   };
   /** Stop `t` where it is, for another actor to run: hold it (once per attempt). */
   const hold = (t: BuildTrack, why: string): string | undefined => {
+    const between = betweenOutputs(t, `stop for ${why}`);
+    if (between !== undefined) return between;
     if (t.faulted) return `${t.id} would stop for ${why} while it unwinds from its fault: the harness lets an ended attempt finish first`;
     if (t.held) return `${t.id} would be held twice (for ${why}): the harness holds an attempt at one point`;
     if (t.stale) return `${t.id} must stop for ${why} right after ${t.stale}, which the injector cannot hold at`;
@@ -281,6 +354,8 @@ function schedule(s: Scenario, steps: readonly TraceStep[]): Converted<{ steps: 
   };
   const fault = (t: BuildTrack, kind: 'interrupt' | 'crash' | 'builderFailure'): string | undefined => {
     if (t.faulted) return `${t.id} has a second fault`;
+    const between = betweenOutputs(t, kind);
+    if (between !== undefined) return between;
     t.faulted = true;
     if (t.held !== undefined) {
       if (t.held === 'lock') return `${t.id} is faulted while it waits for a lock`;
@@ -337,7 +412,7 @@ function schedule(s: Scenario, steps: readonly TraceStep[]): Converted<{ steps: 
     if (a.kind === 'build') {
       let t = builds.get(a.id);
       if (!t) {
-        t = { id: a.id, drv: a.drv, builderActions: 0, calls: [], onlyStarted: true, stepIndex: out.length, sinceResume: 0 };
+        t = { id: a.id, drv: a.drv, builderActions: 0, calls: [], registered: [], onlyStarted: true, stepIndex: out.length, sinceResume: 0 };
         builds.set(a.id, t);
         out.push({ kind: 'build', attempt: a.id, drv: a.drv, ...modeFlag(a.mode) });
       } else if (current !== a.id) {

@@ -441,13 +441,22 @@ export function placeDuring(scenario: Scenario, events: readonly ModelEvent[], o
 }
 
 /**
- * Why a scenario with a multi-output derivation has no fault plan: fault plans place faults inside
- * the daemon (registerOutputs loops over the outputs), which their predictions do not follow per
- * output. Validation plans use {@link multiOutputValidationUnplannable} instead.
+ * Why an actor of `scenario` names another output than `out` in a way the harness cannot: it
+ * resolves another output only as the final path of an input-addressed derivation (its .drv names
+ * it; a floating CA output's path is known only once registered, and nix-build prints it only when
+ * the build succeeds), and writes into the out path only. Shared by validation and fault plans.
  */
-export function multiOutputUnplannable(scenario: Scenario): string | undefined {
-  const multi = scenario.derivations.find((d) => (d.outputs?.length ?? 1) > 1);
-  return multi ? `${multi.id} has several outputs (${(multi.outputs ?? []).join(', ')}): the harness builds single-output derivations only` : undefined;
+export function otherOutputTargetUnplannable(scenario: Scenario): string | undefined {
+  for (const a of scenario.actors) {
+    if (a.kind !== 'pathInfo' && a.kind !== 'storeDelete' && a.kind !== 'corrupt') continue;
+    const o = a.target.output;
+    if (o === undefined || o === 'out') continue;
+    if (a.target.which !== 'final') return `${a.id} names the ${a.target.which} path of output ${o}: the harness names another output only by its final path`;
+    if (a.kind === 'corrupt') return `${a.id} corrupts output ${o}: the harness corrupts the out path only`;
+    const d = scenario.derivations.find((x) => x.id === a.target.drv);
+    if (d?.kind !== 'input-addressed') return `${a.id} names the final path of output ${o} of the floating CA derivation ${a.target.drv}: the harness names another output's path only from an input-addressed .drv`;
+  }
+  return undefined;
 }
 
 /**
@@ -462,12 +471,8 @@ export function multiOutputValidationUnplannable(scenario: Scenario, events: rea
   if (multi.length === 0) return undefined;
   const ca = multi.find((d) => d.kind !== 'input-addressed');
   if (ca) return `${ca.id} is a floating CA derivation with several outputs: the harness names another output's path only from an input-addressed .drv`;
-  for (const a of scenario.actors) {
-    if (a.kind !== 'pathInfo' && a.kind !== 'storeDelete' && a.kind !== 'corrupt') continue;
-    const o = a.target.output;
-    if (o !== undefined && o !== 'out' && a.target.which !== 'final') return `${a.id} names the ${a.target.which} path of output ${o}: the harness names another output only by its final path`;
-    if (o !== undefined && o !== 'out' && a.kind === 'corrupt') return `${a.id} corrupts output ${o}: the harness corrupts the out path only`;
-  }
+  const target = otherOutputTargetUnplannable(scenario);
+  if (target !== undefined) return target;
   const multiIds = new Set(multi.map((d) => d.id));
   const exited = new Set<string>();
   for (const e of events) {

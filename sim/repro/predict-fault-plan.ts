@@ -20,9 +20,10 @@
  * call is not the last the daemon makes in that model step, a point the variant never reaches, a
  * command that would wait for a held build) is refused with the reason, never guessed.
  *
- * Run with the plan's own variant, this must give the expectation the plan was made with: the
- * plan pins the run. validate:faults checks that for every plan before it trusts the other
- * variants' predictions (and test/repro/predict-fault-plan.spec.ts checks it for every plan).
+ * Run with the plan's own variant, this must give the expectation the plan was made with and
+ * violate what the trace violates: the plan pins the run and is the counterexample. The plan maker
+ * (from-fault-trace.ts notTheCounterexample) refuses every plan for which it does not, before any
+ * runs or any other variant's prediction is trusted.
  */
 import type { ActorSpec, ModelEvent, Scenario, TraceStep, Variant } from '../../model/nix/index.js';
 import { apply, enabledEvents, initialWorld } from '../../model/nix/index.js';
@@ -30,7 +31,8 @@ import type { World } from '../../model/nix/index.js';
 import { freeScenario } from '../../model/verify/index.js';
 import type { Gate } from './from-trace.js';
 import { gateName, observationOf } from './from-trace.js';
-import { daemonCalls } from './daemon-calls.js';
+import type { StoreNames } from './daemon-calls.js';
+import { daemonCalls, storeNamesOf } from './daemon-calls.js';
 import type { DaemonPoint, Observation, PlanStep } from './plan.js';
 
 export type Prediction = { readonly ok: true; readonly observation: Observation; readonly steps: readonly TraceStep[] } | { readonly ok: false; readonly why: string };
@@ -50,7 +52,7 @@ function refuse(why: string): never {
  * build's own worker loop starts it (auto-gc.ts), which the plan's `nol_auto_gc` step cannot move;
  * without it the model could never start it.
  */
-function drivable(s: Scenario): Scenario {
+export function drivable(s: Scenario): Scenario {
   const free = freeScenario(s);
   return {
     ...free,
@@ -81,7 +83,7 @@ class Driver {
   constructor(
     readonly scenario: Scenario,
     variant: Variant,
-    private readonly names: readonly string[],
+    private readonly names: StoreNames,
   ) {
     this.world = initialWorld(scenario, variant);
   }
@@ -294,7 +296,7 @@ function describe(stop: Stop): string {
 }
 
 /** What the daemon does after the nth `key` call in this step, if anything the injector sees or the plans track. */
-function restOfStep(st: TraceStep, key: string, nthHere: number, names: readonly string[]): string | undefined {
+function restOfStep(st: TraceStep, key: string, nthHere: number, names: StoreNames): string | undefined {
   let seen = 0;
   let after = false;
   for (const c of daemonCalls(st.event.type, st.syscalls, names)) {
@@ -312,7 +314,7 @@ function restOfStep(st: TraceStep, key: string, nthHere: number, names: readonly
  */
 export function predictFaultPlan(scenario: Scenario, plan: readonly PlanStep[], gates: readonly Gate[], variant: Variant): Prediction {
   const s = drivable(scenario);
-  const d = new Driver(s, variant, s.derivations.map((x) => x.name));
+  const d = new Driver(s, variant, storeNamesOf(s.derivations));
   try {
     d.run(plan);
   } catch (e) {

@@ -59,6 +59,23 @@ describe('acquireResources locks every output before the build', () => {
     expect(a2.phase.kind === 'done' && a2.phase.outcome.kind === 'success' && a2.phase.outcome.skipped, traceOf(r)).toBe(true);
     expect(a2.calls).toEqual([]);
   });
+
+  it("should name out's path as a skipped build's outcome, as a built one's, whatever the order the outputs are locked in", () => {
+    for (const kind of ['input-addressed', 'ca-floating'] as const) {
+      const r = run(twoOutputs(kind, [
+        { id: 'a1', kind: 'build', drv: 'lib' },
+        { id: 'a2', kind: 'build', drv: 'lib', after: ['a1'] },
+      ]));
+      const outPath = (id: string): string | undefined => {
+        const a = build(r, id);
+        return a.phase.kind === 'done' && a.phase.outcome.kind === 'success' ? a.phase.outcome.path : undefined;
+      };
+      const out = Object.entries(r.world.state.valid).find(([, info]) => info.output === 'out')?.[0];
+      expect(out, kind).toBeDefined();
+      expect(outPath('a1'), kind).toBe(out);
+      expect(outPath('a2'), `${kind}: ${traceOf(r)}`).toBe(out);
+    }
+  });
 });
 
 describe('a retry with one output valid and the other not (input-addressed)', () => {

@@ -1,0 +1,256 @@
+/**
+ * Fault plans with a `nix-build --check` step and with a multi-output floating CA derivation, and
+ * the plan maker's check that a plan, predicted as the harness runs it, is its trace's
+ * counterexample. Every plan here is made from the model's own traces (its explorer's shortest
+ * counterexamples, or a built-in's scripted run); the expectations are read off those traces, never
+ * written down.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Scenario } from '../../model/nix/index.js';
+import { parseVariant } from '../../model/nix/index.js';
+import { checkPath, explore } from '../../model/verify/index.js';
+import { cellsOf } from '../../scripts/lib/fault-plans.js';
+import { globOf, storeNamesOf } from '../../sim/repro/daemon-calls.js';
+import { notTheCounterexample, planFromFaultTrace } from '../../sim/repro/from-fault-trace.js';
+import { parsePlan, type PlanStep, type ReproPlan } from '../../sim/repro/plan.js';
+import { predictFaultPlan } from '../../sim/repro/predict-fault-plan.js';
+import { derivationSpec, renderScript } from '../../sim/repro/render.js';
+import { firstOfEach } from '../../sim/replay.js';
+import { builtinScenario } from '../../sim/scenarios/builtin.js';
+import { buildTrace, traceScenario, type Trace } from '../../sim/trace.js';
+import { traceOf } from '../../sim/verdicts.js';
+
+const FAULTS = ['interrupt', 'crash', 'builderFailure'] as const;
+type Fault = (typeof FAULTS)[number];
+
+const upstream = (() => {
+  const v = parseVariant('upstream');
+  if (!v.ok) throw new Error('unreachable');
+  return v.variant;
+})();
+
+function builtin(name: string): Scenario {
+  const s = builtinScenario(name);
+  if (!s) throw new Error(`no built-in ${name}`);
+  return s;
+}
+
+/** The model's shortest upstream counterexample of `invariant` in built-in `name` under `fault`, as `outpath explore --out` writes it. */
+function exploredTrace(name: string, invariant: string, fault: Fault): Trace {
+  const spec = builtin(name);
+  const r = explore(spec, { variant: upstream, faults: [fault], maxFaults: 1, maxDepth: 200, maxStates: 50_000 });
+  const cx = r.counterexamples.find((c) => c.invariant === invariant);
+  if (!cx) throw new Error(`${name}: no ${invariant} counterexample under ${fault}`);
+  return traceOf({ scenario: traceScenario(spec, { kind: 'builtin' }), variant: 'upstream', search: { mode: 'bfs', faults: [fault], maxFaults: 1 }, cx, foundBy: 'bfs', replay: `outpath explore ${name}` });
+}
+
+/** The scripted run of `spec` as a trace (what `outpath run --json` prints). */
+function scriptedTrace(spec: Scenario): Trace {
+  const p = checkPath(spec, { variant: upstream });
+  return buildTrace({
+    scenario: traceScenario(spec, { kind: 'builtin' }),
+    variant: 'upstream',
+    search: { mode: 'scripted', faults: [], maxFaults: 0 },
+    foundBy: 'scripted run',
+    replay: `outpath run ${spec.name}`,
+    events: p.steps.map((s) => s.event),
+    steps: p.steps,
+    initial: p.initial,
+    violations: firstOfEach(p.violations),
+  });
+}
+
+function planOf(t: Trace): ReproPlan {
+  const r = planFromFaultTrace(t, 'x');
+  if (!r.realisable) throw new Error(`not realisable: ${r.why}`);
+  const parsed = parsePlan(JSON.parse(JSON.stringify(r.plan)));
+  if (!parsed.ok) throw new Error(`the plan does not parse: ${parsed.error}`);
+  return parsed.plan;
+}
+
+type Build = Extract<PlanStep, { kind: 'build' }>;
+const buildStep = (p: ReproPlan, attempt: string): Build | undefined => p.steps.find((s): s is Build => s.kind === 'build' && s.attempt === attempt);
+
+/** The `$out = X` a build's prepareScratch note gives, and what it was redirected from. */
+function scratchOf(t: Trace, actor: string): { out?: string; from?: string } {
+  const note = t.states.find((s) => s.actor === actor && s.action === 'prepareScratch')?.note ?? '';
+  return { ...optional('out', /\$out = ([^\s;]+)/.exec(note)?.[1]), ...optional('from', /redirected from ([^\s)]+)/.exec(note)?.[1]) };
+}
+function optional<K extends string>(k: K, v: string | undefined): Partial<Record<K, string>> {
+  return v === undefined ? {} : ({ [k]: v } as Record<K, string>);
+}
+
+describe('fault plans with a nix-build --check step (check-concurrent-gc)', () => {
+  const traces = Object.fromEntries(FAULTS.map((f) => [f, exploredTrace('check-concurrent-gc', 'InProgressOutputSafe', f)])) as Record<Fault, Trace>;
+
+  it('builderFailure: the --check build is held at its gate, the GC runs, the check resumes; its builder then fails ENOENT', () => {
+    const t = traces.builderFailure;
+    const p = planOf(t);
+    const c1 = buildStep(p, 'c1');
+    expect(c1?.check).toBe(true);
+    expect(c1?.holdAt).toMatch(/^before\d+$/);
+    expect(p.steps.map((s) => s.kind)).toEqual(['build', 'build', 'delete', 'resume', 'pathInfo']);
+    expect(p.steps[2]).toMatchObject({ kind: 'delete', command: 'nix store gc' });
+    const up = p.expect['upstream'];
+    expect(up?.attempts['a1']?.outcome).toBe('success');
+    expect(up?.attempts['c1']?.outcome).toBe('failed');
+    expect(up?.attempts['c1']?.actions.at(-1)).toEqual({ i: (up?.attempts['c1']?.actions.length ?? 0) - 1, ok: false, errno: 'ENOENT' });
+    expect(up?.commands['gc']?.removed).toBe(true);
+    // the output checked stays valid and on disk: the GC deleted the check's hash-rewrite path, not it
+    expect(up?.paths['final-ia']).toEqual({ exists: true, valid: true });
+    const { out, from } = scratchOf(t, 'c1');
+    expect(out).toBeDefined();
+    expect(from).toBeDefined();
+    expect(out).not.toBe(from);
+    expect(t.states.some((st) => st.actor === 'gc' && st.note.includes(`deleting '${out ?? '-'}'`))).toBe(true);
+  });
+
+  it('the check step renders as nix-build --check, as a validation plan renders it', () => {
+    const s = renderScript(planOf(traces.builderFailure), { variant: 'upstream', platform: 'linux' });
+    expect(s).toMatch(/h_build \S+ c1 \S+ \S+ \S+ check\b/);
+  });
+
+  it("interrupt: the trace's violation comes before its fault, so its plan is the builderFailure one", () => {
+    const cells = cellsOf([
+      { name: 'check-concurrent-gc.upstream.InProgressOutputSafe.builderFailure', trace: traces.builderFailure },
+      { name: 'check-concurrent-gc.upstream.InProgressOutputSafe.interrupt', trace: traces.interrupt },
+    ]);
+    expect(cells[0]?.plan).toBeDefined();
+    expect(cells[1]?.sameAs).toBe(cells[0]?.plan?.scenario);
+  });
+
+  it('crash: refused, the model crashes a1 after its database registration, where the daemon makes no call to hold at', () => {
+    const t = traces.crash;
+    const crashAt = t.events.findIndex((e) => e.type === 'crash');
+    // the trace itself: a1 crashes right after "registered ... valid", a step with no syscall
+    expect(t.states[crashAt - 1]?.note).toMatch(/^registered \S+ valid$/);
+    expect(t.states[crashAt - 1]?.syscalls).toEqual([]);
+    const r = planFromFaultTrace(t, 'x');
+    expect(r.realisable).toBe(false);
+    if (!r.realisable) {
+      expect(r.why).toMatch(/^the plan does not reproduce the trace: a1's crash lands after .*registerOutputs: registered \S+ valid, where the daemon makes no file operation the injector can hold at/);
+    }
+  });
+});
+
+describe('fault plans of a multi-output floating CA derivation (multi-output-ca-interrupted)', () => {
+  const traces = Object.fromEntries(FAULTS.map((f) => [f, exploredTrace('multi-output-ca-interrupted', 'NoWedge', f)])) as Record<Fault, Trace>;
+
+  for (const f of FAULTS) {
+    it(`${f}: the plan writes both outputs, and the NoWedge probe as the next build user fails EACCES on out's stale scratch path`, () => {
+      const t = traces[f];
+      const r = planFromFaultTrace(t, 'x');
+      if (!r.realisable) throw new Error(r.why);
+      expect(r.foundOn).toBe('darwin');
+      expect(r.violatedOnLinux).toContain('NoWedge');
+      const p = planOf(t);
+      const lib = p.derivations.find((d) => d.id === 'lib');
+      expect(lib?.outputs).toEqual(['out', 'dev']);
+      // the builder gets $dev and writes below it (derivationSpec passes outputs to builtins.derivation)
+      expect(lib && derivationSpec(lib, 'linux')).toMatchObject({ outputs: ['out', 'dev'] });
+      expect(lib?.program.some((a) => 'output' in a && a.output === 'dev')).toBe(true);
+      const up = p.expect['upstream'];
+      const a1 = up?.attempts['a1'];
+      expect(a1?.buildUser).toBe('nixbld1');
+      expect(a1?.outcome).toBe(f === 'interrupt' ? 'interrupted' : 'failed');
+      const probe = up?.attempts['probe'];
+      expect(probe?.buildUser).toBe('nixbld2');
+      expect(probe?.outcome).toBe('failed');
+      // its first write into out's scratch dir, which a1's user made and left
+      const failed = probe?.actions.filter((x) => !x.ok) ?? [];
+      expect(failed.map((x) => x.errno)).toEqual(['EACCES']);
+      // and the probe's message in the trace names out's scratch path, which the plan's a1 made
+      expect(t.violations[0]?.message).toMatch(/suspicious ownership or permission on '\S+-lib' for output 'out'/);
+    });
+  }
+
+  it("globs another output's store path as <name><nonce>-<output>", () => {
+    const h = '0123456789abcdfghijklmnpqrsvwxyz';
+    expect(globOf(`/nix/store/${h}-lib-dev`, ['lib'], ['out', 'dev'])).toBe('/nix/store/*-lib@N@-dev');
+    expect(globOf(`/nix/store/${h}-lib-dev.tmp`, ['lib'], ['out', 'dev'])).toBe('/nix/store/*-lib@N@-dev.tmp');
+    expect(globOf(`/nix/store/${h}-lib-dev/include`, ['lib'], ['out', 'dev'])).toBe('/nix/store/*-lib@N@-dev/*');
+    // without the output named, a path of it is no derivation's; `out` is never a suffix
+    expect(globOf(`/nix/store/${h}-lib-dev`, ['lib'])).toBeUndefined();
+    expect(globOf(`/nix/store/${h}-lib-out`, ['lib'], ['out', 'dev'])).toBeUndefined();
+  });
+
+  it("a successful build's other output is predicted at its own final path (otherOutputFiles)", () => {
+    const base = builtin('multi-output-ca-interrupted');
+    const p = planOf(scriptedTrace({ ...base, settings: { ...base.settings, platform: 'linux' }, actors: [{ id: 'a1', kind: 'build', drv: 'lib' }] }));
+    const a1 = p.expect['upstream']?.attempts['a1'];
+    expect(a1?.outcome).toBe('success');
+    expect(a1?.outputFiles).toEqual({ 'lib.a': 'archive' });
+    expect(a1?.otherOutputFiles).toEqual({ dev: { 'include/': '', 'include/lib.h': 'header' } });
+  });
+
+  it("refuses the scripted run: its interrupt lands between dev's registration and out's, which the harness cannot observe", () => {
+    const r = planFromFaultTrace(scriptedTrace(builtin('multi-output-ca-interrupted')), 'x');
+    expect(r.realisable).toBe(false);
+    if (!r.realisable) expect(r.why).toMatch(/^a1's interrupt lands inside registerOutputs between two outputs' registration \(dev registered valid, the others not\)/);
+  });
+
+  it("refuses a command naming a floating CA derivation's other output: the harness names it only from an input-addressed .drv", () => {
+    const base = builtin('multi-output-ca-interrupted');
+    const spec: Scenario = {
+      ...base,
+      actors: base.actors.map((a) => (a.kind === 'pathInfo' ? { ...a, target: { drv: 'lib', which: 'final', output: 'dev' } } : a)),
+    };
+    const r = planFromFaultTrace(scriptedTrace(spec), 'x');
+    expect(r.realisable).toBe(false);
+    if (!r.realisable) expect(r.why).toBe('info names the final path of output dev of the floating CA derivation lib: the harness names another output\'s path only from an input-addressed .drv');
+  });
+});
+
+describe('the plan maker runs each plan on the model as the harness would, and makes it only if that is the counterexample', () => {
+  it('makes every plan of these traces but the one whose crash it cannot place', () => {
+    const traces = [
+      ...FAULTS.map((f) => exploredTrace('check-concurrent-gc', 'InProgressOutputSafe', f)),
+      ...FAULTS.map((f) => exploredTrace('multi-output-ca-interrupted', 'NoWedge', f)),
+      ...FAULTS.map((f) => exploredTrace('concurrent-gc', 'InProgressOutputSafe', f)),
+    ];
+    const refused = traces.flatMap((t) => {
+      const r = planFromFaultTrace(t, 'x');
+      return r.realisable ? [] : [`${t.scenario.name} ${t.search.faults.join()}`];
+    });
+    expect(refused).toEqual(['check-concurrent-gc crash']);
+  });
+
+  // concurrent-gc on Linux: a1 held at its gate before its 2nd command while `nix store gc` runs
+  const spec: Scenario = (() => {
+    const s = builtin('concurrent-gc');
+    return { ...s, settings: { ...s.settings, platform: 'linux' } };
+  })();
+  const names = storeNamesOf(spec.derivations);
+  const gates = [{ actor: 'a1', drv: 'godyn', before: 2 }];
+  const held: PlanStep[] = [{ kind: 'build', attempt: 'a1', drv: 'godyn', holdAt: 'before2' }, { kind: 'delete', command: 'nix store gc', target: { drv: 'godyn', which: 'scratch' }, label: 'gc' }, { kind: 'resume', attempt: 'a1' }];
+  const predicted = (steps: PlanStep[], g: typeof gates = gates) => {
+    const p = predictFaultPlan(spec, steps, g, upstream);
+    if (!p.ok) throw new Error(p.why);
+    return p;
+  };
+
+  it("passes a plan whose prediction is the trace's observation and violates the trace's invariant", () => {
+    const p = predicted(held);
+    expect(notTheCounterexample(spec, { steps: held, gates }, upstream, p.observation, p.steps, ['InProgressOutputSafe'], names)).toBeUndefined();
+  });
+
+  it("refuses one that violates another invariant than the trace's, or none", () => {
+    const p = predicted(held);
+    expect(notTheCounterexample(spec, { steps: held, gates }, upstream, p.observation, p.steps, ['InProgressOutputSafe', 'NoWedge'], names)).toMatch(/^the plan's own run violates [A-Za-z, ]+, not NoWedge: it is not the counterexample$/);
+    // the GC before the build: nothing is in progress, nothing is violated
+    const before: PlanStep[] = [held[1] as PlanStep, { kind: 'build', attempt: 'a1', drv: 'godyn' }];
+    const q = predicted(before, []);
+    expect(notTheCounterexample(spec, { steps: before, gates: [] }, upstream, q.observation, q.steps, ['InProgressOutputSafe'], names)).toBe("the plan's own run violates nothing, not InProgressOutputSafe: it is not the counterexample");
+  });
+
+  it('refuses one whose prediction is another observation than the trace gives, naming the first model step where the two runs part', () => {
+    const p = predicted(held);
+    const before: PlanStep[] = [held[1] as PlanStep, { kind: 'build', attempt: 'a1', drv: 'godyn' }];
+    expect(notTheCounterexample(spec, { steps: before, gates: [] }, upstream, p.observation, p.steps, ['InProgressOutputSafe'], names)).toMatch(/^the plan does not reproduce the trace: at model step 1 the trace has start\(a1\) \(.*\) where the plan's run has gcStep\(gc\)/);
+  });
+
+  it('refuses a plan the model cannot run as the harness would, with the reason', () => {
+    const unheld: PlanStep[] = [{ kind: 'resume', attempt: 'a1' }];
+    expect(notTheCounterexample(spec, { steps: unheld, gates: [] }, upstream, undefined, [], [], names)).toBe('the plan, run on the model as the harness runs it, cannot be predicted: the plan resumes a1 before it starts');
+  });
+});
