@@ -95,6 +95,19 @@ describe('populate, odd listings', () => {
     }
   });
 
+  it('should report a chmod that fails: a directory listed over a link, the link handed to another user in sticky /tmp (protected_symlinks)', () => {
+    const k = createKernel({ protectedSymlinks: true });
+    const r = populate(k, [
+      { path: '/', kind: 'dir', mode: 0o755, uid: 0, gid: 0 },
+      { path: '/tmp', kind: 'dir', mode: 0o1777, uid: 0, gid: 0 },
+      { path: '/d', kind: 'dir', mode: 0o755, uid: 0, gid: 0 },
+      { path: '/tmp/l', kind: 'symlink', mode: 0o777, uid: 0, gid: 0, content: '/d' },
+      // mkdir -p follows root's link to /d; lchown gives the link to 30001; chmod, following it, is refused
+      { path: '/tmp/l', kind: 'dir', mode: 0o700, uid: 30001, gid: 0 },
+    ]);
+    expect(r.ok ? 'ok' : r.error).toEqual({ errno: 'EACCES', syscall: 'chmod', path: '/tmp/l' });
+  });
+
   it('should leave a path listed twice as its later listing says', () => {
     const k = createKernel();
     populateOrThrow(k, [
