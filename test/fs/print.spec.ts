@@ -68,6 +68,13 @@ describe('diffTrees, each respect and order', () => {
     expect(diffTrees(before, after).map((c) => `${c.op}${c.entry.path}`)).toEqual(['-/a', '+/a-b', '-/a/b', '+/b', '~/c']);
   });
 
+  it('should keep a path listed twice in its listing order (the sort is stable)', () => {
+    const first = at('/x', { mode: 0o600 });
+    const second = at('/x', { mode: 0o640 });
+    expect(diffTrees([], [first, second])).toEqual([{ op: '+', entry: first }, { op: '+', entry: second }]);
+    expect(diffTrees([first, second], [])).toEqual([{ op: '-', entry: first }, { op: '-', entry: second }]);
+  });
+
   it.each([
     ['kind', { kind: 'symlink' }],
     ['mode', { mode: 0o640 }],
