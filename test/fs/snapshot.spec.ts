@@ -82,4 +82,25 @@ describe('changedSince', () => {
     expect(k.changedSince(before, ['/d/l', '/d/m', '/d/f'])).toEqual([]);
     expect(k.changedSince(before, ['/'])).toEqual([]);
   });
+
+  it('should see a directory replaced by a file of the same mode and owners', () => {
+    const k = base();
+    const before = k.snapshot();
+    expect(k.unlink(ROOT, '/d/f').ok && k.unlink(ROOT, '/d/l').ok && k.unlink(ROOT, '/d/m').ok && k.rmdir(ROOT, '/d').ok).toBe(true);
+    expect(k.writeFile(ROOT, '/d', '', 0o755).ok).toBe(true);
+    expect(k.tree('/d')).toEqual([{ path: '/d', kind: 'file', mode: 0o755, uid: 0, gid: 0, content: '' }]);
+    expect(k.changedSince(before, ['/d'])).toEqual(['/d', '/d/f', '/d/l', '/d/m']);
+  });
+});
+
+describe('hash', () => {
+  it('should tell apart trees that differ only in a link\'s target', () => {
+    const hashOf = (target: string): string => {
+      const k = createKernel();
+      populateOrThrow(k, [root, { path: '/l', kind: 'symlink', mode: 0o777, uid: 0, gid: 0, content: target }]);
+      return k.hash();
+    };
+    expect(hashOf('a')).not.toBe(hashOf('b'));
+    expect(hashOf('a')).toBe(hashOf('a'));
+  });
 });
