@@ -16,11 +16,13 @@ function create(k: FsKernel, e: TreeEntry): FsResult<void> {
  * chown before chmod because chown clears setuid/setgid. `/` itself only gets its owner and mode.
  */
 export function populate(k: FsKernel, entries: readonly TreeEntry[]): FsResult<void> {
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: V8's sort (TimSort, as CPython's) only asks whether the comparator is negative, so the `a.path > b.path ? 1 : 0` half sorts alike whatever it returns; the `<` half is pinned by the any-order and listed-twice tests
   const sorted = [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (const e of sorted) {
     const made = e.path === '/' ? ok(undefined) : create(k, e);
     if (!made.ok) return made;
     const owned = k.lchown(BUILDER, e.path, e.uid, e.gid);
+    // Stryker disable next-line ConditionalExpression: BUILDER is root: lchown resolves, without following the last link, the path create has just resolved (or /), and root may chown anything
     if (!owned.ok) return owned;
     if (e.kind === 'symlink') continue;
     const moded = k.chmod(BUILDER, e.path, e.mode);

@@ -78,3 +78,43 @@ describe('populate', () => {
       .toThrow('populate: symlink /d/l: ENOENT');
   });
 });
+
+describe('populate, odd listings', () => {
+  it('should refuse a link listed without a target, as symlink(2) refuses an empty one', () => {
+    const k = createKernel();
+    const r = populate(k, [{ path: '/l', kind: 'symlink', mode: 0o777, uid: 0, gid: 0 }]);
+    expect(r.ok ? 'ok' : [r.error.errno, r.error.syscall, r.error.path]).toEqual(['ENOENT', 'symlink', '/l']);
+    expect(k.tree('/l')).toEqual([]);
+  });
+
+  it('should give / only its owner and mode, whatever kind it is listed as', () => {
+    for (const kind of ['dir', 'file'] as const) {
+      const k = createKernel();
+      populateOrThrow(k, [{ path: '/', kind, mode: 0o711, uid: 3, gid: 4, content: 'x' }]);
+      expect(k.tree()).toEqual([{ path: '/', kind: 'dir', mode: 0o711, uid: 3, gid: 4 }]);
+    }
+  });
+
+  it('should report a chmod that fails: a directory listed over a link, the link handed to another user in sticky /tmp (protected_symlinks)', () => {
+    const k = createKernel({ protectedSymlinks: true });
+    const r = populate(k, [
+      { path: '/', kind: 'dir', mode: 0o755, uid: 0, gid: 0 },
+      { path: '/tmp', kind: 'dir', mode: 0o1777, uid: 0, gid: 0 },
+      { path: '/d', kind: 'dir', mode: 0o755, uid: 0, gid: 0 },
+      { path: '/tmp/l', kind: 'symlink', mode: 0o777, uid: 0, gid: 0, content: '/d' },
+      // mkdir -p follows root's link to /d; lchown gives the link to 30001; chmod, following it, is refused
+      { path: '/tmp/l', kind: 'dir', mode: 0o700, uid: 30001, gid: 0 },
+    ]);
+    expect(r.ok ? 'ok' : r.error).toEqual({ errno: 'EACCES', syscall: 'chmod', path: '/tmp/l' });
+  });
+
+  it('should leave a path listed twice as its later listing says', () => {
+    const k = createKernel();
+    populateOrThrow(k, [
+      { path: '/d', kind: 'dir', mode: 0o700, uid: 1, gid: 1 },
+      { path: '/', kind: 'dir', mode: 0o755, uid: 0, gid: 0 },
+      { path: '/d', kind: 'dir', mode: 0o750, uid: 2, gid: 2 },
+    ]);
+    expect(k.tree('/d')).toEqual([{ path: '/d', kind: 'dir', mode: 0o750, uid: 2, gid: 2 }]);
+  });
+});

@@ -58,3 +58,36 @@ describe('diffTrees', () => {
     expect(diffTrees([store, foo], [foo, store])).toEqual([]);
   });
 });
+
+describe('diffTrees, each respect and order', () => {
+  const at = (path: string, over: Partial<TreeEntry> = {}): TreeEntry => ({ path, kind: 'file', mode: 0o644, uid: 1, gid: 2, content: 'c', ...over });
+
+  it('should sort removals, additions and changes together by path, as strings compare', () => {
+    const before = [at('/c'), at('/a'), at('/a/b')];
+    const after = [at('/c', { mode: 0o600 }), at('/b'), at('/a-b')];
+    expect(diffTrees(before, after).map((c) => `${c.op}${c.entry.path}`)).toEqual(['-/a', '+/a-b', '-/a/b', '+/b', '~/c']);
+  });
+
+  it('should keep a path listed twice in its listing order (the sort is stable)', () => {
+    const first = at('/x', { mode: 0o600 });
+    const second = at('/x', { mode: 0o640 });
+    expect(diffTrees([], [first, second])).toEqual([{ op: '+', entry: first }, { op: '+', entry: second }]);
+    expect(diffTrees([first, second], [])).toEqual([{ op: '-', entry: first }, { op: '-', entry: second }]);
+  });
+
+  it.each([
+    ['kind', { kind: 'symlink' }],
+    ['mode', { mode: 0o640 }],
+    ['owner', { uid: 3 }],
+    ['group', { gid: 3 }],
+    ['content', { content: 'd' }],
+  ] as const)('should report a change of %s alone', (_what, over) => {
+    expect(diffTrees([at('/x')], [at('/x', over)])).toEqual([{ op: '~', entry: at('/x', over) }]);
+  });
+});
+
+describe('formatTree, links without a target', () => {
+  it('should print a link listed without content as pointing at the empty string', () => {
+    expect(formatTree([{ path: '/l', kind: 'symlink', mode: 0o777, uid: 0, gid: 0 }])).toEqual(['lrwxrwxrwx  0:0  /l -> ']);
+  });
+});

@@ -1,6 +1,10 @@
 /** The storage layer: the persistent inode map and the memfs export. */
 import { describe, expect, it } from 'vitest';
 import { emptyIntMap, imGet, imSet } from '../../model/fs/int-map.js';
+import {
+  attach, closeFd, createEntry, detach, emptyState, getInode, isOpen, openFd, removeEntry, ROOT_INO,
+  type DirInode, type NewInode, type OpenFile,
+} from '../../model/fs/store.js';
 import { createKernel, creds, populateOrThrow, ROOT } from '../../model/fs/index.js';
 import { capable, inGroupP } from '../../model/fs/creds.js';
 import { INITIAL_TREE } from '../differential/cast.js';
@@ -85,5 +89,86 @@ describe('toVolume (memfs export)', () => {
     populateOrThrow(k, INITIAL_TREE);
     expect(() => k.toVolume().readFileSync('/tmp/a-file', 'utf8')).toThrow(/EACCES/);
     expect(k.readFile({ uid: 0, gid: 0, groups: [0], umask: 0o022 }, '/tmp/a-file')).toEqual({ ok: true, value: 'secret' });
+  });
+});
+
+describe('store invariants (model bugs throw, descriptors keep unlinked inodes)', () => {
+  const file: NewInode = { kind: 'file', mode: 0o644, uid: 1, gid: 2, content: 'c' };
+  const dir: NewInode = { kind: 'dir', mode: 0o755, uid: 1, gid: 2 };
+  const fd = (ino: number): OpenFile => ({ ino, readable: true, writable: false, append: false, offset: 0 });
+
+  it('should throw on a missing inode, and on linking into, unlinking from or removing under a non-directory', () => {
+    const [s, f] = createEntry(emptyState(), ROOT_INO, 'f', file);
+    expect(() => getInode(s, 99)).toThrow('model bug: no inode 99');
+    expect(() => attach(s, f.ino, 'x', f)).toThrow('model bug: attach to a non-directory');
+    expect(() => detach(s, f.ino, 'x')).toThrow('model bug: detach from a non-directory');
+    expect(() => removeEntry(s, f.ino, 'x')).toThrow('model bug: removing a missing entry');
+    expect(() => removeEntry(s, ROOT_INO, 'missing')).toThrow('model bug: removing a missing entry');
+  });
+
+  it('should give a new file only file fields and a new directory its parent and no entries', () => {
+    const [s, f] = createEntry(emptyState(), ROOT_INO, 'f', file);
+    expect(f).toStrictEqual({ kind: 'file', mode: 0o644, uid: 1, gid: 2, content: 'c', ino: f.ino, links: 1, atime: 0, mtime: 0 });
+    expect(getInode(s, f.ino)).toStrictEqual(f);
+    const [t, d] = createEntry(s, ROOT_INO, 'd', dir);
+    expect(d).toMatchObject({ kind: 'dir', parent: ROOT_INO, links: 1 });
+    expect([...(d as DirInode).entries]).toEqual([]);
+    expect(d.ino).not.toBe(f.ino);
+    expect([...(getInode(t, ROOT_INO) as DirInode).entries]).toEqual([['f', f.ino], ['d', d.ino]]);
+  });
+
+  it('should point a directory linked elsewhere at its new parent, and add no parent to a file', () => {
+    const [s1, a] = createEntry(emptyState(), ROOT_INO, 'a', dir);
+    const [s2, b] = createEntry(s1, ROOT_INO, 'b', dir);
+    const [s3, f] = createEntry(s2, a.ino, 'f', file);
+    const moved = attach(detach(s3, ROOT_INO, 'b'), a.ino, 'b', b);
+    expect(getInode(moved, b.ino)).toMatchObject({ kind: 'dir', parent: a.ino });
+    expect(getInode(attach(detach(moved, a.ino, 'f'), b.ino, 'g', f), f.ino)).toStrictEqual(f);
+  });
+
+  it('should know which inodes a descriptor holds', () => {
+    const [s, f] = createEntry(emptyState(), ROOT_INO, 'f', file);
+    expect(isOpen(s, f.ino)).toBe(false);
+    const [other] = openFd(s, fd(ROOT_INO));
+    expect(isOpen(other, f.ino)).toBe(false);
+    const [both] = openFd(other, fd(f.ino));
+    expect(isOpen(both, f.ino)).toBe(true);
+    expect(isOpen(both, ROOT_INO)).toBe(true);
+  });
+
+  it('should drop a removed inode nobody holds, and free a held one at the last close only', () => {
+    const [s, f] = createEntry(emptyState(), ROOT_INO, 'f', file);
+    expect(() => getInode(removeEntry(s, ROOT_INO, 'f'), f.ino)).toThrow('model bug');
+    const [s1, one] = openFd(s, fd(f.ino));
+    const [s2, two] = openFd(s1, fd(f.ino));
+    const removed = removeEntry(s2, ROOT_INO, 'f');
+    expect(getInode(removed, f.ino)).toStrictEqual({ ...f, links: 0 });
+    expect(closeFd(removed, 42)).toBe(removed);
+    const closedOne = closeFd(removed, one);
+    expect(getInode(closedOne, f.ino)).toStrictEqual({ ...f, links: 0 });
+    expect(() => getInode(closeFd(closedOne, two), f.ino)).toThrow('model bug');
+  });
+
+  it('should keep a linked inode when its last descriptor closes', () => {
+    const [s, f] = createEntry(emptyState(), ROOT_INO, 'f', file);
+    const [held, one] = openFd(s, fd(f.ino));
+    expect(getInode(closeFd(held, one), f.ino)).toStrictEqual(f);
+  });
+});
+
+describe('toVolume order', () => {
+  it('should build the same volume, entries in name order, whatever order the tree was made in', () => {
+    const made = (names: readonly string[]): string[] => {
+      const k = createKernel();
+      for (const n of names) {
+        const r = n.endsWith('/') ? k.mkdir(ROOT, n, 0o755) : k.writeFile(ROOT, n, n, 0o644);
+        expect(r.ok).toBe(true);
+      }
+      return Object.keys(k.toVolume().toJSON());
+    };
+    const sorted = ['/a', '/b/x', '/b/y', '/c'];
+    expect(made(['/c', '/b/', '/b/y', '/b/x', '/a'])).toEqual(sorted);
+    expect(made(['/a', '/b/', '/b/x', '/b/y', '/c'])).toEqual(sorted);
+    expect(made(['/b/', '/b/y', '/a', '/c', '/b/x'])).toEqual(sorted);
   });
 });

@@ -35,6 +35,28 @@ export const renameRules: readonly RuleGroup[] = [
       { it: 'should fail with EACCES without write permission on the target directory', steps: [step(alice.rename('/tmp/a-file', '/home/carol/ro/a'), 'EACCES')] },
       { it: 'should fail with ENOENT for a missing source', steps: [step(root.rename('/tmp/none', '/tmp/x'), 'ENOENT')] },
       {
+        it: 'should rename a directory named with a trailing slash on either side',
+        steps: [step(root.mkdir('/tmp/d'), 'ok'), step(root.rename('/tmp/d/', '/tmp/e/'), 'ok'), step(root.lstat('/tmp/d'), 'ENOENT')],
+      },
+      {
+        it: 'should fail with ENOTEMPTY when a file is renamed onto an ancestor directory (lock_rename\'s trap, before EISDIR)',
+        steps: [step(root.rename('/nix/store/ccc-suid', '/nix'), 'ENOTEMPTY')],
+      },
+      {
+        it: 'should move an entry up into an ancestor directory under a new name',
+        steps: [step(root.rename('/nix/store/ccc-suid', '/nix/moved'), 'ok'), step(root.readFile('/nix/moved'), 'ok "suid"')],
+      },
+      {
+        it: 'should move a directory down into a sibling\'s subtree, its .. now the new parent',
+        steps: [
+          step(root.mkdir('/tmp/d'), 'ok'), step(root.rename('/tmp/d', '/nix/store/bbb-bar/d'), 'ok'),
+          step(root.readdir('/nix/store/bbb-bar/d/..'), 'ok [d,x]'),
+        ],
+      },
+      { it: 'should fail with ENOENT when the source\'s directory is missing', steps: [step(root.rename('/tmp/none/x', '/tmp/y'), 'ENOENT')] },
+      { it: 'should fail with ENOENT when the target\'s directory is missing', steps: [step(root.rename('/tmp/b-file', '/tmp/none/y'), 'ENOENT')] },
+      { it: 'should fail with ENOTDIR when the source\'s directory is a file', steps: [step(root.rename('/tmp/b-file/x', '/tmp/y'), 'ENOTDIR')] },
+      {
         it: 'should rename a symlink itself, not its target',
         steps: [step(root.rename('/tmp/link-b', '/tmp/link-c'), 'ok'), step(root.readlink('/tmp/link-c'), 'ok "/tmp/b-file"')],
       },
