@@ -85,8 +85,20 @@ export function outputViews(d: DrvInfo): readonly DrvInfo[] {
   return d.outputs ?? [d];
 }
 
+/**
+ * drvInfo per spec object: specs are immutable, and every probe and clean build makes a context of
+ * its own from the same specs (each drv path is a SHA-256 over the program).
+ */
+const infos = new WeakMap<DerivationSpec, DrvInfo>();
+
+function drvInfoOf(spec: DerivationSpec): DrvInfo {
+  let d = infos.get(spec);
+  if (!d) infos.set(spec, (d = drvInfo(spec)));
+  return d;
+}
+
 export function makeCtx(scenario: Scenario, variant: Variant, fs: FsKernel): Ctx {
-  const drvs = new Map(scenario.derivations.map((d) => [d.id, drvInfo(d)] as const));
+  const drvs = new Map(scenario.derivations.map((d) => [d.id, drvInfoOf(d)] as const));
   return { scenario, variant, fs, drvs, daemon: ROOT };
 }
 
