@@ -112,10 +112,19 @@ export function drvOf(ctx: Ctx, id: string): DrvInfo {
  * Build users in the order they are tried: SimpleUserLock::acquire iterates gr_mem in
  * group-membership order; AutoUserLock::acquire tries slot 0, 1, … (user-lock.cc l.180, uid l.191).
  */
-export function buildUserUids(ctx: Ctx): number[] {
-  const auto = ctx.scenario.settings.autoAllocateUids === true;
-  return Array.from({ length: ctx.scenario.settings.buildUsers }, (_, i) => (auto ? AUTO_START_ID + IDS_PER_SLOT * i : FIRST_BUILD_UID + i));
+export function buildUserUids(ctx: Ctx): readonly number[] {
+  const settings = ctx.scenario.settings;
+  let uids = uidsBySettings.get(settings);
+  if (!uids) {
+    const auto = settings.autoAllocateUids === true;
+    uids = Object.freeze(Array.from({ length: settings.buildUsers }, (_, i) => (auto ? AUTO_START_ID + IDS_PER_SLOT * i : FIRST_BUILD_UID + i)));
+    uidsBySettings.set(settings, uids);
+  }
+  return uids;
 }
+
+/** Per settings object (immutable): every user lock and design hook asks for the list. */
+const uidsBySettings = new WeakMap<Scenario['settings'], readonly number[]>();
 
 /**
  * The name of a uid the model uses: root, a build user as the installers name them (nixbldN,
