@@ -36,11 +36,12 @@ export interface ScheduleNode {
 export type Step = { readonly node: ScheduleNode } | { readonly violation: Violation };
 
 /**
- * Nodes kept before the tree stops growing: each holds a world snapshot (shared structure, about
- * what a BFS frontier state costs), so a long campaign on a large scenario stays bounded. Past it,
- * new paths are still followed, only not remembered.
+ * Nodes kept before the tree stops growing: each holds a world snapshot (structure shared with its
+ * parent; about 2 KB a node on the concurrent trio), so a long campaign on a large scenario stays
+ * near 50 MB. Past it, new paths are still followed, only not remembered; the prefixes schedules
+ * share most are the ones near the root, which are remembered first.
  */
-const MAX_NODES = 100_000;
+const MAX_NODES = 25_000;
 
 export class ScheduleTree {
   readonly root: ScheduleNode;
