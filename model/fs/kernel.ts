@@ -12,7 +12,7 @@ import { open } from './open.js';
 import { lstat, readdir, readlink, stat } from './query.js';
 import { rmdir, unlink } from './remove.js';
 import { rename } from './rename.js';
-import { changedUnder, hash, tree } from './snapshot.js';
+import { changedUnder, has, hash, tree } from './snapshot.js';
 import { emptyState, toVolume, type FsState } from './store.js';
 import {
   SyscallAborted,
@@ -106,6 +106,7 @@ export class Kernel implements FsKernel {
   }
 
   tree(root = '/'): TreeEntry[] { return tree(this.state, root); }
+  has(path: string): boolean { return has(this.state, path); }
   /** O(1): the state is immutable, so a snapshot is a reference to it. */
   snapshot(): FsSnapshot { return Object.freeze({ __brand: 'FsSnapshot', state: this.state } as Box); }
   restore(s: FsSnapshot): void {

@@ -36,8 +36,19 @@ export interface Last {
   readonly trailing: boolean;
 }
 
-function components(path: string): string[] {
-  return path.split('/').filter((p) => p !== '');
+/** Components by path: a run resolves the same few hundred paths over and over. */
+const split = new Map<string, readonly string[]>();
+const SPLIT_MAX = 50_000;
+
+function components(path: string): readonly string[] {
+  let c = split.get(path);
+  if (c === undefined) {
+    // Stryker disable next-line all: the bound only caps memory; forgetting every path splits them afresh, alike
+    if (split.size >= SPLIT_MAX) split.clear();
+    c = Object.freeze(path.split('/').filter((p) => p !== ''));
+    split.set(path, c);
+  }
+  return c;
 }
 
 /**

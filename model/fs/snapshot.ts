@@ -25,6 +25,11 @@ function find(s: FsState, path: string): Inode | undefined {
   return cur;
 }
 
+/** Whether `tree(s, path)` is non-empty: `path` names an entry, reached through directories only. */
+export function has(s: FsState, path: string): boolean {
+  return find(s, path) !== undefined;
+}
+
 function join(dir: string, name: string): string {
   return dir === '/' ? `/${name}` : `${dir}/${name}`;
 }

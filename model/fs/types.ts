@@ -167,6 +167,8 @@ export interface FsKernel {
 
   /** Every entry under `root` (inclusive), sorted by path, read without permission checks. */
   tree(root?: string): TreeEntry[];
+  /** Whether tree(path) lists anything, without listing it (invariants ask this of every valid path at every step). */
+  has(path: string): boolean;
   snapshot(): FsSnapshot;
   restore(s: FsSnapshot): void;
   /**

@@ -85,8 +85,20 @@ export function outputViews(d: DrvInfo): readonly DrvInfo[] {
   return d.outputs ?? [d];
 }
 
+/**
+ * drvInfo per spec object: specs are immutable, and every probe and clean build makes a context of
+ * its own from the same specs (each drv path is a SHA-256 over the program).
+ */
+const infos = new WeakMap<DerivationSpec, DrvInfo>();
+
+function drvInfoOf(spec: DerivationSpec): DrvInfo {
+  let d = infos.get(spec);
+  if (!d) infos.set(spec, (d = drvInfo(spec)));
+  return d;
+}
+
 export function makeCtx(scenario: Scenario, variant: Variant, fs: FsKernel): Ctx {
-  const drvs = new Map(scenario.derivations.map((d) => [d.id, drvInfo(d)] as const));
+  const drvs = new Map(scenario.derivations.map((d) => [d.id, drvInfoOf(d)] as const));
   return { scenario, variant, fs, drvs, daemon: ROOT };
 }
 
@@ -100,10 +112,19 @@ export function drvOf(ctx: Ctx, id: string): DrvInfo {
  * Build users in the order they are tried: SimpleUserLock::acquire iterates gr_mem in
  * group-membership order; AutoUserLock::acquire tries slot 0, 1, … (user-lock.cc l.180, uid l.191).
  */
-export function buildUserUids(ctx: Ctx): number[] {
-  const auto = ctx.scenario.settings.autoAllocateUids === true;
-  return Array.from({ length: ctx.scenario.settings.buildUsers }, (_, i) => (auto ? AUTO_START_ID + IDS_PER_SLOT * i : FIRST_BUILD_UID + i));
+export function buildUserUids(ctx: Ctx): readonly number[] {
+  const settings = ctx.scenario.settings;
+  let uids = uidsBySettings.get(settings);
+  if (!uids) {
+    const auto = settings.autoAllocateUids === true;
+    uids = Object.freeze(Array.from({ length: settings.buildUsers }, (_, i) => (auto ? AUTO_START_ID + IDS_PER_SLOT * i : FIRST_BUILD_UID + i)));
+    uidsBySettings.set(settings, uids);
+  }
+  return uids;
 }
+
+/** Per settings object (immutable): every user lock and design hook asks for the list. */
+const uidsBySettings = new WeakMap<Scenario['settings'], readonly number[]>();
 
 /**
  * The name of a uid the model uses: root, a build user as the installers name them (nixbldN,

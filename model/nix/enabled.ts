@@ -90,15 +90,20 @@ function releasedUser(s: ModelState, a: Actor): boolean {
   }
 }
 
+// module-level rather than a closure in depsDone: tsx and the bundle keep function names, which costs a call per closure made
+function allDone(s: ModelState, ids: readonly string[] | undefined, test: (s: ModelState, a: Actor) => boolean): boolean {
+  if (ids === undefined) return true;
+  for (const id of ids) {
+    const o = actorById(s, id);
+    if (o === undefined || !test(s, o)) return false;
+  }
+  return true;
+}
+
 function depsDone(s: ModelState, spec: ActorSpec): boolean {
-  const done = (ids: readonly string[] | undefined, test: (a: Actor) => boolean): boolean =>
-    (ids ?? []).every((id) => {
-      const o = actorById(s, id);
-      return o !== undefined && test(o);
-    });
   // an auto-GC starts at its build's worker-loop point or not at all, so never without one (auto-gc.ts, as gcThreadStep decides)
   const placed = spec.kind === 'gc' && spec.autoGcOf !== undefined ? autoGcStartsNow(s, spec) : spec.during === undefined || atPoint(s, spec.during);
-  return done(spec.after, partDone) && done(spec.afterUserRelease, (o) => releasedUser(s, o)) && placed;
+  return allDone(s, spec.after, (_, o) => partDone(o)) && allDone(s, spec.afterUserRelease, releasedUser) && placed;
 }
 
 /** Is build `d.actor` at (or past) the point where a `during` actor joins? */

@@ -106,28 +106,31 @@ type Advance =
   | { readonly kind: 'exit'; readonly status: number; readonly call?: BuilderCall; readonly note: string };
 
 /** One command of `program` at `cur`, as `c` with $out = `out`: `spawn` and `loop` move the cursor, the rest run. */
+// module-level rather than a closure in advance: tsx and the bundle keep function names, which costs a call per closure made
+function onward(program: readonly BuilderAction[], cursor: BuilderCursor, note: string, call?: BuilderCall): Advance {
+  return cursor.pc < program.length
+    ? { kind: 'next', cursor, note, ...(call ? { call } : {}) }
+    : { kind: 'exit', status: cursor.lastStatus, note, ...(call ? { call } : {}) };
+}
+
 function advance(ctx: Ctx, c: Creds, out: OutputDirs, program: readonly BuilderAction[], cur: BuilderCursor, s: ModelState): Advance {
   const act = program[cur.pc];
   if (act === undefined) return { kind: 'exit', status: cur.lastStatus, note: 'exit' };
-  const onward = (cursor: BuilderCursor, note: string, call?: BuilderCall): Advance =>
-    cursor.pc < program.length
-      ? { kind: 'next', cursor, note, ...(call ? { call } : {}) }
-      : { kind: 'exit', status: cursor.lastStatus, note, ...(call ? { call } : {}) };
-  if (act.op === 'spawn') return onward({ ...cur, pc: cur.pc + 1, lastStatus: 0, child: true }, describe(act));
+  if (act.op === 'spawn') return onward(program, { ...cur, pc: cur.pc + 1, lastStatus: 0, child: true }, describe(act));
   if (act.op === 'loop') {
     const key = String(cur.pc);
     const taken = cur.loops?.[key] ?? 0;
-    if (act.times === undefined) return onward({ ...cur, pc: act.to }, describe(act));
-    if (taken < act.times) return onward({ ...cur, pc: act.to, loops: { ...cur.loops, [key]: taken + 1 } }, `${describe(act)} (${String(taken + 1)}/${String(act.times)})`);
+    if (act.times === undefined) return onward(program, { ...cur, pc: act.to }, describe(act));
+    if (taken < act.times) return onward(program, { ...cur, pc: act.to, loops: { ...cur.loops, [key]: taken + 1 } }, `${describe(act)} (${String(taken + 1)}/${String(act.times)})`);
     // done: forget the count, so an enclosing loop starts it afresh
     const { [key]: _done, ...loops } = cur.loops ?? {};
     const { loops: _old, ...rest } = cur;
-    return onward({ ...rest, pc: cur.pc + 1, ...(Object.keys(loops).length > 0 ? { loops } : {}) }, `${describe(act)}: done`);
+    return onward(program, { ...rest, pc: cur.pc + 1, ...(Object.keys(loops).length > 0 ? { loops } : {}) }, `${describe(act)}: done`);
   }
   const r = runAction(ctx, c, out, act, cur.pc, s.flags, s.realisations);
   if (r.kind === 'exit') return { kind: 'exit', status: r.code, note: `exit ${String(r.code)}` };
   const note = `${describe(act)}${r.call.ok ? '' : ` -> ${r.call.errno ?? 'error'}`}`;
-  return onward({ ...cur, pc: cur.pc + 1, lastStatus: r.status }, note, r.call);
+  return onward(program, { ...cur, pc: cur.pc + 1, lastStatus: r.status }, note, r.call);
 }
 
 /** The builder runs as the build user (runChild/setUser), inside its chroot when it has one (enterChroot). */

@@ -2,7 +2,6 @@
  * step(ctx, state, event): dispatch only. Each event names the upstream function it models; the
  * logic lives in one module per function. A new event type does not compile until handled here.
  */
-import { match } from 'ts-pattern';
 import { lockOutputs, startGoal } from './acquire-resources.js';
 import { cleanupBuild } from './cleanup-build.js';
 import { gcThreadStep, gcStop } from './auto-gc.js';
@@ -52,35 +51,65 @@ function onSimple<K extends SimpleActor['kind']>(
 }
 
 export function step(ctx: Ctx, s: ModelState, e: ModelEvent): Step {
-  return match(e.type)
-    .returnType<Step>()
-    .with('start', () => ownBuildEvent(ctx, s, e.actor, startGoal))
-    .with('lockOutputs', () => ownBuildEvent(ctx, s, e.actor, lockOutputs))
-    .with('deletePathStep', () => ownBuildEvent(ctx, s, e.actor, deletePathStep))
-    .with('acquireUser', () => ownBuildEvent(ctx, s, e.actor, acquireUser))
-    .with('createTempDir', () => ownBuildEvent(ctx, s, e.actor, createTempDir))
-    .with('chownToBuilder', () => ownBuildEvent(ctx, s, e.actor, chownToBuilder))
-    .with('prepareScratch', () => ownBuildEvent(ctx, s, e.actor, prepareScratch))
-    .with('builderAction', () => ownBuildEvent(ctx, s, e.actor, builderAction))
-    .with('builderExit', () => ownBuildEvent(ctx, s, e.actor, builderExit))
-    .with('registerOutputs', () => ownBuildEvent(ctx, s, e.actor, registerOutputs))
-    .with('cleanupBuild', () => ownBuildEvent(ctx, s, e.actor, cleanupBuild))
-    .with('interrupt', () => onBuild(ctx, s, e.actor, interrupt))
-    .with('crash', () => onBuild(ctx, s, e.actor, crash))
-    .with('builderFailure', () => onBuild(ctx, s, e.actor, builderFailure))
-    .with('timeout', () => onBuild(ctx, s, e.actor, timeout))
-    .with('cancel', () => onBuild(ctx, s, e.actor, cancel))
-    .with('orphanAction', () => {
+  // a switch, not ts-pattern's match: this runs for every transition and every probe step, and a
+  // match chain builds a closure per case each time; the never below keeps it exhaustive
+  const t = e.type;
+  switch (t) {
+    case 'start':
+      return ownBuildEvent(ctx, s, e.actor, startGoal);
+    case 'lockOutputs':
+      return ownBuildEvent(ctx, s, e.actor, lockOutputs);
+    case 'deletePathStep':
+      return ownBuildEvent(ctx, s, e.actor, deletePathStep);
+    case 'acquireUser':
+      return ownBuildEvent(ctx, s, e.actor, acquireUser);
+    case 'createTempDir':
+      return ownBuildEvent(ctx, s, e.actor, createTempDir);
+    case 'chownToBuilder':
+      return ownBuildEvent(ctx, s, e.actor, chownToBuilder);
+    case 'prepareScratch':
+      return ownBuildEvent(ctx, s, e.actor, prepareScratch);
+    case 'builderAction':
+      return ownBuildEvent(ctx, s, e.actor, builderAction);
+    case 'builderExit':
+      return ownBuildEvent(ctx, s, e.actor, builderExit);
+    case 'registerOutputs':
+      return ownBuildEvent(ctx, s, e.actor, registerOutputs);
+    case 'cleanupBuild':
+      return ownBuildEvent(ctx, s, e.actor, cleanupBuild);
+    case 'interrupt':
+      return onBuild(ctx, s, e.actor, interrupt);
+    case 'crash':
+      return onBuild(ctx, s, e.actor, crash);
+    case 'builderFailure':
+      return onBuild(ctx, s, e.actor, builderFailure);
+    case 'timeout':
+      return onBuild(ctx, s, e.actor, timeout);
+    case 'cancel':
+      return onBuild(ctx, s, e.actor, cancel);
+    case 'orphanAction': {
       const o = s.orphans.find((x) => x.id === e.actor);
       return o ? orphanAction(ctx, s, o) : disabled('no such process');
-    })
-    .with('holdUser', () => onSimple(ctx, s, e.actor, ['holdUser'], holdUser))
-    .with('releaseUser', () => onSimple(ctx, s, e.actor, ['holdUser'], releaseUser))
-    .with('pathInfo', () => onSimple(ctx, s, e.actor, ['pathInfo'], pathInfo))
-    .with('storeDelete', () => onSimple(ctx, s, e.actor, ['storeDelete'], storeDelete))
-    .with('gcStep', () => onSimple(ctx, s, e.actor, ['gc'], gcThreadStep))
-    .with('gcStop', () => onSimple(ctx, s, e.actor, ['gc'], gcStop))
-    .with('setFlag', () => onSimple(ctx, s, e.actor, ['setFlag', 'clearFlag'], setFlag))
-    .with('corrupt', () => onSimple(ctx, s, e.actor, ['corrupt'], corrupt))
-    .exhaustive();
+    }
+    case 'holdUser':
+      return onSimple(ctx, s, e.actor, ['holdUser'], holdUser);
+    case 'releaseUser':
+      return onSimple(ctx, s, e.actor, ['holdUser'], releaseUser);
+    case 'pathInfo':
+      return onSimple(ctx, s, e.actor, ['pathInfo'], pathInfo);
+    case 'storeDelete':
+      return onSimple(ctx, s, e.actor, ['storeDelete'], storeDelete);
+    case 'gcStep':
+      return onSimple(ctx, s, e.actor, ['gc'], gcThreadStep);
+    case 'gcStop':
+      return onSimple(ctx, s, e.actor, ['gc'], gcStop);
+    case 'setFlag':
+      return onSimple(ctx, s, e.actor, ['setFlag', 'clearFlag'], setFlag);
+    case 'corrupt':
+      return onSimple(ctx, s, e.actor, ['corrupt'], corrupt);
+    default: {
+      const unhandled: never = t;
+      throw new Error(`model bug: unhandled event ${String(unhandled)}`);
+    }
+  }
 }

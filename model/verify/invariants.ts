@@ -5,7 +5,7 @@
  */
 import type { ActorSpec, DerivationSpec, ModelEvent, ModelState, TraceStep, World } from '../nix/index.js';
 import { canonicalDigest, drvOf, outputViews, slotsOf, extendWorld, OBSERVED_ROOTS, hashPartOf, initialWorld, narOf, realScratch, resolveLinkTarget, runToQuiescence, snapshotWorld, STORE_DIR } from '../nix/index.js';
-import type { FsSnapshot, TreeEntry } from '../fs/index.js';
+import type { FsKernel, FsSnapshot, TreeEntry } from '../fs/index.js';
 
 /** Each invariant: its name, a few words for a legend under a matrix (`short`), and its full statement (`doc`). */
 export const INVARIANTS = [
@@ -83,15 +83,31 @@ function viewOfStep(step: TraceStep): TransitionView {
 
 /** The view of the step `w` just took from the filesystem state `before`. */
 export function viewOfMove(w: World, event: ModelEvent, before: FsSnapshot): TransitionView {
-  let changed: string[] | undefined;
-  const fs = w.ctx.fs;
-  return {
-    event,
-    changed: () => (changed ??= fs.changedSince(before, OBSERVED_ROOTS)),
-    // a valid path is a store path: tree() of it lists what the observed tree lists under it
-    contentAfter: (root) => narOf(fs.tree(root), root),
-    existsAfter: (path) => fs.tree(path).length > 0,
-  };
+  return new MoveView(w.ctx.fs, event, before);
+}
+
+/** A class rather than an object of closures: one is made per transition, and tsx and the bundle name every closure made. */
+class MoveView implements TransitionView {
+  private changedPaths: readonly string[] | undefined;
+
+  constructor(
+    private readonly fs: FsKernel,
+    readonly event: ModelEvent,
+    private readonly before: FsSnapshot,
+  ) {}
+
+  changed(): readonly string[] {
+    return (this.changedPaths ??= this.fs.changedSince(this.before, OBSERVED_ROOTS));
+  }
+
+  // a valid path is a store path: tree() of it lists what the observed tree lists under it
+  contentAfter(root: string): string {
+    return narOf(this.fs.tree(root), root);
+  }
+
+  existsAfter(path: string): boolean {
+    return this.fs.has(path);
+  }
 }
 
 function changedPaths(step: TraceStep): string[] {

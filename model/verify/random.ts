@@ -9,11 +9,11 @@
 import fc from 'fast-check';
 import type { Arbitrary } from 'fast-check';
 import type { FaultKind, ModelEvent, Scenario, Variant } from '../nix/index.js';
-import { applyQuiet, enabledEvents, FAULT_KINDS, initialWorld } from '../nix/index.js';
 import type { Counterexample } from './explore.js';
-import { freeScenario, idle } from './explore.js';
+import { freeScenario } from './explore.js';
 import type { Violation } from './invariants.js';
-import { checkMove, checkQuiescent, viewOfMove } from './invariants.js';
+import type { ScheduleNode } from './schedule-tree.js';
+import { ScheduleTree } from './schedule-tree.js';
 
 export interface RandomOptions {
   readonly variant: Variant;
@@ -47,42 +47,67 @@ export function runSchedule(
   scenario: Scenario,
   opts: Pick<RandomOptions, 'variant' | 'faults' | 'maxFaults' | 'maxSteps'>,
   choices: readonly number[],
+  /**
+   * What runs of one scenario with the same options share: probe verdicts by world key, and (kept
+   * beside the map, for as long as the caller keeps it) the tree of the schedules already followed.
+   */
   probes = new Map<string, Violation[]>(),
 ): Outcome {
-  const s = freeScenario(scenario);
-  const w = initialWorld(s, opts.variant);
-  const targets = s.explore?.faultTargets;
-  const enabledOpts = { freeFaults: { kinds: opts.faults, max: opts.maxFaults, ...(targets ? { targets } : {}) } };
+  return followSchedule(treeFor(scenario, opts, probes), choices, opts.maxSteps);
+}
+
+/** runSchedule on a given tree (tests give it trees of their own, bounded differently). */
+export function followSchedule(tree: ScheduleTree, choices: readonly number[], maxSteps = 2_000): Outcome {
   const events: ModelEvent[] = [];
-  for (let i = 0; i < (opts.maxSteps ?? 2_000); i++) {
-    const enabled = enabledEvents(w.ctx, w.state, enabledOpts);
-    if (enabled.length === 0 || idle(w.state)) {
-      const [v] = checkQuiescent(w, probes);
+  let node = tree.root;
+  for (let i = 0; i < maxSteps; i++) {
+    if (node.quiescent) {
+      const v = tree.verdict(node);
       if (v) return { events, violation: v };
     }
-    const e = pick(enabled, choices[i] ?? 0);
+    const e = pick(node, choices[i] ?? 0);
     if (!e) return { events };
-    const prev = w.state;
-    const before = w.ctx.fs.snapshot();
-    const r = applyQuiet(w, e);
-    // Stryker disable next-line ConditionalExpression,StringLiteral: an enabled event always applies (the model's contract, which the explorer's tests hold it to); this guard never fires
-    if (!r.ok) throw new Error(`model bug: enabled event ${e.type}(${e.actor}) is disabled: ${r.reason}`);
+    const next = tree.follow(node, e);
     events.push(e);
-    const [v] = checkMove(w, prev, viewOfMove(w, e, before));
-    if (v) return { events, violation: v };
+    if ('violation' in next) return { events, violation: next.violation };
+    node = next.node;
   }
   return { events };
 }
 
 /** Choices from FAULT_BAND up take a fault; below it, one of the ordinary events. Faults stay rare, and shrink away. */
 const FAULT_BAND = 1000;
-const FAULT_TYPES: ReadonlySet<string> = new Set(FAULT_KINDS);
 
-function pick(enabled: readonly ModelEvent[], c: number): ModelEvent | undefined {
-  const faults = enabled.filter((e) => FAULT_TYPES.has(e.type));
-  const regular = enabled.filter((e) => !FAULT_TYPES.has(e.type));
+function pick({ regular, faults }: ScheduleNode, c: number): ModelEvent | undefined {
   if (c >= FAULT_BAND && faults.length > 0) return faults[(c - FAULT_BAND) % faults.length];
   return regular.length > 0 ? regular[c % regular.length] : faults[0];
+}
+
+interface Keyed {
+  readonly scenario: Scenario;
+  readonly variant: Variant;
+  readonly faults: readonly FaultKind[];
+  readonly maxFaults: number;
+  readonly tree: ScheduleTree;
+}
+
+/** The trees of each probe map: a caller's map is its memo of one campaign, so the tree lives and dies with it. */
+const trees = new WeakMap<Map<string, Violation[]>, Keyed[]>();
+
+function treeFor(scenario: Scenario, opts: Pick<RandomOptions, 'variant' | 'faults' | 'maxFaults'>, probes: Map<string, Violation[]>): ScheduleTree {
+  let list = trees.get(probes);
+  if (!list) trees.set(probes, (list = []));
+  // the tree holds states of one scenario under one variant and fault model; maxSteps only cuts a walk short
+  const same = (k: Keyed): boolean =>
+    k.scenario === scenario && k.variant === opts.variant && k.maxFaults === opts.maxFaults && k.faults.length === opts.faults.length && k.faults.every((f, i) => f === opts.faults[i]);
+  const hit = list.find(same);
+  if (hit) return hit.tree;
+  const s = freeScenario(scenario);
+  const targets = s.explore?.faultTargets;
+  const enabledOpts = { freeFaults: { kinds: opts.faults, max: opts.maxFaults, ...(targets ? { targets } : {}) } };
+  const tree = new ScheduleTree(s, opts.variant, enabledOpts, probes);
+  list.push({ scenario, variant: opts.variant, faults: [...opts.faults], maxFaults: opts.maxFaults, tree });
+  return tree;
 }
 
 let schedules: Arbitrary<number[]> | undefined;

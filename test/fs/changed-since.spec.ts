@@ -1,6 +1,7 @@
 /**
  * changedSince walks two states at once instead of diffing their tree() listings: it must name
- * exactly the paths the listing diff names, whatever syscalls ran in between.
+ * exactly the paths the listing diff names, whatever syscalls ran in between. `has` answers whether
+ * a tree() listing would be empty without building it.
  */
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
@@ -43,5 +44,15 @@ describe('changedSince', () => {
     k.chmod({ uid: 0, gid: 0, groups: [], umask: 0o022 }, '/tmp', 0o700);
     k.writeFile({ uid: 0, gid: 0, groups: [], umask: 0o022 }, '/tmp/fresh', 'x');
     expect(k.changedSince(before, ['/'])).toEqual(['/tmp', '/tmp/fresh']);
+  });
+});
+
+describe('has', () => {
+  const PATHS = ['/', '/nix', '/nix/store', '/nix/var/self', '/home/bob/dangling', '/home/carol/ro/file', '/home/alice/store/x', '/tmp', '/tmp/', '/tmp/x', '/home/alice/.', '/missing', '/tmp/../tmp', ''];
+  it.prop([sequenceArb, fc.constantFrom(...PATHS)], { numRuns: 300 })('should say whether tree() of the path lists anything', (ops, path) => {
+    const k = createKernel();
+    populateOrThrow(k, INITIAL_TREE);
+    for (const o of ops) runModel(k, o);
+    expect(k.has(path)).toBe(k.tree(path).length > 0);
   });
 });
