@@ -8,13 +8,22 @@
  * With BENCH_BEFORE=<checkout of an older commit> the same figures are measured on that checkout in
  * the same process, alternating with this one, so the ratios to it share the machine's load.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const repoRoot = dirname(import.meta.dirname);
+
+/** A checkout as a reader can find it again: its commit, or the directory when it is not a git checkout. */
+function checkoutName(dir: string): string {
+  try {
+    return `commit ${execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()}`;
+  } catch {
+    return dir;
+  }
+}
 
 /** What one checkout measured. */
 export interface GoalFigures {
@@ -183,7 +192,7 @@ export async function measureGoals(): Promise<GoalsResult> {
     kind: 'goals',
     sha256PerSec: (sha0 + sha1) / 2,
     now: figures(0),
-    ...(beforeDir ? { before: { ...figures(1), checkout: beforeDir } } : {}),
+    ...(beforeDir ? { before: { ...figures(1), checkout: checkoutName(beforeDir) } } : {}),
     cells,
     split,
     startup,
