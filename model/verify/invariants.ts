@@ -254,9 +254,11 @@ function plantedBy(w: World, drv: string): { path: string; content: string }[] {
  * finished actors. Idle states reached by different schedules often share it.
  */
 function probeKey(w: World): string {
-  const { valid, realisations, locks, userLeases, tempRoots, orphans, flags } = w.state;
+  const { valid, realisations, locks, userLeases, tempRoots, orphans, flags, actors } = w.state;
+  // the probes run every started actor on with the probe build (extendWorld), so a GC or delete part-way
+  // through is part of what they probe: the key holds every actor's state, not only the store's.
   // canonicalDigest splits these exactly as their canonical JSON would, reusing the members' remembered digests
-  return w.ctx.fs.hash() + canonicalDigest({ valid, realisations, locks, userLeases, tempRoots, orphans, flags });
+  return w.ctx.fs.hash() + canonicalDigest({ valid, realisations, locks, userLeases, tempRoots, orphans, flags, actors });
 }
 
 /** Checks made where no build is running (and where nothing is enabled any more). */
