@@ -254,9 +254,21 @@ function plantedBy(w: World, drv: string): { path: string; content: string }[] {
  * finished actors. Idle states reached by different schedules often share it.
  */
 function probeKey(w: World): string {
-  const { valid, realisations, locks, userLeases, tempRoots, orphans, flags, actors } = w.state;
+  const { valid, realisations, locks, userLeases, tempRoots, orphans, flags } = w.state;
   // the probes run every started actor on with the probe build (extendWorld), so a GC or delete part-way
-  // through is part of what they probe: the key holds every actor's state, not only the store's.
+  // through is part of what they probe: the key holds every other actor's state, not only the store's.
+  // Here no build is running (idle): a build not started yet is dropped from the probe world and a
+  // finished one only stays to be read, its outcome by an auto-GC of it or a sibling goal of its
+  // invocation, so a build counts by its phase's kind, and by its outcome only where something reads
+  // it; its history (builder commands, counters) would leave the cache nothing to find.
+  const spec = w.ctx.scenario;
+  const outcomesRead = (spec.invocations?.length ?? 0) > 0 || spec.actors.some((a) => a.kind === 'gc' && a.autoGcOf !== undefined);
+  // Any other actor not started or finished is inert there too, and is read only as done or not (a
+  // held user's releaseAfter); one part-way (a GC, a delete, a held user) goes on, so all of it counts.
+  const actors = w.state.actors.map((a) => {
+    if (a.kind === 'build') return outcomesRead ? a.phase : a.phase.kind;
+    return a.state === 'waiting' || a.state === 'done' ? a.state : a;
+  });
   // canonicalDigest splits these exactly as their canonical JSON would, reusing the members' remembered digests
   return w.ctx.fs.hash() + canonicalDigest({ valid, realisations, locks, userLeases, tempRoots, orphans, flags, actors });
 }
