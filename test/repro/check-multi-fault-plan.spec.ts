@@ -7,66 +7,19 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Scenario } from '../../model/nix/index.js';
-import { parseVariant } from '../../model/nix/index.js';
-import { checkPath, explore } from '../../model/verify/index.js';
 import { cellsOf } from '../../scripts/lib/fault-plans.js';
 import { globOf, storeNamesOf } from '../../sim/repro/daemon-calls.js';
 import { notTheCounterexample, planFromFaultTrace } from '../../sim/repro/from-fault-trace.js';
-import { parsePlan, type PlanStep, type ReproPlan } from '../../sim/repro/plan.js';
+import type { PlanStep, ReproPlan } from '../../sim/repro/plan.js';
 import { predictFaultPlan } from '../../sim/repro/predict-fault-plan.js';
 import { derivationSpec, renderScript } from '../../sim/repro/render.js';
-import { firstOfEach } from '../../sim/replay.js';
-import { builtinScenario } from '../../sim/scenarios/builtin.js';
-import { buildTrace, traceScenario, type Trace } from '../../sim/trace.js';
-import { traceOf } from '../../sim/verdicts.js';
+import type { Trace } from '../../sim/trace.js';
+import { builtin, exploredTrace, faultPlanOf, scriptedTrace, upstream } from './traces.js';
 
 const FAULTS = ['interrupt', 'crash', 'builderFailure'] as const;
 type Fault = (typeof FAULTS)[number];
 
-const upstream = (() => {
-  const v = parseVariant('upstream');
-  if (!v.ok) throw new Error('unreachable');
-  return v.variant;
-})();
-
-function builtin(name: string): Scenario {
-  const s = builtinScenario(name);
-  if (!s) throw new Error(`no built-in ${name}`);
-  return s;
-}
-
-/** The model's shortest upstream counterexample of `invariant` in built-in `name` under `fault`, as `outpath explore --out` writes it. */
-function exploredTrace(name: string, invariant: string, fault: Fault): Trace {
-  const spec = builtin(name);
-  const r = explore(spec, { variant: upstream, faults: [fault], maxFaults: 1, maxDepth: 200, maxStates: 50_000 });
-  const cx = r.counterexamples.find((c) => c.invariant === invariant);
-  if (!cx) throw new Error(`${name}: no ${invariant} counterexample under ${fault}`);
-  return traceOf({ scenario: traceScenario(spec, { kind: 'builtin' }), variant: 'upstream', search: { mode: 'bfs', faults: [fault], maxFaults: 1 }, cx, foundBy: 'bfs', replay: `outpath explore ${name}` });
-}
-
-/** The scripted run of `spec` as a trace (what `outpath run --json` prints). */
-function scriptedTrace(spec: Scenario): Trace {
-  const p = checkPath(spec, { variant: upstream });
-  return buildTrace({
-    scenario: traceScenario(spec, { kind: 'builtin' }),
-    variant: 'upstream',
-    search: { mode: 'scripted', faults: [], maxFaults: 0 },
-    foundBy: 'scripted run',
-    replay: `outpath run ${spec.name}`,
-    events: p.steps.map((s) => s.event),
-    steps: p.steps,
-    initial: p.initial,
-    violations: firstOfEach(p.violations),
-  });
-}
-
-function planOf(t: Trace): ReproPlan {
-  const r = planFromFaultTrace(t, 'x');
-  if (!r.realisable) throw new Error(`not realisable: ${r.why}`);
-  const parsed = parsePlan(JSON.parse(JSON.stringify(r.plan)));
-  if (!parsed.ok) throw new Error(`the plan does not parse: ${parsed.error}`);
-  return parsed.plan;
-}
+const planOf = faultPlanOf;
 
 type Build = Extract<PlanStep, { kind: 'build' }>;
 const buildStep = (p: ReproPlan, attempt: string): Build | undefined => p.steps.find((s): s is Build => s.kind === 'build' && s.attempt === attempt);

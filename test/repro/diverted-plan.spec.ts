@@ -12,17 +12,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Scenario } from '../../model/nix/index.js';
-import { parseVariant } from '../../model/nix/index.js';
-import { checkPath } from '../../model/verify/index.js';
 import { daemonOnlyEnv, settingsKey, writeNixConf } from '../../scripts/lib/real-daemon.js';
 import { planFromFaultTrace } from '../../sim/repro/from-fault-trace.js';
 import { planFromEvents, planSettings, sandboxSettingsUnplannable, scriptedEvents } from '../../sim/repro/from-trace.js';
 import { DIVERTED_STORE_ROOT, parsePlan, type ReproPlan } from '../../sim/repro/plan.js';
 import { renderScript } from '../../sim/repro/render.js';
 import { NOT_ON_A_REAL_DAEMON, validationPlans, VALIDATION_VARIANTS } from '../../sim/repro/validation-plans.js';
-import { firstOfEach } from '../../sim/replay.js';
-import { builtinScenario, divertedStore } from '../../sim/scenarios/builtin.js';
-import { buildTrace, traceScenario, type Trace } from '../../sim/trace.js';
+import { divertedStore } from '../../sim/scenarios/builtin.js';
+import type { Trace } from '../../sim/trace.js';
+import { builtin, scriptedTrace as scriptedTraceOf } from './traces.js';
 
 const plansOf = (nix: '2.34.8' | '2.8'): Map<string, ReproPlan> => {
   const out = new Map<string, ReproPlan>();
@@ -204,23 +202,8 @@ describe.skipIf(!python)('oracle.py lists a successful output where the store ke
 
 /** The scripted run of a built-in, diverted or not, as a trace (what `outpath run NAME --json` prints). */
 function scriptedTrace(name: string, divert: boolean): Trace {
-  const found = builtinScenario(name);
-  if (!found) throw new Error(`no built-in ${name}`);
-  const spec: Scenario = { ...found, settings: { ...found.settings, platform: 'linux', divertedStore: divert } };
-  const v = parseVariant('upstream');
-  if (!v.ok) throw new Error('unreachable');
-  const p = checkPath(spec, { variant: v.variant });
-  return buildTrace({
-    scenario: traceScenario(spec, { kind: 'builtin' }),
-    variant: 'upstream',
-    search: { mode: 'scripted', faults: [], maxFaults: 0 },
-    foundBy: 'scripted run',
-    replay: `outpath run ${name}`,
-    events: p.steps.map((x) => x.event),
-    steps: p.steps,
-    initial: p.initial,
-    violations: firstOfEach(p.violations),
-  });
+  const found = builtin(name);
+  return scriptedTraceOf({ ...found, settings: { ...found.settings, platform: 'linux', divertedStore: divert } });
 }
 
 describe('a fault plan of a diverted store', () => {

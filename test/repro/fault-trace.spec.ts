@@ -3,45 +3,20 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseVariant } from '../../model/nix/index.js';
 import type { Scenario } from '../../model/nix/index.js';
-import { checkPath } from '../../model/verify/index.js';
 import { cellsOf, registrationSweep } from '../../scripts/lib/fault-plans.js';
 import { globOf, hookable, planFromFaultTrace } from '../../sim/repro/from-fault-trace.js';
 import { parsePlan, type PlanStep, type ReproPlan } from '../../sim/repro/plan.js';
 import { builderScript, renderScript } from '../../sim/repro/render.js';
-import { firstOfEach } from '../../sim/replay.js';
-import { builtinScenario } from '../../sim/scenarios/builtin.js';
-import { buildTrace, traceScenario, type Trace } from '../../sim/trace.js';
+import type { Trace } from '../../sim/trace.js';
+import { builtin, faultPlanOf, scriptedTrace as scriptedTraceOf } from './traces.js';
 
-/** The scripted run of a built-in scenario as a trace (what `outpath run NAME --json` prints). */
+/** The scripted run of a built-in scenario, perhaps edited, as a trace (what `outpath run NAME --json` prints). */
 function scriptedTrace(name: string, edit: (s: Scenario) => Scenario = (s) => s): Trace {
-  const found = builtinScenario(name);
-  if (!found) throw new Error(`no built-in ${name}`);
-  const spec = edit(found);
-  const v = parseVariant('upstream');
-  if (!v.ok) throw new Error('unreachable');
-  const p = checkPath(spec, { variant: v.variant });
-  return buildTrace({
-    scenario: traceScenario(spec, { kind: 'builtin' }),
-    variant: 'upstream',
-    search: { mode: 'scripted', faults: [], maxFaults: 0 },
-    foundBy: 'scripted run',
-    replay: `outpath run ${name}`,
-    events: p.steps.map((s) => s.event),
-    steps: p.steps,
-    initial: p.initial,
-    violations: firstOfEach(p.violations),
-  });
+  return scriptedTraceOf(edit(builtin(name)));
 }
 
-function planOf(t: Trace): ReproPlan {
-  const r = planFromFaultTrace(t, 'x');
-  if (!r.realisable) throw new Error(`not realisable: ${r.why}`);
-  const parsed = parsePlan(JSON.parse(JSON.stringify(r.plan)));
-  if (!parsed.ok) throw new Error(`the plan does not parse: ${parsed.error}`);
-  return parsed.plan;
-}
+const planOf = faultPlanOf;
 
 type Build = Extract<PlanStep, { kind: 'build' }>;
 const builds = (p: ReproPlan): Build[] => p.steps.filter((s): s is Build => s.kind === 'build');

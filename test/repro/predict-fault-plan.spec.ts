@@ -3,10 +3,8 @@ import { parseVariant } from '../../model/nix/index.js';
 import { cellsOf, registrationSweep } from '../../scripts/lib/fault-plans.js';
 import { planFromFaultTrace } from '../../sim/repro/from-fault-trace.js';
 import { predictFaultPlan } from '../../sim/repro/predict-fault-plan.js';
-import { explore, freeScenario } from '../../model/verify/index.js';
-import { builtinScenario } from '../../sim/scenarios/builtin.js';
-import { traceScenario, type Trace } from '../../sim/trace.js';
-import { traceOf } from '../../sim/verdicts.js';
+import { freeScenario } from '../../model/verify/index.js';
+import { exploredTrace } from './traces.js';
 
 const variant = (name: string) => {
   const v = parseVariant(name);
@@ -53,15 +51,6 @@ describe('a fault plan read under another variant (predict-fault-plan)', () => {
   });
 });
 
-/** The model's shortest upstream counterexample of `invariant` in built-in `name` under `fault`, as `outpath explore --out` writes it. */
-function exploredTrace(name: string, invariant: string, fault: 'interrupt' | 'crash' | 'builderFailure'): Trace {
-  const spec = builtinScenario(name);
-  if (!spec) throw new Error(`no built-in ${name}`);
-  const r = explore(spec, { variant: variant('upstream'), faults: [fault], maxFaults: 1, maxDepth: 200, maxStates: 50_000 });
-  const cx = r.counterexamples.find((c) => c.invariant === invariant);
-  if (!cx) throw new Error(`${name}: no ${invariant} counterexample under ${fault}`);
-  return traceOf({ scenario: traceScenario(spec, { kind: 'builtin' }), variant: 'upstream', search: { mode: 'bfs', faults: [fault], maxFaults: 1 }, cx, foundBy: 'bfs', replay: `outpath explore ${name}` });
-}
 
 describe("a fault plan of the daemon's own auto-GC, read under the patched variants (what validate:patched asks)", () => {
   const patched = ['prepare-deletes-stale-scratch+temp-root-scratch', 'recommended'];
