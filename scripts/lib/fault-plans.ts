@@ -212,27 +212,50 @@ async function until(cond: () => boolean, sec: number, what: string): Promise<vo
 }
 
 /**
+ * Creates each named file the way Nix 2.34.8's RestoreSink does (openat2 with O_CREAT, through
+ * libc's syscall(2) wrapper: there is no named libc entry point), then makes the first one
+ * read-only as _deletePath's fchmodatTryNoFollow does (fchmodat2, the same way).
+ */
+const RAW_SYSCALLS_PY = [
+  'import ctypes, os, sys',
+  'libc = ctypes.CDLL(None, use_errno=True)',
+  'libc.syscall.restype = ctypes.c_long',
+  'class How(ctypes.Structure):',
+  "    _fields_ = [('flags', ctypes.c_uint64), ('mode', ctypes.c_uint64), ('resolve', ctypes.c_uint64)]",
+  "d = os.open('.', os.O_RDONLY | os.O_DIRECTORY)",
+  'for n in sys.argv[1:]:',
+  '    how = How(os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644, 0)',
+  '    r = libc.syscall(ctypes.c_long(437), ctypes.c_long(d), n.encode(), ctypes.byref(how), ctypes.c_long(24))',
+  '    if r < 0: sys.exit(10)',
+  '    os.close(r)',
+  'if libc.syscall(ctypes.c_long(452), ctypes.c_long(d), sys.argv[1].encode(), ctypes.c_long(0o400), ctypes.c_long(0x100)) < 0 and ctypes.get_errno() != 38: sys.exit(11)',
+].join('\n');
+
+/**
  * Checks the injector on this machine before anything relies on it: one process (`mkdir A B C`,
  * three mkdir() calls) held after its 2nd mkdir really is held there (A and B exist, C does not,
  * the process is alive and blocked) and, killed there, ends by SIGKILL with C never made; held
- * before its 2nd mkdir and let go, it makes B and C. Throws, naming what did not happen.
+ * before its 2nd mkdir and let go, it makes B and C. The same for files created with openat2
+ * through syscall(2), and a fchmodat2 made so is held as `chmod`. Throws, naming what did not happen.
  */
 export async function injectorSelfCheck(so: string): Promise<string> {
   const base = mkdtempSync(path.join(tmpdir(), 'nol-inject-check-'));
-  const run = async (when: 'before' | 'after', word: 'kill' | 'go'): Promise<{ held: string[]; after: string[]; code: number | null; signal: NodeJS.Signals | null; hit: string }> => {
-    const ctl = path.join(base, `${when}-${word}`);
+  type Rule = { op: 'mkdir' | 'open' | 'chmod'; when: 'before' | 'after'; nth: number; glob: string };
+  const run = async (rule: Rule, word: 'kill' | 'go'): Promise<{ held: string[]; after: string[]; code: number | null; signal: NodeJS.Signals | null; hit: string }> => {
+    const ctl = path.join(base, `${rule.op}-${rule.when}-${word}`);
     const work = path.join(ctl, 'w');
     mkdirSync(work, { recursive: true });
     execFileSync('mkfifo', [path.join(ctl, 'release.r1')]);
-    writeFileSync(path.join(ctl, 'rules'), `r1 mkdir ${when} 2 ${work}/*\n`);
-    const child = spawn('/bin/mkdir', ['A', 'B', 'C'], { cwd: work, env: { ...process.env, LD_PRELOAD: so, NOL_FAULT_DIR: ctl }, stdio: 'ignore' });
+    writeFileSync(path.join(ctl, 'rules'), `r1 ${rule.op} ${rule.when} ${String(rule.nth)} ${work}/${rule.glob}\n`);
+    const [cmd, ...args] = rule.op === 'mkdir' ? ['/bin/mkdir', 'A', 'B', 'C'] : ['python3', '-c', RAW_SYSCALLS_PY, 'A', 'B', 'C'];
+    const child = spawn(cmd ?? '', args, { cwd: work, env: { ...process.env, LD_PRELOAD: so, NOL_FAULT_DIR: ctl }, stdio: 'ignore' });
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
       child.once('exit', (code, signal) => {
         resolve({ code, signal });
       });
     });
     const hitFile = path.join(ctl, 'hit.r1');
-    await until(() => existsSync(hitFile) && readFileSync(hitFile, 'utf8').length > 0, 20, `mkdir was not held ${when} its 2nd call`);
+    await until(() => existsSync(hitFile) && readFileSync(hitFile, 'utf8').length > 0, 20, `${rule.op} was not held ${rule.when} its call #${String(rule.nth)}`);
     const held = readdirSync(work).sort();
     const state = readFileSync(`/proc/${String(child.pid)}/stat`, 'utf8').split(') ')[1]?.[0];
     if (state !== 'S') throw new Error(`fault injector self-check: the held process is in state ${String(state)}, not blocked (S)`);
@@ -241,12 +264,16 @@ export async function injectorSelfCheck(so: string): Promise<string> {
     return { held, after: readdirSync(work).sort(), ...end, hit: readFileSync(hitFile, 'utf8').trim() };
   };
   try {
-    const k = await run('after', 'kill');
-    if (k.held.join() !== 'A,B' || !k.hit.includes(' mkdir after 0 0 ') || !k.hit.endsWith('/B')) throw new Error(`fault injector self-check: held after the 2nd mkdir, found ${k.held.join(',')} (hit: ${k.hit})`);
-    if (k.signal !== 'SIGKILL' || k.after.join() !== 'A,B') throw new Error(`fault injector self-check: killed there, it ended ${String(k.signal ?? k.code)} with ${k.after.join(',')}`);
-    const g = await run('before', 'go');
-    if (g.held.join() !== 'A' || g.code !== 0 || g.after.join() !== 'A,B,C') throw new Error(`fault injector self-check: held before the 2nd mkdir it had ${g.held.join(',')}, then ended ${String(g.code)} with ${g.after.join(',')}`);
-    return 'fault injector self-check: held after the 2nd mkdir (A,B made, C not), SIGKILL landed there (C never made); held before it and let go, all three made';
+    for (const op of ['mkdir', 'open'] as const) {
+      const k = await run({ op, when: 'after', nth: 2, glob: '*' }, 'kill');
+      if (k.held.join() !== 'A,B' || !/ (mkdir after 0|open after \d+) 0 /.test(k.hit) || !k.hit.endsWith('/B')) throw new Error(`fault injector self-check: held after the 2nd ${op}, found ${k.held.join(',')} (hit: ${k.hit})`);
+      if (k.signal !== 'SIGKILL' || k.after.join() !== 'A,B') throw new Error(`fault injector self-check: killed after the 2nd ${op}, it ended ${String(k.signal ?? k.code)} with ${k.after.join(',')}`);
+      const g = await run({ op, when: 'before', nth: 2, glob: '*' }, 'go');
+      if (g.held.join() !== 'A' || g.code !== 0 || g.after.join() !== 'A,B,C') throw new Error(`fault injector self-check: held before the 2nd ${op} it had ${g.held.join(',')}, then ended ${String(g.code)} with ${g.after.join(',')}`);
+    }
+    const c = await run({ op: 'chmod', when: 'after', nth: 1, glob: 'A' }, 'go');
+    if (!c.hit.includes(' chmod after 0 0 ') || !c.hit.endsWith('/A') || c.code !== 0) throw new Error(`fault injector self-check: fchmodat2 through syscall(2) was not held as chmod of A (hit: ${c.hit}; ended ${String(c.signal ?? c.code)})`);
+    return 'fault injector self-check: held after the 2nd mkdir, and after the 2nd file created by openat2 through syscall(2) (A,B made, C not), SIGKILL landed there (C never made); held before either and let go, all three made; fchmodat2 through syscall(2) held as chmod';
   } finally {
     rmSync(base, { recursive: true, force: true });
   }

@@ -1,7 +1,8 @@
 /**
  * The daemon's file operations as the fault injector (fault-inject.c) sees them: which model
- * syscalls it can hold at, the glob a model path becomes on the real daemon, and the calls Nix
- * makes through raw syscall(2) that no libc interposer sees. Shared by the plan maker
+ * syscalls it can hold at, and the glob a model path becomes on the real daemon. The two calls Nix
+ * 2.34.8 makes through libc's syscall(2) wrapper (openat2 for the files restorePath creates below a
+ * directory, fchmodat2 for _deletePath's chmod) are seen there too. Shared by the plan maker
  * (from-fault-trace.ts) and the plan's reading under other variants (predict-fault-plan.ts).
  */
 import type { DaemonOp } from './plan.js';
@@ -26,6 +27,7 @@ export function hookable(syscall: string, args: readonly (string | number | bool
       // only creating opens are hooked (lock files, the files restorePath writes)
       return p && typeof args[1] === 'string' && args[1].includes('O_CREAT') ? { op: 'open', path: p } : undefined;
     case 'writeFile':
+      // open(O_CREAT), or openat2 through syscall(2) below a directory restorePath made
       return p ? { op: 'open', path: p } : undefined;
     default:
       return undefined; // reads, utimes, close: no libc entry point the injector hooks
@@ -65,21 +67,6 @@ export function globOf(path: string, names: readonly string[], outputs: readonly
   return [...head, ...rest.map(() => '*')].join('/');
 }
 
-/**
- * Daemon calls Nix 2.34.8 makes with raw syscall(2), which no libc interposer sees (measured with
- * the injector's trace on sid's binary): _deletePath's chmod (fchmodat2) and the files restorePath
- * creates in the hash-rewrite copy `<scratch>.tmp` (openat2). A fault right after one of these
- * cannot be placed; the calls are not counted either.
- */
-export function unreachable(event: string, syscall: string, args: readonly (string | number | boolean)[]): string | undefined {
-  if (event === 'deletePathStep' && syscall === 'chmod') return `deletePath's chmod of ${String(args[0])} (fchmodat2 through syscall(2))`;
-  const p = typeof args[0] === 'string' ? args[0] : '';
-  if ((syscall === 'writeFile' || syscall === 'open' || syscall === 'symlink' || syscall === 'mkdir') && /^\/nix\/store\/[^/]+\.tmp\/./.test(p)) {
-    return `restorePath's ${syscall} of ${p} in the hash-rewrite copy (openat2 through syscall(2))`;
-  }
-  return undefined;
-}
-
 /** What names a scenario's store paths: its derivations' names and the outputs other than `out` that may follow one (globOf). */
 export interface StoreNames {
   readonly names: readonly string[];
@@ -92,8 +79,6 @@ export function storeNamesOf(derivations: readonly { readonly name: string; read
 
 /** One daemon syscall of a model step, as the injector and the plans see it. */
 export type DaemonCall =
-  /** A call no libc interposer sees (`unreachable`). */
-  | { readonly kind: 'unreached'; readonly what: string; readonly shown: string }
   /** A hooked call on a path with a glob: `key` is `op glob`, what the plans count. */
   | { readonly kind: 'hooked'; readonly op: DaemonOp; readonly glob: string; readonly key: string; readonly shown: string }
   /** A hooked call on a path no glob maps. */
@@ -104,18 +89,15 @@ export type DaemonCall =
   | { readonly kind: 'quiet' };
 
 /**
- * Every syscall of a step of `event`, classified once for the three readers that walk them (the plan
+ * Every syscall of a model step, classified once for the three readers that walk them (the plan
  * maker's position, the prediction's call count and its look past a stop), so they cannot drift.
  */
 export function daemonCalls(
-  event: string,
   syscalls: readonly { readonly syscall: string; readonly args: readonly (string | number | boolean)[] }[],
   store: StoreNames,
 ): DaemonCall[] {
   return syscalls.map((c): DaemonCall => {
     const shown = `${c.syscall}(${String(c.args[0])})`;
-    const unreached = unreachable(event, c.syscall, c.args);
-    if (unreached) return { kind: 'unreached', what: unreached, shown };
     const h = hookable(c.syscall, c.args);
     if (!h) return c.syscall === 'utimes' || c.syscall === 'write' || c.syscall === 'close' ? { kind: 'untracked', shown } : { kind: 'quiet' };
     const glob = globOf(h.path, store.names, store.outputs);

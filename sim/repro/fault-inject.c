@@ -38,8 +38,16 @@
  * that fails, so the probe says no and the daemon cannot sandbox. This needs no control dir; with
  * one, each refused mount is traced as op `mount` (its target path).
  *
- * What it cannot see: calls made with raw syscall(2) or from inside libc (not through the PLT),
- * and anything a statically linked binary does. Nix 2.34.8 (Debian sid) imports every operation
+ * Two operations Nix 2.34.8 makes through libc's syscall(2) wrapper, not a named entry point, are
+ * caught there (libutil/unix/file-system-at.cc): openat2 with O_CREAT in its open_how (how
+ * RestoreSink creates each file below a directory it restores, e.g. the hash-rewrite copy
+ * `<scratch>.tmp`) is `open`, and fchmodat2 (fchmodatTryNoFollow, which _deletePath uses to make a
+ * directory writable before it empties it) is `chmod`. On a kernel without them Nix falls back to
+ * openat and to chmod("/proc/self/fd/N"): the first is hooked as it is, the second is matched on
+ * the path the fd names, so the count of a rule is the same on either kernel.
+ *
+ * What it cannot see: other raw system calls, calls from inside libc (not through the PLT), and
+ * anything a statically linked binary does. Nix 2.34.8 (Debian sid) imports every operation
  * above from libc, directly or through libstdc++ (std::filesystem::rename, create_symlink).
  *
  * Built at run time by the harness (gcc -shared -fPIC), never committed as a binary.
@@ -65,6 +73,14 @@
 
 #define PATHMAX 4096
 
+/* The numbers are the same on every Linux architecture (the generic table); older headers lack them. */
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
+
 static __thread int busy; /* our own file calls must not be intercepted */
 static char ctl[PATHMAX];
 static int no_namespaces; /* NOL_NO_NAMESPACES=1: mount(2) fails with EPERM */
@@ -76,12 +92,23 @@ __attribute__((constructor)) static void init(void) {
     no_namespaces = n && strcmp(n, "1") == 0;
 }
 
-/* Raw system calls for our own I/O: nothing here goes through the hooks. */
-static int raw_open(const char *p, int flags, int mode) { return (int)syscall(SYS_openat, AT_FDCWD, p, flags | O_CLOEXEC, mode); }
-static ssize_t raw_read(int fd, void *b, size_t n) { return syscall(SYS_read, fd, b, n); }
-static ssize_t raw_write(int fd, const void *b, size_t n) { return syscall(SYS_write, fd, b, n); }
-static void raw_close(int fd) { syscall(SYS_close, fd); }
-static pid_t tid(void) { return (pid_t)syscall(SYS_gettid); }
+/*
+ * libc's own syscall(2), for our I/O: `syscall` is hooked below, and a call to it from inside
+ * this object would reach the hook too. Nothing here goes through a hook.
+ */
+typedef long (*syscall_fn)(long, ...);
+static syscall_fn real_syscall_fn;
+static long sys(long n, long a, long b, long c, long d, long e, long f) {
+    if (!real_syscall_fn) real_syscall_fn = (syscall_fn)dlsym(RTLD_NEXT, "syscall");
+    return real_syscall_fn(n, a, b, c, d, e, f);
+}
+#define RAW(n, ...) sys_(n, __VA_ARGS__, 0, 0, 0, 0, 0, 0)
+#define sys_(n, a, b, c, d, e, f, ...) sys((long)(n), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
+static int raw_open(const char *p, int flags, int mode) { return (int)RAW(SYS_openat, AT_FDCWD, p, flags | O_CLOEXEC, mode); }
+static ssize_t raw_read(int fd, void *b, size_t n) { return RAW(SYS_read, fd, b, n); }
+static ssize_t raw_write(int fd, const void *b, size_t n) { return RAW(SYS_write, fd, b, n); }
+static void raw_close(int fd) { RAW(SYS_close, fd); }
+static pid_t tid(void) { return (pid_t)RAW(SYS_gettid, 0); }
 
 static int slurp(const char *p, char *buf, size_t n) {
     int fd = raw_open(p, O_RDONLY, 0);
@@ -100,7 +127,7 @@ static void spit(const char *p, const char *s) {
     if (fd < 0) return;
     raw_write(fd, s, strlen(s));
     raw_close(fd);
-    syscall(SYS_rename, tmp, p);
+    RAW(SYS_rename, tmp, p);
 }
 
 static void ctlpath(char *out, const char *name, const char *id) {
@@ -110,15 +137,20 @@ static void ctlpath(char *out, const char *name, const char *id) {
 /* `path` as an absolute path: relative to `dirfd` (or the cwd) when it is relative. */
 static void absolute(int dirfd, const char *path, char *out) {
     if (!path) { out[0] = 0; return; }
+    if (strncmp(path, "/proc/self/fd/", 14) == 0) {
+        /* the chmod fchmodatTryNoFollow falls back to without fchmodat2: the path the fd names */
+        ssize_t k = RAW(SYS_readlinkat, AT_FDCWD, path, out, PATHMAX - 1);
+        if (k >= 0) { out[k] = 0; return; }
+    }
     if (path[0] == '/') { snprintf(out, PATHMAX, "%s", path); return; }
     char base[PATHMAX];
     ssize_t n;
     if (dirfd == AT_FDCWD) {
-        n = syscall(SYS_getcwd, base, sizeof base) > 0 ? (ssize_t)strlen(base) : -1;
+        n = RAW(SYS_getcwd, base, sizeof base) > 0 ? (ssize_t)strlen(base) : -1;
     } else {
         char link[64];
         snprintf(link, sizeof link, "/proc/self/fd/%d", dirfd);
-        n = syscall(SYS_readlinkat, AT_FDCWD, link, base, sizeof base - 1);
+        n = RAW(SYS_readlinkat, AT_FDCWD, link, base, sizeof base - 1);
         if (n >= 0) base[n] = 0;
     }
     if (n < 0) { snprintf(out, PATHMAX, "%s", path); return; }
@@ -160,7 +192,7 @@ static void hold(const char *id, const char *op, const char *when, const char *p
         raw_read(fd, word, sizeof word - 1);
         raw_close(fd);
     }
-    if (strncmp(word, "kill", 4) == 0) syscall(SYS_kill, getpid(), SIGKILL);
+    if (strncmp(word, "kill", 4) == 0) RAW(SYS_kill, getpid(), SIGKILL);
 }
 
 /* With a file `trace` in the control dir, every hooked call is appended to it (to see what the daemon does). */
@@ -275,6 +307,30 @@ OPEN_HOOK(openat64, int d, const char *p, int flags, ...) {
     REAL(openat64, int (*)(int, const char *, int, ...));
     if (!(flags & O_CREAT)) return real_openat64(d, p, flags, m);
     AROUND("open", d, p, real_openat64(d, p, flags, m));
+}
+
+/*
+ * libc's syscall(2) wrapper: openat2 with O_CREAT and fchmodat2 are the file operations Nix makes
+ * through it (see the top). Six longs are read whatever the call: the wrapper's own convention,
+ * and harmless for the arguments a call does not have. A kernel that answers ENOSYS makes no
+ * `after` point: Nix then makes the same operation through a hooked entry point, counted there.
+ */
+struct nol_open_how { unsigned long long flags, mode, resolve; };
+long syscall(long n, ...) {
+    va_list ap;
+    va_start(ap, n);
+    long a = va_arg(ap, long), b = va_arg(ap, long), c = va_arg(ap, long), d = va_arg(ap, long), e = va_arg(ap, long), f = va_arg(ap, long);
+    va_end(ap);
+    const char *op = NULL;
+    if (n == SYS_openat2 && c && (((const struct nol_open_how *)c)->flags & O_CREAT)) op = "open";
+    if (n == SYS_fchmodat2) op = "chmod";
+    if (!op) return sys(n, a, b, c, d, e, f);
+    point(op, "before", (int)a, (const char *)b, 0, 0);
+    long r = sys(n, a, b, c, d, e, f);
+    int err = errno;
+    if (!(r < 0 && err == ENOSYS)) point(op, "after", (int)a, (const char *)b, (int)r, r < 0 ? err : 0);
+    errno = err;
+    return r;
 }
 
 int poll(struct pollfd *fds, nfds_t n, int timeout) {

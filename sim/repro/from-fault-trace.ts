@@ -105,8 +105,7 @@ function positionAfter(t: BuildTrack, step: TraceStep, names: StoreNames): strin
     delete t.stale;
     return undefined;
   }
-  for (const c of daemonCalls(step.event.type, step.syscalls, names)) {
-    if (c.kind === 'unreached') t.stale = c.what;
+  for (const c of daemonCalls(step.syscalls, names)) {
     if (c.kind === 'untracked') t.stale = c.shown;
     if (c.kind === 'unmapped') return `the daemon's ${c.op} on ${c.path} has no glob the injector can match`;
     if (c.kind !== 'hooked') continue;
@@ -278,7 +277,7 @@ function partWays(trace: readonly TraceStep[], plan: readonly TraceStep[], names
   const p = plan[i];
   if (!t || !p) return `the runs part after model step ${String(i)}: ${t ? `the trace goes on with ${t.event.type}(${t.event.actor})` : `the plan's run goes on with ${p ? `${p.event.type}(${p.event.actor})` : 'nothing'}`}`;
   const actor = p.event.actor;
-  const silent = (st: TraceStep): boolean => st.event.actor === actor && daemonCalls(st.event.type, st.syscalls, names).every((c) => c.kind === 'quiet');
+  const silent = (st: TraceStep): boolean => st.event.actor === actor && daemonCalls(st.syscalls, names).every((c) => c.kind === 'quiet');
   let j = i;
   while (j < trace.length && trace[j]?.event.type !== p.event.type && silent(trace[j] as TraceStep)) j++;
   const landed = trace[j];

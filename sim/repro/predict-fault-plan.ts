@@ -112,7 +112,7 @@ class Driver {
     const st = this.doEvent(e);
     const t = this.attempts.get(actor);
     if (t && e.type === 'builderAction') t.builderActions++;
-    if (t) for (const c of daemonCalls(e.type, st.syscalls, this.names)) if (c.kind === 'hooked') t.calls.push(c.key);
+    if (t) for (const c of daemonCalls(st.syscalls, this.names)) if (c.kind === 'hooked') t.calls.push(c.key);
     return st;
   }
 
@@ -299,7 +299,7 @@ function describe(stop: Stop): string {
 function restOfStep(st: TraceStep, key: string, nthHere: number, names: StoreNames): string | undefined {
   let seen = 0;
   let after = false;
-  for (const c of daemonCalls(st.event.type, st.syscalls, names)) {
+  for (const c of daemonCalls(st.syscalls, names)) {
     if (after) {
       if (c.kind !== 'quiet') return c.shown;
     } else if (c.kind === 'hooked' && c.key === key && ++seen === nthHere) after = true;
