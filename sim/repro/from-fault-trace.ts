@@ -10,7 +10,9 @@
  * path glob made from the trace's path (store hashes and build-dir numbers as `*`, derivation
  * names with the run's nonce) and its count among the same operations on the same glob in that
  * build so far. An interrupt lands at the daemon's next checkInterrupt() after that call, which
- * is where the model says it lands if the model has the check points right.
+ * is where the model says it lands if the model has the check points right. A fault the model
+ * lands after steps with no call to hold at (a database write) is held *before* the call the
+ * build would make next instead, when a model step begins with that call.
  *
  * A schedule the harness cannot hold deterministically is refused with the reason, never
  * skipped: see {@link NotRealisable}. So is a plan that, run on the model the way the harness
@@ -200,7 +202,22 @@ export function planFromFaultTrace(trace: Trace, name: string, alsoFor: readonly
   }
   const scenario = world.ctx.scenario;
 
-  const sched = schedule(scenario, steps);
+  const names = storeNamesOf(scenario.derivations);
+  const onLinux = wanted.filter((x) => (violatedOnLinux as readonly string[]).includes(x));
+  const expectOf = (gates: readonly Gate[]): Observation => observationOf({ world, steps }, scenario, gates);
+  let sched = schedule(scenario, steps);
+  let reproduces = sched.ok ? notTheCounterexample(scenario, sched.value, v.variant, expectOf(sched.value.gates), steps, onLinux, names) : undefined;
+  if (!sched.ok || reproduces !== undefined) {
+    // a fault after steps in which the daemon makes no call to hold at (a database write, or a
+    // write the injector does not see): held before the call it makes next instead, the fault
+    // lands after them (the plan is checked the same way)
+    const before = nextCalls(scenario, v.variant, steps, names);
+    const alt = before.size > 0 ? schedule(scenario, steps, before) : undefined;
+    if (alt?.ok && notTheCounterexample(scenario, alt.value, v.variant, expectOf(alt.value.gates), steps, onLinux, names) === undefined) {
+      sched = alt;
+      reproduces = undefined;
+    }
+  }
   if (!sched.ok) return no(sched.error);
   // the injector matches the daemon's own paths, which in a diverted store lie under its root, not /nix/store
   const atDaemon = sched.value.steps.some((x) => (x.kind === 'build' && x.daemonAt !== undefined) || (x.kind === 'resume' && x.then?.daemonAt !== undefined));
@@ -211,11 +228,9 @@ export function planFromFaultTrace(trace: Trace, name: string, alsoFor: readonly
     if (!program.ok) return no(program.error);
     derivations.push({ id: d.id, kind: d.kind, name: d.name, program: program.value, ...(d.noChroot === true ? { noChroot: true as const } : {}), ...((d.outputs?.length ?? 1) > 1 ? { outputs: d.outputs } : {}) });
   }
-  const expect: Record<string, Observation> = { [trace.variant]: observationOf({ world, steps }, scenario, sched.value.gates) };
   // the plan as the harness runs it must be the counterexample: its own prediction, the trace's observation and violation
-  const onLinux = wanted.filter((x) => (violatedOnLinux as readonly string[]).includes(x));
-  const reproduces = notTheCounterexample(scenario, sched.value, v.variant, expect[trace.variant], steps, onLinux, storeNamesOf(scenario.derivations));
   if (reproduces !== undefined) return no(reproduces);
+  const expect: Record<string, Observation> = { [trace.variant]: expectOf(sched.value.gates) };
   const unpredictable = otherVariants(scenario, sched.value, trace.variant, expect, alsoFor);
   return {
     realisable: true,
@@ -306,8 +321,49 @@ function otherVariants(scenario: Scenario, sched: { steps: PlanStep[]; gates: Ga
   return out;
 }
 
-/** The plan's steps: each actor in the order the events run them, builds held where another actor cuts in. */
-function schedule(s: Scenario, steps: readonly TraceStep[]): Converted<{ steps: PlanStep[]; gates: Gate[] }> {
+/** What ends or cuts short an attempt rather than taking it on (a scripted one may be enabled where the build goes on). */
+const FAULT_EVENTS: ReadonlySet<ModelEvent['type']> = new Set(['crash', 'interrupt', 'builderFailure', 'timeout', 'cancel']);
+
+/** The daemon call a build would make next, by op and glob. */
+interface NextCall {
+  readonly op: DaemonOp;
+  readonly glob: string;
+  readonly key: string;
+}
+
+/**
+ * For each crash or interrupt in `steps`, the daemon call its build would have made next had the
+ * fault not come: the same events replayed, then that build alone, until a model step whose first
+ * call the injector sees. A builder command, a call it cannot hold before, or an end or a wait
+ * first: no such call (the fault keeps its place after the last call).
+ */
+function nextCalls(s: Scenario, variant: Variant, steps: readonly TraceStep[], names: StoreNames): Map<number, NextCall> {
+  const out = new Map<number, NextCall>();
+  steps.forEach((st, i) => {
+    if (st.event.type !== 'crash' && st.event.type !== 'interrupt') return;
+    const r = replayEvents(s, variant, steps.slice(0, i).map((x) => x.event));
+    if (r.divergedAt) return;
+    const w = r.world;
+    const actor = st.event.actor;
+    for (let k = 0; k < 200; k++) {
+      const e = enabledEvents(w.ctx, w.state).find((x) => x.actor === actor && !FAULT_EVENTS.has(x.type));
+      if (!e || e.type === 'builderAction' || e.type === 'orphanAction') return;
+      const a = apply(w, e);
+      if (!a.ok) return;
+      const first = daemonCalls(a.step.syscalls, names).find((c) => c.kind !== 'quiet');
+      if (first === undefined) continue;
+      if (first.kind === 'hooked') out.set(i, { op: first.op, glob: first.glob, key: first.key });
+      return;
+    }
+  });
+  return out;
+}
+
+/**
+ * The plan's steps: each actor in the order the events run them, builds held where another actor
+ * cuts in. A fault at a step index in `before` is held before that call rather than after the last one.
+ */
+function schedule(s: Scenario, steps: readonly TraceStep[], before: ReadonlyMap<number, NextCall> = new Map()): Converted<{ steps: PlanStep[]; gates: Gate[] }> {
   const names = storeNamesOf(s.derivations);
   const out: PlanStep[] = [];
   const gates: Gate[] = [];
@@ -351,11 +407,23 @@ function schedule(s: Scenario, steps: readonly TraceStep[]): Converted<{ steps: 
     t.held = p.kind;
     return undefined;
   };
-  const fault = (t: BuildTrack, kind: 'interrupt' | 'crash' | 'builderFailure'): string | undefined => {
+  const fault = (t: BuildTrack, kind: 'interrupt' | 'crash' | 'builderFailure', next: NextCall | undefined): string | undefined => {
     if (t.faulted) return `${t.id} has a second fault`;
     const between = betweenOutputs(t, kind);
     if (between !== undefined) return between;
     t.faulted = true;
+    if (next !== undefined && kind !== 'builderFailure' && (t.held === undefined || (t.resumeIndex !== undefined && t.sinceResume > 0))) {
+      const counted = t.held === undefined ? t.calls : t.calls.slice(t.callsAtResume ?? 0);
+      const point = { op: next.op, when: 'before' as const, nth: counted.filter((c) => c === next.key).length + 1, glob: next.glob };
+      if (t.held === undefined) {
+        amend(t, { daemonAt: { ...point, action: kind } });
+        return undefined;
+      }
+      const r = out[t.resumeIndex ?? -1];
+      if (r?.kind !== 'resume') return 'unreachable: no resume step';
+      out[t.resumeIndex ?? -1] = { ...r, then: { daemonAt: point, fault: kind } };
+      return undefined;
+    }
     if (t.held !== undefined) {
       if (t.held === 'lock') return `${t.id} is faulted while it waits for a lock`;
       if (t.resumeIndex === undefined) return `${t.id} is faulted while it is held`;
@@ -426,7 +494,7 @@ function schedule(s: Scenario, steps: readonly TraceStep[]): Converted<{ steps: 
       // a timeout is placed by validate:real's plans (build.timeoutAt), not held at a daemon operation here
       if (e.type === 'timeout') return { ok: false, error: `${a.id} times out: fault plans place interrupts, crashes and builder failures only` };
       if (e.type === 'interrupt' || e.type === 'crash' || e.type === 'builderFailure') {
-        const err = fault(t, e.type);
+        const err = fault(t, e.type, before.get(i));
         if (err) return { ok: false, error: err };
         continue;
       }

@@ -9,7 +9,9 @@
  * The harness's rules, as this file reads them:
  * - a `build` step starts the attempt and runs only it until its stop point (a builder gate: the
  *   builder has run that many commands; a daemon call: the nth hookable call on that glob since
- *   the step armed the rule), then lands the action there. Without a stop it runs to its end.
+ *   the step armed the rule, by the daemon only, for builders run without the injector), then
+ *   lands the action there. A point held *before* its call stops before the model step that makes
+ *   it, which must make it first. Without a stop it runs to its end.
  * - an interrupt lands at the daemon's next check point after the point (checkInterrupt), a crash
  *   right there (SIGKILL of the held worker), a builder failure at the gate.
  * - `resume` lets a held attempt go on; `then` arms a second point counted from the resume.
@@ -26,7 +28,7 @@
  * runs or any other variant's prediction is trusted.
  */
 import type { ActorSpec, ModelEvent, Scenario, TraceStep, Variant } from '../../model/nix/index.js';
-import { apply, enabledEvents, initialWorld } from '../../model/nix/index.js';
+import { apply, enabledEvents, initialWorld, restoreWorld, snapshotWorld } from '../../model/nix/index.js';
 import type { World } from '../../model/nix/index.js';
 import { freeScenario } from '../../model/verify/index.js';
 import type { Gate } from './from-trace.js';
@@ -112,7 +114,8 @@ class Driver {
     const st = this.doEvent(e);
     const t = this.attempts.get(actor);
     if (t && e.type === 'builderAction') t.builderActions++;
-    if (t) for (const c of daemonCalls(st.syscalls, this.names)) if (c.kind === 'hooked') t.calls.push(c.key);
+    // a builder's own calls are not the daemon's: builders run without the injector (plan maker: positionAfter)
+    else if (t) for (const c of daemonCalls(st.syscalls, this.names)) if (c.kind === 'hooked') t.calls.push(c.key);
     return st;
   }
 
@@ -158,6 +161,7 @@ class Driver {
       }
       if (this.done(actor)) return false;
       const before = t.calls.length;
+      const snap = stop.kind === 'daemon' && stop.point.when === 'before' ? snapshotWorld(this.world) : undefined;
       const st = this.advance(actor);
       if (!st) refuse(`${actor} would wait (for a lock or a held build) before it reaches ${describe(stop)}`);
       if (stop.kind !== 'daemon') continue;
@@ -165,6 +169,17 @@ class Driver {
       const n = t.calls.filter((c) => c === key).length;
       if (n < stop.point.nth) continue;
       const firstAt = t.calls.slice(0, before).filter((c) => c === key).length;
+      if (snap) {
+        // held before the call: the model step that makes it must not have begun, so it makes it first
+        const first = daemonCalls(st.syscalls, this.names).find((c) => c.kind !== 'quiet');
+        if (stop.point.nth - firstAt !== 1 || first?.kind !== 'hooked' || first.key !== key) {
+          refuse(`${actor} is held before ${describe(stop)}, which is not the first call of its model step (${first?.shown ?? 'nothing'} comes first): the model cannot stop there`);
+        }
+        restoreWorld(this.world, snap);
+        this.steps.pop();
+        t.calls.length = before;
+        return true;
+      }
       if (!midStepOk) {
         const rest = restOfStep(st, key, stop.point.nth - firstAt, this.names);
         if (rest) refuse(`${actor} is held at ${describe(stop)}, which is not the last call of its model step (${rest} follows in the same step): the model cannot stop there`);
@@ -203,7 +218,6 @@ class Driver {
     if (step.holdAt !== undefined) return { stop: gate(step.holdAt), action: 'hold' };
     if (step.daemonAt) {
       const { action, ...point } = step.daemonAt;
-      if (point.when !== 'after') refuse(`a daemon point held ${point.when} its call: the plans hold after one`);
       return { stop: { kind: 'daemon', point }, action };
     }
     return undefined;
@@ -292,7 +306,7 @@ class Driver {
 }
 
 function describe(stop: Stop): string {
-  return stop.kind === 'gate' ? `its builder's gate ${gateName(stop.before)}` : `the daemon's call ${stop.point.op} #${String(stop.point.nth)} on ${stop.point.glob}`;
+  return stop.kind === 'gate' ? `its builder's gate ${gateName(stop.before)}` : `the daemon's call ${stop.point.op} #${String(stop.point.nth)} on ${stop.point.glob}${stop.point.when === 'before' ? ' (before it)' : ''}`;
 }
 
 /** What the daemon does after the nth `key` call in this step, if anything the injector sees or the plans track. */

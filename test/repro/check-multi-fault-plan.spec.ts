@@ -6,11 +6,11 @@
  * written down.
  */
 import { describe, expect, it } from 'vitest';
-import type { Scenario } from '../../model/nix/index.js';
+import type { Scenario, TraceStep } from '../../model/nix/index.js';
 import { cellsOf } from '../../scripts/lib/fault-plans.js';
-import { globOf, storeNamesOf } from '../../sim/repro/daemon-calls.js';
+import { daemonCalls, globOf, storeNamesOf } from '../../sim/repro/daemon-calls.js';
 import { notTheCounterexample, planFromFaultTrace } from '../../sim/repro/from-fault-trace.js';
-import type { PlanStep, ReproPlan } from '../../sim/repro/plan.js';
+import type { DaemonOp, PlanStep, ReproPlan } from '../../sim/repro/plan.js';
 import { predictFaultPlan } from '../../sim/repro/predict-fault-plan.js';
 import { derivationSpec, renderScript } from '../../sim/repro/render.js';
 import type { Trace } from '../../sim/trace.js';
@@ -72,17 +72,22 @@ describe('fault plans with a nix-build --check step (check-concurrent-gc)', () =
     expect(cells[1]?.sameAs).toBe(cells[0]?.plan?.scenario);
   });
 
-  it('crash: refused, the model crashes a1 after its database registration, where the daemon makes no call to hold at', () => {
+  it('crash: the model crashes a1 right after its database registration; the plan holds the worker before the call it makes next', () => {
     const t = traces.crash;
     const crashAt = t.events.findIndex((e) => e.type === 'crash');
     // the trace itself: a1 crashes right after "registered ... valid", a step with no syscall
     expect(t.states[crashAt - 1]?.note).toMatch(/^registered \S+ valid$/);
     expect(t.states[crashAt - 1]?.syscalls).toEqual([]);
-    const r = planFromFaultTrace(t, 'x');
-    expect(r.realisable).toBe(false);
-    if (!r.realisable) {
-      expect(r.why).toMatch(/^the plan does not reproduce the trace: a1's crash lands after .*registerOutputs: registered \S+ valid, where the daemon makes no file operation the injector can hold at/);
-    }
+    const p = planOf(t);
+    // after its last call (canonicalisation) the crash would land before the registration: the
+    // plan holds a1 before its next one, the chmod that starts removing its build dir
+    expect(buildStep(p, 'a1')?.daemonAt).toEqual({ op: 'chmod', when: 'before', nth: 1, glob: '/nix/var/nix/builds/nix-*', action: 'crash' });
+    const up = p.expect['upstream'];
+    expect(up?.attempts['a1']).toMatchObject({ outcome: 'failed', buildDirKept: true });
+    // a1's output was registered: the --check runs, the GC deletes its hash-rewrite path, the check fails
+    expect(up?.attempts['c1']?.outcome).toBe('failed');
+    expect(up?.attempts['c1']?.actions.at(-1)).toMatchObject({ ok: false, errno: 'ENOENT' });
+    expect(up?.commands['gc']?.removed).toBe(true);
   });
 });
 
@@ -155,7 +160,7 @@ describe('fault plans of a multi-output floating CA derivation (multi-output-ca-
 });
 
 describe('the plan maker runs each plan on the model as the harness would, and makes it only if that is the counterexample', () => {
-  it('makes every plan of these traces but the one whose crash it cannot place', () => {
+  it('makes every plan of these traces', () => {
     const traces = [
       ...FAULTS.map((f) => exploredTrace('check-concurrent-gc', 'InProgressOutputSafe', f)),
       ...FAULTS.map((f) => exploredTrace('multi-output-ca-interrupted', 'NoWedge', f)),
@@ -165,7 +170,7 @@ describe('the plan maker runs each plan on the model as the harness would, and m
       const r = planFromFaultTrace(t, 'x');
       return r.realisable ? [] : [`${t.scenario.name} ${t.search.faults.join()}`];
     });
-    expect(refused).toEqual(['check-concurrent-gc crash']);
+    expect(refused).toEqual([]);
   });
 
   // concurrent-gc on Linux: a1 held at its gate before its 2nd command while `nix store gc` runs
@@ -200,6 +205,50 @@ describe('the plan maker runs each plan on the model as the harness would, and m
     const p = predicted(held);
     const before: PlanStep[] = [held[1] as PlanStep, { kind: 'build', attempt: 'a1', drv: 'godyn' }];
     expect(notTheCounterexample(spec, { steps: before, gates: [] }, upstream, p.observation, p.steps, ['InProgressOutputSafe'], names)).toMatch(/^the plan does not reproduce the trace: at model step 1 the trace has start\(a1\) \(.*\) where the plan's run has gcStep\(gc\)/);
+  });
+
+  it('holds a worker before a call only where a model step begins with it', () => {
+    // the calls a1 makes, step by step, in the plain run: a point before the first call of a step
+    // is predicted there, one before a later call of the same step is refused
+    const plain = predicted([{ kind: 'build', attempt: 'a1', drv: 'godyn' }], []);
+    const seen = new Map<string, number>();
+    let first: { key: string; nth: number } | undefined;
+    let later: { key: string; nth: number } | undefined;
+    for (const st of plain.steps) {
+      if (st.event.actor !== 'a1' || st.event.type === 'builderAction') continue;
+      const calls = daemonCalls(st.syscalls, names).flatMap((c) => (c.kind === 'hooked' ? [c.key] : []));
+      calls.forEach((key, j) => {
+        const nth = (seen.get(key) ?? 0) + 1;
+        seen.set(key, nth);
+        if (j === 0 && first === undefined && daemonCalls(st.syscalls, names).find((c) => c.kind !== 'quiet')?.kind === 'hooked') first = { key, nth };
+        if (j > 0 && later === undefined && !calls.slice(0, j).includes(key)) later = { key, nth };
+      });
+    }
+    if (!first || !later) throw new Error('the plain run has no step with two calls');
+    const at = (x: { key: string; nth: number }): PlanStep[] => {
+      const [op, glob] = x.key.split(' ') as [DaemonOp, string];
+      return [{ kind: 'build', attempt: 'a1', drv: 'godyn', daemonAt: { op, when: 'before', nth: x.nth, glob, action: 'crash' } }];
+    };
+    const ok = predictFaultPlan(spec, at(first), [], upstream);
+    expect(ok.ok).toBe(true);
+    // crashed before that step: the run is the plain one up to it, and the step itself never ran
+    if (ok.ok) expect(ok.steps.at(-1)?.event.type).toBe('crash');
+    const refused = predictFaultPlan(spec, at(later), [], upstream);
+    expect(refused).toMatchObject({ ok: false, why: expect.stringMatching(/^a1 is held before the daemon's call .* \(before it\), which is not the first call of its model step \(.* comes first\): the model cannot stop there$/) as unknown });
+  });
+
+  it("counts only the daemon's calls: a builder's mkdir of $out (the builder runs without the injector) does not meet a rule", () => {
+    const plain = predicted([{ kind: 'build', attempt: 'a1', drv: 'godyn' }], []);
+    const key = (st: TraceStep): string[] => daemonCalls(st.syscalls, names).flatMap((c) => (c.kind === 'hooked' && c.op === 'mkdir' ? [c.key] : []));
+    const byBuilder = plain.steps.filter((st) => st.event.actor === 'a1' && st.event.type === 'builderAction').flatMap(key);
+    const byDaemon = new Set(plain.steps.filter((st) => st.event.actor === 'a1' && st.event.type !== 'builderAction').flatMap(key));
+    const only = byBuilder.find((k) => !byDaemon.has(k));
+    if (only === undefined) throw new Error("the builder makes no mkdir the daemon does not make too");
+    const [op, glob] = only.split(' ') as [DaemonOp, string];
+    const p = predicted([{ kind: 'build', attempt: 'a1', drv: 'godyn', daemonAt: { op, when: 'after', nth: 1, glob, action: 'crash' } }], []);
+    // the rule never fires: the attempt runs as it does without one
+    expect(p.observation).toEqual(plain.observation);
+    expect(p.steps.some((st) => st.event.type === 'crash')).toBe(false);
   });
 
   it('refuses a plan the model cannot run as the harness would, with the reason', () => {
