@@ -217,7 +217,9 @@ async function until(cond: () => boolean, sec: number, what: string): Promise<vo
  * read-only as _deletePath's fchmodatTryNoFollow does (fchmodat2, the same way).
  */
 const RAW_SYSCALLS_PY = [
-  'import ctypes, os, sys',
+  'import ctypes, os, signal, sys',
+  // as a Nix worker does (ReceiveInterrupts): SIGUSR1 is caught, to cut blocking calls short with EINTR
+  'signal.signal(signal.SIGUSR1, lambda *a: None)',
   'libc = ctypes.CDLL(None, use_errno=True)',
   'libc.syscall.restype = ctypes.c_long',
   'class How(ctypes.Structure):',
@@ -232,11 +234,35 @@ const RAW_SYSCALLS_PY = [
 ].join('\n');
 
 /**
+ * Sends a held process SIGUSR1, waits until it is delivered, and gives the process a second to
+ * go on (make a file, or exit), which a held one must not: EINTR from the fifo it waits on must not
+ * release it. Only a process that is not held can fail this, so the second is no timing assumption
+ * a held one depends on.
+ */
+async function signalled(pid: number, exited: Promise<unknown>, work: string): Promise<void> {
+  process.kill(pid, 'SIGUSR1');
+  const pending = (): boolean => {
+    const st = readFileSync(`/proc/${String(pid)}/status`, 'utf8');
+    return /^(SigPnd|ShdPnd):\s*0*[1-9a-f]/m.test(st);
+  };
+  const before = readdirSync(work).sort().join();
+  await until(() => !pending(), 10, 'SIGUSR1 was not delivered to the held process');
+  let ended = false;
+  void exited.then(() => (ended = true));
+  for (let t = 0; t < 1000; t += 20) {
+    if (ended || readdirSync(work).sort().join() !== before) throw new Error('fault injector self-check: a held process that caught SIGUSR1 went on (EINTR released it)');
+    await pause(20);
+  }
+}
+
+/**
  * Checks the injector on this machine before anything relies on it: one process (`mkdir A B C`,
  * three mkdir() calls) held after its 2nd mkdir really is held there (A and B exist, C does not,
  * the process is alive and blocked) and, killed there, ends by SIGKILL with C never made; held
  * before its 2nd mkdir and let go, it makes B and C. The same for files created with openat2
- * through syscall(2), and a fchmodat2 made so is held as `chmod`. Throws, naming what did not happen.
+ * through syscall(2), by a process that catches SIGUSR1 and gets one while it is held (as an
+ * interrupted Nix worker does): it stays held. A fchmodat2 made so is held as `chmod`. Throws,
+ * naming what did not happen.
  */
 export async function injectorSelfCheck(so: string): Promise<string> {
   const base = mkdtempSync(path.join(tmpdir(), 'nol-inject-check-'));
@@ -256,6 +282,7 @@ export async function injectorSelfCheck(so: string): Promise<string> {
     });
     const hitFile = path.join(ctl, 'hit.r1');
     await until(() => existsSync(hitFile) && readFileSync(hitFile, 'utf8').length > 0, 20, `${rule.op} was not held ${rule.when} its call #${String(rule.nth)}`);
+    if (cmd === 'python3') await signalled(child.pid ?? 0, exited, work);
     const held = readdirSync(work).sort();
     const state = readFileSync(`/proc/${String(child.pid)}/stat`, 'utf8').split(') ')[1]?.[0];
     if (state !== 'S') throw new Error(`fault injector self-check: the held process is in state ${String(state)}, not blocked (S)`);

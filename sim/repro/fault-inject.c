@@ -186,10 +186,17 @@ static void hold(const char *id, const char *op, const char *when, const char *p
     ctlpath(p, "hit.", id);
     spit(p, line);
     ctlpath(p, "release.", id);
-    int fd = raw_open(p, O_RDONLY, 0); /* a fifo: blocks until the harness opens it for writing */
+    /*
+     * A fifo: blocks until the harness opens it for writing. Through EINTR too: an interrupted
+     * Nix worker's thread gets SIGUSR1 (ReceiveInterrupts, libutil/unix/signals-impl.hh) to cut
+     * its blocking calls short, and a held worker must stay where it is until the harness says.
+     */
+    int fd;
+    do fd = raw_open(p, O_RDONLY, 0); while (fd < 0 && errno == EINTR);
     char word[16] = {0};
     if (fd >= 0) {
-        raw_read(fd, word, sizeof word - 1);
+        ssize_t n;
+        do n = raw_read(fd, word, sizeof word - 1); while (n < 0 && errno == EINTR);
         raw_close(fd);
     }
     if (strncmp(word, "kill", 4) == 0) RAW(SYS_kill, getpid(), SIGKILL);
