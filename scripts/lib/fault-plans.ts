@@ -17,7 +17,7 @@ import type { Scenario } from '../../model/nix/index.js';
 import { parseVariant } from '../../model/nix/index.js';
 import { checkPath } from '../../model/verify/index.js';
 import { firstOfEach } from '../../sim/replay.js';
-import { interruptDuringRegistration } from '../../sim/scenarios/builtin.js';
+import { interruptDuringRegistration, multiOutputCaInterrupted } from '../../sim/scenarios/builtin.js';
 import { buildTrace, traceScenario, type Trace } from '../../sim/trace.js';
 import type { Log } from './real-daemon.js';
 
@@ -154,13 +154,18 @@ export function notRunnable(dir: string, variant: string): NotRun[] {
 
 /**
  * Every point of registration, interrupted and crashed: the scripted run of
- * interrupt-during-registration with its fault moved to before the k-th registerOutputs step, for
- * every k at which it still fires (the exploration's shortest traces land a fault at one point
- * each; this walks the whole of registerOutputs, the `.tmp` copy of the hash rewrite included).
+ * interrupt-during-registration (one output) and of multi-output-ca-interrupted (two floating CA
+ * outputs, `dev` registered valid inside the loop before `out`) with a1's fault moved to before the
+ * k-th registerOutputs step, for every k at which it still fires (the exploration's shortest
+ * traces land a fault at one point each; this walks the whole of registerOutputs, the `.tmp` copy
+ * of the hash rewrite and the gap between two outputs' registration included).
  */
 export function registrationSweep(): { name: string; trace: Trace }[] {
+  return [...sweepOf(interruptDuringRegistration, 'registration'), ...sweepOf(multiOutputCaInterrupted, 'multi-output-registration')];
+}
+
+function sweepOf(base: Scenario, label: string): { name: string; trace: Trace }[] {
   const out: { name: string; trace: Trace }[] = [];
-  const base = interruptDuringRegistration;
   const v = parseVariant('upstream');
   if (!v.ok) throw new Error('unreachable');
   const steps = checkPath({ ...base, actors: base.actors.map((a) => (a.kind === 'build' ? { id: a.id, kind: a.kind, drv: a.drv, ...(a.after ? { after: a.after } : {}) } : a)) }, { variant: v.variant }).steps;
@@ -179,9 +184,9 @@ export function registrationSweep(): { name: string; trace: Trace }[] {
       if (!p.steps.some((st) => st.event.type === kind) || seen.has(key)) continue;
       seen.add(key);
       out.push({
-        name: `sweep.registration.${kind}.${String(nth).padStart(2, '0')}`,
+        name: `sweep.${label}.${kind}.${String(nth).padStart(2, '0')}`,
         trace: buildTrace({
-          scenario: traceScenario(spec, { kind: 'file', file: '(validate:faults registration sweep)' }),
+          scenario: traceScenario(spec, { kind: 'file', file: `(validate:faults ${label} sweep)` }),
           variant: 'upstream',
           search: { mode: 'scripted', faults: [], maxFaults: 0 },
           foundBy: `scripted run, ${kind} before registerOutputs step ${String(nth)}`,

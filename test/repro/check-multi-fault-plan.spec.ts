@@ -141,10 +141,21 @@ describe('fault plans of a multi-output floating CA derivation (multi-output-ca-
     expect(a1?.otherOutputFiles).toEqual({ dev: { 'include/': '', 'include/lib.h': 'header' } });
   });
 
-  it("refuses the scripted run: its interrupt lands between dev's registration and out's, which the harness cannot observe", () => {
-    const r = planFromFaultTrace(scriptedTrace(builtin('multi-output-ca-interrupted')), 'x');
-    expect(r.realisable).toBe(false);
-    if (!r.realisable) expect(r.why).toMatch(/^a1's interrupt lands inside registerOutputs between two outputs' registration \(dev registered valid, the others not\)/);
+  it("the scripted run: its interrupt lands between dev's registration and out's, held after the unlink of dev's lock", () => {
+    const t = scriptedTrace(builtin('multi-output-ca-interrupted'));
+    const at = t.events.findIndex((e) => e.type === 'interrupt');
+    // the trace: dev registered valid inside the loop, out not yet, when the interrupt comes
+    const before = t.states.slice(0, at).map((st) => st.note);
+    expect(before.some((n) => /registered \S+-lib-dev valid \(output 'dev', content-addressed: right away\)/.test(n))).toBe(true);
+    expect(before.some((n) => /registered \S+ valid$/.test(n))).toBe(false);
+    const p = planOf(t);
+    // dev's final-path lock goes (~PathLocks) after its registration: the daemon's last call before out's turn
+    expect(buildStep(p, 'a1')?.daemonAt).toEqual({ op: 'unlink', when: 'after', nth: 1, glob: '/nix/store/*-lib@N@-dev.lock', action: 'interrupt' });
+    const up = p.expect['upstream'];
+    expect(up?.attempts['a1']?.outcome).toBe('interrupted');
+    // out's scratch path stays as a1's user left it: the retry as nixbld2 is refused it
+    expect(up?.attempts['a2']).toMatchObject({ buildUser: 'nixbld2', outcome: 'failed' });
+    expect(up?.paths['info']).toEqual({ exists: true, valid: false });
   });
 
   it("refuses a command naming a floating CA derivation's other output: the harness names it only from an input-addressed .drv", () => {
