@@ -248,7 +248,7 @@ export function notTheCounterexample(
   if (!self.ok) return `the plan, run on the model as the harness runs it, cannot be predicted: ${self.why}`;
   if (JSON.stringify(self.observation) !== JSON.stringify(expected)) return `the plan does not reproduce the trace: ${partWays(traceSteps, self.steps, names)}`;
   const events = self.steps.map((st) => st.event);
-  const faults = { kinds: ['interrupt', 'crash', 'builderFailure'] as const, max: Number.MAX_SAFE_INTEGER };
+  const faults = { kinds: ['interrupt', 'crash', 'builderFailure', 'timeout'] as const, max: Number.MAX_SAFE_INTEGER };
   const checked = checkPath(drivable(scenario), { variant, events, freeFaults: faults });
   if (checked.divergedAt) return `the plan's own run does not replay on the model: event ${String(checked.divergedAt.index + 1)}: ${checked.divergedAt.reason}`;
   const violated = new Set<string>(checked.violations.map((x) => x.invariant));
@@ -297,6 +297,11 @@ function otherVariants(scenario: Scenario, sched: { steps: PlanStep[]; gates: Ga
     else out[name] = p.why;
   }
   return out;
+}
+
+/** The number of commands of `drv`'s builder. */
+function programLength(s: Scenario, drv: string): number {
+  return s.derivations.find((d) => d.id === drv)?.program.length ?? 0;
 }
 
 /** What ends or cuts short an attempt rather than taking it on (a scripted one may be enabled where the build goes on). */
@@ -436,6 +441,18 @@ function schedule(s: Scenario, steps: readonly TraceStep[], before: ReadonlyMap<
     return undefined;
   };
 
+  /** A build timeout kills the builder while it waits at a gate: the harness's `timeout` mode (nobody lets it go). */
+  const timedOut = (t: BuildTrack): string | undefined => {
+    if (t.faulted) return `${t.id} has a second fault`;
+    t.faulted = true;
+    if (t.held !== undefined) return `${t.id} times out while it is held: the harness places a build timeout on an attempt's first stop`;
+    const p = t.pos;
+    if (p?.kind !== 'gate' || p.before >= programLength(s, t.drv)) return `${t.id} times out where no builder waits at a gate (${p ? `after the daemon's ${p.kind === 'daemon' ? p.op : 'builder exit'}` : 'before its builder ran'}): the harness places a build timeout at a gate`;
+    if (!gates.some((g) => g.actor === t.id && g.before === p.before)) gates.push({ actor: t.id, drv: t.drv, before: p.before, timeout: true });
+    amend(t, { timeoutAt: gateName(p.before) });
+    return undefined;
+  };
+
   for (const [i, st] of steps.entries()) {
     const e: ModelEvent = st.event;
     const a = spec(e.actor);
@@ -465,8 +482,11 @@ function schedule(s: Scenario, steps: readonly TraceStep[], before: ReadonlyMap<
         t.sinceResume++;
       }
       current = a.id;
-      // a timeout is placed by validate:real's plans (build.timeoutAt), not held at a daemon operation here
-      if (e.type === 'timeout') return { ok: false, error: `${a.id} times out: fault plans place interrupts, crashes and builder failures only` };
+      if (e.type === 'timeout') {
+        const err = timedOut(t);
+        if (err) return { ok: false, error: err };
+        continue;
+      }
       if (e.type === 'interrupt' || e.type === 'crash' || e.type === 'builderFailure') {
         const err = fault(t, e.type, before.get(i));
         if (err) return { ok: false, error: err };

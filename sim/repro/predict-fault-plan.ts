@@ -39,8 +39,8 @@ import type { DaemonPoint, Observation, PlanStep } from './plan.js';
 
 export type Prediction = { readonly ok: true; readonly observation: Observation; readonly steps: readonly TraceStep[] } | { readonly ok: false; readonly why: string };
 
-type FaultType = 'interrupt' | 'crash' | 'builderFailure';
-const FAULTS: readonly FaultType[] = ['interrupt', 'crash', 'builderFailure'];
+type FaultType = 'interrupt' | 'crash' | 'builderFailure' | 'timeout';
+const FAULTS: readonly FaultType[] = ['interrupt', 'crash', 'builderFailure', 'timeout'];
 const isFault = (t: ModelEvent['type']): t is FaultType => (FAULTS as readonly string[]).includes(t);
 
 class Unpredictable extends Error {}
@@ -207,7 +207,7 @@ class Driver {
     }
   }
 
-  private stopOf(step: { interruptAt?: string; holdAt?: string; crashAt?: string; failAt?: string; daemonAt?: DaemonPoint }): { stop: Stop; action: FaultType | 'hold' } | undefined {
+  private stopOf(step: { interruptAt?: string; holdAt?: string; crashAt?: string; failAt?: string; timeoutAt?: string; daemonAt?: DaemonPoint }): { stop: Stop; action: FaultType | 'hold' } | undefined {
     const gate = (g: string): Stop => {
       const m = /^before(\d+)$/.exec(g);
       return m ? { kind: 'gate', before: Number(m[1]) } : refuse(`gate ${g} is not one the plans make (${gateName(0)}, ...)`);
@@ -215,6 +215,8 @@ class Driver {
     if (step.interruptAt !== undefined) return { stop: gate(step.interruptAt), action: 'interrupt' };
     if (step.crashAt !== undefined) return { stop: gate(step.crashAt), action: 'crash' };
     if (step.failAt !== undefined) return { stop: gate(step.failAt), action: 'builderFailure' };
+    // the builder waits at its gate (nobody lets it go) until the daemon's build timeout kills it
+    if (step.timeoutAt !== undefined) return { stop: gate(step.timeoutAt), action: 'timeout' };
     if (step.holdAt !== undefined) return { stop: gate(step.holdAt), action: 'hold' };
     if (step.daemonAt) {
       const { action, ...point } = step.daemonAt;

@@ -5,6 +5,10 @@ import { planFromEvents, scriptedEvents } from '../../sim/repro/from-trace.js';
 import { parsePlan } from '../../sim/repro/plan.js';
 import type { ReproPlan } from '../../sim/repro/plan.js';
 import { renderScript } from '../../sim/repro/render.js';
+import { explore } from '../../model/verify/index.js';
+import { traceScenario } from '../../sim/trace.js';
+import { traceOf } from '../../sim/verdicts.js';
+import { faultPlanOf, upstream } from './traces.js';
 
 function timeoutPlan(): ReproPlan {
   const p = planFromEvents(timeoutRetry, scriptedEvents(timeoutRetry), ['upstream', 'recommended']);
@@ -42,5 +46,26 @@ describe('a build timeout on a real daemon (build.timeoutAt)', () => {
     const two = plan.steps.map((s) => (s.kind === 'build' && s.attempt === 'a1' ? { ...s, interruptAt: 'before2' } : s));
     const both = parsePlan(JSON.parse(JSON.stringify({ ...plan, steps: two })));
     expect(both.ok ? '' : both.error).toMatch(/at most one of .*timeoutAt/);
+  });
+});
+
+describe('a build timeout in a fault plan (the explorer\'s counterexample, build.timeoutAt)', () => {
+  const spec = timeoutRetry;
+  const r = explore(spec, { variant: upstream, faults: ['timeout'], maxFaults: 1, maxDepth: 200, maxStates: 50_000 });
+  const cx = r.counterexamples.find((c) => c.invariant === 'NoWedge');
+  const trace = cx && traceOf({ scenario: traceScenario(spec, { kind: 'builtin' }), variant: 'upstream', search: { mode: 'bfs', faults: ['timeout'], maxFaults: 1 }, cx, foundBy: 'bfs', replay: 'outpath explore timeout-retry' });
+
+  it('times a1 out at the gate its builder waits at when the model times it out; the probe as the next build user fails EACCES', () => {
+    if (!trace) throw new Error('no NoWedge counterexample under timeout');
+    const at = trace.events.findIndex((e) => e.type === 'timeout');
+    // the builder had run this many commands when the model timed it out
+    const ran = trace.events.slice(0, at).filter((e) => e.type === 'builderAction' && e.actor === 'a1').length;
+    const p = faultPlanOf(trace);
+    expect(p.steps[0]).toEqual({ kind: 'build', attempt: 'a1', drv: 'godyn', timeoutAt: `before${String(ran)}` });
+    expect(p.derivations[0]?.program.filter((a) => a.op === 'gate')).toEqual([{ op: 'gate', name: `before${String(ran)}` }]);
+    const up = p.expect['upstream'];
+    expect(up?.attempts['a1']).toMatchObject({ outcome: 'failed', buildUser: 'nixbld1', buildDirKept: false });
+    expect(up?.attempts['probe']).toMatchObject({ outcome: 'failed', buildUser: 'nixbld2' });
+    expect(up?.attempts['probe']?.actions.some((a) => a.errno === 'EACCES')).toBe(true);
   });
 });
