@@ -4,7 +4,7 @@ export type { InvariantName, Violation } from './invariants.js';
 export { explore, freeScenario, idle } from './explore.js';
 export type { ExploreOptions, ExploreResult, ExploreLimit, Counterexample } from './explore.js';
 export { walkStates } from './walk.js';
-export type { WalkBounds, WalkLimit, WalkResult, WalkVisitor } from './walk.js';
+export type { FrontierOptions, WalkBounds, WalkLimit, WalkResult, WalkVisitor } from './walk.js';
 export { randomCheck, runSchedule, scheduleArbitrary } from './random.js';
 export type { RandomOptions, RandomResult, Outcome } from './random.js';
 export { checkPath } from './check-path.js';
