@@ -142,6 +142,30 @@ describe('runSchedule through the schedule tree', () => {
     expect(brief(runSchedule(seed487, rec, choices, memo))).toEqual(b);
     expect(brief(runSchedule(seed487, up, choices, memo))).toEqual(a);
   });
+
+  it('should start its own tree on a shared memo for another scenario, other fault kinds, more of them, or another fault bound', () => {
+    const up = { variant: variantOf('upstream'), faults: ['interrupt'] as FaultKind[], maxFaults: 1 };
+    const z = [0, 0, 0, 0, 0, 0];
+    // each run, and the earlier run on the same memo whose options it differs from in one respect only
+    const runs: { s: Scenario; o: Opts; c: number[]; near?: number }[] = [
+      { s: seed487, o: up, c: [...z, 1001] },
+      { s: seed487, o: { ...up, faults: ['crash'] }, c: [...z, 1001], near: 0 },
+      { s: seed487, o: { ...up, faults: ['interrupt', 'crash'] }, c: [...z, 1001], near: 0 },
+      { s: seed487, o: { ...up, faults: ['interrupt', 'crash'], maxFaults: 2 }, c: [...z, 1000, 1001], near: 2 },
+      { s: concurrentGc, o: up, c: [...z, 1000], near: 0 },
+    ];
+    const memo = new Map<string, Violation[]>();
+    runs.forEach(({ s, o, c, near }, i) => {
+      const fresh = brief(runSchedule(s, o, c, new Map()));
+      expect(brief(runSchedule(s, o, c, memo)), `run ${String(i)}`).toEqual(fresh);
+      // the near run's tree would take other events on these choices: reusing it could not go unseen
+      if (near !== undefined) {
+        const other = runs[near];
+        if (!other) throw new Error(`no run ${String(near)}`);
+        expect(brief(runSchedule(other.s, other.o, c, new Map())), `run ${String(i)} on run ${String(near)}'s options`).not.toEqual(fresh);
+      }
+    });
+  });
 });
 
 describe('randomCheck: the results it gave before the schedule tree', () => {
