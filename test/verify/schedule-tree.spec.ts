@@ -31,6 +31,8 @@ interface Opts {
 }
 
 const FAULT_TYPES: ReadonlySet<string> = new Set(FAULT_KINDS);
+/** The invariants checkMove checks on a move; the others are checked at quiescent states. */
+const TRANSITION: ReadonlySet<string> = new Set(['ValidPathsIntact', 'DeleteStaysInTarget', 'InProgressOutputSafe']);
 
 function enabledOptsOf(s: Scenario, opts: Opts): { freeFaults: { kinds: readonly FaultKind[]; max: number; targets?: readonly string[] } } {
   const targets = s.explore?.faultTargets;
@@ -130,6 +132,31 @@ describe('runSchedule through the schedule tree', () => {
     for (const { choices } of schedulesFor(3, 30)) events += followSchedule(tree, choices).events.length;
     expect(tree.nodes).toBeGreaterThan(1);
     expect(tree.nodes).toBeLessThan(events / 2);
+  });
+
+  it('should hold one node per distinct path of events followed to a state (none for a move that broke a transition invariant)', () => {
+    const [, s, opts] = caseAt(2);
+    const tree = new ScheduleTree(freeScenario(s), opts.variant, enabledOptsOf(s, opts), new Map());
+    const reached = new Set<string>();
+    const broke = new Set<string>();
+    for (const { choices } of schedulesFor(5, 30)) {
+      const o = followSchedule(tree, choices);
+      const names = o.events.map((e) => `${e.type}(${e.actor})`);
+      for (let n = 1; n <= names.length; n++) reached.add(names.slice(0, n).join(' '));
+      // a transition invariant fails on the move itself: its path leads to no state the tree keeps
+      if (o.violation && TRANSITION.has(o.violation.invariant)) broke.add(names.join(' '));
+    }
+    expect(broke.size).toBeGreaterThan(0);
+    expect(tree.nodes).toBe(1 + reached.size - broke.size);
+  });
+
+  it('should answer a verdict of no violation as undefined, when first asked and when recalled', () => {
+    const [, s, opts] = caseAt(1);
+    const tree = new ScheduleTree(freeScenario(s), opts.variant, enabledOptsOf(s, opts), new Map());
+    // no build has started: the initial state is quiescent, and recommended holds every invariant there
+    expect(tree.root.quiescent).toBe(true);
+    expect(tree.verdict(tree.root)).toBeUndefined();
+    expect(tree.verdict(tree.root)).toBeUndefined();
   });
 
   it('should keep one memo per scenario and options: another variant on the same memo starts its own tree', () => {
