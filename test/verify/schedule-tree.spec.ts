@@ -179,6 +179,8 @@ describe('runSchedule through the schedule tree', () => {
       { s: seed487, o: { ...up, faults: ['crash'] }, c: [...z, 1001], near: 0 },
       { s: seed487, o: { ...up, faults: ['interrupt', 'crash'] }, c: [...z, 1001], near: 0 },
       { s: seed487, o: { ...up, faults: ['interrupt', 'crash'], maxFaults: 2 }, c: [...z, 1000, 1001], near: 2 },
+      // as many kinds, the first one shared
+      { s: seed487, o: { ...up, faults: ['interrupt', 'builderFailure'] }, c: [...z, 1001], near: 2 },
       { s: concurrentGc, o: up, c: [...z, 1000], near: 0 },
     ];
     const memo = new Map<string, Violation[]>();
