@@ -113,6 +113,18 @@ describe('checkPath: how a path check ends', () => {
     }
   });
 
+  it('should call a recorded event past the end of the run diverged, not the end of the path', () => {
+    const full = checkPath(seed487, { variant: recommended });
+    const events = full.steps.map((s) => s.event);
+    const last = events.at(-1);
+    if (!last) throw new Error('no steps');
+    // nothing is enabled after the scripted run's last event, so the same event once more cannot be taken
+    const p = checkPath(seed487, { variant: recommended, events: [...events, last] });
+    expect(p.divergedAt).toEqual({ index: events.length, reason: `${last.type}(${last.actor}) is not enabled here` });
+    expect(p.steps.map((s) => s.event)).toEqual(events);
+    expect(p.truncated).toBe(false);
+  });
+
   it('should name the recorded event that is not enabled, and where', () => {
     const w = initialWorld(freeScenario(seed487), recommended);
     expect(w.state.actors.some((a) => a.id === 'a3')).toBe(true);
