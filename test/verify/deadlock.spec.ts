@@ -32,10 +32,12 @@ const deadlock: Scenario = {
 const upstream = variantOf('upstream');
 const wedged = 'clean build of godyn (first build user): did not finish';
 
-describe('a deadlock: nothing enabled while a build waits for a build user', () => {
-  const p = checkPath(deadlock, { variant: upstream });
+// made inside each test, not once in the describe: the mutation runner activates a mutant per test, after the files load
+const scripted = (): ReturnType<typeof checkPath> => checkPath(deadlock, { variant: upstream });
 
+describe('a deadlock: nothing enabled while a build waits for a build user', () => {
   it('should end the scripted run where the build waits and nothing is enabled', () => {
+    const p = scripted();
     expect(p.truncated).toBe(false);
     expect(p.divergedAt).toBeUndefined();
     const w = initialWorld(deadlock, upstream);
@@ -45,6 +47,7 @@ describe('a deadlock: nothing enabled while a build waits for a build user', () 
   });
 
   it('should check the quiescent invariants there: checkPath', () => {
+    const p = scripted();
     const last = p.steps.length + 1;
     // every earlier state is either running the build or the initial one, where a clean build still gets the user
     expect(p.violations.map((v) => v.state)).toEqual(p.violations.map(() => last));
@@ -52,15 +55,17 @@ describe('a deadlock: nothing enabled while a build waits for a build user', () 
   });
 
   it('should check them there: explore, and the split search', () => {
+    const events = scripted().steps.map((s) => s.event);
     const opts = { variant: upstream, faults: [], maxFaults: 0, maxDepth: 100, maxStates: 1000 };
     const r = explore(deadlock, opts);
     expect(r.complete).toBe(true);
-    expect(r.counterexamples).toContainEqual({ invariant: 'NoWedge', message: wedged, events: p.steps.map((s) => s.event) });
+    expect(r.counterexamples).toContainEqual({ invariant: 'NoWedge', message: wedged, events });
     for (const parts of [1, 2]) expect(splitInThisThread(deadlock, opts, parts)).toEqual(r);
   });
 
   it('should check them there: random mode', () => {
+    const events = scripted().steps.map((s) => s.event);
     const out = runSchedule(deadlock, { variant: upstream, faults: [], maxFaults: 0 }, []);
-    expect(out).toEqual({ events: p.steps.map((s) => s.event), violation: { invariant: 'NoWedge', message: wedged } });
+    expect(out).toEqual({ events, violation: { invariant: 'NoWedge', message: wedged } });
   });
 });
