@@ -182,6 +182,8 @@ describe('runSchedule through the schedule tree', () => {
       // as many kinds, the first one shared
       { s: seed487, o: { ...up, faults: ['interrupt', 'builderFailure'] }, c: [...z, 1001], near: 2 },
       { s: concurrentGc, o: up, c: [...z, 1000], near: 0 },
+      // no fault kinds at all: an earlier entry remembered without its kinds would pass for this one
+      { s: seed487, o: { ...up, faults: [] }, c: [...z, 1000], near: 0 },
     ];
     const memo = new Map<string, Violation[]>();
     runs.forEach(({ s, o, c, near }, i) => {
