@@ -43,6 +43,7 @@ export interface PathCheck {
 export function checkPath(scenario: Scenario, opts: PathCheckOptions): PathCheck {
   const w = initialWorld(scenario, opts.variant);
   const initial = observedTree(w);
+  // Stryker disable next-line ConditionalExpression: enabledEvents takes an undefined freeFaults as none (`ff && ...`), as it does a missing one
   const enabledOpts = opts.freeFaults ? { freeFaults: opts.freeFaults } : {};
   const probes = new Map<string, Violation[]>();
   const steps: TraceStep[] = [];

@@ -96,16 +96,20 @@ const trees = new WeakMap<Map<string, Violation[]>, Keyed[]>();
 
 function treeFor(scenario: Scenario, opts: Pick<RandomOptions, 'variant' | 'faults' | 'maxFaults'>, probes: Map<string, Violation[]>): ScheduleTree {
   let list = trees.get(probes);
+  // Stryker disable next-line ConditionalExpression,ArrayDeclaration: a list never found again, or one with a stray entry, only makes a fresh tree each time: the same outcomes (the schedule-tree tests hold it to fresh worlds), more time
   if (!list) trees.set(probes, (list = []));
   // the tree holds states of one scenario under one variant and fault model; maxSteps only cuts a walk short
+  // Stryker disable next-line ArrowFunction: matching nothing only makes a fresh tree each time (same outcomes, more time)
   const same = (k: Keyed): boolean =>
     k.scenario === scenario && k.variant === opts.variant && k.maxFaults === opts.maxFaults && k.faults.length === opts.faults.length && k.faults.every((f, i) => f === opts.faults[i]);
   const hit = list.find(same);
+  // Stryker disable next-line ConditionalExpression: never reusing a tree only makes a fresh one each time (same outcomes, more time)
   if (hit) return hit.tree;
   const s = freeScenario(scenario);
   const targets = s.explore?.faultTargets;
   const enabledOpts = { freeFaults: { kinds: opts.faults, max: opts.maxFaults, ...(targets ? { targets } : {}) } };
   const tree = new ScheduleTree(s, opts.variant, enabledOpts, probes);
+  // Stryker disable next-line ObjectLiteral: an entry that matches nothing only makes a fresh tree next time (same outcomes, more time)
   list.push({ scenario, variant: opts.variant, faults: [...opts.faults], maxFaults: opts.maxFaults, tree });
   return tree;
 }

@@ -67,6 +67,7 @@ export class ScheduleTree {
 
   /** The first violation of the quiescent checks at `node` (call it only where `node.quiescent`). */
   verdict(node: ScheduleNode): Violation | undefined {
+    // Stryker disable next-line ConditionalExpression: the field only memoises checkQuiescent on the node's own snapshot, which answers the same every time (the probe cache is keyed by that world); asking again costs time, never changes a verdict
     if (node.verdict === undefined) {
       restoreWorld(this.world, node.snap);
       const [v] = checkQuiescent(this.world, this.probes);

@@ -7,8 +7,9 @@ import { describe, expect, it } from 'vitest';
 import type { ModelEvent, ModelState, Variant } from '../../model/nix/index.js';
 import { initialWorld, parseVariant } from '../../model/nix/index.js';
 import type { ExploreOptions } from '../../model/verify/index.js';
-import { checkPath, explore, freeScenario, idle } from '../../model/verify/index.js';
+import { checkPath, explore, freeScenario, idle, runSchedule } from '../../model/verify/index.js';
 import { seed487 } from '../../sim/scenarios/builtin.js';
+import { concurrentTrio } from '../../bench/scenarios.js';
 import { buildIn, runUntil, world } from '../nix/stepping.js';
 
 function variantOf(name: string): Variant {
@@ -96,6 +97,32 @@ describe('checkPath: how a path check ends', () => {
     expect(p.steps.map((s) => s.event)).toEqual(events);
     expect(p.truncated).toBe(false);
     expect(p.divergedAt).toBeUndefined();
+  });
+
+  it('should take each recorded event as recorded: its type and its actor, not only one of them', () => {
+    // three concurrent builds and a GC, off the scripted schedule: at most steps several actors are enabled
+    // with the same event type, and one actor with several (its next step, or an interrupt)
+    const trio = concurrentTrio();
+    expect(trio.explore?.faultTargets).toBeUndefined();
+    const up = variantOf('upstream');
+    for (const choices of [[1, 2, 1, 0, 2, 1, 1, 0, 2, 2, 1, 1, 2], [0, 1, 2, 1000, 1, 2, 0, 1, 1001, 2]]) {
+      const { events } = runSchedule(trio, { variant: up, faults: ['interrupt'], maxFaults: 1 }, choices);
+      const p = checkPath(freeScenario(trio), { variant: up, events, freeFaults: { kinds: ['interrupt'], max: 1 } });
+      expect(p.divergedAt).toBeUndefined();
+      expect(p.steps.map((s) => s.event)).toEqual(events);
+    }
+  });
+
+  it('should call a recorded event past the end of the run diverged, not the end of the path', () => {
+    const full = checkPath(seed487, { variant: recommended });
+    const events = full.steps.map((s) => s.event);
+    const last = events.at(-1);
+    if (!last) throw new Error('no steps');
+    // nothing is enabled after the scripted run's last event, so the same event once more cannot be taken
+    const p = checkPath(seed487, { variant: recommended, events: [...events, last] });
+    expect(p.divergedAt).toEqual({ index: events.length, reason: `${last.type}(${last.actor}) is not enabled here` });
+    expect(p.steps.map((s) => s.event)).toEqual(events);
+    expect(p.truncated).toBe(false);
   });
 
   it('should name the recorded event that is not enabled, and where', () => {

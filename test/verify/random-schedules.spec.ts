@@ -6,9 +6,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { FaultKind, ModelEvent, Scenario, Variant } from '../../model/nix/index.js';
+import type { FaultKind, ModelEvent, Scenario, Variant, WorldSnapshot } from '../../model/nix/index.js';
 import { apply, enabledEvents, FAULT_KINDS, initialWorld, parseVariant } from '../../model/nix/index.js';
 import { checkPath, freeScenario, randomCheck, runSchedule, scheduleArbitrary } from '../../model/verify/index.js';
+import type { Violation } from '../../model/verify/index.js';
+import { followSchedule } from '../../model/verify/random.js';
+import type { ScheduleNode, ScheduleTree, Step } from '../../model/verify/schedule-tree.js';
 import { concurrentGc, seed487 } from '../../sim/scenarios/builtin.js';
 
 function variantOf(name: string): Variant {
@@ -180,5 +183,82 @@ describe('scheduleArbitrary: the schedules random mode draws', () => {
   it('should draw schedules up to 150 choices long, not only short ones', () => {
     expect(samples.every((s) => s.length <= 150)).toBe(true);
     expect(Math.max(...samples.map((s) => s.length))).toBeGreaterThan(100);
+  });
+});
+
+/**
+ * followSchedule on trees made by hand, for what the model's own states never show: a node where
+ * only faults are enabled (a fault lands on a running build, which has a step of its own too), a
+ * verdict at a node that is not quiescent, a walk that never ends.
+ */
+describe('followSchedule: the choice encoding and the walk, on hand-made trees', () => {
+  const ev = (type: string, actor: string): ModelEvent => ({ type, actor }) as ModelEvent;
+  const node = (regular: ModelEvent[], faults: ModelEvent[], quiescent = false): ScheduleNode => ({ snap: {} as WorldSnapshot, regular, faults, quiescent });
+  const end = node([], []);
+  const wedged: Violation = { invariant: 'NoWedge', message: 'wedged' };
+
+  /** A tree where each event leads where `next` says (the end by default) and a quiescent node's verdict is `verdict`'s. */
+  function tree(root: ScheduleNode, next: (n: ScheduleNode, e: ModelEvent) => Step = () => ({ node: end }), verdict: (n: ScheduleNode) => Violation | undefined = () => undefined): { t: ScheduleTree; asked: ScheduleNode[] } {
+    const asked: ScheduleNode[] = [];
+    const t = {
+      root,
+      verdict: (n: ScheduleNode) => {
+        asked.push(n);
+        return verdict(n);
+      },
+      follow: next,
+    } as unknown as ScheduleTree;
+    return { t, asked };
+  }
+
+  const r = [ev('start', 'a'), ev('start', 'b'), ev('start', 'c')];
+  // three of each: with two, a fault index taken as (c + 1000) modulo 2 would agree with (c - 1000) modulo 2
+  const f = [ev('interrupt', 'a'), ev('crash', 'a'), ev('builderFailure', 'a')];
+
+  it('should take the first fault, whatever the choice, where only faults are enabled', () => {
+    for (const c of [0, 1, 7, 15]) expect(followSchedule(tree(node([], f)).t, [c]).events).toEqual([f[0]]);
+    // in the fault band the choice still picks among the faults
+    expect(followSchedule(tree(node([], f)).t, [1001]).events).toEqual([f[1]]);
+  });
+
+  it('should read a choice below 1000 as an ordinary event modulo their number, and from 1000 up as a fault modulo theirs', () => {
+    const pick = (regular: ModelEvent[], faults: ModelEvent[], c: number): ModelEvent[] => followSchedule(tree(node(regular, faults)).t, [c]).events;
+    expect(pick(r, f, 4)).toEqual([r[1]]);
+    expect(pick(r, f, 999)).toEqual([r[0]]);
+    expect(pick(r, f, 1000)).toEqual([f[0]]);
+    expect(pick(r, f, 1004)).toEqual([f[1]]);
+    expect(pick(r, f, 1002)).toEqual([f[2]]);
+    // no fault enabled: a fault-band choice falls back to the ordinary events, modulo their number
+    expect(pick(r, [], 1001)).toEqual([r[2]]);
+    expect(pick(r, [], 1000)).toEqual([r[1]]);
+  });
+
+  it('should end where nothing is enabled, with no violation', () => {
+    expect(followSchedule(tree(end).t, [0, 0, 0])).toEqual({ events: [] });
+  });
+
+  it('should ask for a verdict only at quiescent nodes, and end at the first violation it gives', () => {
+    const busy = node(r, []);
+    const settled = node(r, [], true);
+    const broken = node(r, [], true);
+    const hops = new Map([[busy, settled], [settled, broken]]);
+    // the busy node's verdict would be a violation: asking it there would end the walk before any event
+    const verdicts = new Map([[busy, wedged], [broken, wedged]]);
+    const { t, asked } = tree(busy, (n) => ({ node: hops.get(n) ?? end }), (n) => verdicts.get(n));
+    expect(followSchedule(t, [])).toEqual({ events: [r[0], r[0]], violation: wedged });
+    expect(asked).toEqual([settled, broken]);
+  });
+
+  it('should end at a transition violation, with the event that made it', () => {
+    const { t } = tree(node(r, f), (_n, e) => (e.type === 'crash' ? { violation: wedged } : { node: node(r, f) }));
+    expect(followSchedule(t, [2, 0, 1001, 0])).toEqual({ events: [r[2], r[0], f[1]], violation: wedged });
+  });
+
+  it('should take 2,000 steps by default on a walk that never ends, and maxSteps when given', () => {
+    const loop = node(r, f);
+    const { t } = tree(loop, () => ({ node: loop }));
+    expect(followSchedule(t, []).events).toHaveLength(2000);
+    expect(followSchedule(t, [1, 2], 2).events).toEqual([r[1], r[2]]);
+    expect(followSchedule(t, [], 0).events).toEqual([]);
   });
 });

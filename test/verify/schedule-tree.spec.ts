@@ -31,6 +31,8 @@ interface Opts {
 }
 
 const FAULT_TYPES: ReadonlySet<string> = new Set(FAULT_KINDS);
+/** The invariants checkMove checks on a move; the others are checked at quiescent states. */
+const TRANSITION: ReadonlySet<string> = new Set(['ValidPathsIntact', 'DeleteStaysInTarget', 'InProgressOutputSafe']);
 
 function enabledOptsOf(s: Scenario, opts: Opts): { freeFaults: { kinds: readonly FaultKind[]; max: number; targets?: readonly string[] } } {
   const targets = s.explore?.faultTargets;
@@ -132,6 +134,31 @@ describe('runSchedule through the schedule tree', () => {
     expect(tree.nodes).toBeLessThan(events / 2);
   });
 
+  it('should hold one node per distinct path of events followed to a state (none for a move that broke a transition invariant)', () => {
+    const [, s, opts] = caseAt(2);
+    const tree = new ScheduleTree(freeScenario(s), opts.variant, enabledOptsOf(s, opts), new Map());
+    const reached = new Set<string>();
+    const broke = new Set<string>();
+    for (const { choices } of schedulesFor(5, 30)) {
+      const o = followSchedule(tree, choices);
+      const names = o.events.map((e) => `${e.type}(${e.actor})`);
+      for (let n = 1; n <= names.length; n++) reached.add(names.slice(0, n).join(' '));
+      // a transition invariant fails on the move itself: its path leads to no state the tree keeps
+      if (o.violation && TRANSITION.has(o.violation.invariant)) broke.add(names.join(' '));
+    }
+    expect(broke.size).toBeGreaterThan(0);
+    expect(tree.nodes).toBe(1 + reached.size - broke.size);
+  });
+
+  it('should answer a verdict of no violation as undefined, when first asked and when recalled', () => {
+    const [, s, opts] = caseAt(1);
+    const tree = new ScheduleTree(freeScenario(s), opts.variant, enabledOptsOf(s, opts), new Map());
+    // no build has started: the initial state is quiescent, and recommended holds every invariant there
+    expect(tree.root.quiescent).toBe(true);
+    expect(tree.verdict(tree.root)).toBeUndefined();
+    expect(tree.verdict(tree.root)).toBeUndefined();
+  });
+
   it('should keep one memo per scenario and options: another variant on the same memo starts its own tree', () => {
     const memo = new Map<string, Violation[]>();
     const choices = [0, 0, 0, 0, 0, 0, 1000];
@@ -141,6 +168,34 @@ describe('runSchedule through the schedule tree', () => {
     const b = brief(runSchedule(seed487, rec, choices, new Map()));
     expect(brief(runSchedule(seed487, rec, choices, memo))).toEqual(b);
     expect(brief(runSchedule(seed487, up, choices, memo))).toEqual(a);
+  });
+
+  it('should start its own tree on a shared memo for another scenario, other fault kinds, more of them, or another fault bound', () => {
+    const up = { variant: variantOf('upstream'), faults: ['interrupt'] as FaultKind[], maxFaults: 1 };
+    const z = [0, 0, 0, 0, 0, 0];
+    // each run, and the earlier run on the same memo whose options it differs from in one respect only
+    const runs: { s: Scenario; o: Opts; c: number[]; near?: number }[] = [
+      { s: seed487, o: up, c: [...z, 1001] },
+      { s: seed487, o: { ...up, faults: ['crash'] }, c: [...z, 1001], near: 0 },
+      { s: seed487, o: { ...up, faults: ['interrupt', 'crash'] }, c: [...z, 1001], near: 0 },
+      { s: seed487, o: { ...up, faults: ['interrupt', 'crash'], maxFaults: 2 }, c: [...z, 1000, 1001], near: 2 },
+      // as many kinds, the first one shared
+      { s: seed487, o: { ...up, faults: ['interrupt', 'builderFailure'] }, c: [...z, 1001], near: 2 },
+      { s: concurrentGc, o: up, c: [...z, 1000], near: 0 },
+      // no fault kinds at all: an earlier entry remembered without its kinds would pass for this one
+      { s: seed487, o: { ...up, faults: [] }, c: [...z, 1000], near: 0 },
+    ];
+    const memo = new Map<string, Violation[]>();
+    runs.forEach(({ s, o, c, near }, i) => {
+      const fresh = brief(runSchedule(s, o, c, new Map()));
+      expect(brief(runSchedule(s, o, c, memo)), `run ${String(i)}`).toEqual(fresh);
+      // the near run's tree would take other events on these choices: reusing it could not go unseen
+      if (near !== undefined) {
+        const other = runs[near];
+        if (!other) throw new Error(`no run ${String(near)}`);
+        expect(brief(runSchedule(other.s, other.o, c, new Map())), `run ${String(i)} on run ${String(near)}'s options`).not.toEqual(fresh);
+      }
+    });
   });
 });
 
