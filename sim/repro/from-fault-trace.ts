@@ -24,7 +24,7 @@ import type { World } from '../../model/nix/index.js';
 import { checkPath, freeScenario } from '../../model/verify/index.js';
 import type { Trace } from '../trace.js';
 import type { Converted, Gate } from './from-trace.js';
-import { commandStep, gateName, invocationUnplannable, modeFlag, observationOf, otherOutputTargetUnplannable, planProgram, planSettings, sandboxSettingsUnplannable } from './from-trace.js';
+import { commandStep, drvProgramLength, gateName, invocationUnplannable, modeFlag, observationOf, otherOutputTargetUnplannable, planProgram, planSettings, sandboxSettingsUnplannable } from './from-trace.js';
 import type { DaemonOp, Observation, PlanStep, ReproPlan } from './plan.js';
 import { drivable, predictFaultPlan } from './predict-fault-plan.js';
 import type { StoreNames } from './daemon-calls.js';
@@ -299,11 +299,6 @@ function otherVariants(scenario: Scenario, sched: { steps: PlanStep[]; gates: Ga
   return out;
 }
 
-/** The number of commands of `drv`'s builder. */
-function programLength(s: Scenario, drv: string): number {
-  return s.derivations.find((d) => d.id === drv)?.program.length ?? 0;
-}
-
 /** What ends or cuts short an attempt rather than taking it on (a scripted one may be enabled where the build goes on). */
 const FAULT_EVENTS: ReadonlySet<ModelEvent['type']> = new Set(['crash', 'interrupt', 'builderFailure', 'timeout', 'cancel']);
 
@@ -358,8 +353,8 @@ function schedule(s: Scenario, steps: readonly TraceStep[], before: ReadonlyMap<
   let usersHeld = 0;
   const spec = (id: string): ActorSpec | undefined => s.actors.find((a) => a.id === id);
 
-  const gate = (t: BuildTrack, before: number): string => {
-    if (!gates.some((g) => g.actor === t.id && g.before === before)) gates.push({ actor: t.id, drv: t.drv, before });
+  const gate = (t: BuildTrack, before: number, timeout?: true): string => {
+    if (!gates.some((g) => g.actor === t.id && g.before === before)) gates.push({ actor: t.id, drv: t.drv, before, ...(timeout ? { timeout } : {}) });
     return gateName(before);
   };
   /** The build step of `t`, with `change` applied (it is always the plan's step at t.stepIndex). */
@@ -447,9 +442,11 @@ function schedule(s: Scenario, steps: readonly TraceStep[], before: ReadonlyMap<
     t.faulted = true;
     if (t.held !== undefined) return `${t.id} times out while it is held: the harness places a build timeout on an attempt's first stop`;
     const p = t.pos;
-    if (p?.kind !== 'gate' || p.before >= programLength(s, t.drv)) return `${t.id} times out where no builder waits at a gate (${p ? `after the daemon's ${p.kind === 'daemon' ? p.op : 'builder exit'}` : 'before its builder ran'}): the harness places a build timeout at a gate`;
-    if (!gates.some((g) => g.actor === t.id && g.before === p.before)) gates.push({ actor: t.id, drv: t.drv, before: p.before, timeout: true });
-    amend(t, { timeoutAt: gateName(p.before) });
+    if (p?.kind !== 'gate' || p.before >= drvProgramLength(s, t.drv)) {
+      const where = p === undefined ? 'before its builder ran' : p.kind === 'daemon' ? `after the daemon's ${p.op}` : 'after its builder exited';
+      return `${t.id} times out where no builder waits at a gate (${where}): the harness places a build timeout at a gate`;
+    }
+    amend(t, { timeoutAt: gate(t, p.before, true) });
     return undefined;
   };
 

@@ -84,7 +84,8 @@ export function sequentialise(scenario: Scenario, events: readonly ModelEvent[])
   return { ok: true, value: { scenario: { ...scenario, actors }, gates } };
 }
 
-function drvProgramLength(s: Scenario, drv: string): number {
+/** The number of commands of `drv`'s builder. */
+export function drvProgramLength(s: Scenario, drv: string): number {
   return s.derivations.find((d) => d.id === drv)?.program.length ?? 0;
 }
 
