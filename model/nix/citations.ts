@@ -38,6 +38,7 @@ const DB = 'libstore/unix/build/derivation-builder.cc';
 const DBG = 'libstore/build/derivation-building-goal.cc';
 const CHROOT = 'libstore/unix/build/chroot-derivation-builder.cc';
 const GC = 'libstore/gc.cc';
+const TOPO = 'libutil/include/nix/util/topo-sort.hh';
 const LDB = 'libstore/unix/build/linux-derivation-builder.cc';
 
 /**
@@ -321,6 +322,19 @@ export const CITATIONS: { readonly [K in SrcKey]?: readonly Citation[] | NotUpst
     { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1620, quote: 'finish(skippedFinalPath.path);' },
     { file: DB, fn: 'newInfoFromCA', line: 1702, quote: 'rewriteOutput(outputRewrites);' },
     { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1778, quote: 'if (*scratchPath != requiredFinalPath)', to: { line: 1781, quote: 'rewriteOutput(outputRewrites);' } },
+  ],
+  outputTopoSort: [
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1433, quote: 'referenceablePaths.insert(i.second);' },
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1535, quote: 'references = scanForReferences(blank, actualPath, referenceablePaths);', to: { line: 1541, quote: 'referencedOutputs.insert(*o);' } },
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1554, quote: 'auto topoSortResult = topoSort(outputsToSort, [&](const std::string & name) -> const StringSet & {' },
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1567, quote: '[&](const AlreadyRegistered &) -> const StringSet & { return emptySet; },', to: { line: 1568, quote: '[&](const PerhapsNeedToRegister & refs) -> const StringSet & { return refs.otherOutputs; },' } },
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1579, quote: '"cycle detected in build of \'%s\' in the references of output \'%s\' from output \'%s\'",' },
+    { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1587, quote: 'std::reverse(sortedOutputNames.begin(), sortedOutputNames.end());' },
+    { file: TOPO, fn: 'topoSort', line: 31, quote: 'return Cycle{path, *parent};' },
+    { file: TOPO, fn: 'topoSort', line: 43, quote: 'if (i != path && items.count(i)) {' },
+    { file: TOPO, fn: 'topoSort', line: 50, quote: 'sorted.push_back(path);' },
+    { file: TOPO, fn: 'topoSort', line: 56, quote: 'for (auto & i : items) {' },
+    { file: TOPO, fn: 'topoSort', line: 63, quote: 'std::reverse(sorted.begin(), sorted.end());' },
   ],
   registerCaNow: [
     { file: DB, fn: 'DerivationBuilderImpl::registerOutputs', line: 1947, quote: 'if (newInfo.ca)', to: { line: 1948, quote: 'store.registerValidPaths({{newInfo.path, newInfo}});' } },

@@ -60,6 +60,13 @@ export function finishCurrent(a: BuildActor, final: string): BuildActor {
   return { ...a, multi: { ...m, slots: m.slots.map((slot, i) => (i === m.cur ? { ...slot, final } : slot)) } };
 }
 
+/** Records the other outputs the current output references (registerOutputs' first loop). */
+export function scannedCurrent(a: BuildActor, refs: readonly string[]): BuildActor {
+  const m = a.multi;
+  if (!m) return a;
+  return { ...a, multi: { ...m, slots: m.slots.map((slot, i) => (i === m.cur ? { ...slot, refs } : slot)) } };
+}
+
 /** The view (known, fallback and lock paths) of the output the actor is at. */
 export function currentView(ctx: Ctx, a: BuildActor): DrvInfo {
   const d = drvOf(ctx, a.drv);

@@ -19,7 +19,8 @@ import { putActor, withPhase } from './state.js';
 import { disabled, next } from './step.js';
 import { hashPartOf, outputPathName, STORE_DIR } from './store-path.js';
 import { applies } from './variants.js';
-import { currentName, currentView, finishCurrent, focus, slotsOf } from './outputs.js';
+import { currentName, currentView, finishCurrent, focus, scannedCurrent, slotsOf } from './outputs.js';
+import { topoSort } from './topo-sort.js';
 import type { BuildActor, BuildOutcome, ModelState, RegisterStep, Step } from './types.js';
 
 function toCleanup(ctx: Ctx, s: ModelState, a: BuildActor, outcome: BuildOutcome, note: string, source: string): Step {
@@ -217,10 +218,11 @@ function dropFinalLock(ctx: Ctx, s: ModelState, a: BuildActor): ModelState {
 function afterCanonicalise(ctx: Ctx, s: ModelState, a: BuildActor, pass: 1 | 2, actual: string, rewritten?: string, cross?: true): Step {
   const d = drvOf(ctx, a.drv);
   if (a.multi && pass === 1) {
+    const scanned = scannedCurrent(a, referencedOutputs(ctx.fs, a, actual));
     // the first loop goes on with the next output to register; after the last, the second loop starts (derivation-builder.cc l.1591)
-    const nxt = nextWanted(a, a.multi.cur);
-    if (nxt !== undefined) return registering(s, focus(a, nxt), { kind: 'checkOutput' }, `canonicalised; checking output '${slotName(a, nxt)}'`, SRC.registerFirstLoop);
-    return secondLoop(ctx, s, { ...a, multi: { ...a.multi, stage: 'move' } }, 0, ['canonicalised']);
+    const nxt = nextWanted(scanned, a.multi.cur);
+    if (nxt !== undefined) return registering(s, focus(scanned, nxt), { kind: 'checkOutput' }, `canonicalised; checking output '${slotName(a, nxt)}'`, SRC.registerFirstLoop);
+    return startSecondLoop(ctx, s, scanned);
   }
   if (d.spec.kind === 'ca-floating' && (pass === 1 || cross) && a.scratch !== undefined) {
     const finalPath = caFinalPath(narText(ctx.fs, actual), a.scratch, outputPathName(d.spec.name, currentName(ctx, a)));
@@ -304,19 +306,56 @@ function outputRewrites(a: BuildActor, own?: readonly [string, string]): (readon
 }
 
 /**
- * registerOutputs' second loop, from output `from` on, in the order of its topological sort: with
- * no references between outputs (the model has none), the sorted output names (derivation-builder.cc
- * l.1554, l.1587-1591). An output that was valid already is `finish`ed at its known path with
- * nothing done (l.1620); the next one to register starts: a floating CA output with a rewrite of
- * the outputs before it if there are any (l.1702, rewriteOutput(outputRewrites)), then its own; an
- * input-addressed one with outputRewrites plus its own rule (l.1778-1781), or its hashing when
- * there is no rule. After the last, the registration of them all.
+ * The other outputs whose scratch paths occur in the current output: scanForReferences over its
+ * NAR with every scratch path referenceable, mapped back to output names through
+ * scratchOutputsInverse (derivation-builder.cc l.1433, l.1535-1541). The NAR text stands in for
+ * the NAR: names, contents and link targets, all of which the scan reads.
+ */
+function referencedOutputs(fs: FsKernel, a: BuildActor, actual: string): string[] {
+  const m = a.multi;
+  const nar = narText(fs, actual);
+  return slotsOf(a).flatMap((o, i) => (i !== m?.cur && o.scratch !== undefined && nar.includes(hashPartOf(o.scratch)) ? [o.name] : []));
+}
+
+/**
+ * After the first loop: the topological sort of every output by the references found (an output
+ * already valid is a leaf, AlreadyRegistered), referenced outputs first (derivation-builder.cc
+ * l.1554-1587), or the cycle as an OutputRejected BuildError (l.1579). Without references between
+ * outputs the order is the sorted output names.
+ */
+function startSecondLoop(ctx: Ctx, s: ModelState, a: BuildActor): Step {
+  const m = a.multi;
+  if (!m) throw new Error('model bug: the second loop of a single-output build');
+  const slots = slotsOf(a);
+  // an output already valid was never scanned: a leaf, as AlreadyRegistered is (derivation-builder.cc l.1567)
+  const sorted = topoSort(
+    slots.map((o) => o.name),
+    (name) => slots.find((o) => o.name === name)?.refs ?? [],
+  );
+  if (sorted.kind === 'cycle') {
+    const message = `cycle detected in build of '${drvOf(ctx, a.drv).drvPath}' in the references of output '${sorted.path}' from output '${sorted.parent}'`;
+    return toCleanup(ctx, s, a, { kind: 'failure', failure: 'outputRejected', message }, message, SRC.outputTopoSort);
+  }
+  // registerOutputs reverses topoSort's result (derivation-builder.cc l.1587): the referenced output comes first
+  const order = [...sorted.order].reverse().map((name) => slots.findIndex((o) => o.name === name));
+  const edges = slots.flatMap((o) => (o.refs ?? []).map((r) => `${o.name} -> ${r}`));
+  const note = edges.length > 0 ? `canonicalised; references between outputs ${edges.join(', ')}: order ${order.map((i) => slotName(a, i)).join(', ')}` : 'canonicalised';
+  return secondLoop(ctx, s, { ...a, multi: { ...m, stage: 'move', order } }, 0, [note]);
+}
+
+/**
+ * registerOutputs' second loop, from position `from` of its order on (startSecondLoop). An output
+ * that was valid already is `finish`ed at its known path with nothing done (derivation-builder.cc l.1620); the next one
+ * to register starts: a floating CA output with a rewrite of the outputs before it if there are
+ * any (l.1702, rewriteOutput(outputRewrites)), then its own; an input-addressed one with
+ * outputRewrites plus its own rule (l.1778-1781), or its hashing when there is no rule. After the
+ * last, the registration of them all.
  */
 function secondLoop(ctx: Ctx, s: ModelState, a: BuildActor, from: number, notes: readonly string[]): Step {
   let b = a;
-  const n = a.multi?.slots.length ?? 0;
-  for (let i = from; i < n; i++) {
-    b = focus(b, i);
+  const order = a.multi?.order ?? [];
+  for (let k = from; k < order.length; k++) {
+    b = focus(b, order[k] ?? -1);
     const known = b.known;
     if (known?.status === 'valid') {
       b = finishCurrent(b, known.path);
@@ -356,7 +395,7 @@ function registerOne(ctx: Ctx, s: ModelState, a: BuildActor, finalPath: string):
   } else notes.push(`output '${d.output}' at ${finalPath}`);
   st = dropFinalLock(ctx, st, a);
   const { finalLock: _released, ...b } = a;
-  return secondLoop(ctx, st, finishCurrent(b, finalPath), (a.multi?.cur ?? 0) + 1, notes);
+  return secondLoop(ctx, st, finishCurrent(b, finalPath), (a.multi?.order ?? []).indexOf(a.multi?.cur ?? -1) + 1, notes);
 }
 
 /**

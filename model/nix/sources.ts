@@ -57,6 +57,8 @@ export const SRC = {
     'libstore/unix/build/derivation-builder.cc registerOutputs: the first loop over drv.outputs (l.1466), where an output already valid is AlreadyRegistered and skipped (l.1479-1482)',
   registerSecondLoop:
     'libstore/unix/build/derivation-builder.cc registerOutputs: the second loop, in the topological order of the references between outputs (l.1554, l.1587-1591); finish records the final path and a rewrite rule (l.1604-1611); an AlreadyRegistered output is only finished (l.1620); rewriteOutput(outputRewrites) (l.1702, l.1778-1781)',
+  outputTopoSort:
+    'libstore/unix/build/derivation-builder.cc registerOutputs: each output scanned for the scratch paths of the others (l.1433, l.1535-1541), the outputs sorted topologically by those references, an AlreadyRegistered one a leaf (l.1554, l.1567-1568), a cycle an OutputRejected BuildError (l.1579), the result reversed (l.1587); libutil/include/nix/util/topo-sort.hh topoSort: depth-first over sorted sets (l.43, l.56), a node pushed after its children (l.50), the cycle at the first node met again on the stack (l.31), the list reversed (l.63)',
   registerCaNow: 'libstore/unix/build/derivation-builder.cc registerOutputs: a content-addressed output is registered valid within the loop (l.1947-1948)',
   registerAllOutputs:
     'libstore/unix/build/derivation-builder.cc registerOutputs: one registerValidPaths of every output registered (l.1970-1973), then registerDrvOutput of each (l.1983-1994); libstore/local-store.cc LocalStore::registerValidPaths: one SQLite transaction (l.910-949)',

@@ -383,6 +383,11 @@ export interface OutputSlot {
   readonly redirected?: boolean;
   /** registerOutputs' `finish`: where this output ended up (its final path), once the loop passed it. */
   readonly final?: string;
+  /**
+   * The other outputs whose scratch paths registerOutputs' first loop found in this one
+   * (scanForReferences, derivation-builder.cc l.1535-1541): what its topological sort orders by.
+   */
+  readonly refs?: readonly string[];
 }
 
 /**
@@ -397,6 +402,8 @@ export interface MultiOutputs {
   readonly stage?: 'check' | 'move';
   /** Deletions still to run, one after another, after the current `job` (the loops over outputs). */
   readonly queue?: readonly string[];
+  /** The second loop's order: slot indices, referenced outputs first (topoSort, derivation-builder.cc l.1554-1591). */
+  readonly order?: readonly number[];
 }
 
 export interface BuildActor {

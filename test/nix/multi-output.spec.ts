@@ -171,6 +171,56 @@ describe('registerOutputs rewrites the hashes of the outputs finished before', (
   });
 });
 
+describe('registerOutputs takes the outputs in the topological order of their references', () => {
+  /** dev links to out's scratch path: out must be finished first, or dev keeps a dangling scratch path. */
+  const devToOut: BuilderAction[] = [
+    { op: 'mkdirP', path: '' },
+    { op: 'writeFile', path: 'lib.a', content: 'archive' },
+    { op: 'mkdirP', path: '', output: 'dev' },
+    { op: 'symlink', target: { drv: 'lib', which: 'scratch', output: 'out' }, path: 'lib', output: 'dev' },
+  ];
+
+  /** The output names in the order the second loop registered them (a CA output is registered inside it, with a note). */
+  function registrationOrder(r: ReturnType<typeof run>): string[] {
+    return r.steps.flatMap((st) => [...st.note.matchAll(/registered \S+ valid \(output '(\w+)'/g)].map((m) => m[1] ?? ''));
+  }
+
+  it("should register out before dev when dev references out, and point dev's link at out's final path", () => {
+    const r = run(twoOutputs('ca-floating', [{ id: 'a1', kind: 'build', drv: 'lib' }], devToOut));
+    expect(outcome(r, 'a1'), traceOf(r)).toBe('success');
+    const d = drvOf(r.world.ctx, 'lib');
+    const valid = validByOutput(r.world.state, d.drvPath);
+    const link = r.world.ctx.fs.readlink(r.world.ctx.daemon, `${valid.dev ?? ''}/lib`);
+    expect(link.ok && link.value, traceOf(r)).toBe(valid.out);
+    expect(registrationOrder(r)).toEqual(['out', 'dev']);
+  });
+
+  it('should keep name order (dev first) when out references dev, and when nothing references anything', () => {
+    const outToDev: BuilderAction[] = [
+      { op: 'mkdirP', path: '', output: 'dev' },
+      { op: 'mkdirP', path: '' },
+      { op: 'symlink', target: { drv: 'lib', which: 'scratch', output: 'dev' }, path: 'dev' },
+    ];
+    expect(registrationOrder(run(twoOutputs('ca-floating', [{ id: 'a1', kind: 'build', drv: 'lib' }], outToDev)))).toEqual(['dev', 'out']);
+    expect(registrationOrder(run(twoOutputs('ca-floating', [{ id: 'a1', kind: 'build', drv: 'lib' }])))).toEqual(['dev', 'out']);
+  });
+
+  it('should reject the build as upstream does when the outputs reference each other, registering neither', () => {
+    const cycle: BuilderAction[] = [...devToOut, { op: 'symlink', target: { drv: 'lib', which: 'scratch', output: 'dev' }, path: 'dev' }];
+    const r = run(twoOutputs('ca-floating', [{ id: 'a1', kind: 'build', drv: 'lib' }], cycle));
+    const a1 = build(r, 'a1');
+    const d = drvOf(r.world.ctx, 'lib');
+    expect(a1.phase.kind === 'done' && a1.phase.outcome, traceOf(r)).toEqual({
+      kind: 'failure',
+      failure: 'outputRejected',
+      // topoSort visits dev first (sorted), reaches out, and meets dev again from out
+      message: `cycle detected in build of '${d.drvPath}' in the references of output 'dev' from output 'out'`,
+    });
+    expect(validByOutput(r.world.state, d.drvPath)).toEqual({});
+  });
+
+});
+
 describe('the loops over outputs are left by an exception', () => {
   it('should not run the deletions still queued for later outputs in the cleanup that follows an interrupt', () => {
     const s: Scenario = {
