@@ -24,7 +24,7 @@ export { sandboxDecision, sandboxMode } from './sandbox.js';
 export type { SandboxDecision, SandboxInputs } from './sandbox.js';
 export type { Ctx, DrvInfo } from './context.js';
 export { narText, narOf } from './content.js';
-export { makeFallbackPath, STORE_DIR } from './store-path.js';
+export { makeFallbackPath, outputPathName, STORE_DIR } from './store-path.js';
 export { parsesAsStorePath, hashPartOf } from './store-path.js';
 export { isDone } from './state.js';
 export { canonicalDigest, canonicalJson } from './hash.js';

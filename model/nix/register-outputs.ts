@@ -339,8 +339,10 @@ function startSecondLoop(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   // registerOutputs reverses topoSort's result (derivation-builder.cc l.1587): the referenced output comes first
   const order = [...sorted.order].reverse().map((name) => slots.findIndex((o) => o.name === name));
   const edges = slots.flatMap((o) => (o.refs ?? []).map((r) => `${o.name} -> ${r}`));
-  const note = edges.length > 0 ? `canonicalised; references between outputs ${edges.join(', ')}: order ${order.map((i) => slotName(a, i)).join(', ')}` : 'canonicalised';
-  return secondLoop(ctx, s, { ...a, multi: { ...m, stage: 'move', order } }, 0, [note]);
+  const started = secondLoop(ctx, s, { ...a, multi: { ...m, stage: 'move', order } }, 0, ['canonicalised']);
+  if (edges.length === 0 || started.kind !== 'next') return started;
+  const note = `references between outputs ${edges.join(', ')}: registering ${order.map((i) => slotName(a, i)).join(', ')} in that order`;
+  return { ...started, effect: { ...started.effect, note: `${note}; ${started.effect.note}` } };
 }
 
 /**

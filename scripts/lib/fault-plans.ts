@@ -17,7 +17,7 @@ import type { Scenario } from '../../model/nix/index.js';
 import { parseVariant } from '../../model/nix/index.js';
 import { checkPath } from '../../model/verify/index.js';
 import { firstOfEach } from '../../sim/replay.js';
-import { interruptDuringRegistration, multiOutputCaInterrupted } from '../../sim/scenarios/builtin.js';
+import { interruptDuringRegistration, multiOutputCaInterrupted, multiOutputCaReferences } from '../../sim/scenarios/builtin.js';
 import { buildTrace, traceScenario, type Trace } from '../../sim/trace.js';
 import type { Log } from './real-daemon.js';
 
@@ -154,14 +154,19 @@ export function notRunnable(dir: string, variant: string): NotRun[] {
 
 /**
  * Every point of registration, interrupted and crashed: the scripted run of
- * interrupt-during-registration (one output) and of multi-output-ca-interrupted (two floating CA
- * outputs, `dev` registered valid inside the loop before `out`) with a1's fault moved to before the
+ * interrupt-during-registration (one output), of multi-output-ca-interrupted (two floating CA
+ * outputs, `dev` registered valid inside the loop before `out`) and of multi-output-ca-references
+ * (`dev` links to `out`, so `out` goes first and `dev`'s link is rewritten to its final path) with a1's fault moved to before the
  * k-th registerOutputs step, for every k at which it still fires (the exploration's shortest
  * traces land a fault at one point each; this walks the whole of registerOutputs, the `.tmp` copy
  * of the hash rewrite and the gap between two outputs' registration included).
  */
 export function registrationSweep(): { name: string; trace: Trace }[] {
-  return [...sweepOf(interruptDuringRegistration, 'registration'), ...sweepOf(multiOutputCaInterrupted, 'multi-output-registration')];
+  return [
+    ...sweepOf(interruptDuringRegistration, 'registration'),
+    ...sweepOf(multiOutputCaInterrupted, 'multi-output-registration'),
+    ...sweepOf(multiOutputCaReferences, 'multi-output-references'),
+  ];
 }
 
 function sweepOf(base: Scenario, label: string): { name: string; trace: Trace }[] {

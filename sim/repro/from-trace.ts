@@ -6,7 +6,7 @@
  */
 import type { TreeEntry } from '../../model/fs/index.js';
 import type { ActorSpec, BuildActor, BuildMode, DerivationSpec, ModelEvent, Run, Scenario, Settings } from '../../model/nix/index.js';
-import { drvOf, nameOfUid, parseVariant, resolveRef, runScripted, UPSTREAM, usesChroot } from '../../model/nix/index.js';
+import { drvOf, nameOfUid, outputPathName, parseVariant, resolveRef, runScripted, UPSTREAM, usesChroot } from '../../model/nix/index.js';
 import type { AttemptObservation, BuilderAction, DeleteCommand, Observation, PlanSettings, PlanStep, ReproPlan } from './plan.js';
 import { PLAN_FORMAT } from './plan.js';
 
@@ -111,6 +111,12 @@ export function planProgram(d: DerivationSpec, gates: readonly Gate[]): Converte
     }
     if (act.op === 'symlink') {
       const target = act.target;
+      // a link to another output of the same derivation by its scratch path is `ln -s "$dev"`: the builder has the variable
+      // (a floating CA output's scratch path is always makeFallbackPath(output), as the model's symbolic one is)
+      if (typeof target !== 'string' && d.kind === 'ca-floating' && target.drv === d.id && target.which === 'scratch' && target.path === undefined && target.output !== undefined && (d.outputs ?? []).includes(target.output)) {
+        out.push({ op: 'outputLink', to: target.output, path: act.path, ...(act.output !== undefined ? { output: act.output } : {}) });
+        continue;
+      }
       if (typeof target !== 'string') return { ok: false, error: `${d.id}: a symlink to another derivation's path has no shell form in the harness` };
       out.push({ op: 'symlink', target, path: act.path, ...(act.output !== undefined ? { output: act.output } : {}) });
       continue;
@@ -129,13 +135,35 @@ function userOf(uid: number | undefined, platform: Settings['platform']): string
   return uid === undefined ? null : nameOfUid(uid, platform);
 }
 
-function filesOf(entries: readonly TreeEntry[], root: string): Record<string, string> {
+/** An output of the attempt's derivation: its store path name (`lib-dev`) and final path, if it has one. */
+export interface OutputName {
+  readonly output: string;
+  readonly pathName: string;
+  readonly final?: string;
+}
+
+/**
+ * A link target that is a store path of one of the derivation's outputs, named by role: `<dev final>`
+ * for its final path, `<dev other>` for any other path with its name (the scratch path a reference
+ * was not rewritten from). Model and daemon hash store paths differently; which path a link names
+ * is what can be compared. oracle.py's name_store_path does the same on the daemon's side.
+ */
+export function nameStorePath(target: string, outputs: readonly OutputName[]): string {
+  const m = /^\/nix\/store\/([^/]+)(.*)$/.exec(target);
+  if (!m) return target;
+  const base = m[1] ?? '';
+  const o = outputs.find((x) => base.slice(33) === x.pathName);
+  if (!o) return target;
+  return `<${o.output} ${o.final === `/nix/store/${base}` ? 'final' : 'other'}>${m[2] ?? ''}`;
+}
+
+function filesOf(entries: readonly TreeEntry[], root: string, outputs: readonly OutputName[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const e of entries) {
     if (e.path === root || !e.path.startsWith(`${root}/`)) continue;
     const rel = e.path.slice(root.length + 1);
     if (e.kind === 'dir') out[`${rel}/`] = '';
-    else if (e.kind === 'symlink') out[rel] = `-> ${e.content ?? ''}`;
+    else if (e.kind === 'symlink') out[rel] = `-> ${nameStorePath(e.content ?? '', outputs)}`;
     else out[rel] = e.content ?? '';
   }
   return out;
@@ -170,13 +198,17 @@ function attempt(r: Pick<Run, 'world' | 'steps'>, a: BuildActor, d: DerivationSp
   const out = p.kind === 'done' && p.outcome.kind === 'success' ? p.outcome.path : undefined;
   const after = out !== undefined ? (lastStep?.after ?? r.world.ctx.fs.tree(out)) : [];
   // a registered output something deleted before the attempt was over (a GC during registration) has no files to list
-  const withOut = out !== undefined && after.some((e) => e.path === out) ? { ...base, outputFiles: filesOf(after, out) } : base;
+  const names: OutputName[] = (d.outputs ?? ['out']).map((o) => {
+    const final = resolveRef(r.world.ctx, { drv: d.id, which: 'final', output: o }, r.world.state.realisations);
+    return { output: o, pathName: outputPathName(d.name, o), ...(final !== undefined ? { final } : {}) };
+  });
+  const withOut = out !== undefined && after.some((e) => e.path === out) ? { ...base, outputFiles: filesOf(after, out, names) } : base;
   // a multi-output build's other outputs at their final paths, as the harness lists what nix-build printed
   const others = out !== undefined ? (d.outputs ?? []).filter((o) => o !== 'out') : [];
   const otherOutputFiles: Record<string, Record<string, string>> = {};
   for (const o of others) {
     const path = resolveRef(r.world.ctx, { drv: d.id, which: 'final', output: o }, r.world.state.realisations);
-    otherOutputFiles[o] = path !== undefined && after.some((e) => e.path === path) ? filesOf(after, path) : {};
+    otherOutputFiles[o] = path !== undefined && after.some((e) => e.path === path) ? filesOf(after, path, names) : {};
   }
   const withFiles = others.length > 0 ? { ...withOut, otherOutputFiles } : withOut;
   // An interrupted attempt runs at the client's default verbosity (see harness.lib.sh), where the
@@ -443,18 +475,20 @@ export function placeDuring(scenario: Scenario, events: readonly ModelEvent[], o
 
 /**
  * Why an actor of `scenario` names another output than `out` in a way the harness cannot: it
- * resolves another output only as the final path of an input-addressed derivation (its .drv names
- * it; a floating CA output's path is known only once registered, and nix-build prints it only when
- * the build succeeds), and writes into the out path only. Shared by validation and fault plans.
+ * resolves another output as the final path of an input-addressed derivation (its .drv names it)
+ * or as the scratch path of a floating CA one (makeFallbackPath of its .drv); a floating CA
+ * output's final path is known only once registered, and nix-build prints it only when the build
+ * succeeds. It writes into the out path only. Shared by validation and fault plans.
  */
 export function otherOutputTargetUnplannable(scenario: Scenario): string | undefined {
   for (const a of scenario.actors) {
     if (a.kind !== 'pathInfo' && a.kind !== 'storeDelete' && a.kind !== 'corrupt') continue;
     const o = a.target.output;
     if (o === undefined || o === 'out') continue;
-    if (a.target.which !== 'final') return `${a.id} names the ${a.target.which} path of output ${o}: the harness names another output only by its final path`;
     if (a.kind === 'corrupt') return `${a.id} corrupts output ${o}: the harness corrupts the out path only`;
     const d = scenario.derivations.find((x) => x.id === a.target.drv);
+    if (a.target.which === 'scratch' && d?.kind === 'ca-floating') continue;
+    if (a.target.which !== 'final') return `${a.id} names the ${a.target.which} path of output ${o}: the harness names another output only by its final path, or by its scratch path for a floating CA derivation`;
     if (d?.kind !== 'input-addressed') return `${a.id} names the final path of output ${o} of the floating CA derivation ${a.target.drv}: the harness names another output's path only from an input-addressed .drv`;
   }
   return undefined;

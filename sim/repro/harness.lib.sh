@@ -227,6 +227,14 @@ read_builder_log() {
 # Path of a derivation's scratch/final output, as far as this run knows it; IA paths are known up front.
 resolve() { # $1 drv index, $2 scratch|final (or final:<output>) -> RESOLVED
     local o=${2#*:}
+    if [ "$o" != "$2" ] && [ "$o" != out ] && [ "${2%%:*}" = scratch ] && [ "$(drv_var DRV_KIND "$1")" = ca-floating ]; then
+        # another output's scratch path of a floating CA derivation: makeFallbackPath(<output>) of its .drv, known before it builds
+        RESOLVED=""
+        set_nix_args "$1"
+        bounded "$STEP_TIMEOUT" "$WORK/inst.out" "$WORK/inst.err" nix-instantiate "${NBA[@]}" \
+            && RESOLVED=$(python3 "$PY" fallback "$(tail -1 "$WORK/inst.out")" "$(drv_var DRV_NAME "$1")-$NONCE-$o" "$o")
+        return 0
+    fi
     if [ "$o" != "$2" ] && [ "$o" != out ]; then
         # another output of a multi-output input-addressed derivation: its .drv names its path (<name>-<output>)
         RESOLVED=""

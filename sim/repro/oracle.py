@@ -66,7 +66,21 @@ def real_path(path):
     return path
 
 
-def output_files(path):
+def name_store_path(target, outputs):
+    """from-trace.ts nameStorePath: a link to one of the derivation's outputs named by role.
+
+    outputs: [(output, path name, final path or None)]. '<dev final>' for its final path, '<dev other>'
+    for any other store path with its name; anything else is left as it is."""
+    m = re.match(r'^/nix/store/([^/]+)(.*)$', target)
+    if not m:
+        return target
+    for output, name, final in outputs:
+        if m.group(1)[33:] == name:
+            return '<%s %s>%s' % (output, 'final' if final == '/nix/store/' + m.group(1) else 'other', m.group(2))
+    return target
+
+
+def output_files(path, outputs=()):
     """relative path -> content; 'dir/' -> ''; symlink -> '-> target' (see AttemptObservation.outputFiles)."""
     if not path or not os.path.isdir(path):
         return None
@@ -76,7 +90,7 @@ def output_files(path):
         if rel.endswith('/'):
             out[rel] = ''
         elif os.path.islink(full):
-            out[rel] = '-> ' + os.readlink(full)
+            out[rel] = '-> ' + name_store_path(os.readlink(full), outputs)
         else:
             with open(full, 'rb') as f:
                 out[rel] = f.read().decode('utf-8', errors='replace')
@@ -161,16 +175,14 @@ def attempt_fact(name, drv, store_name, rc, interrupted, blog, client_err, final
     if b['dir'] and sandbox != '1':
         fact['observation']['buildDirKept'] = os.path.isdir(b['dir'])
     if outcome == 'success':
-        files = output_files(real_path(final))
+        # a multi-output build's other outputs, as nix-build printed them (<hash>-<name>-<output>)
+        finals = [(os.path.basename(p)[33 + len(store_name) + 1:], p) for p in others.split(':')] if others else []
+        outputs = [('out', store_name, final)] + [(o, store_name + '-' + o, p) for o, p in finals]
+        files = output_files(real_path(final), outputs)
         if files is not None:
             fact['observation']['outputFiles'] = files
-        # a multi-output build's other outputs, as nix-build printed them (<hash>-<name>-<output>)
-        if others:
-            other = {}
-            for p in others.split(':'):
-                o = os.path.basename(p)[33 + len(store_name) + 1:]
-                other[o] = output_files(real_path(p)) or {}
-            fact['observation']['otherOutputFiles'] = other
+        if finals:
+            fact['observation']['otherOutputFiles'] = {o: output_files(real_path(p), outputs) or {} for o, p in finals}
     return fact
 
 
@@ -338,7 +350,7 @@ def main(argv):
     if cmd == 'inspect':
         print(jtext(inspect(argv[2])))
     elif cmd == 'fallback':
-        print(fallback_path(argv[2], argv[3]))
+        print(fallback_path(*argv[2:5]))
     elif cmd == 'lockfree':
         return 0 if lockfree(argv[2]) else 1
     elif cmd == 'attempt':

@@ -177,6 +177,8 @@ export type BuilderAction =
   | { readonly op: 'writeFile'; readonly path: string; readonly content: string; readonly output?: string }
   /** `symlink(target, path)`; fails EEXIST if `path` exists */
   | { readonly op: 'symlink'; readonly target: string; readonly path: string; readonly output?: string }
+  /** `ln -s "$to" path`: a link to another output's scratch path, which registerOutputs rewrites to its final path */
+  | { readonly op: 'outputLink'; readonly to: string; readonly path: string; readonly output?: string }
   /** `chmod mode path`, mode in octal (`755`) */
   | { readonly op: 'chmod'; readonly path: string; readonly mode: string; readonly output?: string }
   /**
@@ -463,6 +465,7 @@ const builderAction = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('mkdir'), path: relPath, output: outputName.exactOptional() }),
   z.strictObject({ op: z.literal('writeFile'), path: relPath.refine((p) => p !== '', 'cannot write $out as a file in this harness'), content: freeText, output: outputName.exactOptional() }),
   z.strictObject({ op: z.literal('symlink'), target: freeText.min(1), path: relPath.refine((p) => p !== '', 'a symlink at $out itself is not supported'), output: outputName.exactOptional() }),
+  z.strictObject({ op: z.literal('outputLink'), to: outputName, path: relPath.refine((p) => p !== '', 'a symlink at $out itself is not supported'), output: outputName.exactOptional() }),
   z.strictObject({ op: z.literal('chmod'), path: relPath, mode: z.string().regex(/^[0-7]{3,4}$/, 'must be an octal mode like 755'), output: outputName.exactOptional() }),
   z.strictObject({ op: z.literal('gate'), name: ident }),
   z.strictObject({ op: z.literal('exitIfFlag'), flag: ident, code: exitCode }),
@@ -609,6 +612,7 @@ function checkPlan(plan: z.infer<typeof planShape>, ctx: z.core.$RefinementCtx<z
     if (new Set(outs).size !== outs.length) issue(['derivations', i, 'outputs'], 'duplicate output name');
     d.program.forEach((a, j) => {
       if ('output' in a && a.output !== undefined && !outs.includes(a.output)) issue(['derivations', i, 'program', j, 'output'], `"${a.output}" is not an output of derivation "${d.id}"`);
+      if (a.op === 'outputLink' && !outs.includes(a.to)) issue(['derivations', i, 'program', j, 'to'], `"${a.to}" is not an output of derivation "${d.id}"`);
     });
     const gates = new Set<string>();
     d.program.forEach((a, j) => {
@@ -650,7 +654,8 @@ function checkPlan(plan: z.infer<typeof planShape>, ctx: z.core.$RefinementCtx<z
       const d = drvs.get(t.drv);
       if (t.output === undefined || !d) return;
       if (!(d.outputs ?? ['out']).includes(t.output)) issue([...path, 'output'], `"${t.output}" is not an output of derivation "${d.id}"`);
-      else if (t.output !== 'out' && (t.which !== 'final' || d.kind !== 'input-addressed')) issue([...path, 'output'], 'the harness names an output other than out only as the final path of an input-addressed derivation');
+      else if (t.output !== 'out' && !(t.which === 'final' && d.kind === 'input-addressed') && !(t.which === 'scratch' && d.kind === 'ca-floating'))
+        issue([...path, 'output'], 'the harness names an output other than out only as the final path of an input-addressed derivation or the scratch path of a floating CA one');
     };
     switch (s.kind) {
       case 'holdUsers':

@@ -100,6 +100,14 @@ export function builderScript(drv: PlanDerivation, platform: Platform): string {
             : `{ if [ -e ${outRef(a.path, a.output)} ] || [ -L ${outRef(a.path, a.output)} ]; then echo "File exists" >&2; false; else ln -s ${shQuote(a.target)} ${outRef(a.path, a.output)}; fi; } 2>"$E"; nol_res $? ${i}; nol_rc=$?`,
         );
         break;
+      case 'outputLink':
+        // the link body is the other output's variable, its scratch path: a reference registerOutputs finds and rewrites
+        lines.push(
+          platform === 'linux'
+            ? `ln -sT "$${a.to}" ${outRef(a.path, a.output)} 2>"$E"; nol_res $? ${i}; nol_rc=$?`
+            : `{ if [ -e ${outRef(a.path, a.output)} ] || [ -L ${outRef(a.path, a.output)} ]; then echo "File exists" >&2; false; else ln -s "$${a.to}" ${outRef(a.path, a.output)}; fi; } 2>"$E"; nol_res $? ${i}; nol_rc=$?`,
+        );
+        break;
       case 'chmod':
         lines.push(`chmod ${a.mode} ${outRef(a.path, a.output)} 2>"$E"; nol_res $? ${i}; nol_rc=$?`);
         break;

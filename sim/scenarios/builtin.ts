@@ -575,6 +575,39 @@ export const multiOutputCaInterrupted: Scenario = {
   explore: ALL_FAULTS,
 };
 
+/** Two outputs, `dev` linking to `out` (as a `.pc` file names its library): out is `dev`'s reference. */
+const DEV_REFERENCES_OUT = [
+  { op: 'mkdirP', path: '' },
+  { op: 'writeFile', path: 'lib.a', content: 'archive' },
+  { op: 'mkdirP', path: '', output: 'dev' },
+  { op: 'symlink', target: { drv: 'lib', which: 'scratch', output: 'out' }, path: 'lib', output: 'dev' },
+] as const;
+
+/** The registerOutputs event of multi-output-ca-references before which `out` is registered and `dev` is not. */
+const MULTI_CA_REFERENCES_AT = 16;
+
+/**
+ * multi-output-ca-interrupted with a reference between the outputs: `dev` links to `out`'s scratch
+ * path, so registerOutputs' first loop finds `out` among dev's references (scanForReferences,
+ * derivation-builder.cc l.1535-1541) and its topological sort puts `out` first (l.1554-1587). `out`
+ * is registered valid in the loop; `dev` is then rewritten so its link names `out`'s final path.
+ * The interrupt lands between the two: `out` valid with no realisation, `dev` unregistered at its
+ * fallback path, the other way round from the scenario without the reference.
+ */
+export const multiOutputCaReferences: Scenario = {
+  name: 'multi-output-ca-references',
+  doc: "darwin, sandbox off: a floating CA derivation whose dev output links to its out output is interrupted between the registration of out (first: dev references it) and that of dev; the retry, drawn as another build user, finds dev's root-owned scratch path and fails EACCES at its link (upstream); where it builds, dev's link names out's final path.",
+  settings: DARWIN,
+  derivations: [{ id: 'lib', name: 'lib', kind: 'ca-floating', outputs: ['out', 'dev'], program: DEV_REFERENCES_OUT }],
+  actors: [
+    { id: 'a1', kind: 'build', drv: 'lib', fault: { kind: 'interrupt', before: 'registerOutputs', nth: MULTI_CA_REFERENCES_AT } },
+    { id: 'info', kind: 'pathInfo', target: { drv: 'lib', which: 'scratch', output: 'dev' }, after: ['a1'] },
+    { id: 'other', kind: 'holdUser', after: ['info'], releaseAfter: ['a2'] },
+    { id: 'a2', kind: 'build', drv: 'lib', after: ['other'] },
+  ],
+  explore: ALL_FAULTS,
+};
+
 /**
  * An input-addressed derivation with two outputs, one valid and one not: `nix store delete` takes
  * `dev` alone (nothing roots it). The next build locks both outputs (derivation-building-goal.cc
@@ -661,6 +694,7 @@ export const BUILTIN: readonly Scenario[] = [
   autoGcDuringCaBuildLinux,
   autoGcDuringCaBuildDarwin,
   multiOutputCaInterrupted,
+  multiOutputCaReferences,
   multiOutputIaPartial,
   cgroupsCrashRetry,
   cgroupsInterrupted,
