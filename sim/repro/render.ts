@@ -116,7 +116,9 @@ export function builderScript(drv: PlanDerivation, platform: Platform): string {
         // writes `go` (resume) or `fail` (a builder failure here), or interrupts the client, or
         // kills the daemon worker: no timing is involved.
         const fifo = `"$nolCtl/arm/$nolDrv."${shQuote(a.name)}`;
-        lines.push(`nol_log "A ${i} ok"; nol_rc=0`);
+        // a gate is not a command of the model's program: it leaves nol_rc alone, so a builder held
+        // after its last command still exits with that command's status, as the model's does
+        lines.push(`nol_log "A ${i} ok"`);
         lines.push(`if [ -p ${fifo} ]; then echo $$ > "$nolCtl/gate/$nolDrv."${shQuote(a.name)}; read nol_x < ${fifo}; if [ "$nol_x" = fail ]; then exit 1; fi; fi`);
         break;
       }

@@ -146,6 +146,22 @@ describe('builder script, run locally (no nix: $out is a temp dir)', () => {
   });
 });
 
+describe('a gate is not a command', () => {
+  it("leaves the builder's status alone: held after a failing last command, it still exits 1 as the model's builder does", () => {
+    const root = mkdtempSync(join(tmp, 'g-'));
+    const ctl = join(root, 'ctl');
+    for (const d of ['log', 'gate', 'arm', 'flags', 'attempt']) mkdirSync(join(ctl, d), { recursive: true });
+    writeFileSync(join(ctl, 'attempt', 'd'), 'x1');
+    const out = join(root, 'out');
+    mkdirSync(out);
+    const drv: PlanDerivation = { id: 'd', name: 'd', kind: 'ca-floating', program: [{ op: 'mkdir', path: '' }, { op: 'gate', name: 'before1' }] };
+    const r = spawnSync('/bin/sh', derivationSpec(drv, 'linux')['args'] as string[], { env: { PATH: '/usr/bin:/bin', out, nolCtl: ctl, nolDrv: 'd', TMPDIR: root }, encoding: 'utf8', timeout: 10_000 });
+    const log = readFileSync(join(ctl, 'log', 'd.x1'), 'utf8').split('\n').filter((l) => l.startsWith('A '));
+    expect(log.map((l) => l.split(' ').slice(1, 4).join(' '))).toEqual(['0 err EEXIST', '1 ok']);
+    expect(r.status).toBe(1);
+  });
+});
+
 describe('the model validation plans render', () => {
   const cases = (['2.34.8', '2.8'] as const).flatMap((nix) =>
     validationPlans(nix).map((p) => {
