@@ -8,29 +8,33 @@
 
 export type TopoSorted = { readonly kind: 'sorted'; readonly order: readonly string[] } | { readonly kind: 'cycle'; readonly path: string; readonly parent: string };
 
-/** std::set<std::string>'s order: bytewise, not locale-aware. */
-function byteOrder(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+interface Cycle {
+  readonly path: string;
+  readonly parent: string;
+}
+
+/**
+ * std::set<std::string>'s order, for output names, which are ASCII (store-name characters, as the
+ * scenario schema and plans require): there JS's default order, by UTF-16 code unit, is byte order.
+ */
+function sortedSet(xs: readonly string[]): string[] {
+  return [...new Set(xs)].sort();
 }
 
 export function topoSort(items: readonly string[], children: (item: string) => readonly string[]): TopoSorted {
-  const set = [...new Set(items)].sort(byteOrder);
+  const set = sortedSet(items);
   const sorted: string[] = [];
   const visited = new Set<string>();
   const parents = new Set<string>();
-  const visit = (path: string, parent: string | undefined): { path: string; parent: string } | undefined => {
-    if (parents.has(path)) {
-      // a node still on the stack was reached again, so from some node: a top-level visit starts with an empty stack
-      if (parent === undefined) throw new Error('topoSort: a cycle without a parent');
-      return { path, parent };
-    }
+  // dfsVisit after its cycle check: a top-level call (parent nullptr) starts with an empty stack, so it needs none
+  const expand = (path: string): Cycle | undefined => {
     if (visited.has(path)) return undefined;
     visited.add(path);
     parents.add(path);
-    for (const c of [...new Set(children(path))].sort(byteOrder)) {
+    for (const c of sortedSet(children(path))) {
       // "Don't traverse into items that don't exist in our starting set" (topo-sort.hh l.43), nor into itself
       if (c === path || !set.includes(c)) continue;
-      const cycle = visit(c, path);
+      const cycle = parents.has(c) ? { path: c, parent: path } : expand(c);
       if (cycle) return cycle;
     }
     sorted.push(path);
@@ -38,7 +42,7 @@ export function topoSort(items: readonly string[], children: (item: string) => r
     return undefined;
   };
   for (const i of set) {
-    const cycle = visit(i, undefined);
+    const cycle = expand(i);
     if (cycle) return { kind: 'cycle', ...cycle };
   }
   return { kind: 'sorted', order: sorted.reverse() };
