@@ -306,15 +306,15 @@ function outputRewrites(a: BuildActor, own?: readonly [string, string]): (readon
 }
 
 /**
- * The other outputs whose scratch paths occur in the current output: scanForReferences over its
+ * The outputs whose scratch paths occur in the current output: scanForReferences over its
  * NAR with every scratch path referenceable, mapped back to output names through
  * scratchOutputsInverse (derivation-builder.cc l.1433, l.1535-1541). The NAR text stands in for
  * the NAR: names, contents and link targets, all of which the scan reads.
  */
 function referencedOutputs(fs: FsKernel, a: BuildActor, actual: string): string[] {
-  const m = a.multi;
   const nar = narText(fs, actual);
-  return slotsOf(a).flatMap((o, i) => (i !== m?.cur && o.scratch !== undefined && nar.includes(hashPartOf(o.scratch)) ? [o.name] : []));
+  // its own name too, as upstream's referencedOutputs has it: topoSort skips a self-reference
+  return slotsOf(a).flatMap((o) => (o.scratch !== undefined && nar.includes(hashPartOf(o.scratch)) ? [o.name] : []));
 }
 
 /**
@@ -338,7 +338,7 @@ function startSecondLoop(ctx: Ctx, s: ModelState, a: BuildActor): Step {
   }
   // registerOutputs reverses topoSort's result (derivation-builder.cc l.1587): the referenced output comes first
   const order = [...sorted.order].reverse().map((name) => slots.findIndex((o) => o.name === name));
-  const edges = slots.flatMap((o) => (o.refs ?? []).map((r) => `${o.name} -> ${r}`));
+  const edges = slots.flatMap((o) => (o.refs ?? []).filter((r) => r !== o.name).map((r) => `${o.name} -> ${r}`));
   const started = secondLoop(ctx, s, { ...a, multi: { ...m, stage: 'move', order } }, 0, ['canonicalised']);
   if (edges.length === 0 || started.kind !== 'next') return started;
   const note = `references between outputs ${edges.join(', ')}: registering ${order.map((i) => slotName(a, i)).join(', ')} in that order`;

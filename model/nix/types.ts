@@ -384,7 +384,7 @@ export interface OutputSlot {
   /** registerOutputs' `finish`: where this output ended up (its final path), once the loop passed it. */
   readonly final?: string;
   /**
-   * The other outputs whose scratch paths registerOutputs' first loop found in this one
+   * The outputs (itself included) whose scratch paths registerOutputs' first loop found in this one
    * (scanForReferences, derivation-builder.cc l.1535-1541): what its topological sort orders by.
    */
   readonly refs?: readonly string[];

@@ -205,6 +205,17 @@ describe('registerOutputs takes the outputs in the topological order of their re
     expect(registrationOrder(run(twoOutputs('ca-floating', [{ id: 'a1', kind: 'build', drv: 'lib' }])))).toEqual(['dev', 'out']);
   });
 
+  it('should take a self-reference as no edge: out linking to itself changes neither the order nor the outcome', () => {
+    const selfOut: BuilderAction[] = [...TWO, { op: 'symlink', target: { drv: 'lib', which: 'scratch', output: 'out' }, path: 'self' }];
+    const r = run(twoOutputs('ca-floating', [{ id: 'a1', kind: 'build', drv: 'lib' }], selfOut));
+    expect(outcome(r, 'a1'), traceOf(r)).toBe('success');
+    expect(registrationOrder(r)).toEqual(['dev', 'out']);
+    expect(r.steps.map((st) => st.note).join('\n')).not.toMatch(/references between outputs/);
+    const both = run(twoOutputs('ca-floating', [{ id: 'a1', kind: 'build', drv: 'lib' }], [...devToOut, { op: 'symlink', target: { drv: 'lib', which: 'scratch', output: 'out' }, path: 'self' }]));
+    expect(registrationOrder(both)).toEqual(['out', 'dev']);
+    expect(both.steps.map((st) => st.note).join('\n')).toMatch(/references between outputs dev -> out: registering out, dev in that order/);
+  });
+
   it('should reject the build as upstream does when the outputs reference each other, registering neither', () => {
     const cycle: BuilderAction[] = [...devToOut, { op: 'symlink', target: { drv: 'lib', which: 'scratch', output: 'dev' }, path: 'dev' }];
     const r = run(twoOutputs('ca-floating', [{ id: 'a1', kind: 'build', drv: 'lib' }], cycle));
