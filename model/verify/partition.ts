@@ -88,7 +88,10 @@ export function ownerOf(hash: string, parts: number): number {
 
 const before = (ar: number, ae: number, br: number, be: number): boolean => ar < br || (ar === br && ae < be);
 /** One number per key; a state has far fewer than 2^16 enabled events, and ranks stay far below 2^37. */
-const keyOf = (rank: number, event: number): number => rank * 65536 + event;
+const keyOf = (rank: number, event: number): number => {
+  const first = rank * 65536;
+  return first + event;
+};
 
 interface FrontierState {
   readonly rank: number;
@@ -256,7 +259,7 @@ export class LevelMerge {
     fresh.sort((a, b) => a.rank - b.rank || a.event - b.event);
     // explore stops when the (maxStates + 1)th distinct state is found: that state's key is where the level is cut
     const room = this.maxStates - this.states;
-    const cut = room < fresh.length ? fresh[room] : undefined;
+    const cut = fresh[room]; // undefined when the level fits
     const within = (rank: number, event: number): boolean => !cut || !before(cut.rank, cut.event, rank, event);
     for (const r of reports) {
       for (let i = 0; i < r.moves.length; i += 2) {
@@ -300,16 +303,18 @@ export class LevelMerge {
     const slack = Math.max(4, target >> 3);
     const give = ranks.map(() => Array.from({ length: this.parts }, () => 0));
     const surplus = ranks.map((r) => (r.length > target + slack ? r.length - target : 0));
-    const room = ranks.map((r, p) => ((surplus[p] ?? 0) > 0 ? 0 : Math.max(0, target - r.length)));
-    for (let p = 0; p < this.parts; p++) {
-      for (let q = 0; q < this.parts && (surplus[p] ?? 0) > 0; q++) {
+    // a share with a surplus is over its due, so it has no room
+    const room = ranks.map((r) => Math.max(0, target - r.length));
+    // the shares under their due always have room for every surplus (the level fits in parts * target),
+    // so each giver is down to its due by the last partition; a pair with nothing to move writes 0
+    give.forEach((row, p) => {
+      row.forEach((_, q) => {
         const n = Math.min(surplus[p] ?? 0, room[q] ?? 0);
-        if (n === 0) continue;
-        (give[p] as number[])[q] = n;
+        row[q] = n;
         surplus[p] = (surplus[p] ?? 0) - n;
         room[q] = (room[q] ?? 0) - n;
-      }
-    }
+      });
+    });
     // the same hand-over as Partition.next: from the end of a share, the first partitions first
     const holders: number[] = new Array<number>(fresh.length);
     ranks.forEach((mine, p) => {
