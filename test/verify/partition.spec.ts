@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Scenario, Variant } from '../../model/nix/index.js';
 import { parseVariant } from '../../model/nix/index.js';
 import { explore } from '../../model/verify/index.js';
-import type { Moved, NextLevel, PartitionOptions } from '../../model/verify/partition.js';
+import type { KeyedViolation, LevelReport, Moved, NextLevel, PartitionOptions } from '../../model/verify/partition.js';
 import { LevelMerge, ownerOf, Partition, splitInThisThread } from '../../model/verify/partition.js';
 import { concurrentTrio } from '../../bench/scenarios.js';
 import { concurrentGc } from '../../sim/scenarios/builtin.js';
@@ -74,6 +74,129 @@ describe('ownerOf', () => {
         expect(Number.isInteger(o) && o >= 0 && o < parts).toBe(true);
         expect(ownerOf(h, parts)).toBe(o);
       }
+    }
+  });
+});
+
+const report = (held: number, found: readonly KeyedViolation[] = [], timeUp = false): LevelReport => ({ held, moves: [], found, depthCut: false, timeUp });
+/** `count` new states found from the state at `rank`, as (rank, event) pairs. */
+const from = (rank: number, count: number): number[] => Array.from({ length: count }, (_, e) => [rank, e]).flat();
+const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+
+function planned(next: NextLevel[] | null): NextLevel[] {
+  if (next === null) throw new Error('the search ended where a plan was expected');
+  return next;
+}
+
+/** A coordinator past its first level, where partition 0 found 10 states for each partition and handed 10 to each other one. */
+function pastFirstLevel(parts: number): { merge: LevelMerge; holding: (p: number) => number } {
+  const merge = new LevelMerge(1_000_000, parts);
+  const first = planned(merge.merge(Array.from({ length: parts }, (_, p) => report(p === 0 ? 1 : 0)), [from(0, 10 * parts)]));
+  expect(first[0]?.give).toEqual([0, ...Array.from({ length: parts - 1 }, () => 10)]);
+  // Partition.next hands over from the end of its share, the lowest partition first: partition q (q > 0) gets ranks 10 * (parts - q) onwards
+  return { merge, holding: (p) => (p === 0 ? 0 : 10 * (parts - p)) };
+}
+
+/** The plan for a second level where partition p's states found `shares[p]` new states. */
+function planFor(shares: readonly number[]): NextLevel[] {
+  const { merge, holding } = pastFirstLevel(shares.length);
+  const plan = planned(merge.merge(shares.map(() => report(10)), shares.map((n, p) => from(holding(p), n))));
+  // each new state stays, before any hand-over, with the partition that holds its parent
+  plan.forEach((next, p) => {
+    const parents = new Set(next.keep.filter((_, i) => i % 3 === 0));
+    expect([...parents], `partition ${String(p)}'s parents`).toEqual((shares[p] ?? 0) > 0 ? [holding(p)] : []);
+  });
+  return plan;
+}
+
+/** Each partition's share of the next level once the hand-over is done. */
+function after(plan: readonly NextLevel[]): number[] {
+  return plan.map((next, p) => next.keep.length / 3 - sum(next.give) + sum(plan.map((q) => q.give[p] ?? 0)));
+}
+
+/** What any plan must be: one count per partition, none to itself, none both giving and getting, and `from` naming exactly the givers. */
+function expectWellFormed(plan: readonly NextLevel[]): void {
+  plan.forEach((next, p) => {
+    expect(next.give).toHaveLength(plan.length);
+    expect(next.give[p]).toBe(0);
+    const givers = plan.flatMap((q, i) => ((q.give[p] ?? 0) > 0 ? [i] : []));
+    expect(next.from, `partition ${String(p)} waits for`).toEqual(givers);
+    if (givers.length > 0) expect(sum(next.give), `partition ${String(p)} gets and gives`).toBe(0);
+  });
+}
+
+describe("the coordinator's plan for the next level", () => {
+  it('should leave the first level with the partition that holds the initial state, whichever it is', () => {
+    const plan = planned(new LevelMerge(1_000, 3).merge([report(0), report(0), report(1)], [from(0, 3)]));
+    expect(plan.map((n) => n.keep.length / 3)).toEqual([0, 0, 3]);
+    expectWellFormed(plan);
+  });
+
+  it('should hand nothing over while no share is more than 4 states over its due', () => {
+    // nine new states for two partitions: a due of five, and one share of nine
+    const plan = planned(new LevelMerge(1_000, 2).merge([report(1), report(0)], [from(0, 9)]));
+    expect(plan.map((n) => n.give)).toEqual([[0, 0], [0, 0]]);
+    expect(after(plan)).toEqual([9, 0]);
+    expectWellFormed(plan);
+  });
+
+  it('should cut a share more than 4 over its due down to the due, the rest to the partition under it', () => {
+    const plan = planned(new LevelMerge(1_000, 2).merge([report(1), report(0)], [from(0, 10)]));
+    expect(after(plan)).toEqual([5, 5]);
+    expectWellFormed(plan);
+  });
+
+  it('should allow a wide level an eighth of its due as slack, and no more', () => {
+    // 180 states for two partitions: a due of 90, and a slack of 11
+    expect(after(planFor([100, 80]))).toEqual([100, 80]);
+    expect(after(planFor([101, 79]))).toEqual([101, 79]);
+    expect(after(planFor([102, 78]))).toEqual([90, 90]);
+    expect(after(planFor([110, 70]))).toEqual([90, 90]);
+    expect(after(planFor([70, 110]))).toEqual([90, 90]);
+  });
+
+  it('should leave a giver with exactly its due, the due rounded up, when the level does not divide evenly', () => {
+    // 181 states: a due of 91; the other share ends one under it
+    const plan = planFor([111, 70]);
+    expect(after(plan)).toEqual([91, 90]);
+    expect(plan[0]?.give).toEqual([0, 20]);
+    expectWellFormed(plan);
+  });
+
+  it('should fill the partitions under their due, the lowest first, none past its due', () => {
+    // 25 states for three: a due of 9; partition 1 has room for 4, partition 2 for 9
+    const plan = planFor([20, 5, 0]);
+    expect(plan[0]?.give).toEqual([0, 4, 7]);
+    expect(after(plan)).toEqual([9, 9, 7]);
+    expectWellFormed(plan);
+  });
+
+  it('should share the room left by one giver with the next giver, never filling a partition twice', () => {
+    // 80 states for four: a due of 20; partitions 0 and 1 give 15 each, partition 2 has room for 10, partition 3 for 20
+    const plan = planFor([35, 35, 10, 0]);
+    expect(plan.map((n) => n.give)).toEqual([
+      [0, 0, 10, 5],
+      [0, 0, 0, 15],
+      [0, 0, 0, 0],
+      [0, 0, 0, 0],
+    ]);
+    expect(plan.map((n) => n.from)).toEqual([[], [], [0], [0, 1]]);
+    expect(after(plan)).toEqual([20, 20, 20, 20]);
+    expectWellFormed(plan);
+  });
+
+  it('should keep every new state with exactly one partition, whatever the shares', () => {
+    for (const shares of [[7, 0, 30], [0, 0, 0, 50], [13, 12, 11], [40, 1, 1, 1, 1]]) {
+      const plan = planFor(shares);
+      expectWellFormed(plan);
+      const ends = after(plan);
+      expect(sum(ends), String(shares)).toBe(sum(shares));
+      const due = Math.ceil(sum(shares) / shares.length);
+      // every giver ends at its due, and nobody is given past it
+      plan.forEach((next, p) => {
+        if (sum(next.give) > 0) expect(ends[p]).toBe(due);
+        if (next.from.length > 0) expect(ends[p]).toBeLessThanOrEqual(due);
+      });
     }
   });
 });
