@@ -200,3 +200,58 @@ describe("the coordinator's plan for the next level", () => {
     }
   });
 });
+
+const violation = (invariant: KeyedViolation['invariant'], rank: number, event: number): KeyedViolation => ({ invariant, message: `${invariant} at ${String(rank)}/${String(event)}`, events: [], rank, event });
+
+describe("the coordinator's counterexamples and limits", () => {
+  it('should list counterexamples as explore finds them: by level, then by key, whichever partition reported them', () => {
+    const merge = new LevelMerge(1_000, 2);
+    planned(merge.merge([report(1), report(0)], [from(0, 4)]));
+    // level 1: partition 0 holds ranks 0..3; the reports say what each found, each in its own key order
+    planned(
+      merge.merge(
+        [report(2, [violation('CleanOutput', 3, 0)]), report(2, [violation('NoWedge', 1, -1), violation('InProgressOutputSafe', 1, 2)])],
+        [from(0, 2)],
+      ),
+    );
+    // level 2: a smaller key than any of level 1's, found first by partition 0
+    expect(merge.merge([report(1, [violation('ValidPathsIntact', 0, 0)]), report(1)], [])).toBeNull();
+    expect(merge.result().counterexamples.map((c) => c.message)).toEqual([
+      'NoWedge at 1/-1',
+      'InProgressOutputSafe at 1/2',
+      'CleanOutput at 3/0',
+      'ValidPathsIntact at 0/0',
+    ]);
+  });
+
+  it('should keep the smallest key of an invariant broken in one level by several partitions', () => {
+    const merge = new LevelMerge(1_000, 2);
+    planned(merge.merge([report(1), report(0)], [from(0, 4)]));
+    expect(merge.merge([report(2, [violation('NoWedge', 3, 1)]), report(2, [violation('NoWedge', 2, 5)])], [])).toBeNull();
+    expect(merge.result().counterexamples.map((c) => c.message)).toEqual(['NoWedge at 2/5']);
+  });
+
+  it('should keep the first level an invariant is broken in, not a smaller key found later', () => {
+    const merge = new LevelMerge(1_000, 2);
+    planned(merge.merge([report(1, [violation('NoWedge', 0, 3)]), report(0)], [from(0, 4)]));
+    expect(merge.merge([report(2, [violation('NoWedge', 0, 0)]), report(2)], [])).toBeNull();
+    expect(merge.result().counterexamples.map((c) => c.message)).toEqual(['NoWedge at 0/3']);
+  });
+
+  it('should drop what was found past the state cap, and keep what the capping move itself found', () => {
+    // a cap of 3 states: the initial one and two more; the third new state, at (1, 0), is where explore stops
+    const merge = new LevelMerge(3, 2);
+    const broken = [violation('NoWedge', 0, 2), violation('CleanOutput', 1, -1), violation('InProgressOutputSafe', 1, 0)];
+    const late = [violation('ValidPathsIntact', 1, 1), violation('NoForeignContent', 2, -1)];
+    expect(merge.merge([report(1, broken), report(1, late)], [[0, 0, 1, 0, 0, 1, 1, 3]])).toBeNull();
+    const r = merge.result();
+    expect(r.counterexamples.map((c) => c.invariant)).toEqual(['NoWedge', 'CleanOutput', 'InProgressOutputSafe']);
+    expect({ states: r.distinctStates, limit: r.limit, complete: r.complete }).toEqual({ states: 4, limit: 'maxStates', complete: false });
+  });
+
+  it('should stop the whole search when any one partition ran out of time', () => {
+    const merge = new LevelMerge(1_000, 3);
+    expect(merge.merge([report(1), report(0, [], true), report(0)], [from(0, 5)])).toBeNull();
+    expect(merge.result()).toMatchObject({ limit: 'time', complete: false, distinctStates: 6 });
+  });
+});
