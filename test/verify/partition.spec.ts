@@ -10,7 +10,7 @@ import { explore } from '../../model/verify/index.js';
 import type { KeyedViolation, LevelReport, Moved, NextLevel, PartitionOptions } from '../../model/verify/partition.js';
 import { LevelMerge, ownerOf, Partition, splitInThisThread } from '../../model/verify/partition.js';
 import { concurrentTrio } from '../../bench/scenarios.js';
-import { concurrentGc } from '../../sim/scenarios/builtin.js';
+import { BUILTIN, concurrentGc } from '../../sim/scenarios/builtin.js';
 
 function variantOf(name: string): Variant {
   const v = parseVariant(name);
@@ -253,5 +253,41 @@ describe("the coordinator's counterexamples and limits", () => {
     const merge = new LevelMerge(1_000, 3);
     expect(merge.merge([report(1), report(0, [], true), report(0)], [from(0, 5)])).toBeNull();
     expect(merge.result()).toMatchObject({ limit: 'time', complete: false, distinctStates: 6 });
+  });
+});
+
+describe('a partition as the owner of states', () => {
+  it('should keep the smallest key of a state claimed several times in a level, whatever order the claims come in', () => {
+    const p = new Partition(concurrentGc, { variant: upstream, faults: ['interrupt'], maxFaults: 1, maxDepth: 200 }, 0, 2);
+    p.receive([{ hash: 'h1', rank: 5, event: 0 }, { hash: 'h2', rank: 4, event: 7 }]);
+    p.receive([{ hash: 'h1', rank: 2, event: 3 }, { hash: 'h2', rank: 4, event: 2 }, { hash: 'h1', rank: 2, event: 4 }]);
+    expect(p.settle()).toEqual([2, 3, 4, 2]);
+  });
+});
+
+describe('the split search at the edges of its bounds', () => {
+  const deleteRaces = BUILTIN.find((x) => x.name === 'delete-races-rebuild');
+  if (!deleteRaces) throw new Error('no built-in delete-races-rebuild');
+  const { explore: _own, ...bare } = concurrentGc;
+
+  it('should fault only the builds a scenario names as targets, and every build when it has no explore block', () => {
+    const opts: Opts = { variant: upstream, faults: ['crash'], maxFaults: 1, maxDepth: 200, maxStates: 100_000 };
+    for (const s of [deleteRaces, bare]) expect(splitInThisThread(s, opts, 2), s.name).toEqual(explore(s, opts));
+  });
+
+  it('should call a search complete when the states at its depth bound have no moves left', () => {
+    const opts: Opts = { variant: upstream, faults: ['interrupt'], maxFaults: 1, maxDepth: 200, maxStates: 100_000 };
+    const deepest = explore(concurrentGc, opts).depth;
+    const bounded = { ...opts, maxDepth: deepest };
+    expect(explore(concurrentGc, bounded).complete).toBe(true);
+    expect(splitInThisThread(concurrentGc, bounded, 2)).toEqual(explore(concurrentGc, bounded));
+  });
+
+  it('should stop, limited by time, once the clock runs out', () => {
+    let asked = 0;
+    const opts = { variant: upstream, faults: ['interrupt' as const], maxFaults: 1, maxDepth: 200, maxStates: 100_000, timeUp: () => ++asked > 10 };
+    const r = splitInThisThread(concurrentGc, opts, 2);
+    expect({ limit: r.limit, complete: r.complete }).toEqual({ limit: 'time', complete: false });
+    expect(r.distinctStates).toBeLessThan(explore(concurrentGc, { ...opts, timeUp: () => false }).distinctStates);
   });
 });
