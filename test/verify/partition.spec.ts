@@ -65,6 +65,26 @@ describe('the split search on levels wide enough to hand states over', () => {
 
 });
 
+describe('the split search where the order of a level matters', () => {
+  it('should expand the states handed to a partition in rank order among its own: the keys of what they both reach decide where the state cap cuts', () => {
+    const opts: Opts = { variant: upstream, faults: ['builderFailure'], maxFaults: 1, maxDepth: 200, maxStates: 120 };
+    const one = explore(concurrentTrio(), opts);
+    for (const parts of [2, 3]) expect(splitInThisThread(concurrentTrio(), opts, parts), `${String(parts)} partitions`).toEqual(one);
+    expect(splitCounting(concurrentTrio(), opts, 3).handed).toBeGreaterThan(0);
+  });
+
+  it("should keep what the state check found at the state whose first move reaches the state cap", () => {
+    // the wedge is first seen at a state whose first move finds the state one over the cap: one state fewer and it is not reached
+    for (const [fault, cap] of [['interrupt', 39], ['crash', 30]] as const) {
+      const opts: Opts = { variant: upstream, faults: [fault], maxFaults: 1, maxDepth: 200, maxStates: cap };
+      const one = explore(concurrentGc, opts);
+      expect(one.counterexamples.map((c) => c.invariant), fault).toContain('NoWedge');
+      expect(explore(concurrentGc, { ...opts, maxStates: cap - 1 }).counterexamples.map((c) => c.invariant), fault).not.toContain('NoWedge');
+      for (const parts of [2, 3]) expect(splitInThisThread(concurrentGc, opts, parts), `${fault}, ${String(parts)} partitions`).toEqual(one);
+    }
+  });
+});
+
 describe('ownerOf', () => {
   it('should give every hash an owner among the partitions, the same one each time', () => {
     for (const parts of [1, 2, 3, 7]) {
