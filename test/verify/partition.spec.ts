@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Scenario, Variant } from '../../model/nix/index.js';
-import { parseVariant } from '../../model/nix/index.js';
-import { explore } from '../../model/verify/index.js';
+import { applyQuiet, enabledEvents, initialWorld, parseVariant, snapshotWorld } from '../../model/nix/index.js';
+import { explore, freeScenario } from '../../model/verify/index.js';
 import type { KeyedViolation, LevelReport, Moved, NextLevel, PartitionOptions } from '../../model/verify/partition.js';
 import { LevelMerge, ownerOf, Partition, splitInThisThread } from '../../model/verify/partition.js';
 import { concurrentTrio } from '../../bench/scenarios.js';
@@ -282,6 +282,27 @@ describe('a partition as the owner of states', () => {
     p.receive([{ hash: 'h1', rank: 5, event: 0 }, { hash: 'h2', rank: 4, event: 7 }]);
     p.receive([{ hash: 'h1', rank: 2, event: 3 }, { hash: 'h2', rank: 4, event: 2 }, { hash: 'h1', rank: 2, event: 4 }]);
     expect(p.settle()).toEqual([2, 3, 4, 2]);
+  });
+  it('should hold each state it finds under its own key, however far apart the ranks of their parents', () => {
+    // a level of more than 65,536 states is within the caps a run may ask for: here one parent at rank 0 and one at 65,536
+    const popts: PartitionOptions = { variant: upstream, faults: [], maxFaults: 0, maxDepth: 200 };
+    const trio = concurrentTrio();
+    const w = initialWorld(freeScenario(trio), upstream);
+    const [e0, e1] = enabledEvents(w.ctx, w.state, {});
+    if (!e0 || !e1) throw new Error('concurrent-trio starts with fewer than two events');
+    if (!applyQuiet(w, e0).ok) throw new Error('first event disabled');
+    const [f0] = enabledEvents(w.ctx, w.state, {});
+    if (!f0) throw new Error('no event after the first');
+    const p = new Partition(trio, popts, 0, 1);
+    p.accept([{ rank: 65536, snap: snapshotWorld(w), path: [e0] }]);
+    const { claims } = p.expand(0);
+    p.receive(claims[0] ?? []);
+    const keys = p.settle();
+    // the initial state's second successor and the far parent's first, both new
+    expect(keys).toEqual(expect.arrayContaining([0, 1]));
+    expect(keys.join()).toContain('65536,0');
+    const [handed] = p.next({ keep: [0, 1, 0, 65536, 0, 1], give: [2], from: [] });
+    expect(handed?.map((m) => m.path)).toEqual([[e1], [e0, f0]]);
   });
 });
 
