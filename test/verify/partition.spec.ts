@@ -2,6 +2,10 @@
  * The split search in one thread against explore on spaces where the coordinator hands states over
  * (levels wide enough for the partitions' shares to drift apart), with a state cap that cuts a wide
  * level, and with counterexamples found at several keys of one level.
+ *
+ * The split's answer is the same however a level is balanced, and explore's order hides which
+ * partition reported what; so the coordinator's plan (who hands how many states to whom) and its
+ * merging of reports are also driven directly, with the reports a partition would send.
  */
 import { describe, expect, it } from 'vitest';
 import type { Scenario, Variant } from '../../model/nix/index.js';
