@@ -24,6 +24,17 @@ function twoOutputs(kind: 'input-addressed' | 'ca-floating', actors: Scenario['a
   return { name: 'two-outputs', doc: '', settings: DARWIN, derivations: [{ id: 'lib', name: 'lib', kind, outputs: ['out', 'dev'], program }], actors };
 }
 
+/** One uninterrupted build of the two-output floating CA derivation running `program`. */
+function caBuild(program?: readonly BuilderAction[]): ReturnType<typeof run> {
+  return run(twoOutputs('ca-floating', [{ id: 'a1', kind: 'build', drv: 'lib' }], program));
+}
+
+/** Where the link `name` in output `output`'s registered path points (false when it cannot be read). */
+function linkIn(r: ReturnType<typeof run>, valid: Record<string, string>, output: string, name: string): string | false {
+  const link = r.world.ctx.fs.readlink(r.world.ctx.daemon, `${valid[output] ?? ''}/${name}`);
+  return link.ok && link.value;
+}
+
 /** The valid paths of `drv`'s outputs, by output name. */
 function validByOutput(s: ModelState, drvPath: string): Record<string, string> {
   return Object.fromEntries(Object.entries(s.valid).flatMap(([p, info]) => (info.deriver === drvPath ? [[info.output ?? 'out', p]] : [])));
@@ -161,12 +172,11 @@ describe('registerOutputs rewrites the hashes of the outputs finished before', (
       { op: 'mkdirP', path: '' },
       { op: 'symlink', target: { drv: 'lib', which: 'scratch', output: 'dev' }, path: 'dev' },
     ];
-    const r = run(twoOutputs('ca-floating', [{ id: 'a1', kind: 'build', drv: 'lib' }], program));
+    const r = caBuild(program);
     expect(outcome(r, 'a1'), traceOf(r)).toBe('success');
     const d = drvOf(r.world.ctx, 'lib');
     const valid = validByOutput(r.world.state, d.drvPath);
-    const link = r.world.ctx.fs.readlink(r.world.ctx.daemon, `${valid.out ?? ''}/dev`);
-    expect(link.ok && link.value, traceOf(r)).toBe(valid.dev);
+    expect(linkIn(r, valid, 'out', 'dev'), traceOf(r)).toBe(valid.dev);
     expect(valid.dev).not.toBe(outputOf(d, 'dev').fallbackPath);
   });
 });
@@ -186,12 +196,11 @@ describe('registerOutputs takes the outputs in the topological order of their re
   }
 
   it("should register out before dev when dev references out, and point dev's link at out's final path", () => {
-    const r = run(twoOutputs('ca-floating', [{ id: 'a1', kind: 'build', drv: 'lib' }], devToOut));
+    const r = caBuild(devToOut);
     expect(outcome(r, 'a1'), traceOf(r)).toBe('success');
     const d = drvOf(r.world.ctx, 'lib');
     const valid = validByOutput(r.world.state, d.drvPath);
-    const link = r.world.ctx.fs.readlink(r.world.ctx.daemon, `${valid.dev ?? ''}/lib`);
-    expect(link.ok && link.value, traceOf(r)).toBe(valid.out);
+    expect(linkIn(r, valid, 'dev', 'lib'), traceOf(r)).toBe(valid.out);
     expect(registrationOrder(r)).toEqual(['out', 'dev']);
   });
 
@@ -201,24 +210,24 @@ describe('registerOutputs takes the outputs in the topological order of their re
       { op: 'mkdirP', path: '' },
       { op: 'symlink', target: { drv: 'lib', which: 'scratch', output: 'dev' }, path: 'dev' },
     ];
-    expect(registrationOrder(run(twoOutputs('ca-floating', [{ id: 'a1', kind: 'build', drv: 'lib' }], outToDev)))).toEqual(['dev', 'out']);
-    expect(registrationOrder(run(twoOutputs('ca-floating', [{ id: 'a1', kind: 'build', drv: 'lib' }])))).toEqual(['dev', 'out']);
+    expect(registrationOrder(caBuild(outToDev))).toEqual(['dev', 'out']);
+    expect(registrationOrder(caBuild())).toEqual(['dev', 'out']);
   });
 
   it('should take a self-reference as no edge: out linking to itself changes neither the order nor the outcome', () => {
     const selfOut: BuilderAction[] = [...TWO, { op: 'symlink', target: { drv: 'lib', which: 'scratch', output: 'out' }, path: 'self' }];
-    const r = run(twoOutputs('ca-floating', [{ id: 'a1', kind: 'build', drv: 'lib' }], selfOut));
+    const r = caBuild(selfOut);
     expect(outcome(r, 'a1'), traceOf(r)).toBe('success');
     expect(registrationOrder(r)).toEqual(['dev', 'out']);
     expect(r.steps.map((st) => st.note).join('\n')).not.toMatch(/references between outputs/);
-    const both = run(twoOutputs('ca-floating', [{ id: 'a1', kind: 'build', drv: 'lib' }], [...devToOut, { op: 'symlink', target: { drv: 'lib', which: 'scratch', output: 'out' }, path: 'self' }]));
+    const both = caBuild([...devToOut, { op: 'symlink', target: { drv: 'lib', which: 'scratch', output: 'out' }, path: 'self' }]);
     expect(registrationOrder(both)).toEqual(['out', 'dev']);
     expect(both.steps.map((st) => st.note).join('\n')).toMatch(/references between outputs dev -> out: registering out, dev in that order/);
   });
 
   it('should reject the build as upstream does when the outputs reference each other, registering neither', () => {
     const cycle: BuilderAction[] = [...devToOut, { op: 'symlink', target: { drv: 'lib', which: 'scratch', output: 'dev' }, path: 'dev' }];
-    const r = run(twoOutputs('ca-floating', [{ id: 'a1', kind: 'build', drv: 'lib' }], cycle));
+    const r = caBuild(cycle);
     const a1 = build(r, 'a1');
     const d = drvOf(r.world.ctx, 'lib');
     expect(a1.phase.kind === 'done' && a1.phase.outcome, traceOf(r)).toEqual({
