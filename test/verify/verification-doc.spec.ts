@@ -30,6 +30,16 @@ describe('docs/verification.md is the model’s current verdict matrix', () => {
     expect(differ.map((k) => `${k}: recorded ${JSON.stringify(baseline.cells[k])}, now ${JSON.stringify(now[k])}`)).toEqual([]);
     expect(Object.keys(now).length).toBeGreaterThan(500);
   });
+  it('explores seed-487 with two faults on any build exhaustively: upstream wedges under every fault model, the series under none', () => {
+    const bigger = [...exploredCells()].filter(([k]) => k.startsWith('bigger/seed-487|'));
+    expect(bigger.length).toBe(3 * new Set(bigger.map(([, c]) => c.variant)).size);
+    expect(bigger.filter(([, c]) => c.coverage.kind !== 'exhaustive').map(([k]) => k)).toEqual([]);
+    const wedged = (v: string): string[] => bigger.filter(([, c]) => c.variant === v && c.counterexamples.some((x) => x.invariant === 'NoWedge')).map(([, c]) => c.fault);
+    expect(wedged('upstream')).toEqual(['interrupt', 'crash', 'builderFailure']);
+    expect(wedged('recommended')).toEqual([]);
+    // a second fault reaches states one fault does not: each cell is larger than its one-fault twin
+    for (const [k, c] of bigger) expect(c.states, k).toBeGreaterThan(exploredCells().get(k.slice('bigger/'.length))?.states ?? Infinity);
+  });
   itCommitted('matches the generated matrix and traces (regenerate with npm run docs:verification)', () => {
     const stale: string[] = [];
     for (const [rel, content] of files) {
