@@ -5,9 +5,9 @@
  * with date, commit, time and machine load, to docs/mutation.md (data kept in docs/mutation.json).
  *
  * `npm run mutate -- --render` re-renders docs/mutation.md from docs/mutation.json.
- * `npm run mutate -- --slice model/fs/permission.ts [--tests 'test/fs/*.spec.ts']` mutates one
- * file, killed by the given tests only, and touches no docs: CI runs that, and prints
- * `N killed, N survived` for its totals line.
+ * `npm run mutate -- --slice model/fs/permission.ts [--tests 'test/fs/*.spec.ts'] [--record]` mutates
+ * one file, killed by the given tests only, and prints `N killed, N survived` (CI's slice runs that);
+ * with --record its score joins docs/mutation.md's table of files measured on their own.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -70,12 +70,18 @@ async function run(mutate: string[], incrementalFile: string, testFiles?: string
   return { results, seconds: Math.round((performance.now() - start) / 1000), load: load.map((l) => Math.round(l * 10) / 10) };
 }
 
-async function slice(file: string, tests: string | undefined): Promise<number> {
+async function slice(file: string, tests: string | undefined, record: boolean): Promise<number> {
   // an incremental file per slice: with one shared file, a slice of lanes.ts counted permission.ts's
   // 193 mutants from the slice before it in its totals (229 killed of 40 mutants)
   const incremental = join('reports', 'mutation', `slice-${file.replace(/[^A-Za-z0-9.]+/g, '_')}.json`);
-  const { results, seconds } = await run([file], incremental, tests === undefined ? undefined : [tests]);
+  const at = commit();
+  const { results, seconds, load } = await run([file], incremental, tests === undefined ? undefined : [tests]);
   const s = summarise(results);
+  if (record) {
+    const data = readData();
+    data.slices = { ...data.slices, [file]: { date: new Date().toISOString().slice(0, 10), commit: at, seconds, load, cores: cpus().length, ...(tests === undefined ? {} : { tests }), ...s } };
+    writeData(data);
+  }
   for (const m of results.filter((r) => r.status === 'Survived' || r.status === 'NoCoverage')) {
     console.log(`survived: ${m.fileName}:${String(m.location.start.line)} ${m.mutatorName} -> ${m.replacement ?? ''}`);
   }
@@ -84,11 +90,21 @@ async function slice(file: string, tests: string | undefined): Promise<number> {
   return s.survived + s.noCoverage === 0 ? 0 : 1;
 }
 
+const DATA_FILE = join(ROOT, 'docs', 'mutation.json');
+
+function readData(): MutationData {
+  return existsSync(DATA_FILE) ? (JSON.parse(readFileSync(DATA_FILE, 'utf8')) as MutationData) : { folders: {} };
+}
+
+function writeData(data: MutationData): void {
+  writeFileSync(DATA_FILE, JSON.stringify(data, null, 2) + '\n');
+  writeFileSync(join(ROOT, 'docs', 'mutation.md'), renderMutationDoc(data));
+}
+
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === '--render') {
     // re-render docs/mutation.md from docs/mutation.json (after a change to the page's text)
-    const file = join(ROOT, 'docs', 'mutation.json');
-    writeFileSync(join(ROOT, 'docs', 'mutation.md'), renderMutationDoc(JSON.parse(readFileSync(file, 'utf8')) as MutationData));
+    writeFileSync(join(ROOT, 'docs', 'mutation.md'), renderMutationDoc(readData()));
     return 0;
   }
   const at = argv.indexOf('--slice');
@@ -99,7 +115,7 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     const t = argv.indexOf('--tests');
-    return slice(file, t >= 0 ? argv[t + 1] : undefined);
+    return slice(file, t >= 0 ? argv[t + 1] : undefined, argv.includes('--record'));
   }
   const unknown = argv.filter((a) => !(FOLDERS as readonly string[]).includes(a));
   if (unknown.length > 0) {
@@ -107,17 +123,15 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const folders = argv.length > 0 ? (argv as Folder[]) : [...FOLDERS];
-  const dataFile = join(ROOT, 'docs', 'mutation.json');
   for (const folder of folders) {
     const at = commit(); // the code the run mutates is the code at its start
     // a temp dir per folder, so runs of different folders can go on side by side
     const { results, seconds, load } = await run([`model/${folder}/**/*.ts`, ...NOT_MUTATED], join('reports', 'mutation', `${folder}.json`), TESTS[folder], `.stryker-tmp-${folder}`);
     // read now, not at the start: another folder's run may have written its score meanwhile
-    const data: MutationData = existsSync(dataFile) ? (JSON.parse(readFileSync(dataFile, 'utf8')) as MutationData) : { folders: {} };
+    const data = readData();
     const score: FolderScore = { date: new Date().toISOString().slice(0, 10), commit: at, seconds, load, cores: cpus().length, ...summarise(results) };
     data.folders[folder] = score;
-    writeFileSync(dataFile, JSON.stringify(data, null, 2) + '\n');
-    writeFileSync(join(ROOT, 'docs', 'mutation.md'), renderMutationDoc(data));
+    writeData(data);
     console.log(`model/${folder}: ${score.score.toFixed(1)}% killed (${String(score.killed)}/${String(score.total)}), ${String(seconds)} s`);
   }
   return 0;

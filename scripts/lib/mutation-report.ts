@@ -39,8 +39,15 @@ export interface FolderScore extends Summary {
   readonly cores: number;
 }
 
+/** One file mutated on its own (`--slice F --record`), killed only by the tests it names. */
+export interface SliceScore extends FolderScore {
+  /** The vitest file glob of the kill set; all of the folder's specs when absent. */
+  readonly tests?: string;
+}
+
 export interface MutationData {
   folders: Partial<Record<string, FolderScore>>;
+  slices?: Partial<Record<string, SliceScore>>;
 }
 
 /** Goals per folder, in percent killed. */
@@ -109,6 +116,30 @@ export function renderMutationDoc(data: MutationData): string {
     ...rows,
     '',
   ];
+  const slices = Object.keys(data.slices ?? {}).sort();
+  if (slices.length > 0) {
+    out.push(
+      '## Files measured on their own',
+      '',
+      'A file mutated alone (`npm run mutate -- --slice FILE --tests GLOB --record`), killed only by the tests named: a narrower',
+      'kill set than its folder\'s, so a survivor here may still die in the folder run. Newer than the folder row when its date is.',
+      '',
+      '| file | killed | killed (timeouts) | survived | no coverage | equivalent | tests | date | commit | time |',
+      '|---|---|---|---|---|---|---|---|---|---|',
+    );
+    for (const f of slices) {
+      const x = data.slices?.[f];
+      if (x) out.push(`| ${f} | ${x.score.toFixed(1)}% | ${String(x.killed)} (${String(x.timeout)} by timeout) | ${String(x.survived)} | ${String(x.noCoverage)} | ${String(x.ignored)} | \`${x.tests ?? 'the folder\'s'}\` | ${x.date} | \`${x.commit}\` | ${String(x.seconds)} s at load ${x.load.join(' / ')} on ${String(x.cores)} cores |`);
+    }
+    out.push('');
+    for (const f of slices) {
+      const x = data.slices?.[f];
+      if (!x || x.survivors.length === 0) continue;
+      out.push(`Survivors of the ${f} slice:`, '');
+      for (const m of x.survivors) out.push(`- \`${m.at}\` ${m.mutator}: \`${cell(m.replacement)}\`${m.static ? ' (static)' : ''}`);
+      out.push('');
+    }
+  }
   for (const n of names) {
     const f = data.folders[n];
     if (!f) continue;
