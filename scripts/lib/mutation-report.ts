@@ -41,7 +41,7 @@ export interface FolderScore extends Summary {
 
 /** One file mutated on its own (`--slice F --record`), killed only by the tests it names. */
 export interface SliceScore extends FolderScore {
-  /** The vitest file glob of the kill set; all of the folder's specs when absent. */
+  /** The vitest file glob of the kill set; every behaviour test (vitest.mutate.config.ts) when absent. */
   readonly tests?: string;
 }
 
@@ -129,7 +129,7 @@ export function renderMutationDoc(data: MutationData): string {
     );
     for (const f of slices) {
       const x = data.slices?.[f];
-      if (x) out.push(`| ${f} | ${x.score.toFixed(1)}% | ${String(x.killed)} (${String(x.timeout)} by timeout) | ${String(x.survived)} | ${String(x.noCoverage)} | ${String(x.ignored)} | \`${x.tests ?? 'the folder\'s'}\` | ${x.date} | \`${x.commit}\` | ${String(x.seconds)} s at load ${x.load.join(' / ')} on ${String(x.cores)} cores |`);
+      if (x) out.push(`| ${f} | ${x.score.toFixed(1)}% | ${String(x.killed)} (${String(x.timeout)} by timeout) | ${String(x.survived)} | ${String(x.noCoverage)} | ${String(x.ignored)} | \`${x.tests ?? 'vitest.mutate.config.ts'}\` | ${x.date} | \`${x.commit}\` | ${String(x.seconds)} s at load ${x.load.join(' / ')} on ${String(x.cores)} cores |`);
     }
     out.push('');
     for (const f of slices) {
