@@ -37,6 +37,14 @@ export interface GoalFigures {
   readonly randomMs: number;
 }
 
+/** Cells explored on a pool of 1 and of 2 worker threads (sim/workers/pool.ts), each pool started cold. */
+export interface CellsTiming {
+  readonly count: number;
+  readonly states: number;
+  readonly oneMs: number;
+  readonly twoMs: number;
+}
+
 export interface GoalsResult {
   readonly kind: 'goals';
   /** SHA-256 of a 3 KB buffer, digests per second (the mean of a measure before and after). */
@@ -45,7 +53,12 @@ export interface GoalsResult {
   /** The same figures on BENCH_BEFORE's checkout, when given. */
   readonly before?: GoalFigures & { readonly checkout: string };
   /** Wall time of seed-487's cells (every variant, its fault models) on 1 thread and on 2. */
-  readonly cells: { readonly count: number; readonly states: number; readonly oneMs: number; readonly twoMs: number };
+  readonly cells: CellsTiming;
+  /**
+   * The same cells with two faults on any build (docs/verification.md's bigger bounds): ten times the
+   * states, so the threads' start-up and JIT warm-up, which dominate the small set, weigh little.
+   */
+  readonly bigCells?: CellsTiming;
   /**
    * One large cell (the trio, upstream, interrupts, first 25,000 states) explored in this thread and
    * split by state hash across 2 worker threads. `oneMs`/`twoMs`: the best of SPLIT_REPS alternating
@@ -190,7 +203,8 @@ export async function measureGoals(): Promise<GoalsResult> {
     randomRuns: random[i]?.states ?? 0,
     randomMs: random[i]?.ms ?? NaN,
   });
-  const cells = await measureCells();
+  const cells = await measureCells({ maxStates: 50_000 });
+  const bigCells = await measureCells({ maxStates: 2_000_000, maxFaults: 2, allTargets: true });
   const split = await measureSplit();
   // bin/outpath.js runs the sources when any is newer than the bundle, so a checkout edited since
   // `npm ci` would time tsx under the bundle's name: bundle first, as npm's prepare does
@@ -207,27 +221,32 @@ export async function measureGoals(): Promise<GoalsResult> {
     now: figures(0),
     ...(beforeDir ? { before: { ...figures(1), checkout: checkoutName(beforeDir) } } : {}),
     cells,
+    bigCells,
     split,
     startup,
   };
 }
 
-async function measureCells(): Promise<GoalsResult['cells']> {
+async function measureCells(over: { maxStates: number; maxFaults?: number; allTargets?: boolean }): Promise<CellsTiming> {
   const { exploreCellsOn } = await import('../sim/workers/pool.js');
   const { BUILTIN } = await import('../sim/scenarios/builtin.js');
   const { allVariants, boundedScenario, scenarioBounds } = await import('../sim/verdicts.js');
   const s = BUILTIN.find((x) => x.name === 'seed-487');
   if (!s) throw new Error('bench bug: no seed-487');
-  const b = scenarioBounds(s, { maxStates: 50_000 });
+  const b = scenarioBounds(s, over);
   const cfg = { maxDepth: b.maxDepth, maxStates: b.maxStates, maxFaults: b.maxFaults };
   const tasks = allVariants().flatMap((variant) => b.faults.map((fault) => ({ scenario: boundedScenario(s, b), variant, fault, cfg })));
   const now = (): number => performance.now();
+  // both on worker threads started for the run: this thread, warmed by the goals before, would flatter 1
   let t0 = now();
-  const two = exploreCellsOn(2, tasks, now);
+  const two = exploreCellsOn(2, tasks, now, true);
   const twoMs = now() - t0;
   t0 = now();
-  exploreCellsOn(1, tasks, now);
+  const one = exploreCellsOn(1, tasks, now, true);
   const oneMs = now() - t0;
+  if (JSON.stringify(one.map((c) => [c.states, c.transitions, c.counterexamples])) !== JSON.stringify(two.map((c) => [c.states, c.transitions, c.counterexamples]))) {
+    throw new Error('bench: the cells on 1 thread and on 2 differ');
+  }
   return { count: tasks.length, states: two.reduce((a, c) => a + c.states, 0), oneMs, twoMs };
 }
 

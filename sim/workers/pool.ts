@@ -48,14 +48,15 @@ function workerFiles(): { boot: URL; entry: string } {
 
 /**
  * Explores `tasks` on `jobs` threads and returns their cells in task order. With one job (or one
- * task) it explores in this thread, as the sequential code did.
+ * task) it explores in this thread, as the sequential code did, unless `workers` asks for worker
+ * threads anyway (a benchmark comparing pools of 1 and 2 threads, both started cold).
  */
-export function exploreCellsOn(jobs: number, tasks: readonly Omit<CellTask, 'index'>[], now: () => number): Cell[] {
-  if (jobs <= 1 || tasks.length <= 1) return tasks.map((t) => exploreCell(t.scenario, t.variant, t.fault, { ...t.cfg, now }));
+export function exploreCellsOn(jobs: number, tasks: readonly Omit<CellTask, 'index'>[], now: () => number, workers = false): Cell[] {
+  if (!workers && (jobs <= 1 || tasks.length <= 1)) return tasks.map((t) => exploreCell(t.scenario, t.variant, t.fault, { ...t.cfg, now }));
   const done = new SharedArrayBuffer(4);
   const counter = new Int32Array(done);
   const { boot, entry } = workerFiles();
-  const n = Math.min(jobs, tasks.length);
+  const n = Math.max(1, Math.min(jobs, tasks.length));
   const threads: { worker: Worker; port: MessagePort }[] = [];
   for (let i = 0; i < n; i++) {
     const { port1, port2 } = new MessageChannel();
