@@ -282,3 +282,57 @@ describe('NoDebrisAfterRecovery: what the next build of a derivation leaves of i
     });
   }
 });
+
+describe('ValidPathsIntact: a path corrupted on purpose is left to the repair', () => {
+  /** seed-487 done, its valid path tampered with on disk (content changed, or moved away); `where` says which state names it corrupted. */
+  function tampered(how: 'content' | 'removed', where: 'before' | 'after' | 'neither'): { w: World; prev: ModelState; before: TraceStep['before']; valid: string } {
+    const { r, valid } = seedDone();
+    const w = r.world;
+    const { daemon, fs } = w.ctx;
+    const mark = (s: ModelState, on: boolean): ModelState => (on ? { ...s, corrupted: [valid] } : s);
+    const prev = mark(w.state, where === 'before');
+    w.state = mark(w.state, where === 'after');
+    const before = observedTree(w);
+    expect(fs.chmod(daemon, valid, 0o755).ok).toBe(true);
+    if (how === 'content') {
+      expect(fs.chmod(daemon, `${valid}/pkg.a`, 0o644).ok).toBe(true);
+      expect(fs.writeFile(daemon, `${valid}/pkg.a`, 'tampered').ok).toBe(true);
+    } else {
+      expect(fs.rename(daemon, valid, `${STORE_DIR}/66666666666666666666666666666666-moved`).ok).toBe(true);
+    }
+    return { w, prev, before, valid };
+  }
+  const event: ModelEvent = { type: 'builderAction', actor: 'a3' };
+
+  for (const how of ['content', 'removed'] as const) {
+    it(`should report a valid path ${how === 'content' ? 'changed' : 'removed'} on disk when no state names it corrupted`, () => {
+      const { w, prev, before, valid } = tampered(how, 'neither');
+      const found = checkTransition(w, prev, stepOf(w, event, before));
+      expect(found.map((v) => v.message)).toContain(how === 'content' ? `${valid} changed on disk at builderAction(a3)` : `${valid} is valid but missing on disk after builderAction(a3)`);
+    });
+    for (const where of ['before', 'after'] as const) {
+      it(`should not report it ${how === 'content' ? 'changed' : 'removed'} when the state ${where} the step names it corrupted`, () => {
+        const { w, prev, before } = tampered(how, where);
+        expect(checkTransition(w, prev, stepOf(w, event, before))).toEqual([]);
+      });
+    }
+  }
+});
+
+describe('DeleteStaysInTarget: only the step that leaves for cleanup unwinds', () => {
+  it("should report a deletion step that removes the build's final-path lock while the build stays registering", () => {
+    const { r } = seedDone();
+    const w = r.world;
+    const { daemon, fs } = w.ctx;
+    const lock = `${STORE_DIR}/33333333333333333333333333333333-out.lock`;
+    expect(fs.writeFile(daemon, lock, '', 0o600).ok).toBe(true);
+    const registering = { kind: 'registering' as const, step: 'rewrite' as never };
+    const prev = withActor(w.state, 'a3', (a) => ({ ...a, phase: registering, job: startDelete(TARGET), finalLock: lock }));
+    w.state = withActor(w.state, 'a3', (a) => ({ ...a, phase: registering, finalLock: lock }));
+    const before = observedTree(w);
+    expect(fs.unlink(daemon, lock).ok).toBe(true);
+    expect(checkTransition(w, prev, stepOf(w, { type: 'deletePathStep', actor: 'a3' }, before))).toEqual([
+      { invariant: 'DeleteStaysInTarget', message: `deleting ${TARGET} changed ${lock}` },
+    ]);
+  });
+});
