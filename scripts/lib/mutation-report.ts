@@ -54,7 +54,8 @@ export interface MutationData {
 export const GOALS: Readonly<Record<string, number>> = { fs: 90, nix: 90, verify: 85, hash: 90 };
 
 function line(m: MutantResult): MutantLine {
-  const at = `${m.fileName.replace(/^.*?(model\/)/, '$1')}:${String(m.location.start.line)}:${String(m.location.start.column + 1)}`;
+  // runMutationTest reports the schema's positions, lines and columns both 1-based (unlike Stryker's internal 0-based ones)
+  const at = `${m.fileName.replace(/^.*?(model\/)/, '$1')}:${String(m.location.start.line)}:${String(m.location.start.column)}`;
   const replacement = (m.replacement ?? '').replace(/\s+/g, ' ').slice(0, 80);
   return { at, mutator: m.mutatorName, replacement, ...(m.statusReason ? { reason: m.statusReason } : {}), ...(m.static ? { static: true as const } : {}) };
 }

@@ -8,6 +8,7 @@ function mutant(status: MutantResult['status'], line: number, extra: Partial<Mut
     fileName: '/work/x/model/verify/invariants.ts',
     mutatorName: 'ConditionalExpression',
     replacement: 'true',
+    // as runMutationTest reports it: the report schema's position, line and column both 1-based
     location: { start: { line, column: 4 }, end: { line, column: 9 } },
     status,
     ...extra,
@@ -31,7 +32,7 @@ describe('docs/mutation.md', () => {
       total: 4,
     });
     expect(s.score).toBe(50);
-    expect(s.survivors.map((m) => m.at)).toEqual(['model/verify/invariants.ts:12:5', 'model/verify/invariants.ts:13:5']);
+    expect(s.survivors.map((m) => m.at)).toEqual(['model/verify/invariants.ts:12:4', 'model/verify/invariants.ts:13:4']);
   });
 
   it('shows a file measured on its own apart from the folder rows, with its kill set and survivors', () => {
@@ -42,7 +43,7 @@ describe('docs/mutation.md', () => {
     const md = renderMutationDoc(data);
     const section = md.slice(md.indexOf('## Files measured on their own'), md.indexOf('## model/verify'));
     expect(section).toContain('| model/verify/invariants.ts | 50.0% | 2 (1 by timeout) | 1 | 1 | 1 | `test/verify/*.spec.ts` | 2026-12-05 | `abc1234567` |');
-    expect(section).toContain('- `model/verify/invariants.ts:12:5` ConditionalExpression: `true`');
+    expect(section).toContain('- `model/verify/invariants.ts:12:4` ConditionalExpression: `true`');
     // the folder's own row and section are unchanged by a slice
     expect(md).toContain('| model/verify | 100.0% | 85% met |');
     expect(md.slice(md.indexOf('## model/verify'))).toContain('No surviving mutant.');
