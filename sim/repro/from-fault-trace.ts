@@ -19,12 +19,12 @@
  * runs it (predict-fault-plan.ts), is not the trace's counterexample ({@link notTheCounterexample}).
  */
 import type { ActorSpec, ModelEvent, Scenario, TraceStep, Variant } from '../../model/nix/index.js';
-import { apply, enabledEvents, extendWorld, parseVariant, replayEvents, resolveRef, snapshotWorld } from '../../model/nix/index.js';
+import { apply, enabledEvents, extendWorld, parseVariant, replayEvents, resolveRef, runScripted, snapshotWorld } from '../../model/nix/index.js';
 import type { World } from '../../model/nix/index.js';
 import { checkPath, freeScenario } from '../../model/verify/index.js';
 import type { Trace } from '../trace.js';
 import type { Converted, Gate } from './from-trace.js';
-import { commandStep, drvProgramLength, gateName, invocationUnplannable, modeFlag, observationOf, otherOutputTargetUnplannable, planProgram, planSettings, sandboxSettingsUnplannable } from './from-trace.js';
+import { commandStep, drvProgramLength, gateName, modeFlag, observationOf, otherOutputTargetUnplannable, placeInvocation, planProgram, planSettings, sandboxSettingsUnplannable } from './from-trace.js';
 import type { DaemonOp, Observation, PlanStep, ReproPlan } from './plan.js';
 import { drivable, predictFaultPlan } from './predict-fault-plan.js';
 import type { StoreNames } from './daemon-calls.js';
@@ -129,8 +129,7 @@ export function planFromFaultTrace(trace: Trace, name: string, alsoFor: readonly
   if (sandboxWhy !== undefined) return no(sandboxWhy);
   const targetWhy = otherOutputTargetUnplannable(linux);
   if (targetWhy !== undefined) return no(targetWhy);
-  const invocationWhy = invocationUnplannable(linux);
-  if (invocationWhy !== undefined) return no(invocationWhy);
+  const grouped = (linux.invocations ?? []).length > 0;
   for (const d of linux.derivations) {
     for (const act of d.program) {
       if (act.op === 'spawn' || act.op === 'loop') return no(`${d.id}'s builder uses '${act.op}', which has no shell form in the harness`);
@@ -179,9 +178,10 @@ export function planFromFaultTrace(trace: Trace, name: string, alsoFor: readonly
     runOn(world, steps);
   }
   const scenario = world.ctx.scenario;
+  const onLinux = wanted.filter((x) => (violatedOnLinux as readonly string[]).includes(x));
+  if (grouped) return invocationPlan(trace, name, alsoFor, { world, steps }, onLinux, { foundOn, violatedOnLinux, probe: probe !== undefined });
 
   const names = storeNamesOf(scenario.derivations);
-  const onLinux = wanted.filter((x) => (violatedOnLinux as readonly string[]).includes(x));
   const expectOf = (gates: readonly Gate[]): Observation => observationOf({ world, steps }, scenario, gates);
   let sched = schedule(scenario, steps);
   let reproduces = sched.ok ? notTheCounterexample(scenario, sched.value, v.variant, expectOf(sched.value.gates), steps, onLinux, names) : undefined;
@@ -223,6 +223,81 @@ export function planFromFaultTrace(trace: Trace, name: string, alsoFor: readonly
       settings: planSettings(scenario),
       derivations,
       steps: sched.value.steps,
+      expect,
+    },
+  };
+}
+
+/**
+ * A trace whose builds are goals of one invocation (`nix-build a.drv b.drv`, keep-going = false):
+ * the harness runs them as one client (an `invocation` step, from-trace.ts placeInvocation), whose
+ * failing goal is the one the trace's builder failure hits, at the command it hits it before. The
+ * daemon is not held at its own file operations here: the goals wait at gates, and the failure
+ * cancels the held one where the trace has it cancelled. As for every fault plan, the plan run on
+ * the model the way the harness runs it (the scripted run of the placed scenario) must give the
+ * trace's own observation and violate what the trace violates on Linux, or it is refused.
+ */
+function invocationPlan(
+  trace: Trace,
+  name: string,
+  alsoFor: readonly string[],
+  run: { readonly world: World; readonly steps: TraceStep[] },
+  wanted: readonly string[],
+  found: { readonly foundOn: 'linux' | 'darwin'; readonly violatedOnLinux: readonly string[]; readonly probe: boolean },
+): FaultPlan | NotRealisable {
+  const scenario = run.world.ctx.scenario;
+  const events = run.steps.map((st) => st.event);
+  const failed = events.findIndex((e) => e.type === 'builderFailure');
+  const joiner = events[failed]?.actor;
+  if (joiner === undefined) return no(`${(scenario.invocations?.[0] ?? []).join(', ')} are goals of one invocation: the harness runs one only to let a builder failure of one cancel the other, and this trace has none`);
+  const nth = events.slice(0, failed).filter((e) => e.actor === joiner && e.type === 'builderAction').length;
+  // the trace's free fault, placed as the scripted one the invocation step reads
+  const placedScenario: Scenario = {
+    ...scenario,
+    actors: scenario.actors.map((a) => (a.id === joiner && a.kind === 'build' ? { ...a, fault: { kind: 'builderFailure', before: 'builderAction', nth } } : a)),
+  };
+  const placed = placeInvocation(placedScenario, events);
+  if (!placed.ok) return no(placed.error);
+  const { gates, steps: planned } = placed.value;
+  const derivations = [];
+  for (const d of scenario.derivations) {
+    const program = planProgram(d, gates);
+    if (!program.ok) return no(program.error);
+    derivations.push({ id: d.id, kind: d.kind, name: d.name, program: program.value, ...(d.noChroot === true ? { noChroot: true as const } : {}), ...((d.outputs?.length ?? 1) > 1 ? { outputs: d.outputs } : {}) });
+  }
+  const own = observationOf(run, scenario, gates);
+  const v = parseVariant(trace.variant);
+  if (!v.ok) return no(`unknown variant ${v.unknown}`);
+  const harness = runScripted(placedScenario, v.variant);
+  if (JSON.stringify(observationOf(harness, placedScenario, gates)) !== JSON.stringify(own)) {
+    return no(`the invocation plan does not reproduce the trace: ${partWays([...run.steps], harness.steps, storeNamesOf(scenario.derivations))}`);
+  }
+  const faults = { kinds: ['builderFailure'] as const, max: 1 };
+  const checked = checkPath(drivable(placedScenario), { variant: v.variant, events: harness.steps.map((st) => st.event), freeFaults: faults });
+  if (checked.divergedAt) return no(`the invocation plan's own run does not replay on the model: event ${String(checked.divergedAt.index + 1)}: ${checked.divergedAt.reason}`);
+  const violated = new Set<string>(checked.violations.map((x) => x.invariant));
+  const missing = wanted.filter((x) => !violated.has(x));
+  if (missing.length > 0) return no(`the invocation plan's own run violates ${violated.size > 0 ? [...violated].join(', ') : 'nothing'}, not ${missing.join(', ')}: it is not the counterexample`);
+  const expect: Record<string, Observation> = { [trace.variant]: own };
+  const unpredictable: Record<string, string> = {};
+  for (const other of alsoFor.filter((x) => x !== trace.variant)) {
+    const ov = parseVariant(other);
+    if (!ov.ok) throw new Error(`unknown variant ${ov.unknown}`);
+    expect[other] = observationOf(runScripted(placedScenario, ov.variant), placedScenario, gates);
+  }
+  return {
+    realisable: true,
+    foundOn: found.foundOn,
+    violatedOnLinux: found.violatedOnLinux,
+    unpredictable,
+    plan: {
+      format: PLAN_FORMAT,
+      scenario: name,
+      doc: `${trace.scenario.spec.doc}\nFrom the model's trace (${trace.foundBy}; ${trace.violations.map((x) => x.invariant).join(', ') || 'no violation'}), replayed on Linux as one invocation of its two goals, the builds it started run to their end${found.probe ? ', then the clean build that found the wedge' : ''}.`,
+      nix: '2.34.8',
+      settings: planSettings(scenario),
+      derivations,
+      steps: planned,
       expect,
     },
   };

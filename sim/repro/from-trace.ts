@@ -519,12 +519,6 @@ export function multiOutputValidationUnplannable(scenario: Scenario, events: rea
   return undefined;
 }
 
-/** Fault plans run one client per build: builds that are goals of one invocation have none. */
-export function invocationUnplannable(scenario: Scenario): string | undefined {
-  const group = scenario.invocations?.[0];
-  return group ? `${group.join(', ')} are goals of one invocation: the harness runs one client per build` : undefined;
-}
-
 /**
  * One invocation of two goals (`nix-build a.drv b.drv`, keep-going = false) as an `invocation`
  * step: the goal placed `during` the other fails (its scripted builderFailure, at a gate before that

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Scenario } from '../../model/nix/index.js';
 import { runScripted, UPSTREAM } from '../../model/nix/index.js';
-import { checkPath } from '../../model/verify/index.js';
+import { checkPath, explore } from '../../model/verify/index.js';
 import { planFromFaultTrace } from '../../sim/repro/from-fault-trace.js';
 import { placeInvocation, planFromEvents, scriptedEvents } from '../../sim/repro/from-trace.js';
 import { parsePlan, type ReproPlan } from '../../sim/repro/plan.js';
@@ -20,6 +20,7 @@ import { NOT_ON_A_REAL_DAEMON, validationPlans } from '../../sim/repro/validatio
 import { firstOfEach } from '../../sim/replay.js';
 import { keepGoingCancel } from '../../sim/scenarios/builtin.js';
 import { buildTrace, traceScenario } from '../../sim/trace.js';
+import { traceOf } from '../../sim/verdicts.js';
 
 const linux: Scenario = { ...keepGoingCancel, settings: { ...keepGoingCancel.settings, platform: 'linux', nixVersion: '2.34.8' } };
 
@@ -99,7 +100,7 @@ describe('the validation plan keep-going-cancel', () => {
     if (!i.ok) expect(i.error).toMatch(/interrupt/);
   });
 
-  it('fault plans still refuse an invocation (they run one client per build)', () => {
+  it("fault plans run the scripted trace as the same invocation, the seed's retries after it", () => {
     const p = checkPath(linux, { variant: UPSTREAM });
     const t = buildTrace({
       scenario: traceScenario(linux, { kind: 'builtin' }),
@@ -113,8 +114,51 @@ describe('the validation plan keep-going-cancel', () => {
       violations: firstOfEach(p.violations),
     });
     const r = planFromFaultTrace(t, 'x');
-    expect(r.realisable).toBe(false);
-    if (!r.realisable) expect(r.why).toMatch(/one client per build/);
+    if (!r.realisable) throw new Error(r.why);
+    expect(r.plan.steps.filter((st) => st.kind === 'invocation')).toEqual(kgPlan().steps.filter((st) => st.kind === 'invocation'));
+    expect(r.plan.expect['upstream']?.attempts['a2']?.outcome).toBe('failed');
+  });
+
+  it("fault plans place the model's own builder failure of the sibling (its breadth-first counterexample) in the invocation, and the probe that found the wedge after it", () => {
+    const spec = keepGoingCancel;
+    const found = explore(spec, { variant: UPSTREAM, faults: ['builderFailure'], maxFaults: 1, maxDepth: 200, maxStates: 50_000 }).counterexamples.find((c) => c.invariant === 'NoWedge');
+    if (!found) throw new Error('no NoWedge counterexample');
+    const t = traceOf({ scenario: traceScenario(spec, { kind: 'builtin' }), variant: 'upstream', search: { mode: 'bfs', faults: ['builderFailure'], maxFaults: 1, faultTargets: ['sib'] }, cx: found, foundBy: 'bfs', replay: 'outpath explore keep-going-cancel' });
+    const r = planFromFaultTrace(t, 'x', ['recommended']);
+    if (!r.realisable) throw new Error(r.why);
+    expect(parsePlan(JSON.parse(JSON.stringify(r.plan)) as unknown).ok).toBe(true);
+    const [first, ...rest] = r.plan.steps;
+    expect(first).toEqual({ kind: 'invocation', goals: [{ attempt: 'a1', drv: 'godyn', gate: 'before2' }, { attempt: 'sib', drv: 'sibling', gate: 'before0' }], fails: 'sib' });
+    // the wedge's probe, as the second build user
+    expect(rest.map((st) => st.kind)).toEqual(['holdUsers', 'build', 'releaseUsers']);
+    const probe = (v: string) => r.plan.expect[v]?.attempts['probe'];
+    expect(probe('upstream')?.outcome).toBe('failed');
+    expect(probe('upstream')?.actions.filter((a) => !a.ok).map((a) => a.errno)).toEqual(['EACCES', 'EACCES']);
+    expect(probe('recommended')?.outcome).toBe('success');
+    expect(r.plan.expect['upstream']?.attempts['a1']?.outcome).toBe('cancelled');
+  });
+
+  it('fault plans refuse an invocation whose trace has no builder failure to place', () => {
+    const plain = (a: (typeof linux.actors)[number]): (typeof linux.actors)[number] => {
+      if (a.id !== 'sib' || a.kind !== 'build') return a;
+      const { fault: _failure, ...rest } = a;
+      return rest;
+    };
+    const noFailure: Scenario = { ...linux, actors: linux.actors.map(plain) };
+    const p = checkPath(noFailure, { variant: UPSTREAM });
+    const t = buildTrace({
+      scenario: traceScenario(noFailure, { kind: 'builtin' }),
+      variant: 'upstream',
+      search: { mode: 'scripted', faults: [], maxFaults: 0 },
+      foundBy: 'scripted run',
+      replay: 'outpath run',
+      events: p.steps.map((s) => s.event),
+      steps: p.steps,
+      initial: p.initial,
+      violations: firstOfEach(p.violations),
+    });
+    const r = planFromFaultTrace(t, 'x');
+    expect(r.realisable ? 'realisable' : r.why).toMatch(/goals of one invocation: .*this trace has none/);
   });
 });
 
