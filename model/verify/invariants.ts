@@ -3,7 +3,7 @@
  * checked on every step; quiescent ones where nothing is enabled any more, with probes ("does a
  * clean build succeed from here?") run on a copy of the world.
  */
-import type { ActorSpec, DerivationSpec, ModelEvent, ModelState, TraceStep, World } from '../nix/index.js';
+import type { ActorSpec, BuildActor, DerivationSpec, ModelEvent, ModelState, TraceStep, World } from '../nix/index.js';
 import { canonicalDigest, drvOf, outputViews, slotsOf, extendWorld, OBSERVED_ROOTS, hashPartOf, initialWorld, narOf, realScratch, resolveLinkTarget, runToQuiescence, snapshotWorld, STORE_DIR } from '../nix/index.js';
 import type { FsKernel, FsSnapshot, TreeEntry } from '../fs/index.js';
 
@@ -177,10 +177,11 @@ export function checkMove(w: World, prev: ModelState, step: TransitionView): Vio
     }
   }
   for (const a of prev.actors) {
-    if (a.kind !== 'build' || a.phase.kind !== 'building' || a.job || a.scratch === undefined) continue;
+    if (a.kind !== 'build' || a.phase.kind !== 'building' || a.job) continue;
     if (e.type === 'builderAction' && e.actor === a.id) continue;
     // every output the builder writes (a multi-output build has one scratch path per output)
-    for (const scratch of a.multi ? slotsOf(a).flatMap((o) => (o.scratch === undefined ? [] : [o.scratch])) : [a.scratch]) {
+    // Stryker disable next-line ConditionalExpression: a build's builder starts only once its scratch paths are set (prepareScratch), so none is undefined here; the tests narrow the type
+    for (const scratch of a.multi ? slotsOf(a).flatMap((o) => (o.scratch === undefined ? [] : [o.scratch])) : a.scratch === undefined ? [] : [a.scratch]) {
       // where the output really is: inside the build's chroot when it has one
       const real = realScratch(w.ctx, drvOf(w.ctx, a.drv), scratch);
       const hit = step.changed().filter((p) => under(p, real));
@@ -200,6 +201,7 @@ const cleanCache = new WeakMap<readonly DerivationSpec[], Map<string, string>>()
 
 // Stryker disable next-line ArrayDeclaration: a harness flag changes a build only where its program names it (exitIfFlag, writeIfFlag); a clean build under a flag no program names builds the same
 export function cleanContent(w: World, drv: string, flags: readonly string[] = [], output?: string): string {
+  // Stryker disable next-line StringLiteral,ConditionalExpression: a cache key needs only to tell apart what a clean build depends on; flag names hold no comma, and '|undefined' is as distinct as ''
   const key = `${JSON.stringify(w.ctx.scenario.settings)}|${drv}|${flags.join(',')}${output === undefined ? '' : `|${output}`}`;
   let cache = cleanCache.get(w.ctx.scenario.derivations);
   // Stryker disable next-line ConditionalExpression: a cache: a fresh one per call recomputes the same content
@@ -273,12 +275,20 @@ function probeKey(w: World): string {
   // finished one only stays to be read, its outcome by an auto-GC of it or a sibling goal of its
   // invocation, so a build counts by its phase's kind, and by its outcome only where something reads
   // it; its history (builder commands, counters) would leave the cache nothing to find.
+  // A key finer than needed only probes again what the cache could have answered (a mutant making one
+  // is equivalent); a coarser one is wrong (the probe-cache tests in test/verify catch those).
   const spec = w.ctx.scenario;
-  const outcomesRead = (spec.invocations?.length ?? 0) > 0 || spec.actors.some((a) => a.kind === 'gc' && a.autoGcOf !== undefined);
+  const siblingsRead = (spec.invocations?.length ?? 0) > 0;
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: keying outcomes under more scenarios (any GC, any actor) is only finer
+  const autoGcRead = spec.actors.some((a) => a.kind === 'gc' && a.autoGcOf !== undefined);
   // Any other actor not started or finished is inert there too, and is read only as done or not (a
   // held user's releaseAfter); one part-way (a GC, a delete, a held user) goes on, so all of it counts.
+  const outcomesRead = siblingsRead || autoGcRead;
+  const keyOfBuild = (a: BuildActor): unknown => (outcomesRead ? a.phase : a.phase.kind);
   const actors = w.state.actors.map((a) => {
-    if (a.kind === 'build') return outcomesRead ? a.phase : a.phase.kind;
+    // Stryker disable next-line ConditionalExpression,StringLiteral: a build taken for another actor is keyed whole (it has no state), only finer
+    if (a.kind === 'build') return keyOfBuild(a);
+    // Stryker disable next-line ConditionalExpression,LogicalOperator,StringLiteral: keying a waiting or finished actor whole is only finer (its coarsening to the state alone is tested)
     return a.state === 'waiting' || a.state === 'done' ? a.state : a;
   });
   // canonicalDigest splits these exactly as their canonical JSON would, reusing the members' remembered digests

@@ -58,6 +58,15 @@ describe("InProgressOutputSafe: whose events may change a running build's output
     }
   });
 
+  it('should list every path the step changed under the output, comma-separated', () => {
+    const { w, scratch } = oneBuilding();
+    const before = observedTree(w);
+    for (const f of ['p1', 'p2']) expect(w.ctx.fs.writeFile(w.ctx.daemon, `${scratch}/${f}`, 'x', 0o644).ok).toBe(true);
+    expect(checkTransition(w, w.state, stepOf(w, { type: 'orphanAction', actor: 'stray' }, before))).toEqual([
+      { invariant: 'InProgressOutputSafe', message: `orphanAction(stray) changed ${scratch}/p1, ${scratch}/p2 while a1's builder was writing ${scratch}` },
+    ]);
+  });
+
   it("should exempt the build's own builder, and only its builder: another event of the same build counts", () => {
     const { w, scratch } = oneBuilding();
     const before = observedTree(w);
@@ -107,6 +116,22 @@ describe('CleanOutput: a clean build is read for the output asked', () => {
 });
 
 describe('NoForeignContent: a plant counts by its path and its content', () => {
+  it("should not count the derivation's own file with a plant's content at another path", () => {
+    const s: Scenario = {
+      ...hostilePlantSingleUser,
+      name: 'plant-of-own-content',
+      derivations: [
+        { id: 'godyn', name: 'godyn', kind: 'ca-floating', program: GODYN },
+        { id: 'evil', name: 'evil', kind: 'input-addressed', program: [{ op: 'plant', drv: 'godyn', path: 'backdoor', content: 'archive' }, { op: 'mkdirP', path: '' }] },
+      ],
+      actors: [{ id: 'godyn', kind: 'build', drv: 'godyn' }],
+    };
+    const r = run(s);
+    const [info] = Object.values(r.world.state.valid);
+    expect(info?.content, traceOf(r)).toContain('pkg.a\tfile\tarchive');
+    expect(checkQuiescent(r.world).map((v) => v.invariant), traceOf(r)).not.toContain('NoForeignContent');
+  });
+
   it("should not count the derivation's own file at a path another builder would plant, with other content", () => {
     const s: Scenario = {
       ...hostilePlantSingleUser,
