@@ -116,6 +116,23 @@ describe('CleanOutput: a clean build is read for the output asked', () => {
 });
 
 describe('NoForeignContent: a plant counts by its path and its content', () => {
+  it("should count a planted symlink only against the derivation whose scratch path it targets: another's own symlink to the same place is its own", () => {
+    const s: Scenario = {
+      ...hostilePlantSingleUser,
+      name: 'symlink-of-its-own',
+      derivations: [
+        { id: 'godyn', name: 'godyn', kind: 'ca-floating', program: GODYN },
+        { id: 'other', name: 'other', kind: 'ca-floating', program: [{ op: 'symlink', target: '/nix/var/nix/builds', path: '' }] },
+        { id: 'evil', name: 'evil', kind: 'input-addressed', program: [{ op: 'plantSymlink', drv: 'godyn', target: '/nix/var/nix/builds' }, { op: 'mkdirP', path: '' }] },
+      ],
+      actors: [{ id: 'other', kind: 'build', drv: 'other' }],
+    };
+    const r = run(s);
+    const [info] = Object.values(r.world.state.valid);
+    expect(info?.content, traceOf(r)).toContain('/nix/var/nix/builds');
+    expect(checkQuiescent(r.world).map((v) => v.invariant), traceOf(r)).not.toContain('NoForeignContent');
+  });
+
   it("should not count the derivation's own file with a plant's content at another path", () => {
     const s: Scenario = {
       ...hostilePlantSingleUser,
