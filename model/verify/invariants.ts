@@ -253,13 +253,14 @@ function plantedBy(w: World, drv: string): { path: string; content: string }[] {
     for (const act of d.program) {
       if (act.op === 'plant') {
         if (act.drv === drv && act.path !== '') out.push({ path: act.path, content: act.content });
-        // Stryker disable next-line ConditionalExpression: besides a plant, only a plantSymlink names a drv, so dropping this test changes nothing (taking it as false loses every planted symlink, which the witnesses catch)
-      } else if (act.op === 'plantSymlink') {
-        if (act.drv !== drv) continue;
-        const target = resolveLinkTarget(w.ctx, act.target, w.state.realisations);
-        // Stryker disable next-line ConditionalExpression: an undefined content matches no listing line (each has three tab-separated fields, so its content is a string)
-        if (target !== undefined) out.push({ path: '', content: target });
+        continue;
       }
+      // Stryker disable next-line ConditionalExpression: besides a plant, only a plantSymlink names a drv, so letting any other command on changes nothing (skipping every one loses every planted symlink, which the witnesses catch)
+      if (act.op !== 'plantSymlink') continue;
+      if (act.drv !== drv) continue;
+      const target = resolveLinkTarget(w.ctx, act.target, w.state.realisations);
+      // Stryker disable next-line ConditionalExpression: an undefined content matches no listing line (each has three tab-separated fields, so its content is a string)
+      if (target !== undefined) out.push({ path: '', content: target });
     }
   }
   return out;
