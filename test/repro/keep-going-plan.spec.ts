@@ -11,16 +11,16 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Scenario } from '../../model/nix/index.js';
 import { runScripted, UPSTREAM } from '../../model/nix/index.js';
-import { checkPath, explore } from '../../model/verify/index.js';
+import { explore } from '../../model/verify/index.js';
 import { planFromFaultTrace } from '../../sim/repro/from-fault-trace.js';
 import { placeInvocation, planFromEvents, scriptedEvents } from '../../sim/repro/from-trace.js';
 import { parsePlan, type ReproPlan } from '../../sim/repro/plan.js';
 import { describeStep, renderScript } from '../../sim/repro/render.js';
 import { NOT_ON_A_REAL_DAEMON, validationPlans } from '../../sim/repro/validation-plans.js';
-import { firstOfEach } from '../../sim/replay.js';
 import { keepGoingCancel } from '../../sim/scenarios/builtin.js';
-import { buildTrace, traceScenario } from '../../sim/trace.js';
+import { traceScenario } from '../../sim/trace.js';
 import { traceOf } from '../../sim/verdicts.js';
+import { scriptedTrace } from './traces.js';
 
 const linux: Scenario = { ...keepGoingCancel, settings: { ...keepGoingCancel.settings, platform: 'linux', nixVersion: '2.34.8' } };
 
@@ -101,19 +101,7 @@ describe('the validation plan keep-going-cancel', () => {
   });
 
   it("fault plans run the scripted trace as the same invocation, the seed's retries after it", () => {
-    const p = checkPath(linux, { variant: UPSTREAM });
-    const t = buildTrace({
-      scenario: traceScenario(linux, { kind: 'builtin' }),
-      variant: 'upstream',
-      search: { mode: 'scripted', faults: [], maxFaults: 0 },
-      foundBy: 'scripted run',
-      replay: 'outpath run keep-going-cancel',
-      events: p.steps.map((s) => s.event),
-      steps: p.steps,
-      initial: p.initial,
-      violations: firstOfEach(p.violations),
-    });
-    const r = planFromFaultTrace(t, 'x');
+    const r = planFromFaultTrace(scriptedTrace(linux), 'x');
     if (!r.realisable) throw new Error(r.why);
     expect(r.plan.steps.filter((st) => st.kind === 'invocation')).toEqual(kgPlan().steps.filter((st) => st.kind === 'invocation'));
     expect(r.plan.expect['upstream']?.attempts['a2']?.outcome).toBe('failed');
@@ -145,19 +133,7 @@ describe('the validation plan keep-going-cancel', () => {
       return rest;
     };
     const noFailure: Scenario = { ...linux, actors: linux.actors.map(plain) };
-    const p = checkPath(noFailure, { variant: UPSTREAM });
-    const t = buildTrace({
-      scenario: traceScenario(noFailure, { kind: 'builtin' }),
-      variant: 'upstream',
-      search: { mode: 'scripted', faults: [], maxFaults: 0 },
-      foundBy: 'scripted run',
-      replay: 'outpath run',
-      events: p.steps.map((s) => s.event),
-      steps: p.steps,
-      initial: p.initial,
-      violations: firstOfEach(p.violations),
-    });
-    const r = planFromFaultTrace(t, 'x');
+    const r = planFromFaultTrace(scriptedTrace(noFailure), 'x');
     expect(r.realisable ? 'realisable' : r.why).toMatch(/goals of one invocation: .*this trace has none/);
   });
 });
